@@ -1,0 +1,53 @@
+# natpass: the two commands a fresh machine needs are `make run` and `make test`.
+# Each target installs what it needs (npm packages, Debian packages) before it uses it.
+# Subsystems keep their own rules in an included .mk beside their sources.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+NPM_STAMP := node_modules/.installed
+WASM := build/natpass.wasm
+AS_SOURCES := $(shell find assembly -name '*.ts' 2>/dev/null)
+APT_PACKAGES := tshark wabt
+
+.PHONY: help deps apt build run test test-v8 typecheck clean
+
+help:
+	@echo "make run    start the emulated router on its default config and demo network"
+	@echo "make test   install everything needed, build, run the whole test suite"
+	@echo "make build  compile assembly/ to $(WASM)"
+	@echo "make bench  packets-per-second on every engine (not part of make test)"
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps: $(NPM_STAMP) apt
+
+# Debian packages the tests use; installed only when missing (CI and fresh machines run as root).
+apt:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+$(WASM): $(AS_SOURCES) asconfig.json $(NPM_STAMP)
+	npx asc assembly/index.ts --target release
+
+build: $(WASM)
+
+run: deps build
+	npx tsx host/cli.ts demo
+
+typecheck: $(NPM_STAMP)
+	npx tsc -p tsconfig.json
+
+test-v8: deps build
+	NATPASS_ENGINE=v8 npx vitest run
+
+test: test-v8
+
+clean:
+	rm -rf build
+
+-include host/host.mk board/board.mk test/lab/lab.mk

@@ -1,0 +1,41 @@
+// The module's contract with every host (Node/V8, wasm3 on the host, the C board).
+// The host writes a batch of frames into the input ring, calls process(count, nowMs) once,
+// and reads what to transmit from the output ring. Both rings use the same slot layout:
+//   slot i at ring + i * SLOT_BYTES: u16 port (PORT_LAN | PORT_WAN), u16 length, bytes[length]
+// Rings and tables are carved from linear memory by init(); memory never grows after init.
+// Its twin on the host is host/abi.ts: change both together and bump ABI_VERSION.
+
+export const ABI_VERSION: u32 = 1;
+
+export const PORT_LAN: u16 = 0;
+export const PORT_WAN: u16 = 1;
+export const PORT_COUNT: u16 = 2;
+
+export const SLOT_PORT = 0;
+export const SLOT_LENGTH = 2;
+export const SLOT_DATA = 4;
+/** 1518 bytes: an Ethernet frame without FCS plus one 802.1Q tag, rounded up to 16. */
+export const SLOT_BYTES: u32 = 1536;
+export const FRAME_MAX: u32 = SLOT_BYTES - SLOT_DATA;
+
+@external("natpass", "abort")
+declare function hostAbortImport(message: usize, file: usize, line: u32, column: u32): void;
+
+/** Replaces AssemblyScript's env.abort so every host links the same pinned import name. */
+export function hostAbort(message: string | null, file: string | null, line: u32, column: u32): void {
+  hostAbortImport(changetype<usize>(message), changetype<usize>(file), line, column);
+  unreachable();
+}
+
+// State dumps: dump(table, cursor) writes up to DUMP_MAX records of DUMP_RECORD_BYTES into
+// dumpBuffer() and returns how many; dumpCursor() is where the next call starts (DUMP_END: done).
+// Each record is a row of u32 words; the word meanings per table are listed in host/abi.ts.
+export const DUMP_SESSIONS: u32 = 0;
+export const DUMP_MAPPINGS: u32 = 1;
+export const DUMP_IKE: u32 = 2;
+export const DUMP_SAS: u32 = 3;
+export const DUMP_FINDINGS: u32 = 4;
+export const DUMP_ARP: u32 = 5;
+export const DUMP_RECORD_BYTES: u32 = 48;
+export const DUMP_MAX: u32 = 64;
+export const DUMP_END: u32 = 0xffffffff;

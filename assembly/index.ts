@@ -1,0 +1,35 @@
+// The module's exports: the whole ABI of assembly/abi.ts. Nothing else is exported, so the host,
+// wasm3 and the board all link the same small surface.
+
+import { ABI_VERSION, SLOT_BYTES, DUMP_RECORD_BYTES, DUMP_MAX } from "./abi";
+import { CFG_CAPACITY, configBuffer } from "./config";
+import { Counter, COUNTER_NAMES, counterBase } from "./counters";
+import { routerInit, routerProcess, Rings } from "./router/router";
+import { dumpTable, dumpArea, dumpNext } from "./dump";
+
+export function abiVersion(): u32 { return ABI_VERSION; }
+export function slotBytes(): u32 { return SLOT_BYTES; }
+export function configPtr(): usize { return configBuffer; }
+export function configCapacity(): u32 { return CFG_CAPACITY; }
+
+/** Parses the config record (length bytes at configPtr) and carves every table. 0 or an ERR_ code. */
+export function init(length: u32, nowMs: u32): i32 { return routerInit(length, nowMs); }
+
+export function inRing(): usize { return Rings.inRing; }
+export function outRing(): usize { return Rings.outRing; }
+export function batchCapacity(): u32 { return Rings.inSlots; }
+export function outCapacity(): u32 { return Rings.outSlots; }
+
+/** Handles `count` frames from the input ring at time nowMs; returns how many frames it wrote out. */
+export function process(count: u32, nowMs: u32): u32 { return routerProcess(count, nowMs); }
+
+export function counters(): usize { return counterBase; }
+export function counterCount(): u32 { return <u32>Counter.Count; }
+export function counterNames(): usize { return changetype<usize>(COUNTER_NAMES); }
+export function counterNamesLength(): u32 { return <u32>COUNTER_NAMES.length; }
+
+export function dump(table: u32, cursor: u32): u32 { return dumpTable(table, cursor); }
+export function dumpBuffer(): usize { return dumpArea; }
+export function dumpCursor(): u32 { return dumpNext; }
+export function dumpRecordBytes(): u32 { return DUMP_RECORD_BYTES; }
+export function dumpMax(): u32 { return DUMP_MAX; }

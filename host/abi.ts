@@ -1,0 +1,39 @@
+// Host twin of assembly/abi.ts: slot layout, port ids and the dump record words.
+// Change both together; the module's abiVersion() must equal ABI_VERSION.
+
+export const ABI_VERSION = 1;
+export const PORT_LAN = 0;
+export const PORT_WAN = 1;
+export type Port = typeof PORT_LAN | typeof PORT_WAN;
+export const PORT_NAMES = ['lan', 'wan'] as const;
+
+export const SLOT_PORT = 0;
+export const SLOT_LENGTH = 2;
+export const SLOT_DATA = 4;
+
+export const DUMP_SESSIONS = 0;
+export const DUMP_MAPPINGS = 1;
+export const DUMP_IKE = 2;
+export const DUMP_SAS = 3;
+export const DUMP_FINDINGS = 4;
+export const DUMP_ARP = 5;
+export const DUMP_END = 0xffffffff;
+
+/** init() error codes (assembly/config.ts) and the config field each one names. */
+export const INIT_ERRORS: Record<number, string> = {
+  [-1]: 'record: bad magic',
+  [-2]: 'record: unsupported version',
+  [-3]: 'record: length',
+  [-4]: 'lan',
+  [-5]: 'wan',
+  [-6]: 'nat.filtering',
+  [-7]: 'ipsec.mode',
+  [-8]: 'nat.portRange',
+  [-9]: 'timeouts',
+  [-10]: 'limits',
+  [-11]: 'nat.serverList',
+  [-12]: 'nat.mapList',
+  [-13]: 'ipsec.ikePorts',
+  [-14]: 'limits: tables do not fit in memory',
+  [-15]: 'nat.defaultServer',
+};
