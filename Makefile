@@ -11,6 +11,10 @@ APT_PACKAGES := tshark wabt
 
 .PHONY: help deps apt build run test test-v8 typecheck clean
 
+# Subsystem rules (wasm3, board, lab) add themselves to TEST_TARGETS and APT_PACKAGES here.
+TEST_TARGETS :=
+-include host/host.mk board/board.mk test/lab/lab.mk
+
 help:
 	@echo "make run    start the emulated router on its default config and demo network"
 	@echo "make test   install everything needed, build, run the whole test suite"
@@ -45,9 +49,8 @@ typecheck: $(NPM_STAMP)
 test-v8: deps build
 	NATPASS_ENGINE=v8 npx vitest run
 
-test: test-v8
+test: test-v8 $(TEST_TARGETS)
 
 clean:
 	rm -rf build
 
--include host/host.mk board/board.mk test/lab/lab.mk

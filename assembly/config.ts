@@ -34,8 +34,11 @@ export const O_MAP_COUNT = 141;
 export const O_IKE_PORT_COUNT = 142;
 export const CFG_FIXED = 144;
 
-export const SERVER_BYTES = 16; // u8 proto, u8 0, u16 extLo, u16 extHi, u16 inPort, u32 inAddr, u32 0
-export const MAP_BYTES = 8; // u32 inAddr, u32 extAddr (equal: a Transparent Map)
+export const SERVER_BYTES = 32; // u8 proto, u8 0, u16 extLo, u16 extHi, u16 inPort, u32 inAddr, u32 0, name[16]
+export const MAP_BYTES = 24; // u32 inAddr, u32 extAddr (equal: a Transparent Map), u32 0, u32 0, name[16]
+export const NAME_OFFSET_SERVER = 16;
+export const NAME_OFFSET_MAP = 8;
+export const NAME_BYTES = 16; // ASCII, NUL padded; for the console and state dumps only
 export const SERVER_MAX = 64;
 export const MAP_MAX = 64;
 export const IKE_PORT_MAX = 8;

@@ -33,3 +33,4 @@ export function dumpBuffer(): usize { return dumpArea; }
 export function dumpCursor(): u32 { return dumpNext; }
 export function dumpRecordBytes(): u32 { return DUMP_RECORD_BYTES; }
 export function dumpMax(): u32 { return DUMP_MAX; }
+export * from "./console/exports";

@@ -37,3 +37,24 @@ export const INIT_ERRORS: Record<number, string> = {
   [-14]: 'limits: tables do not fit in memory',
   [-15]: 'nat.defaultServer',
 };
+
+/**
+ * Dump rows: u32 words, in this order (unused words are 0). Ages are milliseconds since last use.
+ * SESSIONS  proto, inAddr, inPort, extAddr, extPort, remAddr, remPort, tcpState, ageMs, flags, pktsIn2Out, pktsOut2In
+ *           flags: 1 server-list, 2 default server, 4 IPsec ALG, 8 static map
+ * MAPPINGS  proto, inAddr, inPort, extAddr, extPort, sessions, ageMs, flags (1 static)
+ * IKE       host, hostPort, remote, extPort, icookieHi, icookieLo, rcookieHi, rcookieLo, version, state, ageMs, natT
+ *           state: 0 idle, 1 pending (waiting for the first inbound SPI), 2 held (overlap queue), 3 bound
+ *           natT: 1 NAT-D payloads seen, 2 NAT-T vendor ID seen, 4 floated to UDP 4500
+ * SAS       proto (50 ESP, 51 AH), host, remote, spi, direction (0 outbound SPI, 1 inbound SPI), packets, ageMs, ikeIndex
+ * FINDINGS  code, host, remote, count, ageMs
+ * ARP       addr, port, macHi (first 2 bytes), macLo (last 4 bytes), ageMs, resolved
+ */
+export const DUMP_ROWS = {
+  sessions: ['proto', 'inAddr', 'inPort', 'extAddr', 'extPort', 'remAddr', 'remPort', 'tcpState', 'ageMs', 'flags', 'pktsIn2Out', 'pktsOut2In'],
+  mappings: ['proto', 'inAddr', 'inPort', 'extAddr', 'extPort', 'sessions', 'ageMs', 'flags'],
+  ike: ['host', 'hostPort', 'remote', 'extPort', 'icookieHi', 'icookieLo', 'rcookieHi', 'rcookieLo', 'version', 'state', 'ageMs', 'natT'],
+  sas: ['proto', 'host', 'remote', 'spi', 'direction', 'packets', 'ageMs', 'ikeIndex'],
+  findings: ['code', 'host', 'remote', 'count', 'ageMs'],
+  arp: ['addr', 'port', 'macHi', 'macLo', 'ageMs', 'resolved'],
+} as const;

@@ -230,13 +230,22 @@ export function parseConfig(input: unknown): RouterConfig {
 const CFG_MAGIC = 0x4643504e;
 const CFG_VERSION = 1;
 const CFG_FIXED = 144;
+const SERVER_BYTES = 32;
+const MAP_BYTES = 24;
+const NAME_BYTES = 16;
+
+/** Entry names travel in the record (ASCII, NUL padded, cut to NAME_BYTES) so the console can show them. */
+function writeName(b: Uint8Array, at: number, name: string): void {
+  const ascii = Buffer.from(name.replace(/[^\x20-\x7e]/g, '?'), 'latin1').subarray(0, NAME_BYTES);
+  b.set(ascii, at);
+}
 const FILTERING_CODES: Record<Filtering, number> = { 'endpoint-independent': 0, 'address-dependent': 1, 'address-and-port-dependent': 2 };
 const IPSEC_CODES: Record<IpsecMode, number> = { off: 0, 'server-list': 1, multi: 2 };
 const PROTO_CODES: Record<ServerProtocol, number> = { udp: 1, tcp: 2, both: 3 };
 
 /** Lays out the binary record that assembly/config.ts parseConfig() reads. */
 export function encodeConfig(c: RouterConfig): Uint8Array {
-  const length = CFG_FIXED + c.nat.serverList.length * 16 + c.nat.mapList.length * 8 + c.ipsec.ikePorts.length * 2;
+  const length = CFG_FIXED + c.nat.serverList.length * SERVER_BYTES + c.nat.mapList.length * MAP_BYTES + c.ipsec.ikePorts.length * 2;
   const b = new Uint8Array(length);
   const v = new DataView(b.buffer);
   v.setUint32(0, CFG_MAGIC, true);
@@ -271,12 +280,14 @@ export function encodeConfig(c: RouterConfig): Uint8Array {
     v.setUint16(o + 4, s.externalPortEnd, true);
     v.setUint16(o + 6, s.internalPort, true);
     v.setUint32(o + 8, ipToU32(s.internalHost, 'internalHost'), true);
-    o += 16;
+    writeName(b, o + 16, s.name);
+    o += SERVER_BYTES;
   }
   for (const m of c.nat.mapList) {
     v.setUint32(o, ipToU32(m.internal, 'internal'), true);
     v.setUint32(o + 4, ipToU32(m.external, 'external'), true);
-    o += 8;
+    writeName(b, o + 8, m.name);
+    o += MAP_BYTES;
   }
   for (const p of c.ipsec.ikePorts) {
     v.setUint16(o, p, true);

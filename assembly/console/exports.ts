@@ -1,0 +1,1 @@
+// The management console's exports (issue 7). index.ts re-exports everything here.
