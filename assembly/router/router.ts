@@ -1,19 +1,32 @@
-// Init and the per-batch loop: parse the config, carve every table once, then for each frame in
-// the input ring dispatch by port and EtherType. Output frames are appended to the output ring.
-import { SLOT_BYTES, SLOT_PORT, SLOT_LENGTH, SLOT_DATA, FRAME_MAX, PORT_COUNT } from "../abi";
-import { parseConfig, CFG_OK, ERR_MEMORY, capacity, C_BATCH, C_OUT_SLOTS } from "../config";
+// Init and the per-batch loop: parse the config, carve every table once, then for each frame in the
+// input ring dispatch by EtherType. Output frames are appended to the output ring. Timer work (idle
+// sessions, ARP retries, held fragments, ALG timeouts) runs once per process() call, bounded.
+import { SLOT_BYTES, SLOT_PORT, SLOT_LENGTH, SLOT_DATA, FRAME_MAX, PORT_COUNT, PORT_LAN } from "../abi";
+import { Config, parseConfig, CFG_OK, ERR_MEMORY, capacity, C_BATCH, C_OUT_SLOTS, IPSEC_MULTI } from "../config";
 import { arenaReset, arenaTake } from "../arena";
 import { Counter, count, countersReset } from "../counters";
+import { get16 } from "../wire/bytes";
+import { ETH_DST, ETH_TYPE, ETH_HEADER_LEN, ETHERTYPE_ARP, ETHERTYPE_IPV4, isBroadcast, macEquals } from "../wire/ethernet";
+import { Out, portMac } from "./output";
+import { arpInit, handleArp, arpTick } from "./arp";
+import { handleIpv4 } from "./ipv4";
+import { icmpLocalInit } from "./icmp-local";
+import { portsInit } from "../nat/ports";
+import { hostsInit } from "../nat/hosts";
+import { mappingsInit } from "../nat/mappings";
+import { sessionsInit, expireSessions } from "../nat/sessions";
+import { fragmentsInit, fragmentsTick } from "../nat/fragments";
+import { algInit, algTick } from "../alg/hooks";
 
 export class Rings {
   static inRing: usize = 0;
   static outRing: usize = 0;
   static inSlots: u32 = 0;
   static outSlots: u32 = 0;
-  static outCount: u32 = 0;
 }
 
 let ready = false;
+export let clockMs: u32 = 0;
 
 export function routerInit(length: u32, nowMs: u32): i32 {
   ready = false;
@@ -21,18 +34,41 @@ export function routerInit(length: u32, nowMs: u32): i32 {
   if (rc != CFG_OK) return rc;
   arenaReset();
   countersReset();
+  clockMs = nowMs;
   Rings.inSlots = capacity(C_BATCH);
   Rings.outSlots = capacity(C_OUT_SLOTS);
   Rings.inRing = arenaTake(<usize>Rings.inSlots * SLOT_BYTES);
   Rings.outRing = arenaTake(<usize>Rings.outSlots * SLOT_BYTES);
   if (Rings.inRing == 0 || Rings.outRing == 0) return ERR_MEMORY;
+  Out.ring = Rings.outRing;
+  Out.slots = Rings.outSlots;
+  Out.used = 0;
+  const ok = arpInit() && icmpLocalInit() && portsInit(Config.ikePorts, Config.ikePortCount, Config.ipsecMode == IPSEC_MULTI) &&
+    hostsInit() && mappingsInit() && sessionsInit() && fragmentsInit() && algInit();
+  if (!ok) return ERR_MEMORY;
   ready = true;
   return CFG_OK;
 }
 
+function handleFrame(port: u16, frame: usize, len: u32, now: u32): void {
+  if (len < ETH_HEADER_LEN) { count(Counter.DropRunt); return; }
+  // Only frames for our MAC, or broadcasts (ARP requests), are ours; a switch flooding others is not an error.
+  if (!macEquals(frame + ETH_DST, portMac(port)) && !isBroadcast(frame + ETH_DST)) { count(Counter.DropNotForUs); return; }
+  const type = get16(frame + ETH_TYPE);
+  if (type == ETHERTYPE_IPV4) {
+    if (isBroadcast(frame + ETH_DST)) { count(Counter.DropNotForUs); return; }
+    handleIpv4(port, frame, len, now);
+  } else if (type == ETHERTYPE_ARP) {
+    handleArp(port, frame, len, now);
+  } else {
+    count(Counter.DropEtherType);
+  }
+}
+
 export function routerProcess(n: u32, nowMs: u32): u32 {
-  Rings.outCount = 0;
+  Out.used = 0;
   if (!ready) return 0;
+  clockMs = nowMs;
   if (n > Rings.inSlots) n = Rings.inSlots;
   for (let i: u32 = 0; i < n; i++) {
     const slot = Rings.inRing + <usize>i * SLOT_BYTES;
@@ -40,8 +76,13 @@ export function routerProcess(n: u32, nowMs: u32): u32 {
     const len = <u32>load<u16>(slot, SLOT_LENGTH);
     count(Counter.RxFrames);
     if (port >= PORT_COUNT) { count(Counter.DropBadPort); continue; }
+    count(port == PORT_LAN ? Counter.RxLan : Counter.RxWan);
     if (len > FRAME_MAX) { count(Counter.DropOversize); continue; }
-    count(port == 0 ? Counter.RxLan : Counter.RxWan);
+    handleFrame(port, slot + SLOT_DATA, len, nowMs);
   }
-  return Rings.outCount;
+  expireSessions(nowMs);
+  arpTick(nowMs);
+  fragmentsTick(nowMs);
+  algTick(nowMs);
+  return Out.used;
 }

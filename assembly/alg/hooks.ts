@@ -1,0 +1,21 @@
+// The ALG hook interface of the NAT core (netfilter conntrack helpers are the model): the core calls
+// these before its session lookup; an ALG that does not handle the packet answers NotMine. Each ALG
+// declares what it attaches to in its own file; this is the only place the core reaches them.
+import { Verdict } from "../router/packet";
+import { ipsecIn2Out, ipsecOut2In, ipsecTick, ipsecInit } from "./ipsec";
+
+export function algInit(): bool {
+  return ipsecInit();
+}
+
+export function algIn2Out(): Verdict {
+  return ipsecIn2Out();
+}
+
+export function algOut2In(): Verdict {
+  return ipsecOut2In();
+}
+
+export function algTick(now: u32): void {
+  ipsecTick(now);
+}

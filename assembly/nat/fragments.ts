@@ -1,0 +1,189 @@
+// IPv4 fragments through the NAT. Only the first fragment carries the transport header, so its
+// translation is remembered, keyed by what identifies a datagram (RFC 791: src, dst, protocol, ID),
+// and applied to the later fragments, which need only their address rewritten (the transport checksum
+// sits in the first fragment and was already fixed there). A later fragment that arrives before the
+// first is held (bounded slots) until the first fragment comes or T_FRAGMENT passes.
+// Tracking entries live in a set-associative table: full sets evict their oldest entry.
+import { SLOT_BYTES, PORT_LAN, PORT_WAN } from "../abi";
+import { capacity, timeout, C_FRAGMENTS, C_FRAGMENT_HOLD, T_FRAGMENT } from "../config";
+import { arenaTake } from "../arena";
+import { Counter, count } from "../counters";
+import { get16 } from "../wire/bytes";
+import { IP_ID, moreFragments, fragOffsetBytes } from "../wire/ipv4";
+import { ETH_HEADER_LEN } from "../wire/ethernet";
+import { Pkt, Verdict, expired } from "../router/packet";
+import { sendIp, wanNextHop } from "../router/output";
+import { hash3 } from "./hash";
+import { rewrite, NO_PORT } from "./translate";
+
+const WAYS: u32 = 4;
+// Entry: u32 src, u32 dst, u32 id|proto<<16|dir<<24, u32 newAddr, u32 at, u8 used, u8 rewritesSource
+const F_SRC = 0;
+const F_DST = 4;
+const F_KEY = 8;
+const F_NEW = 12;
+const F_AT = 16;
+const F_USED = 20;
+const F_SOURCE = 21;
+const F_BYTES: u32 = 24;
+// Held fragment: u32 src, u32 dst, u32 key, u32 at, u16 len, u16 port, u8 busy; then the frame
+const H_KEY = 8;
+const H_AT = 12;
+const H_LEN = 16;
+const H_PORT = 18;
+const H_BUSY = 20;
+const H_HEADER: u32 = 24;
+
+class Frags {
+  static table: usize = 0;
+  static sets: u32 = 0;
+  static hold: usize = 0;
+  static holdSlots: u32 = 0;
+  static held: u32 = 0;
+  static releasing: bool = false;
+}
+
+export function fragmentsInit(): bool {
+  let sets: u32 = 1;
+  while (sets * WAYS < capacity(C_FRAGMENTS)) sets <<= 1;
+  Frags.sets = sets;
+  Frags.table = arenaTake(<usize>sets * WAYS * F_BYTES);
+  Frags.holdSlots = capacity(C_FRAGMENT_HOLD);
+  Frags.hold = arenaTake(<usize>Frags.holdSlots * (H_HEADER + SLOT_BYTES));
+  Frags.held = 0;
+  return Frags.table != 0 && Frags.hold != 0;
+}
+
+@inline function keyOf(in2out: bool): u32 {
+  return get16(Pkt.ip + IP_ID) | (<u32>Pkt.proto << 16) | (in2out ? 0x1000000 : 0);
+}
+
+function setFor(src: u32, dst: u32, key: u32): usize {
+  return Frags.table + <usize>(hash3(src, dst, key) & (Frags.sets - 1)) * WAYS * F_BYTES;
+}
+
+function find(src: u32, dst: u32, key: u32): usize {
+  const set = setFor(src, dst, key);
+  for (let i: u32 = 0; i < WAYS; i++) {
+    const e = set + i * F_BYTES;
+    if (load<u8>(e, F_USED) != 0 && load<u32>(e, F_KEY) == key && load<u32>(e, F_SRC) == src && load<u32>(e, F_DST) == dst) {
+      if (expired(Pkt.now, load<u32>(e, F_AT), timeout(T_FRAGMENT))) { store<u8>(e, 0, F_USED); return 0; }
+      return e;
+    }
+  }
+  return 0;
+}
+
+/**
+ * Called by the NAT after it translated a packet. For a first fragment, remembers the rewrite (the
+ * address now in the header) for the later fragments and releases any that arrived early.
+ * `origSrc/origDst` are the addresses before translation; read from the stashed values.
+ */
+export function noteFirstFragment(in2out: bool, rewritesDest: bool): void {
+  if (!moreFragments(Pkt.ip) || fragOffsetBytes(Pkt.ip) != 0) return;
+  const src = FragKey.src, dst = FragKey.dst;
+  const key = keyOf(in2out);
+  const set = setFor(src, dst, key);
+  let victim = set;
+  let oldest: u32 = 0;
+  for (let i: u32 = 0; i < WAYS; i++) {
+    const e = set + i * F_BYTES;
+    if (load<u8>(e, F_USED) == 0) { victim = e; break; }
+    const age = Pkt.now - load<u32>(e, F_AT);
+    if (age >= oldest) { oldest = age; victim = e; }
+  }
+  if (load<u8>(victim, F_USED) != 0) count(Counter.DropFragmentTableFull);
+  store<u32>(victim, src, F_SRC);
+  store<u32>(victim, dst, F_DST);
+  store<u32>(victim, key, F_KEY);
+  store<u32>(victim, rewritesDest ? Pkt.dst : Pkt.src, F_NEW);
+  store<u32>(victim, Pkt.now, F_AT);
+  store<u8>(victim, 1, F_USED);
+  store<u8>(victim, rewritesDest ? 0 : 1, F_SOURCE);
+  count(Counter.FragmentsTranslated);
+  if (Frags.held != 0) releaseHeld(src, dst, key);
+}
+
+/** The addresses of the packet as it arrived, saved before any rewrite (set by the IPv4 input step). */
+export class FragKey {
+  static src: u32 = 0;
+  static dst: u32 = 0;
+}
+
+function forwardTranslated(e: usize, in2out: bool): Verdict {
+  rewrite(load<u8>(e, F_SOURCE) != 0, load<u32>(e, F_NEW), NO_PORT, 0xffffffff, 0xffffffff);
+  count(Counter.FragmentsTranslated);
+  if (in2out) {
+    const hop = wanNextHop(Pkt.dst);
+    if (hop == 0) { count(Counter.DropNoRoute); return Verdict.Dropped; }
+    sendIp(PORT_WAN, hop, Pkt.frame, Pkt.len, Pkt.now);
+  } else {
+    sendIp(PORT_LAN, Pkt.dst, Pkt.frame, Pkt.len, Pkt.now);
+  }
+  return Verdict.Forwarded;
+}
+
+/** A fragment without a transport header: translate as its first fragment was, or hold it. */
+export function fragmentLater(in2out: bool): Verdict {
+  const key = keyOf(in2out);
+  const e = find(Pkt.src, Pkt.dst, key);
+  if (e != 0) return forwardTranslated(e, in2out);
+  if (Frags.releasing) { count(Counter.DropFragmentMalformed); return Verdict.Dropped; }
+  if (Frags.held >= Frags.holdSlots) { count(Counter.DropFragmentHoldFull); return Verdict.Dropped; }
+  for (let i: u32 = 0; i < Frags.holdSlots; i++) {
+    const h = Frags.hold + <usize>i * (H_HEADER + SLOT_BYTES);
+    if (load<u8>(h, H_BUSY) != 0) continue;
+    store<u32>(h, Pkt.src, 0);
+    store<u32>(h, Pkt.dst, 4);
+    store<u32>(h, key, H_KEY);
+    store<u32>(h, Pkt.now, H_AT);
+    store<u16>(h, <u16>Pkt.len, H_LEN);
+    store<u16>(h, Pkt.port, H_PORT);
+    store<u8>(h, 1, H_BUSY);
+    memory.copy(h + H_HEADER, Pkt.frame, Pkt.len);
+    Frags.held++;
+    count(Counter.FragmentsHeld);
+    return Verdict.Consumed;
+  }
+  count(Counter.DropFragmentHoldFull);
+  return Verdict.Dropped;
+}
+
+/** Sends the held fragments of a datagram whose first fragment was just translated. */
+function releaseHeld(src: u32, dst: u32, key: u32): void {
+  // Pkt describes the first fragment, which the caller still has to deliver: keep it.
+  const saveFrame = Pkt.frame, saveLen = Pkt.len, saveIp = Pkt.ip, saveL4 = Pkt.l4, saveSrc = Pkt.src, saveDst = Pkt.dst;
+  const saveHl = Pkt.hl, saveIpLen = Pkt.ipLen, saveL4Len = Pkt.l4Len, savePort = Pkt.port;
+  Frags.releasing = true;
+  for (let i: u32 = 0; i < Frags.holdSlots && Frags.held != 0; i++) {
+    const h = Frags.hold + <usize>i * (H_HEADER + SLOT_BYTES);
+    if (load<u8>(h, H_BUSY) == 0 || load<u32>(h, H_KEY) != key || load<u32>(h, 0) != src || load<u32>(h, 4) != dst) continue;
+    store<u8>(h, 0, H_BUSY);
+    Frags.held--;
+    Pkt.frame = h + H_HEADER;
+    Pkt.len = load<u16>(h, H_LEN);
+    Pkt.port = load<u16>(h, H_PORT);
+    Pkt.ip = Pkt.frame + ETH_HEADER_LEN;
+    Pkt.l4 = 0;
+    Pkt.l4Len = 0;
+    Pkt.src = src;
+    Pkt.dst = dst;
+    const e = find(src, dst, key);
+    if (e != 0) forwardTranslated(e, (key & 0x1000000) != 0);
+  }
+  Frags.releasing = false;
+  Pkt.frame = saveFrame; Pkt.len = saveLen; Pkt.ip = saveIp; Pkt.l4 = saveL4; Pkt.src = saveSrc; Pkt.dst = saveDst;
+  Pkt.hl = saveHl; Pkt.ipLen = saveIpLen; Pkt.l4Len = saveL4Len; Pkt.port = savePort;
+}
+
+/** Drops held fragments whose first fragment never came. */
+export function fragmentsTick(now: u32): void {
+  if (Frags.held == 0) return;
+  for (let i: u32 = 0; i < Frags.holdSlots; i++) {
+    const h = Frags.hold + <usize>i * (H_HEADER + SLOT_BYTES);
+    if (load<u8>(h, H_BUSY) == 0 || !expired(now, load<u32>(h, H_AT), timeout(T_FRAGMENT))) continue;
+    store<u8>(h, 0, H_BUSY);
+    Frags.held--;
+    count(Counter.DropFragmentTimeout);
+  }
+}

@@ -1,0 +1,312 @@
+// NAPT sessions: one per (mapping, remote endpoint). They carry the filtering state (RFC 4787 REQ-8),
+// the TCP state (RFC 5382), the rewrite's precomputed checksum deltas, and the idle timer.
+// Two hash indexes find a session from either direction:
+//   inside key  (proto, inAddr, inPort, remAddr, remPort)   - in2out
+//   outside key (proto, extAddr, extPort, remAddr, remPort) - out2in
+// Idle expiry is O(1): each timer class (UDP, TCP established, TCP transitory, ICMP) is an LRU list
+// ordered by last use, so only list heads are ever examined. Table full: evict the oldest transitory
+// TCP session (RFC 5382 allows it), otherwise refuse the new flow; existing sessions are never touched.
+import { capacity, timeout, C_SESSIONS, T_UDP, T_TCP_ESTABLISHED, T_TCP_TRANSITORY, T_ICMP } from "../config";
+import { arenaTake } from "../arena";
+import { Counter, count } from "../counters";
+import { deltaOf } from "../wire/checksum";
+import { PROTO_TCP, PROTO_UDP } from "../wire/ipv4";
+import { NO_INDEX, hash3, mix, bucketCountFor } from "./hash";
+import { mappingAt, removeMapping, M_SESSIONS, M_SESSION_COUNT, M_LAST, M_EXT_ADDR, M_EXT_PORT, M_IN_ADDR, M_IN_PORT } from "./mappings";
+import { expired } from "../router/packet";
+
+export const S_PROTO = 0; // u8
+export const S_TCP_STATE = 1; // u8
+export const S_FLAGS = 2; // u8
+export const S_CLASS = 3; // u8
+export const S_IN_ADDR = 4;
+export const S_EXT_ADDR = 8;
+export const S_REM_ADDR = 12;
+export const S_IN_PORT = 16; // u16
+export const S_EXT_PORT = 18; // u16
+export const S_REM_PORT = 20; // u16
+export const S_USED = 22; // u8
+export const S_LAST = 24;
+export const S_NEXT_IN = 28;
+export const S_NEXT_OUT = 32;
+export const S_PREV = 36; // LRU
+export const S_NEXT = 40; // LRU, or free list
+export const S_MAPPING = 44;
+export const S_SIBLING = 48; // next session of the same mapping
+export const S_PKTS_IN2OUT = 52;
+export const S_PKTS_OUT2IN = 56;
+export const S_DELTA_IP = 60; // u16: IP header checksum delta, in2out
+export const S_DELTA_L4 = 62; // u16: transport checksum delta (address + port), in2out
+export const S_BYTES: u32 = 64;
+
+export const SESSION_SERVER_LIST: u8 = 1;
+export const SESSION_DEFAULT_SERVER: u8 = 2;
+
+// TCP state as the flags seen so far (RFC 5382 section 5): established once SYNs crossed both ways,
+// transitory before that, after FINs both ways, or after a RST.
+export const TCP_NONE: u8 = 0;
+export const TCP_SYN_OUT: u8 = 1;
+export const TCP_SYN_IN: u8 = 2;
+export const TCP_FIN_OUT: u8 = 4;
+export const TCP_FIN_IN: u8 = 8;
+export const TCP_RST_SEEN: u8 = 16;
+const CLASS_UDP: u8 = 0;
+const CLASS_TCP_EST: u8 = 1;
+const CLASS_TCP_TRANS: u8 = 2;
+const CLASS_ICMP: u8 = 3;
+const CLASSES: u32 = 4;
+const EXPIRE_PER_CALL: u32 = 256; // bounded timer work per process() call
+
+class Sessions {
+  static base: usize = 0;
+  static slots: u32 = 0;
+  static inBuckets: usize = 0;
+  static outBuckets: usize = 0;
+  static bucketMask: u32 = 0;
+  static freeHead: u32 = NO_INDEX;
+  static live: u32 = 0;
+  static lruHeads: usize = 0; // CLASSES x (head, tail)
+}
+
+@inline export function sessionAt(i: u32): usize {
+  return Sessions.base + <usize>i * S_BYTES;
+}
+
+export function sessionsInit(): bool {
+  const n = capacity(C_SESSIONS);
+  const buckets = bucketCountFor(n);
+  Sessions.slots = n;
+  Sessions.bucketMask = buckets - 1;
+  Sessions.base = arenaTake(<usize>n * S_BYTES);
+  Sessions.inBuckets = arenaTake(<usize>buckets * 4);
+  Sessions.outBuckets = arenaTake(<usize>buckets * 4);
+  Sessions.lruHeads = arenaTake(CLASSES * 8);
+  if (Sessions.base == 0 || Sessions.inBuckets == 0 || Sessions.outBuckets == 0 || Sessions.lruHeads == 0) return false;
+  memory.fill(Sessions.inBuckets, 0xff, <usize>buckets * 4);
+  memory.fill(Sessions.outBuckets, 0xff, <usize>buckets * 4);
+  memory.fill(Sessions.lruHeads, 0xff, CLASSES * 8);
+  for (let i: u32 = 0; i < n; i++) store<u32>(sessionAt(i), i + 1 < n ? i + 1 : NO_INDEX, S_NEXT);
+  Sessions.freeHead = 0;
+  Sessions.live = 0;
+  return true;
+}
+
+@inline function keyHash(proto: u8, addr: u32, port: u32, remAddr: u32, remPort: u32): u32 {
+  return hash3(addr ^ mix(remAddr), (port << 16) | remPort, proto);
+}
+
+@inline function inBucket(proto: u8, addr: u32, port: u32, remAddr: u32, remPort: u32): usize {
+  return Sessions.inBuckets + (<usize>(keyHash(proto, addr, port, remAddr, remPort) & Sessions.bucketMask) << 2);
+}
+
+@inline function outBucket(proto: u8, addr: u32, port: u32, remAddr: u32, remPort: u32): usize {
+  return Sessions.outBuckets + (<usize>(keyHash(proto, addr, port, remAddr, remPort) & Sessions.bucketMask) << 2);
+}
+
+export function findSessionInside(proto: u8, inAddr: u32, inPort: u32, remAddr: u32, remPort: u32): u32 {
+  let i = load<u32>(inBucket(proto, inAddr, inPort, remAddr, remPort));
+  while (i != NO_INDEX) {
+    const s = sessionAt(i);
+    if (load<u32>(s, S_IN_ADDR) == inAddr && load<u32>(s, S_REM_ADDR) == remAddr &&
+        <u32>load<u16>(s, S_IN_PORT) == inPort && <u32>load<u16>(s, S_REM_PORT) == remPort && load<u8>(s, S_PROTO) == proto) return i;
+    i = load<u32>(s, S_NEXT_IN);
+  }
+  return NO_INDEX;
+}
+
+export function findSessionOutside(proto: u8, extAddr: u32, extPort: u32, remAddr: u32, remPort: u32): u32 {
+  let i = load<u32>(outBucket(proto, extAddr, extPort, remAddr, remPort));
+  while (i != NO_INDEX) {
+    const s = sessionAt(i);
+    if (load<u32>(s, S_EXT_ADDR) == extAddr && load<u32>(s, S_REM_ADDR) == remAddr &&
+        <u32>load<u16>(s, S_EXT_PORT) == extPort && <u32>load<u16>(s, S_REM_PORT) == remPort && load<u8>(s, S_PROTO) == proto) return i;
+    i = load<u32>(s, S_NEXT_OUT);
+  }
+  return NO_INDEX;
+}
+
+/** True when the mapping has a session with this remote address (address-dependent filtering). */
+export function mappingKnowsAddress(mapping: u32, remAddr: u32): bool {
+  let i = load<u32>(mappingAt(mapping), M_SESSIONS);
+  while (i != NO_INDEX) {
+    const s = sessionAt(i);
+    if (load<u32>(s, S_REM_ADDR) == remAddr) return true;
+    i = load<u32>(s, S_SIBLING);
+  }
+  return false;
+}
+
+// ---- LRU per timer class ----
+
+@inline function lruHead(cls: u8): usize { return Sessions.lruHeads + (<usize>cls << 3); }
+
+function lruUnlink(i: u32): void {
+  const s = sessionAt(i);
+  const h = lruHead(load<u8>(s, S_CLASS));
+  const prev = load<u32>(s, S_PREV), next = load<u32>(s, S_NEXT);
+  if (prev == NO_INDEX) store<u32>(h, next); else store<u32>(sessionAt(prev), next, S_NEXT);
+  if (next == NO_INDEX) store<u32>(h, prev, 4); else store<u32>(sessionAt(next), prev, S_PREV);
+}
+
+function lruAppend(i: u32, cls: u8): void {
+  const s = sessionAt(i);
+  const h = lruHead(cls);
+  const tail = load<u32>(h, 4);
+  store<u8>(s, cls, S_CLASS);
+  store<u32>(s, tail, S_PREV);
+  store<u32>(s, NO_INDEX, S_NEXT);
+  if (tail == NO_INDEX) store<u32>(h, i); else store<u32>(sessionAt(tail), i, S_NEXT);
+  store<u32>(h, i, 4);
+}
+
+function classFor(proto: u8, tcpState: u8): u8 {
+  if (proto == PROTO_UDP) return CLASS_UDP;
+  if (proto == PROTO_TCP) {
+    const established = (tcpState & 3) == 3 && (tcpState & 12) != 12 && (tcpState & TCP_RST_SEEN) == 0;
+    return established ? CLASS_TCP_EST : CLASS_TCP_TRANS;
+  }
+  return CLASS_ICMP;
+}
+
+function classTimeoutMs(cls: u8): u32 {
+  if (cls == CLASS_UDP) return timeout(T_UDP) * 1000;
+  if (cls == CLASS_TCP_EST) return timeout(T_TCP_ESTABLISHED) * 1000;
+  if (cls == CLASS_TCP_TRANS) return timeout(T_TCP_TRANSITORY) * 1000;
+  return timeout(T_ICMP) * 1000;
+}
+
+/** Marks the session used now (moves it to its class's tail) and counts the packet. */
+@inline export function touchSession(i: u32, now: u32, in2out: bool): void {
+  const s = sessionAt(i);
+  store<u32>(s, now, S_LAST);
+  store<u32>(mappingAt(load<u32>(s, S_MAPPING)), now, M_LAST);
+  const f = in2out ? S_PKTS_IN2OUT : S_PKTS_OUT2IN;
+  store<u32>(s + f, load<u32>(s + f) + 1);
+  lruUnlink(i);
+  lruAppend(i, load<u8>(s, S_CLASS));
+}
+
+/** Adds TCP state bits and moves the session to the timer class its state now belongs to. */
+export function addTcpState(i: u32, bits: u8): void {
+  const s = sessionAt(i);
+  const old = load<u8>(s, S_TCP_STATE);
+  const state = old | bits;
+  if (state == old) return;
+  store<u8>(s, state, S_TCP_STATE);
+  const cls = classFor(PROTO_TCP, state);
+  if (cls == load<u8>(s, S_CLASS)) return;
+  lruUnlink(i);
+  lruAppend(i, cls);
+}
+
+// ---- create / remove ----
+
+function unlinkChain(bucket: usize, index: u32, nextField: i32): void {
+  let prev = NO_INDEX;
+  let i = load<u32>(bucket);
+  while (i != NO_INDEX) {
+    const next = load<u32>(sessionAt(i) + nextField);
+    if (i == index) {
+      if (prev == NO_INDEX) store<u32>(bucket, next); else store<u32>(sessionAt(prev) + nextField, next);
+      return;
+    }
+    prev = i;
+    i = next;
+  }
+}
+
+function removeSession(i: u32): void {
+  const s = sessionAt(i);
+  const proto = load<u8>(s, S_PROTO);
+  const remAddr = load<u32>(s, S_REM_ADDR), remPort = <u32>load<u16>(s, S_REM_PORT);
+  unlinkChain(inBucket(proto, load<u32>(s, S_IN_ADDR), load<u16>(s, S_IN_PORT), remAddr, remPort), i, S_NEXT_IN);
+  unlinkChain(outBucket(proto, load<u32>(s, S_EXT_ADDR), load<u16>(s, S_EXT_PORT), remAddr, remPort), i, S_NEXT_OUT);
+  lruUnlink(i);
+  // Leave the mapping's session list; the mapping goes with its last session.
+  const mi = load<u32>(s, S_MAPPING);
+  const m = mappingAt(mi);
+  let prev = NO_INDEX;
+  let j = load<u32>(m, M_SESSIONS);
+  while (j != NO_INDEX) {
+    const next = load<u32>(sessionAt(j), S_SIBLING);
+    if (j == i) {
+      if (prev == NO_INDEX) store<u32>(m, next, M_SESSIONS); else store<u32>(sessionAt(prev), next, S_SIBLING);
+      break;
+    }
+    prev = j;
+    j = next;
+  }
+  const left = load<u32>(m, M_SESSION_COUNT) - 1;
+  store<u32>(m, left, M_SESSION_COUNT);
+  if (left == 0) removeMapping(mi);
+  store<u8>(s, 0, S_USED);
+  store<u32>(s, Sessions.freeHead, S_NEXT);
+  Sessions.freeHead = i;
+  Sessions.live--;
+}
+
+/** Creates a session under a mapping; NO_INDEX when full (after trying to evict a transitory one). */
+export function addSession(mapping: u32, proto: u8, remAddr: u32, remPort: u32, flags: u8, now: u32): u32 {
+  if (Sessions.freeHead == NO_INDEX) {
+    const victim = load<u32>(lruHead(CLASS_TCP_TRANS));
+    // Never evict a session of the mapping we are about to extend: it could remove the mapping itself.
+    if (victim == NO_INDEX || load<u32>(sessionAt(victim), S_MAPPING) == mapping) {
+      count(Counter.DropSessionTableFull);
+      return NO_INDEX;
+    }
+    removeSession(victim);
+    count(Counter.SessionsEvicted);
+  }
+  const i = Sessions.freeHead;
+  const s = sessionAt(i);
+  Sessions.freeHead = load<u32>(s, S_NEXT);
+  const m = mappingAt(mapping);
+  const inAddr = load<u32>(m, M_IN_ADDR), extAddr = load<u32>(m, M_EXT_ADDR);
+  const inPort = <u32>load<u16>(m, M_IN_PORT), extPort = <u32>load<u16>(m, M_EXT_PORT);
+  memory.fill(s, 0, S_BYTES);
+  store<u8>(s, proto, S_PROTO);
+  store<u8>(s, flags, S_FLAGS);
+  store<u8>(s, 1, S_USED);
+  store<u32>(s, inAddr, S_IN_ADDR);
+  store<u32>(s, extAddr, S_EXT_ADDR);
+  store<u32>(s, remAddr, S_REM_ADDR);
+  store<u16>(s, <u16>inPort, S_IN_PORT);
+  store<u16>(s, <u16>extPort, S_EXT_PORT);
+  store<u16>(s, <u16>remPort, S_REM_PORT);
+  store<u32>(s, now, S_LAST);
+  store<u32>(s, mapping, S_MAPPING);
+  store<u16>(s, <u16>deltaOf(inAddr, extAddr, 0, 0), S_DELTA_IP);
+  store<u16>(s, <u16>deltaOf(inAddr, extAddr, inPort, extPort), S_DELTA_L4);
+  const ib = inBucket(proto, inAddr, inPort, remAddr, remPort);
+  store<u32>(s, load<u32>(ib), S_NEXT_IN);
+  store<u32>(ib, i);
+  const ob = outBucket(proto, extAddr, extPort, remAddr, remPort);
+  store<u32>(s, load<u32>(ob), S_NEXT_OUT);
+  store<u32>(ob, i);
+  store<u32>(s, load<u32>(m, M_SESSIONS), S_SIBLING);
+  store<u32>(m, i, M_SESSIONS);
+  store<u32>(m, load<u32>(m, M_SESSION_COUNT) + 1, M_SESSION_COUNT);
+  store<u32>(m, now, M_LAST);
+  lruAppend(i, classFor(proto, TCP_NONE));
+  Sessions.live++;
+  count(Counter.SessionsCreated);
+  return i;
+}
+
+/** Removes sessions idle past their class's timeout, oldest first, at most EXPIRE_PER_CALL per call. */
+export function expireSessions(now: u32): void {
+  let budget = EXPIRE_PER_CALL;
+  for (let cls: u8 = 0; cls < <u8>CLASSES; cls++) {
+    const limit = classTimeoutMs(cls);
+    while (budget > 0) {
+      const i = load<u32>(lruHead(cls));
+      if (i == NO_INDEX || !expired(now, load<u32>(sessionAt(i), S_LAST), limit)) break;
+      removeSession(i);
+      count(Counter.SessionsExpired);
+      budget--;
+    }
+  }
+}
+
+export function sessionSlots(): u32 { return Sessions.slots; }
+export function sessionsLive(): u32 { return Sessions.live; }

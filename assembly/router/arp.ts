@@ -1,0 +1,252 @@
+// ARP (RFC 826): answer for our own addresses (and proxy for Map List addresses on the WAN subnet),
+// keep a bounded cache of next hops, and hold frames for unresolved next hops in a bounded queue.
+// The cache is set-associative: an address probes ARP_WAYS slots; a full set evicts its oldest entry.
+// Queued frames wait ARP_QUEUE_MS at most (requests repeat every ARP_RETRY_MS), then drop counted.
+import { PORT_LAN, PORT_WAN, SLOT_BYTES } from "../abi";
+import { Config, capacity, timeout, C_ARP_ENTRIES, C_ARP_QUEUE, T_ARP, MAP_BYTES } from "../config";
+import { arenaTake } from "../arena";
+import { Counter, count } from "../counters";
+import { get16, set16, get32, set32 } from "../wire/bytes";
+import { ETH_DST, ETH_SRC, ETH_TYPE, ETH_HEADER_LEN, ETHERTYPE_ARP, copyMac, isBroadcast } from "../wire/ethernet";
+import {
+  ARP_HTYPE, ARP_PTYPE, ARP_HLEN, ARP_PLEN, ARP_OPER, ARP_SHA, ARP_SPA, ARP_THA, ARP_TPA, ARP_LEN, ARP_REQUEST, ARP_REPLY,
+} from "../wire/arp";
+import { emit, portMac } from "./output";
+import { expired } from "./packet";
+
+const ARP_WAYS: u32 = 8;
+const ARP_RETRY_MS: u32 = 1000;
+const ARP_QUEUE_MS: u32 = 3000;
+
+// Cache entry: u32 addr, u32 updated, u16 port, u8 resolved, u8 used, u8 mac[6], u16 pad, u32 requestedAt = 24 bytes
+const E_ADDR = 0;
+const E_UPDATED = 4;
+const E_PORT = 8;
+const E_RESOLVED = 10;
+const E_USED = 11;
+const E_MAC = 12;
+const E_REQUESTED = 20;
+const E_BYTES: u32 = 24;
+
+// Queue entry: u32 nextHop, u32 queuedAt, u16 port, u16 len, u8 busy, pad; then the frame = Q_HEADER + SLOT_BYTES
+const Q_HOP = 0;
+const Q_AT = 4;
+const Q_PORT = 8;
+const Q_LEN = 10;
+const Q_BUSY = 12;
+const Q_HEADER: u32 = 16;
+
+class Arp {
+  static table: usize = 0;
+  static sets: u32 = 0; // number of sets (power of two)
+  static queue: usize = 0;
+  static queueSlots: u32 = 0;
+  static queued: u32 = 0;
+  static scratch: usize = 0; // a frame buffer for requests and replies
+}
+
+export function arpInit(): bool {
+  let sets: u32 = 1;
+  while (sets * ARP_WAYS < capacity(C_ARP_ENTRIES)) sets <<= 1;
+  Arp.sets = sets;
+  Arp.table = arenaTake(<usize>sets * ARP_WAYS * E_BYTES);
+  Arp.queueSlots = capacity(C_ARP_QUEUE);
+  Arp.queue = arenaTake(<usize>Arp.queueSlots * (Q_HEADER + SLOT_BYTES));
+  Arp.queued = 0;
+  Arp.scratch = arenaTake(64);
+  return Arp.table != 0 && Arp.queue != 0 && Arp.scratch != 0;
+}
+
+@inline function setOf(addr: u32): usize {
+  const h = (addr * 0x9e3779b1) >>> 16;
+  return Arp.table + <usize>(h & (Arp.sets - 1)) * ARP_WAYS * E_BYTES;
+}
+
+function find(port: u16, addr: u32): usize {
+  const set = setOf(addr);
+  for (let i: u32 = 0; i < ARP_WAYS; i++) {
+    const e = set + i * E_BYTES;
+    if (load<u8>(e, E_USED) != 0 && load<u32>(e, E_ADDR) == addr && load<u16>(e, E_PORT) == port) return e;
+  }
+  return 0;
+}
+
+/** Finds or makes room for an entry: an unused way, else the set's least recently updated one. */
+function claim(port: u16, addr: u32, now: u32): usize {
+  const found = find(port, addr);
+  if (found != 0) return found;
+  const set = setOf(addr);
+  let victim = set;
+  let oldest: u32 = 0;
+  for (let i: u32 = 0; i < ARP_WAYS; i++) {
+    const e = set + i * E_BYTES;
+    if (load<u8>(e, E_USED) == 0) { victim = e; break; }
+    const age = now - load<u32>(e, E_UPDATED);
+    if (age >= oldest) { oldest = age; victim = e; }
+  }
+  memory.fill(victim, 0, E_BYTES);
+  store<u32>(victim, addr, E_ADDR);
+  store<u16>(victim, port, E_PORT);
+  store<u8>(victim, 1, E_USED);
+  store<u32>(victim, now, E_UPDATED);
+  store<u32>(victim, now - ARP_RETRY_MS, E_REQUESTED);
+  return victim;
+}
+
+/** The MAC for a next hop, or 0 when unknown or stale. */
+export function arpLookup(port: u16, addr: u32, now: u32): usize {
+  const e = find(port, addr);
+  if (e == 0 || load<u8>(e, E_RESOLVED) == 0) return 0;
+  if (expired(now, load<u32>(e, E_UPDATED), timeout(T_ARP) * 1000)) return 0;
+  return e + E_MAC;
+}
+
+function learn(port: u16, addr: u32, mac: usize, now: u32): void {
+  const e = claim(port, addr, now);
+  copyMac(e + E_MAC, mac);
+  store<u8>(e, 1, E_RESOLVED);
+  store<u32>(e, now, E_UPDATED);
+  flushQueue(port, addr, e + E_MAC);
+}
+
+function sendArp(port: u16, oper: u32, targetMac: usize, targetAddr: u32, senderAddr: u32): void {
+  const f = Arp.scratch;
+  const a = f + ETH_HEADER_LEN;
+  if (oper == ARP_REQUEST) {
+    store<u32>(f + ETH_DST, 0xffffffff);
+    store<u16>(f + ETH_DST, 0xffff, 4);
+    memory.fill(a + ARP_THA, 0, 6);
+  } else {
+    copyMac(f + ETH_DST, targetMac);
+    copyMac(a + ARP_THA, targetMac);
+  }
+  copyMac(f + ETH_SRC, portMac(port));
+  set16(f + ETH_TYPE, ETHERTYPE_ARP);
+  set16(a + ARP_HTYPE, 1);
+  set16(a + ARP_PTYPE, 0x0800);
+  store<u8>(a + ARP_HLEN, 6);
+  store<u8>(a + ARP_PLEN, 4);
+  set16(a + ARP_OPER, oper);
+  copyMac(a + ARP_SHA, portMac(port));
+  set32(a + ARP_SPA, senderAddr);
+  set32(a + ARP_TPA, targetAddr);
+  emit(port, f, ETH_HEADER_LEN + ARP_LEN);
+  count(oper == ARP_REQUEST ? Counter.ArpRequestsOut : Counter.ArpRepliesOut);
+}
+
+/** Our address on a port for ARP purposes: the one on the same subnet as `peer`. */
+export function portAddrFor(port: u16, peer: u32): u32 {
+  if (port == PORT_WAN) return Config.wanAddr;
+  if (Config.routedAddr != 0 && (peer & Config.routedMask) == (Config.routedAddr & Config.routedMask)) return Config.routedAddr;
+  return Config.lanAddr;
+}
+
+/** True when we answer ARP for `addr` on `port`. */
+function ownsAddress(port: u16, addr: u32): bool {
+  if (port == PORT_LAN) return addr == Config.lanAddr || (Config.routedAddr != 0 && addr == Config.routedAddr);
+  if (addr == Config.wanAddr) return true;
+  // Proxy ARP for Map List addresses that sit on the WAN subnet (a bridged block rather than a routed one).
+  for (let i: u32 = 0; i < Config.mapCount; i++) {
+    const ext = load<u32>(Config.maps + i * MAP_BYTES, 4);
+    if (ext == addr && (ext & Config.wanMask) == (Config.wanAddr & Config.wanMask)) return true;
+  }
+  return false;
+}
+
+export function handleArp(port: u16, frame: usize, len: u32, now: u32): void {
+  if (len < ETH_HEADER_LEN + ARP_LEN) { count(Counter.DropArpMalformed); return; }
+  const a = frame + ETH_HEADER_LEN;
+  if (get16(a + ARP_HTYPE) != 1 || get16(a + ARP_PTYPE) != 0x0800 || load<u8>(a + ARP_HLEN) != 6 || load<u8>(a + ARP_PLEN) != 4) {
+    count(Counter.DropArpMalformed);
+    return;
+  }
+  const oper = get16(a + ARP_OPER);
+  const spa = get32(a + ARP_SPA);
+  const tpa = get32(a + ARP_TPA);
+  if (isBroadcast(a + ARP_SHA) || (load<u8>(a + ARP_SHA) & 1) != 0) { count(Counter.DropArpMalformed); return; }
+  if (oper == ARP_REQUEST) {
+    count(Counter.ArpRequestsIn);
+    if (!ownsAddress(port, tpa)) return;
+    // RFC 826 merge: a host asking for us will talk to us next, so learn it now.
+    if (spa != 0) learn(port, spa, a + ARP_SHA, now);
+    sendArp(port, ARP_REPLY, a + ARP_SHA, spa, tpa);
+  } else if (oper == ARP_REPLY) {
+    count(Counter.ArpRepliesIn);
+    // Only learn what we asked about: unsolicited replies would let anyone redirect traffic.
+    const e = find(port, spa);
+    if (e != 0) learn(port, spa, a + ARP_SHA, now);
+  } else {
+    count(Counter.DropArpMalformed);
+  }
+}
+
+function request(port: u16, addr: u32, now: u32): void {
+  const e = claim(port, addr, now);
+  if (!expired(now, load<u32>(e, E_REQUESTED), ARP_RETRY_MS)) return;
+  store<u32>(e, now, E_REQUESTED);
+  sendArp(port, ARP_REQUEST, 0, addr, portAddrFor(port, addr));
+}
+
+/** Holds a frame until its next hop resolves; asks for the next hop (rate-limited per address). */
+export function arpEnqueue(port: u16, nextHop: u32, frame: usize, len: u32, now: u32): void {
+  request(port, nextHop, now);
+  if (Arp.queued >= Arp.queueSlots) { count(Counter.DropArpQueueFull); return; }
+  for (let i: u32 = 0; i < Arp.queueSlots; i++) {
+    const q = Arp.queue + <usize>i * (Q_HEADER + SLOT_BYTES);
+    if (load<u8>(q, Q_BUSY) != 0) continue;
+    store<u32>(q, nextHop, Q_HOP);
+    store<u32>(q, now, Q_AT);
+    store<u16>(q, port, Q_PORT);
+    store<u16>(q, <u16>len, Q_LEN);
+    store<u8>(q, 1, Q_BUSY);
+    memory.copy(q + Q_HEADER, frame, len);
+    Arp.queued++;
+    count(Counter.ArpQueued);
+    return;
+  }
+}
+
+function flushQueue(port: u16, addr: u32, mac: usize): void {
+  if (Arp.queued == 0) return;
+  for (let i: u32 = 0; i < Arp.queueSlots; i++) {
+    const q = Arp.queue + <usize>i * (Q_HEADER + SLOT_BYTES);
+    if (load<u8>(q, Q_BUSY) == 0 || load<u32>(q, Q_HOP) != addr || load<u16>(q, Q_PORT) != port) continue;
+    copyMac(q + Q_HEADER + ETH_DST, mac);
+    emit(port, q + Q_HEADER, load<u16>(q, Q_LEN));
+    store<u8>(q, 0, Q_BUSY);
+    Arp.queued--;
+  }
+}
+
+/** Timer work: re-ask for queued next hops and drop frames that waited too long. */
+export function arpTick(now: u32): void {
+  if (Arp.queued == 0) return;
+  for (let i: u32 = 0; i < Arp.queueSlots; i++) {
+    const q = Arp.queue + <usize>i * (Q_HEADER + SLOT_BYTES);
+    if (load<u8>(q, Q_BUSY) == 0) continue;
+    if (expired(now, load<u32>(q, Q_AT), ARP_QUEUE_MS)) {
+      store<u8>(q, 0, Q_BUSY);
+      Arp.queued--;
+      count(Counter.DropArpTimeout);
+    } else {
+      request(load<u16>(q, Q_PORT), load<u32>(q, Q_HOP), now);
+    }
+  }
+}
+
+export function arpSlots(): u32 {
+  return Arp.sets * ARP_WAYS;
+}
+
+/** Dump row: addr, port, macHi, macLo, ageMs, resolved. */
+export function arpRow(index: u32, row: usize, now: u32): bool {
+  const e = Arp.table + <usize>index * E_BYTES;
+  if (load<u8>(e, E_USED) == 0) return false;
+  store<u32>(row, load<u32>(e, E_ADDR), 0);
+  store<u32>(row, load<u16>(e, E_PORT), 4);
+  store<u32>(row, get16(e + E_MAC), 8);
+  store<u32>(row, get32(e + E_MAC + 2), 12);
+  store<u32>(row, now - load<u32>(e, E_UPDATED), 16);
+  store<u32>(row, load<u8>(e, E_RESOLVED), 20);
+  return true;
+}

@@ -1,0 +1,53 @@
+// Transmit: copy finished frames into the output ring, resolving the next hop's MAC through ARP first.
+// A frame whose next hop is unresolved waits in the ARP queue (router/arp.ts) and leaves on the reply.
+import { SLOT_BYTES, SLOT_PORT, SLOT_LENGTH, SLOT_DATA, FRAME_MAX, PORT_LAN } from "../abi";
+import { Config } from "../config";
+import { Counter, count } from "../counters";
+import { ETH_DST, ETH_SRC, ETH_MIN_FRAME, copyMac } from "../wire/ethernet";
+import { arpLookup, arpEnqueue } from "./arp";
+
+export class Out {
+  static ring: usize = 0;
+  static slots: u32 = 0;
+  static used: u32 = 0;
+}
+
+@inline export function portMac(port: u16): usize {
+  return port == PORT_LAN ? Config.lanMac : Config.wanMac;
+}
+
+/** Copies a complete frame into the output ring; Ethernet minimum size is padded with zeros. */
+export function emit(port: u16, frame: usize, len: u32): void {
+  if (Out.used >= Out.slots) { count(Counter.OutRingFull); return; }
+  if (len > FRAME_MAX) { count(Counter.DropOversize); return; }
+  const slot = Out.ring + <usize>Out.used * SLOT_BYTES;
+  let outLen = len;
+  memory.copy(slot + SLOT_DATA, frame, len);
+  if (outLen < ETH_MIN_FRAME) {
+    memory.fill(slot + SLOT_DATA + outLen, 0, ETH_MIN_FRAME - outLen);
+    outLen = ETH_MIN_FRAME;
+  }
+  store<u16>(slot, port, SLOT_PORT);
+  store<u16>(slot, <u16>outLen, SLOT_LENGTH);
+  Out.used++;
+  count(Counter.TxFrames);
+  count(port == PORT_LAN ? Counter.TxLan : Counter.TxWan);
+}
+
+/** Sends an IPv4 frame to `nextHop` on `port`: addressed now if its MAC is known, else queued behind ARP. */
+export function sendIp(port: u16, nextHop: u32, frame: usize, len: u32, now: u32): void {
+  copyMac(frame + ETH_SRC, portMac(port));
+  const mac = arpLookup(port, nextHop, now);
+  if (mac != 0) {
+    copyMac(frame + ETH_DST, mac);
+    emit(port, frame, len);
+    return;
+  }
+  arpEnqueue(port, nextHop, frame, len, now);
+}
+
+/** The next hop on the WAN for a destination: on-link, or the default gateway (0: no route). */
+export function wanNextHop(dst: u32): u32 {
+  if ((dst & Config.wanMask) == (Config.wanAddr & Config.wanMask)) return dst;
+  return Config.gateway;
+}

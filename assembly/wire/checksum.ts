@@ -1,0 +1,52 @@
+// The Internet checksum (RFC 1071) and its incremental update (RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m')).
+// A rewrite is described by a "delta": the ones-complement sum of ~old words and new words, folded to 16 bits.
+// Adding a delta to ~checksum and folding gives the new checksum; the reverse rewrite uses ~delta.
+import { get16 } from "./bytes";
+
+@inline export function fold(sum: u32): u32 {
+  sum = (sum & 0xffff) + (sum >>> 16);
+  sum = (sum & 0xffff) + (sum >>> 16);
+  return sum;
+}
+
+/** Ones-complement sum of `len` bytes at p (not yet complemented), added to `initial`. */
+export function sumBytes(p: usize, len: u32, initial: u32): u32 {
+  let sum: u64 = <u64>initial;
+  let i: u32 = 0;
+  for (; i + 1 < len; i += 2) sum += <u64>get16(p + i);
+  if (i < len) sum += <u64>(<u32>load<u8>(p + i) << 8);
+  sum = (sum & 0xffffffff) + (sum >>> 32);
+  return fold(<u32>(sum & 0xffffffff) + <u32>(sum >>> 32));
+}
+
+/** The checksum to store for `len` bytes at p (with the checksum field zeroed beforehand). */
+@inline export function checksum(p: usize, len: u32, initial: u32): u32 {
+  return ~sumBytes(p, len, initial) & 0xffff;
+}
+
+/** Delta for replacing a 32-bit value (an address) and a 16-bit value (a port; pass equal values for none). */
+export function deltaOf(oldAddr: u32, newAddr: u32, oldPort: u32, newPort: u32): u32 {
+  let s: u32 = (~oldAddr >>> 16) + (~oldAddr & 0xffff) + (newAddr >>> 16) + (newAddr & 0xffff);
+  s += (~oldPort & 0xffff) + (newPort & 0xffff);
+  return fold(s);
+}
+
+@inline export function reverseDelta(delta: u32): u32 {
+  return ~delta & 0xffff;
+}
+
+/** Applies a delta to the checksum stored (network order) at p. */
+@inline export function applyDelta(p: usize, delta: u32): void {
+  const old = <u32>bswap<u16>(load<u16>(p));
+  const updated = ~fold((~old & 0xffff) + delta) & 0xffff;
+  store<u16>(p, bswap<u16>(<u16>updated));
+}
+
+/** UDP: a zero checksum means "none" (RFC 768) and stays zero; a computed zero is sent as 0xffff. */
+@inline export function applyDeltaUdp(p: usize, delta: u32): void {
+  const old = <u32>bswap<u16>(load<u16>(p));
+  if (old == 0) return;
+  let updated = ~fold((~old & 0xffff) + delta) & 0xffff;
+  if (updated == 0) updated = 0xffff;
+  store<u16>(p, bswap<u16>(<u16>updated));
+}
