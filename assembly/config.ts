@@ -252,3 +252,7 @@ export function isLanHost(addr: u32): bool {
   if (Config.routedAddr != 0 && inSubnet(addr, Config.routedAddr, Config.routedMask)) return addr != Config.routedAddr;
   return false;
 }
+
+/** Compile-time capacities that are not worth a config field. */
+export const IKE_HOLD_SLOTS: u32 = 16; // IKE packets held while another host's negotiation with the same remote is pending
+export const FINDING_SLOTS: u32 = 64; // advisor findings kept (oldest replaced)

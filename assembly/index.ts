@@ -6,6 +6,7 @@ import { CFG_CAPACITY, configBuffer } from "./config";
 import { Counter, COUNTER_NAMES, counterBase } from "./counters";
 import { routerInit, routerProcess, Rings } from "./router/router";
 import { dumpTable, dumpArea, dumpNext } from "./dump";
+import { ADVISOR_CATALOG } from "./alg/advisor";
 
 export function abiVersion(): u32 { return ABI_VERSION; }
 export function slotBytes(): u32 { return SLOT_BYTES; }
@@ -33,4 +34,7 @@ export function dumpBuffer(): usize { return dumpArea; }
 export function dumpCursor(): u32 { return dumpNext; }
 export function dumpRecordBytes(): u32 { return DUMP_RECORD_BYTES; }
 export function dumpMax(): u32 { return DUMP_MAX; }
+
+/** The advisor's findings: "code|name|reason|fix" lines (AS string, UTF-16). */
+export function advisorCatalog(): usize { return changetype<usize>(ADVISOR_CATALOG); }
 export * from "./console/exports";

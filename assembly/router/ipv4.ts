@@ -38,7 +38,8 @@ function minTransport(proto: u8): u32 {
 }
 
 /** Fills Pkt from the frame; false (counted) when the header is not a valid IPv4 header. */
-function parse(port: u16, frame: usize, len: u32): bool {
+export function parseIpv4(port: u16, frame: usize, len: u32, now: u32): bool {
+  Pkt.now = now;
   if (len < ETH_HEADER_LEN + IP_MIN_HEADER) { count(Counter.DropIpMalformed); return false; }
   const ip = frame + ETH_HEADER_LEN;
   if ((load<u8>(ip) >> 4) != 4) { count(Counter.DropIpVersion); return false; }
@@ -110,7 +111,6 @@ function fromWan(): Verdict {
 }
 
 export function handleIpv4(port: u16, frame: usize, len: u32, now: u32): void {
-  Pkt.now = now;
-  if (!parse(port, frame, len)) return;
+  if (!parseIpv4(port, frame, len, now)) return;
   if (port == PORT_LAN) fromLan(); else fromWan();
 }

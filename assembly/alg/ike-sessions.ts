@@ -1,0 +1,131 @@
+// The IPsec ALG's IKE session table: one record per IKE SA between a LAN host and a remote gateway,
+// keyed by (remote, IKE port, initiator cookie/SPI) so inbound IKE on a shared external port 500 is
+// demultiplexed to the right host (IKEv1 cookies and IKEv2 SPIs sit at the same offsets).
+// A second chain by remote lists every host talking IKE to one gateway (for SPI binding and the
+// overlap rule). Bounded: a full table refuses new IKE sessions (counted); idle ones expire.
+import { capacity, C_IKE_SESSIONS } from "../config";
+import { arenaTake } from "../arena";
+import { Counter, count } from "../counters";
+import { NO_INDEX, hash3, mix, bucketCountFor } from "../nat/hash";
+import { unlinkFrom, pushFront, threadFree } from "../nat/chains";
+
+export const K_USED = 0; // u8
+export const K_VERSION = 1; // u8: 1 IKEv1/ISAKMP, 2 IKEv2
+export const K_STATE = 2; // u8: IKE_IDLE..IKE_BOUND
+export const K_NATT = 3; // u8: NATT_* bits
+export const K_HOST = 4;
+export const K_REMOTE = 8;
+export const K_HOST_PORT = 12; // u16
+export const K_EXT_PORT = 14; // u16
+export const K_REM_PORT = 16; // u16
+export const K_LAST_EXCHANGE = 18; // u8
+export const K_ADVISED = 19; // u8: findings already raised for this session (bits by finding code)
+export const K_ICOOKIE = 20; // 8 bytes, as on the wire
+export const K_RCOOKIE = 28; // 8 bytes
+export const K_LAST = 36;
+export const K_PENDING_SINCE = 40;
+export const K_NEXT = 44;
+export const K_NEXT_REMOTE = 48;
+export const K_FREE = 52;
+export const K_MESSAGES = 56;
+export const K_BYTES: u32 = 64;
+
+export const IKE_IDLE: u8 = 0;
+export const IKE_PENDING: u8 = 1; // negotiating: the next unknown inbound SPI from this remote is ours
+export const IKE_HELD: u8 = 2; // waiting behind another host's pending negotiation with the same remote
+export const IKE_BOUND: u8 = 3; // an inbound SPI was bound since the last negotiation
+
+export const NATT_NAT_D: u8 = 1;
+export const NATT_VENDOR_ID: u8 = 2;
+export const NATT_FLOATED: u8 = 4;
+
+class Ike {
+  static base: usize = 0;
+  static slots: u32 = 0;
+  static buckets: usize = 0;
+  static remoteBuckets: usize = 0;
+  static mask: u32 = 0;
+  static freeHead: u32 = NO_INDEX;
+  static live: u32 = 0;
+}
+
+@inline export function ikeAt(i: u32): usize {
+  return Ike.base + <usize>i * K_BYTES;
+}
+
+export function ikeInit(): bool {
+  const n = capacity(C_IKE_SESSIONS);
+  const b = bucketCountFor(n);
+  Ike.slots = n;
+  Ike.mask = b - 1;
+  Ike.base = arenaTake(<usize>n * K_BYTES);
+  Ike.buckets = arenaTake(<usize>b * 4);
+  Ike.remoteBuckets = arenaTake(<usize>b * 4);
+  if (Ike.base == 0 || Ike.buckets == 0 || Ike.remoteBuckets == 0) return false;
+  memory.fill(Ike.buckets, 0xff, <usize>b * 4);
+  memory.fill(Ike.remoteBuckets, 0xff, <usize>b * 4);
+  Ike.freeHead = threadFree(Ike.base, K_BYTES, n, K_FREE);
+  Ike.live = 0;
+  return true;
+}
+
+@inline function bucket(remote: u32, port: u32, cookieHi: u32, cookieLo: u32): usize {
+  return Ike.buckets + (<usize>(hash3(remote, port ^ mix(cookieLo), cookieHi) & Ike.mask) << 2);
+}
+
+@inline export function remoteBucket(remote: u32): usize {
+  return Ike.remoteBuckets + (<usize>(mix(remote) & Ike.mask) << 2);
+}
+
+/** The session for (remote, IKE port, initiator cookie at `cookie`), or NO_INDEX. */
+export function findIke(remote: u32, port: u32, cookie: usize): u32 {
+  const hi = load<u32>(cookie), lo = load<u32>(cookie, 4);
+  let i = load<u32>(bucket(remote, port, hi, lo));
+  while (i != NO_INDEX) {
+    const k = ikeAt(i);
+    if (load<u32>(k, K_REMOTE) == remote && <u32>load<u16>(k, K_EXT_PORT) == port &&
+        load<u32>(k, K_ICOOKIE) == hi && load<u32>(k, K_ICOOKIE + 4) == lo) return i;
+    i = load<u32>(k, K_NEXT);
+  }
+  return NO_INDEX;
+}
+
+export function addIke(host: u32, hostPort: u32, remote: u32, remPort: u32, extPort: u32, cookie: usize, version: u8, now: u32): u32 {
+  const i = Ike.freeHead;
+  if (i == NO_INDEX) { count(Counter.DropIkeTableFull); return NO_INDEX; }
+  const k = ikeAt(i);
+  Ike.freeHead = load<u32>(k, K_FREE);
+  memory.fill(k, 0, K_BYTES);
+  store<u8>(k, 1, K_USED);
+  store<u8>(k, version, K_VERSION);
+  store<u32>(k, host, K_HOST);
+  store<u32>(k, remote, K_REMOTE);
+  store<u16>(k, <u16>hostPort, K_HOST_PORT);
+  store<u16>(k, <u16>extPort, K_EXT_PORT);
+  store<u16>(k, <u16>remPort, K_REM_PORT);
+  store<u64>(k, load<u64>(cookie), K_ICOOKIE);
+  store<u32>(k, now, K_LAST);
+  const hi = load<u32>(cookie), lo = load<u32>(cookie, 4);
+  pushFront(bucket(remote, extPort, hi, lo), Ike.base, K_BYTES, i, K_NEXT);
+  pushFront(remoteBucket(remote), Ike.base, K_BYTES, i, K_NEXT_REMOTE);
+  Ike.live++;
+  return i;
+}
+
+export function removeIke(i: u32): void {
+  const k = ikeAt(i);
+  const remote = load<u32>(k, K_REMOTE);
+  unlinkFrom(bucket(remote, load<u16>(k, K_EXT_PORT), load<u32>(k, K_ICOOKIE), load<u32>(k, K_ICOOKIE + 4)), Ike.base, K_BYTES, i, K_NEXT);
+  unlinkFrom(remoteBucket(remote), Ike.base, K_BYTES, i, K_NEXT_REMOTE);
+  store<u8>(k, 0, K_USED);
+  store<u32>(k, Ike.freeHead, K_FREE);
+  Ike.freeHead = i;
+  Ike.live--;
+}
+
+/** First session in the remote chain of `remote` (walk with K_NEXT_REMOTE; check K_REMOTE, chains are shared). */
+@inline export function firstForRemote(remote: u32): u32 {
+  return load<u32>(remoteBucket(remote));
+}
+
+export function ikeSlots(): u32 { return Ike.slots; }
