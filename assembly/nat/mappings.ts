@@ -6,6 +6,7 @@ import { capacity, C_MAPPINGS } from "../config";
 import { arenaTake } from "../arena";
 import { Counter, count } from "../counters";
 import { NO_INDEX, hash3, bucketCountFor } from "./hash";
+import { unlinkFrom, pushFront, threadFree } from "./chains";
 import { releasePort } from "./ports";
 import { hostRelease } from "./hosts";
 
@@ -51,8 +52,7 @@ export function mappingsInit(): bool {
   if (Mappings.base == 0 || Mappings.inBuckets == 0 || Mappings.extBuckets == 0) return false;
   memory.fill(Mappings.inBuckets, 0xff, <usize>buckets * 4);
   memory.fill(Mappings.extBuckets, 0xff, <usize>buckets * 4);
-  for (let i: u32 = 0; i < n; i++) store<u32>(mappingAt(i), i + 1 < n ? i + 1 : NO_INDEX, M_FREE);
-  Mappings.freeHead = 0;
+  Mappings.freeHead = threadFree(Mappings.base, M_BYTES, n, M_FREE);
   Mappings.live = 0;
   return true;
 }
@@ -101,30 +101,11 @@ export function addMapping(proto: u8, inAddr: u32, inPort: u32, extAddr: u32, ex
   store<u16>(m, <u16>extPort, M_EXT_PORT);
   store<u32>(m, NO_INDEX, M_SESSIONS);
   store<u32>(m, now, M_LAST);
-  const ib = inBucket(proto, inAddr, inPort);
-  store<u32>(m, load<u32>(ib), M_NEXT_IN);
-  store<u32>(ib, i);
-  const eb = extBucket(proto, extAddr, extPort);
-  store<u32>(m, load<u32>(eb), M_NEXT_EXT);
-  store<u32>(eb, i);
+  pushFront(inBucket(proto, inAddr, inPort), Mappings.base, M_BYTES, i, M_NEXT_IN);
+  pushFront(extBucket(proto, extAddr, extPort), Mappings.base, M_BYTES, i, M_NEXT_EXT);
   Mappings.live++;
   count(Counter.MappingsCreated);
   return i;
-}
-
-function unlink(bucket: usize, index: u32, nextField: i32): void {
-  let prev = NO_INDEX;
-  let i = load<u32>(bucket);
-  while (i != NO_INDEX) {
-    const next = load<u32>(mappingAt(i) + nextField);
-    if (i == index) {
-      if (prev == NO_INDEX) store<u32>(bucket, next);
-      else store<u32>(mappingAt(prev) + nextField, next);
-      return;
-    }
-    prev = i;
-    i = next;
-  }
 }
 
 /** Removes a mapping with no sessions left, returning its port and quota. */
@@ -133,8 +114,8 @@ export function removeMapping(i: u32): void {
   const proto = load<u8>(m, M_PROTO);
   const inAddr = load<u32>(m, M_IN_ADDR), extAddr = load<u32>(m, M_EXT_ADDR);
   const inPort = <u32>load<u16>(m, M_IN_PORT), extPort = <u32>load<u16>(m, M_EXT_PORT);
-  unlink(inBucket(proto, inAddr, inPort), i, M_NEXT_IN);
-  unlink(extBucket(proto, extAddr, extPort), i, M_NEXT_EXT);
+  unlinkFrom(inBucket(proto, inAddr, inPort), Mappings.base, M_BYTES, i, M_NEXT_IN);
+  unlinkFrom(extBucket(proto, extAddr, extPort), Mappings.base, M_BYTES, i, M_NEXT_EXT);
   releasePort(proto, extPort);
   hostRelease(inAddr);
   store<u8>(m, 0, M_USED);

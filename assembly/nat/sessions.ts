@@ -12,6 +12,7 @@ import { Counter, count } from "../counters";
 import { deltaOf } from "../wire/checksum";
 import { PROTO_TCP, PROTO_UDP } from "../wire/ipv4";
 import { NO_INDEX, hash3, mix, bucketCountFor } from "./hash";
+import { unlinkFrom, pushFront, threadFree } from "./chains";
 import { mappingAt, removeMapping, M_SESSIONS, M_SESSION_COUNT, M_LAST, M_EXT_ADDR, M_EXT_PORT, M_IN_ADDR, M_IN_PORT } from "./mappings";
 import { expired } from "../router/packet";
 
@@ -85,8 +86,7 @@ export function sessionsInit(): bool {
   memory.fill(Sessions.inBuckets, 0xff, <usize>buckets * 4);
   memory.fill(Sessions.outBuckets, 0xff, <usize>buckets * 4);
   memory.fill(Sessions.lruHeads, 0xff, CLASSES * 8);
-  for (let i: u32 = 0; i < n; i++) store<u32>(sessionAt(i), i + 1 < n ? i + 1 : NO_INDEX, S_NEXT);
-  Sessions.freeHead = 0;
+  Sessions.freeHead = threadFree(Sessions.base, S_BYTES, n, S_NEXT);
   Sessions.live = 0;
   return true;
 }
@@ -201,41 +201,17 @@ export function addTcpState(i: u32, bits: u8): void {
 
 // ---- create / remove ----
 
-function unlinkChain(bucket: usize, index: u32, nextField: i32): void {
-  let prev = NO_INDEX;
-  let i = load<u32>(bucket);
-  while (i != NO_INDEX) {
-    const next = load<u32>(sessionAt(i) + nextField);
-    if (i == index) {
-      if (prev == NO_INDEX) store<u32>(bucket, next); else store<u32>(sessionAt(prev) + nextField, next);
-      return;
-    }
-    prev = i;
-    i = next;
-  }
-}
-
 function removeSession(i: u32): void {
   const s = sessionAt(i);
   const proto = load<u8>(s, S_PROTO);
   const remAddr = load<u32>(s, S_REM_ADDR), remPort = <u32>load<u16>(s, S_REM_PORT);
-  unlinkChain(inBucket(proto, load<u32>(s, S_IN_ADDR), load<u16>(s, S_IN_PORT), remAddr, remPort), i, S_NEXT_IN);
-  unlinkChain(outBucket(proto, load<u32>(s, S_EXT_ADDR), load<u16>(s, S_EXT_PORT), remAddr, remPort), i, S_NEXT_OUT);
+  unlinkFrom(inBucket(proto, load<u32>(s, S_IN_ADDR), load<u16>(s, S_IN_PORT), remAddr, remPort), Sessions.base, S_BYTES, i, S_NEXT_IN);
+  unlinkFrom(outBucket(proto, load<u32>(s, S_EXT_ADDR), load<u16>(s, S_EXT_PORT), remAddr, remPort), Sessions.base, S_BYTES, i, S_NEXT_OUT);
   lruUnlink(i);
   // Leave the mapping's session list; the mapping goes with its last session.
   const mi = load<u32>(s, S_MAPPING);
   const m = mappingAt(mi);
-  let prev = NO_INDEX;
-  let j = load<u32>(m, M_SESSIONS);
-  while (j != NO_INDEX) {
-    const next = load<u32>(sessionAt(j), S_SIBLING);
-    if (j == i) {
-      if (prev == NO_INDEX) store<u32>(m, next, M_SESSIONS); else store<u32>(sessionAt(prev), next, S_SIBLING);
-      break;
-    }
-    prev = j;
-    j = next;
-  }
+  unlinkFrom(m + M_SESSIONS, Sessions.base, S_BYTES, i, S_SIBLING);
   const left = load<u32>(m, M_SESSION_COUNT) - 1;
   store<u32>(m, left, M_SESSION_COUNT);
   if (left == 0) removeMapping(mi);
@@ -277,14 +253,9 @@ export function addSession(mapping: u32, proto: u8, remAddr: u32, remPort: u32, 
   store<u32>(s, mapping, S_MAPPING);
   store<u16>(s, <u16>deltaOf(inAddr, extAddr, 0, 0), S_DELTA_IP);
   store<u16>(s, <u16>deltaOf(inAddr, extAddr, inPort, extPort), S_DELTA_L4);
-  const ib = inBucket(proto, inAddr, inPort, remAddr, remPort);
-  store<u32>(s, load<u32>(ib), S_NEXT_IN);
-  store<u32>(ib, i);
-  const ob = outBucket(proto, extAddr, extPort, remAddr, remPort);
-  store<u32>(s, load<u32>(ob), S_NEXT_OUT);
-  store<u32>(ob, i);
-  store<u32>(s, load<u32>(m, M_SESSIONS), S_SIBLING);
-  store<u32>(m, i, M_SESSIONS);
+  pushFront(inBucket(proto, inAddr, inPort, remAddr, remPort), Sessions.base, S_BYTES, i, S_NEXT_IN);
+  pushFront(outBucket(proto, extAddr, extPort, remAddr, remPort), Sessions.base, S_BYTES, i, S_NEXT_OUT);
+  pushFront(m + M_SESSIONS, Sessions.base, S_BYTES, i, S_SIBLING);
   store<u32>(m, load<u32>(m, M_SESSION_COUNT) + 1, M_SESSION_COUNT);
   store<u32>(m, now, M_LAST);
   lruAppend(i, classFor(proto, TCP_NONE));
