@@ -127,6 +127,14 @@ function observeIke(k: u32, ike: usize, len: u32, fromHost: bool): void {
   if (load<u64>(s, K_RCOOKIE) == 0) store<u64>(s, load<u64>(ike + IKE_RCOOKIE), K_RCOOKIE);
 }
 
+/** An IKE session found by lookup, unless idle past its timeout. */
+function liveIke(k: u32): u32 {
+  if (k == NO_INDEX || !expired(Pkt.now, load<u32>(ikeAt(k), K_LAST), timeout(T_IKE) * 1000)) return k;
+  removeIke(k);
+  count(Counter.IkeSessionsExpired);
+  return NO_INDEX;
+}
+
 /** The IKE header of the UDP packet in Pkt, or 0 when the payload cannot be IKE. */
 function ikeHeader(): usize {
   if (Pkt.l4Len < UDP_HEADER_LEN + IKE_HEADER_LEN) return 0;
@@ -139,7 +147,7 @@ function ikeIn2Out(ikePort: u32): Verdict {
   const ike = ikeHeader();
   if (ike == 0) { count(Counter.DropL4Malformed); return Verdict.Dropped; }
   const hostPort = get16(Pkt.l4);
-  let k = findIke(Pkt.dst, ikePort, ike);
+  let k = liveIke(findIke(Pkt.dst, ikePort, ike));
   if (k == NO_INDEX) {
     k = addIke(Pkt.src, hostPort, Pkt.dst, ikePort, ikePort, ike, load<u8>(ike + IKE_VERSION) >> 4, Pkt.now);
     if (k == NO_INDEX) return Verdict.Dropped;
@@ -162,7 +170,7 @@ function ikeIn2Out(ikePort: u32): Verdict {
 
 function ikeOut2In(ikePort: u32): Verdict {
   const ike = ikeHeader();
-  const k = ike == 0 ? NO_INDEX : findIke(Pkt.src, ikePort, ike);
+  const k = ike == 0 ? NO_INDEX : liveIke(findIke(Pkt.src, ikePort, ike));
   if (k == NO_INDEX) {
     // An unknown cookie is a new inbound IKE SA: only a Server List entry may accept it.
     if (serverForExternal(PROTO_UDP, ikePort) != NONE) return Verdict.NotMine;
@@ -205,6 +213,14 @@ function noteFloat(): void {
 
 // ---------------------------------------------------------------- ESP / AH
 
+/** An SA found by lookup, unless it has been idle past its timeout (the sweep may not have reached it yet). */
+function liveSa(a: u32): u32 {
+  if (a == NO_INDEX || !expired(Pkt.now, load<u32>(saAt(a), A_LAST), timeout(T_IPSEC_SA) * 1000)) return a;
+  removeSa(a);
+  count(Counter.SasExpired);
+  return NO_INDEX;
+}
+
 @inline function spiOf(): u32 {
   return get32(Pkt.l4 + (Pkt.proto == PROTO_ESP ? ESP_SPI : AH_SPI));
 }
@@ -215,7 +231,7 @@ function ipsecProtoIn2Out(): Verdict {
   const host = Pkt.src, remote = Pkt.dst;
   if (Config.ipsecMode == IPSEC_MULTI) {
     const spi = spiOf();
-    let a = findSa(remote, spi, SA_OUTBOUND, proto);
+    let a = liveSa(findSa(remote, spi, SA_OUTBOUND, proto));
     if (a == NO_INDEX) {
       const ike = ikeFor(host, remote);
       a = addSa(proto, SA_OUTBOUND, spi, remote, host, ike, Pkt.now);
@@ -281,7 +297,7 @@ function ipsecProtoOut2In(): Verdict {
     if (host == 0) { count(Counter.DropEspUnknownSpi); return Verdict.Dropped; }
   } else {
     const spi = spiOf();
-    const a = findSa(Pkt.src, spi, SA_INBOUND, proto);
+    const a = liveSa(findSa(Pkt.src, spi, SA_INBOUND, proto));
     if (a != NO_INDEX) {
       host = load<u32>(saAt(a), A_HOST);
       touchSa(a, Pkt.now);
