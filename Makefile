@@ -41,7 +41,7 @@ $(WASM): $(AS_SOURCES) asconfig.json $(NPM_STAMP)
 build: $(WASM)
 
 run: deps build
-	npx tsx host/cli.ts demo
+	node --import tsx host/cli.ts demo
 
 typecheck: $(NPM_STAMP)
 	npx tsc -p tsconfig.json

@@ -1,0 +1,136 @@
+// natpass demo (make run): the router on its embedded default configuration, with a demo network
+// simulated in-process around it. Three LAN hosts browse, resolve names, ping and keep a VPN tunnel
+// to a gateway on the Internet; every frame crossing the router is printed, then the NAT table,
+// the IPsec tunnel table and the counters. Time is simulated; --pace slows it down for watching.
+import { PORT_LAN, PORT_WAN, Port } from '../abi.ts';
+import { DEFAULT_CONFIG_JSON } from '../config.ts';
+import { icmpEcho, ike, esp, parseFrame, ParsedFrame, tcp, udp } from '../packets.ts';
+import { Router } from '../router.ts';
+import { buildState } from '../state.ts';
+import { SimHost, dnsServer, dnsQuery, plainHost, vpnGateway, webServer } from '../demo/hosts.ts';
+import { Command, engineOption, parseOptions } from './command.ts';
+
+const ROUTER_LAN_MAC = DEFAULT_CONFIG_JSON.lan.mac;
+const ROUTER_WAN_MAC = DEFAULT_CONFIG_JSON.wan.mac;
+
+const lanHosts = [plainHost('laptop', '192.168.1.10', '02:00:00:00:10:10'), plainHost('phone', '192.168.1.11', '02:00:00:00:10:11'), plainHost('vpn-client', '192.168.1.20', '02:00:00:00:10:20')];
+const internet = [dnsServer('dns', '203.0.113.53', '02:00:00:00:20:53'), webServer('web', '203.0.113.80', '02:00:00:00:20:80'), vpnGateway('vpn-gw', '203.0.113.1', '02:00:00:00:20:01', 0xc0ffee01)];
+// Everything on the Internet is reached through the gateway 198.51.100.1, which answers ARP for it.
+const gateway = plainHost('isp-gw', DEFAULT_CONFIG_JSON.wan.gateway, '02:00:00:00:02:fe');
+
+function describe(p: ParsedFrame): string {
+  if (p.arp) return p.arp.op === 1 ? `ARP who-has ${p.arp.targetIp} tell ${p.arp.senderIp}` : `ARP ${p.arp.senderIp} is-at ${p.arp.senderMac}`;
+  if (!p.ip) return 'non-IP frame';
+  const at = (addr: string, port?: number) => (port === undefined ? addr : `${addr}:${port}`);
+  if (p.ike) return `IKEv${p.ike.version} ${at(p.ip.src, p.udp!.sport)} > ${at(p.ip.dst, p.udp!.dport)} exchange ${p.ike.exchange}`;
+  if (p.udp) return `UDP  ${at(p.ip.src, p.udp.sport)} > ${at(p.ip.dst, p.udp.dport)}`;
+  if (p.tcp) return `TCP  ${at(p.ip.src, p.tcp.sport)} > ${at(p.ip.dst, p.tcp.dport)} flags 0x${p.tcp.flags.toString(16)}`;
+  if (p.icmp) return `ICMP ${p.ip.src} > ${p.ip.dst} type ${p.icmp.type} id ${p.icmp.id}`;
+  if (p.esp) return `ESP  ${p.ip.src} > ${p.ip.dst} spi 0x${p.esp.spi.toString(16)}`;
+  return `IP   ${p.ip.src} > ${p.ip.dst} proto ${p.ip.proto}`;
+}
+
+/** The scripted traffic: [time in ms, LAN host index, frame builder]. */
+function script(): [number, number, () => Uint8Array][] {
+  const from = (i: number) => ({ srcMac: lanHosts[i].mac, dstMac: ROUTER_LAN_MAC, src: lanHosts[i].ip });
+  return [
+    [0, 0, () => icmpEcho({ ...from(0), dst: '203.0.113.53', type: 8, id: 0x4242, seq: 1 })],
+    [50, 0, () => udp({ ...from(0), dst: '203.0.113.53', sport: 40000, dport: 53, payload: dnsQuery(1, 'www.example.net') })],
+    [60, 1, () => udp({ ...from(1), dst: '203.0.113.53', sport: 40000, dport: 53, payload: dnsQuery(2, 'mail.example.net') })],
+    [100, 0, () => tcp({ ...from(0), dst: '203.0.113.80', sport: 51000, dport: 80, flags: 'S', seq: 1 })],
+    [150, 0, () => tcp({ ...from(0), dst: '203.0.113.80', sport: 51000, dport: 80, flags: 'A', seq: 2, ack: 1001 })],
+    [160, 0, () => tcp({ ...from(0), dst: '203.0.113.80', sport: 51000, dport: 80, flags: 'PA', seq: 2, ack: 1001, payload: Buffer.from('GET / HTTP/1.0\r\n\r\n') })],
+    [200, 2, () => ike({ ...from(2), dst: '203.0.113.1', sport: 500, dport: 500, icookie: 0x1c00c1e5n, rcookie: 0n, version: 2, exchange: 34, payloads: [{ type: 41, body: new Uint8Array([0, 0, 0x40, 0x04, ...new Array(20).fill(7)]) }] })],
+    [250, 2, () => ike({ ...from(2), dst: '203.0.113.1', sport: 500, dport: 500, icookie: 0x1c00c1e5n, rcookie: 0x6a7e5a1dn, version: 2, exchange: 35, flags: 0x08 })],
+    [300, 2, () => esp({ ...from(2), dst: '203.0.113.1', spi: 0xbeef0001, seq: 1 })],
+    [350, 2, () => esp({ ...from(2), dst: '203.0.113.1', spi: 0xbeef0001, seq: 2 })],
+    [400, 0, () => tcp({ ...from(0), dst: '203.0.113.80', sport: 51000, dport: 80, flags: 'FA', seq: 20, ack: 1038 })],
+  ];
+}
+
+export async function runDemo(opts: { engine?: 'v8' | 'wasm3'; paceMs: number; log: (s: string) => void; stop: () => boolean }): Promise<Record<string, unknown>> {
+  const router = await Router.create(DEFAULT_CONFIG_JSON, { engine: opts.engine, nowMs: 0 });
+  const log = opts.log;
+  log(`natpass demo: router LAN ${DEFAULT_CONFIG_JSON.lan.address}, WAN ${DEFAULT_CONFIG_JSON.wan.address} via ${DEFAULT_CONFIG_JSON.wan.gateway}, engine ${router.engine.kind}`);
+  const deliver = (port: Port, frame: Uint8Array, now: number) => {
+    const p = parseFrame(frame);
+    const targets = port === PORT_LAN ? lanHosts : [gateway, ...internet];
+    const replies: Uint8Array[] = [];
+    for (const h of targets) {
+      const forMe = port === PORT_LAN ? h : p.arp ? gateway : internet.find((x) => x.ip === p.ip?.dst);
+      if (forMe !== h) continue;
+      const routerMac = port === PORT_LAN ? ROUTER_LAN_MAC : ROUTER_WAN_MAC;
+      const rs = h.receive(frame, p, routerMac).map((r) => (port === PORT_WAN && !p.arp ? withSrcMac(r, gateway.mac) : r));
+      replies.push(...rs);
+    }
+    for (const r of replies) router.receive(port, r);
+    log(`  t=${String(now).padStart(4)}ms  router > ${port === PORT_LAN ? 'LAN' : 'WAN'}  ${describe(p)}`);
+    return replies.length;
+  };
+  const events = script();
+  let now = 0;
+  for (const [t, hostIndex, build] of events) {
+    if (opts.stop()) break;
+    now = t;
+    const frame = build();
+    log(`  t=${String(now).padStart(4)}ms  ${lanHosts[hostIndex].name.padEnd(10)} > router  ${describe(parseFrame(frame))}`);
+    router.receive(PORT_LAN, frame);
+    // Run until the network is quiet: every reply the simulated machines send goes back in.
+    for (let round = 0; round < 8; round++) {
+      const out = router.process(now);
+      if (out.length === 0) break;
+      let replies = 0;
+      for (const f of out) replies += deliver(f.port, f.data, now);
+      if (replies === 0) break;
+      now += 1;
+    }
+    if (opts.paceMs > 0) await new Promise((r) => setTimeout(r, opts.paceMs));
+  }
+  const state = buildState(router);
+  log('\nNAT mappings:');
+  for (const m of state.mappings as Record<string, unknown>[]) log(`  ${m.proto} ${m.inAddr}:${m.inPort} <-> ${m.extAddr}:${m.extPort}  (${m.sessions} session(s))`);
+  log('IPsec tunnels:');
+  for (const k of (state.ipsec as { ikeSessions: Record<string, unknown>[] }).ikeSessions) log(`  ${k.version} ${k.host} <-> ${k.remote}  state ${k.state}  cookie ${k.initiatorCookie}`);
+  for (const a of (state.ipsec as { sas: Record<string, unknown>[] }).sas) log(`  ${a.proto} ${a.direction} spi ${a.spi}  ${a.host} <-> ${a.remote}  ${a.packets} packet(s)`);
+  log('Counters:');
+  const c = state.counters as Record<string, number>;
+  log('  ' + Object.entries(c).filter(([, v]) => v > 0).map(([k, v]) => `${k}=${v}`).join(' '));
+  return state;
+}
+
+function withSrcMac(frame: Uint8Array, mac: string): Uint8Array {
+  const f = new Uint8Array(frame);
+  f.set(mac.split(':').map((h) => parseInt(h, 16)), 6);
+  return f;
+}
+
+export const demoCommand: Command = {
+  name: 'demo',
+  summary: 'the router on its default config with a simulated demo network (make run)',
+  usage: `natpass demo [--pace MS] [--engine v8|wasm3]
+
+Starts the router on its embedded default configuration (LAN 192.168.1.1/24, WAN 198.51.100.2/24)
+with a demo network simulated in-process: a laptop, a phone and a VPN client on the LAN; an ISP gateway,
+a DNS server, a web server and an IPsec gateway on the WAN side. The hosts ping, resolve names, fetch a
+page and bring up an IKEv2 tunnel with ESP; every frame the router sends is printed, then its NAT table,
+IPsec tunnel table and counters. Time is simulated; it exits 0 when the script ends, or on Ctrl-C.
+Options:
+  --pace MS      wait MS real milliseconds between scripted events (default 150; 0 runs at once)
+  --engine NAME  v8 (default) or wasm3`,
+  async main(argv) {
+    const { opts } = parseOptions(argv, ['pace', 'engine']);
+    const paceMs = opts.pace === undefined ? 150 : Number(opts.pace);
+    let stopped = false;
+    const onSignal = () => { stopped = true; };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      await runDemo({ engine: engineOption(opts), paceMs, log: (s) => console.log(s), stop: () => stopped });
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    if (stopped) console.log('stopped by signal');
+    return 0;
+  },
+};

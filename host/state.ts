@@ -1,0 +1,78 @@
+// state.json: what the router knows, in words. Counters by name, and every dump table (host/abi.ts
+// DUMP_ROWS) as named rows with dotted addresses and protocol names; advisor findings carry their
+// code, reason and fix from the module's own catalogue.
+import { DUMP_ARP, DUMP_FINDINGS, DUMP_IKE, DUMP_MAPPINGS, DUMP_ROWS, DUMP_SAS, DUMP_SESSIONS } from './abi.ts';
+import { u32ToIp } from './config.ts';
+import { readAsString } from './engines/engine.ts';
+import type { Router } from './router.ts';
+
+const PROTO_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 50: 'esp', 51: 'ah' };
+const IKE_STATES = ['idle', 'pending', 'held', 'bound'];
+const ADDRESS_WORDS = new Set(['inAddr', 'extAddr', 'remAddr', 'host', 'remote', 'addr']);
+
+export interface Finding {
+  code: number;
+  name: string;
+  reason: string;
+  fix: string;
+}
+
+/** The advisor's catalogue, read from the module (assembly/alg/advisor.ts). */
+export function advisorCatalog(router: Router): Map<number, Finding> {
+  const text = readAsString(router.engine.memory(), router.engine.call('advisorCatalog') >>> 0);
+  const map = new Map<number, Finding>();
+  for (const line of text.split('\n')) {
+    const [code, name, reason, fix] = line.split('|');
+    if (name) map.set(Number(code), { code: Number(code), name, reason, fix });
+  }
+  return map;
+}
+
+function named(words: readonly string[], row: Uint32Array): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  words.forEach((w, i) => {
+    const v = row[i];
+    if (ADDRESS_WORDS.has(w)) o[w] = u32ToIp(v);
+    else if (w === 'proto') o[w] = PROTO_NAMES[v] ?? v;
+    else o[w] = v;
+  });
+  return o;
+}
+
+const hex32 = (v: number) => v.toString(16).padStart(8, '0');
+
+export function buildState(router: Router): Record<string, unknown> {
+  const catalog = advisorCatalog(router);
+  const table = (id: number, words: readonly string[]) => router.dumpTable(id).map((r) => named(words, r));
+  const ike = router.dumpTable(DUMP_IKE).map((r) => {
+    const o = named(DUMP_ROWS.ike, r);
+    return {
+      host: o.host, hostPort: o.hostPort, remote: o.remote, externalPort: o.extPort,
+      initiatorCookie: hex32(r[4]) + hex32(r[5]), responderCookie: hex32(r[6]) + hex32(r[7]),
+      version: r[8] === 2 ? 'IKEv2' : 'IKEv1', state: IKE_STATES[r[9]] ?? r[9], ageMs: r[10],
+      natT: { natDetection: (r[11] & 1) !== 0, vendorId: (r[11] & 2) !== 0, floatedTo4500: (r[11] & 4) !== 0 },
+    };
+  });
+  const sas = router.dumpTable(DUMP_SAS).map((r) => ({
+    ...named(DUMP_ROWS.sas, r), spi: '0x' + hex32(r[3]), direction: r[4] === 1 ? 'inbound' : 'outbound',
+    ikeIndex: r[7] === 0xffffffff ? null : r[7],
+  }));
+  const findings = router.dumpTable(DUMP_FINDINGS).map((r) => {
+    const f = catalog.get(r[0]);
+    return { code: r[0], name: f?.name ?? 'UNKNOWN', host: u32ToIp(r[1]), remote: u32ToIp(r[2]), count: r[3], ageMs: r[4], reason: f?.reason ?? '', fix: f?.fix ?? '' };
+  });
+  const arp = router.dumpTable(DUMP_ARP).map((r) => ({
+    addr: u32ToIp(r[0]), port: r[1] === 0 ? 'lan' : 'wan',
+    mac: [r[2] >>> 8, r[2] & 255, r[3] >>> 24, (r[3] >>> 16) & 255, (r[3] >>> 8) & 255, r[3] & 255].map((b) => b.toString(16).padStart(2, '0')).join(':'),
+    ageMs: r[4], resolved: r[5] === 1,
+  }));
+  return {
+    engine: router.engine.kind,
+    counters: router.counters(),
+    mappings: table(DUMP_MAPPINGS, DUMP_ROWS.mappings),
+    sessions: table(DUMP_SESSIONS, DUMP_ROWS.sessions),
+    ipsec: { mode: router.config.ipsec.mode, ikeSessions: ike, sas },
+    advisor: findings,
+    arp,
+  };
+}
