@@ -19,3 +19,17 @@ describe('module ABI', () => {
     expect(r.counters().drop_oversize).toBe(1);
   });
 });
+
+describe('engines', () => {
+  it('runs on the engine the suite was asked for (NATPASS_ENGINE)', async () => {
+    const r = await Router.create();
+    expect(r.engine.kind).toBe(process.env.NATPASS_ENGINE ?? 'v8');
+  });
+
+  it('keeps linear memory at its init size on every engine', async () => {
+    const r = await Router.create({ limits: { sessions: 1024, mappings: 1024 } });
+    const size = r.memoryBytes();
+    r.restart(r.config, 5);
+    expect(r.memoryBytes()).toBe(size);
+  });
+});

@@ -1,0 +1,23 @@
+# The wasm3 engine for Node: wasm3's sources from PyPI (host/wasm3/fetch.sh) and our N-API addon.
+# The board (board/board.mk) builds from the same build/wasm3/source tree: depend on wasm3-src.
+
+WASM3_SRC := build/wasm3/source/wasm3.h
+WASM3_ADDON := host/wasm3/build/Release/natpass_wasm3.node
+
+.PHONY: wasm3-src wasm3-addon test-wasm3
+
+$(WASM3_SRC): host/wasm3/fetch.sh
+	bash host/wasm3/fetch.sh build/wasm3
+
+wasm3-src: $(WASM3_SRC)
+
+$(WASM3_ADDON): $(WASM3_SRC) host/wasm3/natpass_wasm3.c host/wasm3/binding.gyp $(NPM_STAMP)
+	cd host/wasm3 && npx node-gyp rebuild --nodedir=/usr --silent
+
+wasm3-addon: $(WASM3_ADDON)
+
+# The whole behavioural suite again, every frame through wasm3.
+test-wasm3: deps build $(WASM3_ADDON)
+	NATPASS_ENGINE=wasm3 npx vitest run
+
+TEST_TARGETS += test-wasm3
