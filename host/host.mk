@@ -21,3 +21,9 @@ test-wasm3: deps build $(WASM3_ADDON)
 	NATPASS_ENGINE=wasm3 npx vitest run
 
 TEST_TARGETS += test-wasm3
+
+# Packets per second on every engine (never part of make test). Figures go to build/bench/.
+.PHONY: bench
+bench: deps build $(WASM3_ADDON)
+	@command -v valgrind >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null)
+	node --import tsx host/bench/bench.ts

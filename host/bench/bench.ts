@@ -1,0 +1,211 @@
+// make bench: packets per second through process() on every engine, in one run, on one machine.
+// Cells: 64-byte UDP frames, batch 1/32/256, 1k/16k/64k active flows, hits (established flows) and
+// misses (every packet a new flow into an empty table). Engines: V8, wasm3 (our addon), the same
+// module translated to C by wasm2c and compiled natively (the ceiling), and a plain-TypeScript NAPT
+// (the baseline). Median of RUNS runs; instructions per packet for wasm3 and wasm2c from callgrind.
+// Writes build/bench/results.json and build/bench/results.svg, and prints the table.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { encodeConfig, parseConfig } from '../config.ts';
+import { Engine, loadEngine } from '../engines/engine.ts';
+import { WASM_PATH } from '../router.ts';
+import { arpRequest, udp } from '../packets.ts';
+import { TsNapt } from './ts-napt.ts';
+
+const OUT = 'build/bench';
+const FRAME = 64;
+const BATCHES = [1, 32, 256];
+const FLOWS = [1024, 16384, 65536];
+const MODES = ['hits', 'misses'] as const;
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const TARGET_S = Number(process.env.BENCH_SECONDS ?? 0.2);
+type Mode = (typeof MODES)[number];
+
+const CONFIG = parseConfig({ limits: { sessions: 131072, mappings: 131072, hostQuota: 4096, batch: 256, outSlots: 512 } });
+const RECORD = encodeConfig(CONFIG);
+
+function buildFrames(): Uint8Array {
+  const all = new Uint8Array((1 + 65536) * FRAME);
+  all.set(arpRequest({ srcMac: '02:00:00:00:02:fe', senderIp: '198.51.100.1', targetIp: '198.51.100.2' }));
+  // Flow i: inside endpoint i % 8192 (250 hosts x 33 ports) to remote i / 8192 (8 servers): the 64k
+  // sessions share 8192 mappings, as real traffic does; a WAN address has only 64512 ports to give.
+  for (let i = 0; i < 65536; i++) {
+    const m = i % 8192;
+    const f = udp({
+      srcMac: '02:00:00:00:11:01', dstMac: CONFIG.lan.mac, src: `192.168.1.${2 + (m % 250)}`, dst: `203.0.113.${1 + Math.floor(i / 8192)}`,
+      sport: 10000 + Math.floor(m / 250), dport: 9000, payload: new Uint8Array(FRAME - 42),
+    });
+    all.set(f, (1 + i) * FRAME);
+  }
+  return all;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** One measurement on a Node engine: copy frames into the ring exactly as host/router.ts does, call process(). */
+function nodeRun(e: Engine, frames: Uint8Array, batch: number, flows: number, mode: Mode, packets: number): number {
+  let mem = e.memory();
+  mem.set(RECORD, e.call('configPtr') >>> 0);
+  if (e.call('init', RECORD.length, 1) !== 0) throw new Error('init refused the bench config');
+  mem = e.memory();
+  const ring = e.call('inRing') >>> 0;
+  const slot = e.call('slotBytes');
+  const dv = new DataView(mem.buffer, mem.byteOffset);
+  const send = (count: number, start: number) => {
+    let k = start;
+    for (let sent = 0; sent < count; sent += batch) {
+      for (let i = 0; i < batch; i++, k++) {
+        const at = ring + i * slot;
+        dv.setUint32(at, FRAME << 16, true);
+        const f = 1 + (k % flows);
+        mem.set(frames.subarray(f * FRAME, f * FRAME + FRAME), at + 4);
+      }
+      e.call('process', batch, 2);
+    }
+    return k - start;
+  };
+  dv.setUint32(ring, 1 | (FRAME << 16), true);
+  mem.set(frames.subarray(0, FRAME), ring + 4);
+  e.call('process', 1, 1);
+  if (mode === 'hits') send(flows, 0);
+  const t0 = performance.now();
+  const sent = send(mode === 'hits' ? packets : flows, 0);
+  return sent / ((performance.now() - t0) / 1000);
+}
+
+function tsRun(frames: Uint8Array, flows: number, mode: Mode, packets: number): number {
+  const napt = new TsNapt(0xc6336402, new Uint8Array([2, 0, 0, 0, 2, 0xfe]), new Uint8Array([2, 0, 0, 0, 2, 1]));
+  const scratch = new Uint8Array(FRAME);
+  const send = (count: number) => {
+    for (let k = 0; k < count; k++) {
+      const f = 1 + (k % flows);
+      scratch.set(frames.subarray(f * FRAME, f * FRAME + FRAME));
+      napt.in2out(scratch, 2);
+    }
+    return count;
+  };
+  if (mode === 'hits') send(flows);
+  const t0 = performance.now();
+  const sent = send(mode === 'hits' ? packets : flows);
+  return sent / ((performance.now() - t0) / 1000);
+}
+
+function buildDrivers(): void {
+  const w2c = '/usr/share/wabt/wasm2c';
+  const stamp = `${OUT}/drivers.stamp`;
+  const key = createHash('sha256').update(readFileSync(WASM_PATH)).update(readFileSync('host/bench/driver.c')).digest('hex');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === key) return;
+  execFileSync('wasm2c', [WASM_PATH, '-n', 'np', '-o', `${OUT}/natpass_w2c.c`]);
+  execFileSync('cc', ['-O2', '-DBACKEND_WASM2C', `-I${OUT}`, `-I${w2c}`, 'host/bench/driver.c', `${OUT}/natpass_w2c.c`, `${w2c}/wasm-rt-impl.c`, '-o', `${OUT}/driver-wasm2c`, '-lm']);
+  const src = 'build/wasm3/source';
+  const files = readFileSyncList(src);
+  execFileSync('cc', ['-O2', '-DBACKEND_WASM3', '-Dd_m3HasWASI=0', `-I${src}`, 'host/bench/driver.c', ...files, '-o', `${OUT}/driver-wasm3`, '-lm']);
+  writeFileSync(stamp, key);
+}
+
+function readFileSyncList(dir: string): string[] {
+  return execFileSync('sh', ['-c', `ls ${dir}/m3_*.c`], { encoding: 'utf8' }).trim().split('\n');
+}
+
+function driverRun(kind: 'wasm2c' | 'wasm3', batch: number, flows: number, mode: Mode, packets: number, runs: number): number[] {
+  const out = execFileSync(`${OUT}/driver-${kind}`, [`${OUT}/config.bin`, `${OUT}/frames.bin`, String(batch), String(flows), mode, String(packets), String(runs)], { encoding: 'utf8' });
+  return (JSON.parse(out) as { pps: number[] }).pps;
+}
+
+/** Instructions per packet from callgrind: the difference between two runs of different length. */
+function instructionsPerPacket(kind: 'wasm2c' | 'wasm3', packets: number): number {
+  const ir = (n: number) => {
+    const file = `${OUT}/callgrind.${kind}.${n}`;
+    execFileSync('valgrind', ['--tool=callgrind', `--callgrind-out-file=${file}`, '--toggle-collect=run_cell', `${OUT}/driver-${kind}`, `${OUT}/config.bin`, `${OUT}/frames.bin`, '256', '1024', 'hits', String(n), '1'], { stdio: 'ignore' });
+    const m = /^summary:\s+(\d+)/m.exec(readFileSync(file, 'utf8')) ?? /^totals:\s+(\d+)/m.exec(readFileSync(file, 'utf8'));
+    return Number(m![1]);
+  };
+  return (ir(2 * packets) - ir(packets)) / packets;
+}
+
+function svg(results: Result[]): string {
+  const engines = ['wasm2c', 'v8', 'wasm3', 'ts'];
+  const colors: Record<string, string> = { wasm2c: '#4c72b0', v8: '#55a868', wasm3: '#c44e52', ts: '#8172b2' };
+  const cells = results.filter((r) => r.engine === 'v8').map((r) => `${r.mode} b${r.batch} ${r.flows / 1024}k`);
+  const max = Math.max(...results.map((r) => r.pps));
+  const W = 1100, H = 420, left = 70, bottom = 120, bw = (W - left - 20) / cells.length;
+  const y = (v: number) => H - bottom - (Math.log10(Math.max(v, 1e3)) - 3) / (Math.log10(max) - 3) * (H - bottom - 30);
+  let s = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`;
+  s += `<text x="${left}" y="16" font-size="14">natpass: packets per second through process(), 64-byte UDP (log scale)</text>`;
+  for (let e = 3; e <= Math.ceil(Math.log10(max)); e++) {
+    const yy = y(10 ** e);
+    s += `<line x1="${left}" x2="${W - 20}" y1="${yy}" y2="${yy}" stroke="#ddd"/><text x="${left - 6}" y="${yy + 4}" text-anchor="end">1e${e}</text>`;
+  }
+  cells.forEach((c, i) => {
+    engines.forEach((e, j) => {
+      const r = results.find((x) => x.engine === e && `${x.mode} b${x.batch} ${x.flows / 1024}k` === c);
+      if (!r) return;
+      const x = left + i * bw + 4 + j * ((bw - 8) / engines.length);
+      s += `<rect x="${x.toFixed(1)}" y="${y(r.pps).toFixed(1)}" width="${((bw - 8) / engines.length - 1).toFixed(1)}" height="${(H - bottom - y(r.pps)).toFixed(1)}" fill="${colors[e]}"/>`;
+    });
+    s += `<text transform="translate(${left + i * bw + bw / 2},${H - bottom + 8}) rotate(60)" font-size="10">${c}</text>`;
+  });
+  engines.forEach((e, j) => (s += `<rect x="${W - 330 + j * 80}" y="26" width="10" height="10" fill="${colors[e]}"/><text x="${W - 316 + j * 80}" y="35">${e}</text>`));
+  return s + '</svg>\n';
+}
+
+interface Result { engine: string; batch: number; flows: number; mode: Mode; pps: number; runs: number[] }
+
+async function main() {
+  mkdirSync(OUT, { recursive: true });
+  const frames = buildFrames();
+  writeFileSync(`${OUT}/config.bin`, RECORD);
+  writeFileSync(`${OUT}/frames.bin`, frames);
+  buildDrivers();
+  const wasm = readFileSync(WASM_PATH);
+  const v8 = await loadEngine('v8', wasm);
+  const wasm3 = await loadEngine('wasm3', wasm);
+  const results: Result[] = [];
+  let lastMark = performance.now();
+  const add = (engine: string, batch: number, flows: number, mode: Mode, runs: number[]) => {
+    results.push({ engine, batch, flows, mode, pps: median(runs), runs });
+    if (process.env.BENCH_VERBOSE) process.stderr.write(`${engine} ${mode} ${flows} b${batch}: ${Math.round(median(runs))} pps ${((performance.now() - lastMark) / 1000).toFixed(1)}s\n`);
+    else process.stderr.write('.');
+    lastMark = performance.now();
+  };
+  // Size each measurement from a short calibration so every cell takes about TARGET_S seconds.
+  const packetsFor = (pps: number) => Math.max(4096, Math.round(pps * TARGET_S));
+  for (const mode of MODES) for (const flows of FLOWS) for (const batch of BATCHES) {
+    const rounds = Array.from({ length: RUNS }, () => 0);
+    const cal = (f: (n: number) => number) => packetsFor(f(20_000));
+    const nV8 = cal((n) => nodeRun(v8, frames, batch, flows, mode, n));
+    add('v8', batch, flows, mode, rounds.map(() => nodeRun(v8, frames, batch, flows, mode, nV8)));
+    const nW3 = cal((n) => nodeRun(wasm3, frames, batch, flows, mode, n));
+    add('wasm3', batch, flows, mode, rounds.map(() => nodeRun(wasm3, frames, batch, flows, mode, nW3)));
+    const nC = packetsFor(median(driverRun('wasm2c', batch, flows, mode, 100_000, 1)));
+    add('wasm2c', batch, flows, mode, driverRun('wasm2c', batch, flows, mode, nC, RUNS));
+    const nTs = cal((n) => tsRun(frames, flows, mode, n));
+    add('ts', batch, flows, mode, rounds.map(() => tsRun(frames, flows, mode, nTs)));
+  }
+  process.stderr.write('\n');
+  let ipp: Record<string, number> = {};
+  try {
+    ipp = { wasm3: instructionsPerPacket('wasm3', 5_000), wasm2c: instructionsPerPacket('wasm2c', 50_000) };
+  } catch (e) {
+    console.error(`callgrind skipped: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const date = new Date().toISOString().slice(0, 10);
+  const get = (engine: string, r: Result) => results.find((x) => x.engine === engine && x.batch === r.batch && x.flows === r.flows && x.mode === r.mode)!.pps;
+  const fmt = (v: number) => (v >= 1e6 ? `${(v / 1e6).toFixed(2)} M` : `${(v / 1e3).toFixed(0)} k`);
+  const lines = [
+    `natpass bench ${date}: packets/s through process(), 64-byte UDP, median of ${RUNS}`,
+    '| mode | flows | batch | wasm2c (native) | V8 | wasm3 | TS baseline | V8/wasm2c | wasm3/V8 | V8/TS |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...results.filter((r) => r.engine === 'v8').map((r) =>
+      `| ${r.mode} | ${r.flows / 1024}k | ${r.batch} | ${fmt(get('wasm2c', r))} | ${fmt(r.pps)} | ${fmt(get('wasm3', r))} | ${fmt(get('ts', r))} | ${(r.pps / get('wasm2c', r)).toFixed(2)} | ${(get('wasm3', r) / r.pps).toFixed(3)} | ${(r.pps / get('ts', r)).toFixed(2)} |`),
+  ];
+  if (ipp.wasm3) lines.push('', `instructions per packet (callgrind, hits, batch 256, 1k flows): wasm3 ${ipp.wasm3.toFixed(0)}, wasm2c ${ipp.wasm2c.toFixed(0)}`);
+  console.log(lines.join('\n'));
+  writeFileSync(`${OUT}/results.json`, JSON.stringify({ date, runs: RUNS, results, instructionsPerPacket: ipp }, null, 2));
+  writeFileSync(`${OUT}/results.md`, lines.join('\n') + '\n');
+  writeFileSync(`${OUT}/results.svg`, svg(results));
+}
+
+await main();
