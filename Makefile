@@ -46,7 +46,7 @@ run: deps build
 typecheck: $(NPM_STAMP)
 	npx tsc -p tsconfig.json
 
-test-v8: deps build
+test-v8: deps build $(BOARD_TEST_DEPS)
 	NATPASS_ENGINE=v8 npx vitest run
 
 test: test-v8 $(TEST_TARGETS)

@@ -1,0 +1,19 @@
+// The board layer's hardware interface: what the natpass host loop (host_loop.c) needs from a board.
+// Each port directory (qemu-mps2-an385/, rp2040-w5500/) implements it; nothing else touches hardware.
+#pragma once
+#include <stdint.h>
+#include <stddef.h>
+
+enum { HAL_PORT_LAN = 0, HAL_PORT_WAN = 1 };
+
+void hal_init(void);
+/** Milliseconds since boot (wraps at 2^32, like the module's clock). */
+uint32_t hal_millis(void);
+/** Receives one frame into buf (at most cap bytes); returns its length and sets *port, or 0 if none waits. */
+size_t hal_eth_rx(uint8_t *buf, size_t cap, int *port);
+/** Transmits one frame on a port; returns 0 on success. */
+int hal_eth_tx(int port, const uint8_t *frame, size_t len);
+void hal_uart_putc(char c);
+/** A received console byte, or -1. */
+int hal_uart_getc(void);
+const char *hal_board_name(void);

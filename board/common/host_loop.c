@@ -1,0 +1,153 @@
+// The board's natpass host: start wasm3 on the module kept in flash, hand it the config record, then
+// move frames: received frames are batched into the module's input ring, process(count, now) runs
+// once per batch, and the output ring is transmitted. Every M3Result is checked and printed.
+// The same ABI as host/router.ts (assembly/abi.ts): slot = u16 port, u16 length, frame bytes.
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+#include "board_config.h"
+#include "hal.h"
+#include "wasm3.h"
+
+extern const uint8_t natpass_wasm[];
+extern const uint8_t natpass_wasm_end[];
+extern const uint8_t natpass_config[];
+extern const uint32_t natpass_config_len;
+extern char *heap_peak;
+extern char __heap_start;
+
+static IM3Runtime runtime;
+static IM3Function fn_process;
+static uint32_t ring_in, ring_out, slot_bytes;
+
+static m3ApiRawFunction(natpass_abort) {
+  m3ApiGetArg(uint32_t, msg);
+  m3ApiGetArg(uint32_t, file);
+  m3ApiGetArg(uint32_t, line);
+  m3ApiGetArg(uint32_t, column);
+  (void)msg; (void)file; (void)_mem;
+  printf("natpass: module abort at %lu:%lu\n", (unsigned long)line, (unsigned long)column);
+  m3ApiTrap(m3Err_trapAbort);
+}
+
+// The link table for module "natpass": one row per import.
+static const struct { const char *module, *name, *signature; M3RawCall function; } links[] = {
+  { "natpass", "abort",  "v(iiii)", natpass_abort },
+};
+
+static int failed(const char *step, M3Result r) {
+  if (!r) return 0;
+  M3ErrorInfo info;
+  if (runtime) m3_GetErrorInfo(runtime, &info);
+  printf("natpass: %s failed: %s%s%s\n", step, r, runtime && info.message ? " - " : "", runtime && info.message ? info.message : "");
+  return 1;
+}
+
+static uint32_t call(const char *name, int argc, uint32_t a, uint32_t b, int *ok) {
+  IM3Function fn;
+  uint32_t ret = 0;
+  *ok = 0;
+  if (failed(name, m3_FindFunction(&fn, runtime, name))) return 0;
+  const void *args[2] = { &a, &b };
+  if (failed(name, m3_Call(fn, argc, args))) return 0;
+  if (m3_GetRetCount(fn)) {
+    const void *rets[1] = { &ret };
+    if (failed(name, m3_GetResults(fn, 1, rets))) return 0;
+  }
+  *ok = 1;
+  return ret;
+}
+
+static uint8_t *memory(void) {
+  uint32_t size;
+  return m3_GetMemory(runtime, &size, 0);
+}
+
+static int start_module(void) {
+  IM3Environment env = m3_NewEnvironment();
+  if (!env) { printf("natpass: m3_NewEnvironment failed\n"); return 0; }
+  runtime = m3_NewRuntime(env, BOARD_WASM3_STACK_BYTES, NULL);
+  if (!runtime) { printf("natpass: m3_NewRuntime failed\n"); return 0; }
+  IM3Module module;
+  // The bytes stay in flash: wasm3 keeps pointers into them rather than copying.
+  if (failed("m3_ParseModule", m3_ParseModule(env, &module, natpass_wasm, (uint32_t)(natpass_wasm_end - natpass_wasm)))) return 0;
+  if (failed("m3_LoadModule", m3_LoadModule(runtime, module))) return 0;
+  for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
+    M3Result r = m3_LinkRawFunction(module, links[i].module, links[i].name, links[i].signature, links[i].function);
+    if (r != m3Err_functionLookupFailed && failed("m3_LinkRawFunction", r)) return 0;
+  }
+  if (failed("m3_FindFunction(process)", m3_FindFunction(&fn_process, runtime, "process"))) return 0;
+  int ok;
+  uint32_t cfg = call("configPtr", 0, 0, 0, &ok);
+  if (!ok) return 0;
+  memcpy(memory() + cfg, natpass_config, natpass_config_len);
+  int32_t rc = (int32_t)call("init", 2, natpass_config_len, hal_millis(), &ok);
+  if (!ok) return 0;
+  if (rc != 0) { printf("natpass: init refused the config record: error %ld\n", (long)rc); return 0; }
+  ring_in = call("inRing", 0, 0, 0, &ok);
+  ring_out = call("outRing", 0, 0, 0, &ok);
+  slot_bytes = call("slotBytes", 0, 0, 0, &ok);
+  uint32_t mem_size;
+  m3_GetMemory(runtime, &mem_size, 0);
+  printf("natpass: %s, module %lu bytes in flash, linear memory %lu KiB, heap used %lu KiB\n", hal_board_name(),
+         (unsigned long)(natpass_wasm_end - natpass_wasm), (unsigned long)(mem_size / 1024),
+         (unsigned long)((heap_peak - &__heap_start) / 1024));
+  return 1;
+}
+
+static uint32_t process(uint32_t count) {
+  uint32_t now = hal_millis();
+  const void *args[2] = { &count, &now };
+  M3Result r = m3_Call(fn_process, 2, args);
+  if (r) { failed("process", r); return 0; }
+  uint32_t produced = 0;
+  const void *rets[1] = { &produced };
+  m3_GetResults(fn_process, 1, rets);
+  return produced;
+}
+
+static void transmit(uint32_t produced) {
+  uint8_t *mem = memory();
+  for (uint32_t i = 0; i < produced; i++) {
+    uint8_t *slot = mem + ring_out + i * slot_bytes;
+    uint16_t port, len;
+    memcpy(&port, slot, 2);
+    memcpy(&len, slot + 2, 2);
+    hal_eth_tx(port, slot + 4, len);
+  }
+}
+
+extern void stack_paint(void);
+extern uint32_t stack_unused(void);
+
+int main(void) {
+  hal_init();
+  stack_paint();
+  printf("\nnatpass board %s: starting wasm3 %s\n", hal_board_name(), M3_VERSION);
+  if (!start_module()) { printf("natpass: halted\n"); for (;;) {} }
+  printf("natpass: ready\n");
+  uint32_t last = hal_millis();
+  for (;;) {
+    uint8_t *mem = memory();
+    uint32_t n = 0;
+    while (n < BOARD_BATCH_MAX) {
+      uint8_t *slot = mem + ring_in + n * slot_bytes;
+      int port;
+      size_t len = hal_eth_rx(slot + 4, slot_bytes - 4, &port);
+      if (len == 0) break;
+      uint16_t p16 = (uint16_t)port, l16 = (uint16_t)len;
+      memcpy(slot, &p16, 2);
+      memcpy(slot + 2, &l16, 2);
+      n++;
+    }
+    uint32_t now = hal_millis();
+    if (n > 0 || now - last >= BOARD_TICK_MS) {
+      transmit(process(n));
+      last = now;
+    }
+    int c = hal_uart_getc();
+    if (c == 's') {
+      printf("natpass: heap peak %lu KiB, stack unused %lu bytes\n", (unsigned long)((heap_peak - &__heap_start) / 1024), (unsigned long)stack_unused());
+    }
+  }
+}

@@ -1,0 +1,54 @@
+// The board firmware under QEMU (Cortex-M3, wasm3, LAN9118 with VLAN-tagged ports) must transmit
+// exactly what the Node host on V8 transmits for the same frames: NAT, ARP, ICMP and the IPsec ALG.
+import { afterAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { Router } from '../host/router.ts';
+import { PORT_LAN, PORT_WAN, Port } from '../host/abi.ts';
+import { arpReply, esp, icmpEcho, ike, udp } from '../host/packets.ts';
+import { QemuBoard, qemuAvailable } from './helpers/qemu-board.ts';
+
+const LAN_MAC = '02:00:00:00:01:01', WAN_MAC = '02:00:00:00:02:01', GW_MAC = '02:00:00:00:02:fe';
+const H1 = { ip: '192.168.1.10', mac: '02:00:00:00:10:10' }, H2 = { ip: '192.168.1.11', mac: '02:00:00:00:10:11' };
+const WAN_IP = '198.51.100.2';
+const fromH = (h: typeof H1) => ({ srcMac: h.mac, dstMac: LAN_MAC, src: h.ip });
+const fromWan = (src: string) => ({ srcMac: GW_MAC, dstMac: WAN_MAC, src, dst: WAN_IP });
+
+/** The scenario: every step is one frame in; both routers' answers to it are compared. */
+const steps: [Port, Uint8Array][] = [
+  [PORT_LAN, udp({ ...fromH(H1), dst: '203.0.113.53', sport: 40000, dport: 40001, payload: Buffer.from('hello board') })],
+  [PORT_WAN, arpReply({ srcMac: GW_MAC, dstMac: WAN_MAC, senderIp: '198.51.100.1', targetIp: WAN_IP })],
+  [PORT_WAN, udp({ ...fromWan('203.0.113.53'), sport: 40001, dport: 40000, payload: Buffer.from('hello host') })],
+  [PORT_LAN, arpReply({ srcMac: H1.mac, dstMac: LAN_MAC, senderIp: H1.ip, targetIp: '192.168.1.1' })],
+  [PORT_LAN, icmpEcho({ ...fromH(H1), dst: '192.168.1.1', type: 8, id: 9, seq: 1 })],
+  [PORT_LAN, ike({ ...fromH(H2), dst: '203.0.113.1', sport: 500, dport: 500, icookie: 0xb0a4dn, rcookie: 0n, version: 2, exchange: 34 })],
+  [PORT_WAN, ike({ ...fromWan('203.0.113.1'), sport: 500, dport: 500, icookie: 0xb0a4dn, rcookie: 0x77n, version: 2, exchange: 34, flags: 0x20 })],
+  [PORT_LAN, arpReply({ srcMac: H2.mac, dstMac: LAN_MAC, senderIp: H2.ip, targetIp: '192.168.1.1' })],
+  [PORT_LAN, ike({ ...fromH(H2), dst: '203.0.113.1', sport: 500, dport: 500, icookie: 0xb0a4dn, rcookie: 0x77n, version: 2, exchange: 35 })],
+  [PORT_WAN, esp({ ...fromWan('203.0.113.1'), spi: 0xc0de0001, seq: 1 })],
+  [PORT_LAN, esp({ ...fromH(H2), dst: '203.0.113.1', spi: 0xc0de0002, seq: 1 })],
+  [PORT_WAN, esp({ ...fromWan('203.0.113.9'), spi: 0xbad, seq: 1 })],
+  [PORT_LAN, new Uint8Array(30)],
+];
+
+const skip = qemuAvailable() ?? (process.env.NATPASS_ENGINE === 'wasm3' ? 'runs once, in the V8 pass (it compares the board with V8 itself)' : null);
+if (skip) console.log(`board test skipped: ${skip}`);
+
+describe.skipIf(skip !== null)('board firmware on QEMU mps2-an385', () => {
+  let board: QemuBoard | undefined;
+  afterAll(() => board?.stop());
+
+  it('transmits byte for byte what the Node host on V8 transmits', async () => {
+    const config = JSON.parse(readFileSync('board/common/board-config.json', 'utf8'));
+    const router = await Router.create(config, { engine: 'v8', nowMs: 0 });
+    board = await QemuBoard.start();
+    let t = 0;
+    for (const [i, [port, frame]] of steps.entries()) {
+      router.receive(port, frame);
+      const expected = router.process((t += 20)).map((f) => `${f.port}:${Buffer.from(f.data).toString('hex')}`);
+      const got = (await board.exchange(port, frame)).map((f) => `${f.port}:${Buffer.from(f.data).toString('hex')}`);
+      expect(got, `step ${i}`).toEqual(expected);
+    }
+    expect(router.counters().spi_bound).toBe(1);
+    expect(router.counters().nat_out2in).toBe(1);
+  }, 120_000);
+});

@@ -1,0 +1,79 @@
+// Runs the mps2-an385 firmware in QEMU with its one NIC on a loopback datagram link (QEMU's
+// -netdev dgram: one Ethernet frame per UDP datagram) and speaks to it as the LAN and WAN sides:
+// frames leave tagged VLAN 1 (LAN) or 2 (WAN), as the board expects, and come back tagged the same way.
+import { spawn, ChildProcess } from 'node:child_process';
+import { createSocket, Socket } from 'node:dgram';
+import { existsSync } from 'node:fs';
+import { PORT_LAN, Port } from '../../host/abi.ts';
+
+export const BOARD_ELF = 'build/board/qemu-mps2-an385.elf';
+
+export function qemuAvailable(): string | null {
+  if (!existsSync(BOARD_ELF)) return `${BOARD_ELF} is not built (make board)`;
+  return null;
+}
+
+export class QemuBoard {
+  readonly received: { port: Port; data: Uint8Array }[] = [];
+  console = '';
+  private constructor(private qemu: ChildProcess, private sock: Socket, private qemuPort: number) {}
+
+  static async start(): Promise<QemuBoard> {
+    const sock = createSocket('udp4');
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+    const mine = sock.address().port;
+    const probe = createSocket('udp4');
+    await new Promise<void>((r) => probe.bind(0, '127.0.0.1', () => r()));
+    const qemuPort = probe.address().port;
+    probe.close();
+    const qemu = spawn('qemu-system-arm', [
+      '-M', 'mps2-an385', '-nographic', '-no-reboot', '-kernel', BOARD_ELF,
+      '-netdev', `dgram,id=n0,local.type=inet,local.host=127.0.0.1,local.port=${qemuPort},remote.type=inet,remote.host=127.0.0.1,remote.port=${mine}`,
+      '-net', 'nic,netdev=n0',
+    ], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const board = new QemuBoard(qemu, sock, qemuPort);
+    qemu.stdout!.on('data', (d: Buffer) => (board.console += d.toString()));
+    qemu.stderr!.on('data', (d: Buffer) => (board.console += d.toString()));
+    sock.on('message', (msg) => {
+      if (msg.length < 18 || msg[12] !== 0x81 || msg[13] !== 0x00) return;
+      const vid = ((msg[14] & 0x0f) << 8) | msg[15];
+      const data = new Uint8Array(Buffer.concat([msg.subarray(0, 12), msg.subarray(16)]));
+      board.received.push({ port: (vid === 1 ? 0 : 1) as Port, data });
+    });
+    await board.waitFor(() => board.console.includes('natpass: ready') || board.console.includes('halted'), 30_000);
+    if (!board.console.includes('natpass: ready')) throw new Error(`board did not start:\n${board.console}`);
+    return board;
+  }
+
+  async waitFor(cond: () => boolean, ms: number): Promise<boolean> {
+    const end = Date.now() + ms;
+    while (!cond()) {
+      if (Date.now() > end) return false;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return true;
+  }
+
+  send(port: Port, frame: Uint8Array): void {
+    const tagged = Buffer.concat([Buffer.from(frame.subarray(0, 12)), Buffer.from([0x81, 0x00, 0x00, port === PORT_LAN ? 1 : 2]), Buffer.from(frame.subarray(12))]);
+    this.sock.send(tagged, this.qemuPort, '127.0.0.1');
+  }
+
+  /** Sends a frame and collects what the board transmits until it has been quiet for `quietMs`. */
+  async exchange(port: Port, frame: Uint8Array, quietMs = 250): Promise<{ port: Port; data: Uint8Array }[]> {
+    const start = this.received.length;
+    this.send(port, frame);
+    let seen = start;
+    let quietSince = Date.now();
+    while (Date.now() - quietSince < quietMs) {
+      await new Promise((r) => setTimeout(r, 10));
+      if (this.received.length !== seen) { seen = this.received.length; quietSince = Date.now(); }
+    }
+    return this.received.slice(start);
+  }
+
+  stop(): void {
+    this.qemu.kill('SIGTERM');
+    this.sock.close();
+  }
+}
