@@ -72,6 +72,10 @@ export class QemuBoard {
     return this.received.slice(start);
   }
 
+  typeOnConsole(text: string): void {
+    this.qemu.stdin!.write(text);
+  }
+
   stop(): void {
     this.qemu.kill('SIGTERM');
     this.sock.close();
