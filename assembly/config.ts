@@ -156,8 +156,11 @@ function timeoutsValid(): bool {
   return true;
 }
 
+// Upper bounds per capacity, in the record's order (static data: nothing is allocated per call).
+const CAPACITY_LIMITS: StaticArray<u32> = [1 << 20, 1 << 20, 65535, 1 << 16, 4096, 1024, 4096, 1024, 1024, 4096, 1 << 16, 1 << 16];
+
 function capacitiesValid(): bool {
-  const limits: StaticArray<u32> = [1 << 20, 1 << 20, 65535, 1 << 16, 4096, 1024, 4096, 1024, 1024, 4096, 1 << 16, 1 << 16];
+  const limits = CAPACITY_LIMITS;
   for (let i = 0; i < CAPACITY_COUNT; i++) {
     const c = capacity(i);
     if (c == 0 || c > unchecked(limits[i])) return false;

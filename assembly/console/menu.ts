@@ -1,0 +1,724 @@
+// The management console in the style of the Netopia Main Menu (technote NIR_077): log in, move with
+// the arrow keys (or type an item's number), Enter opens an item or saves a field, Backspace/Delete/Tab
+// without Enter undo the field, Esc goes back toward the Main Menu. Changes are staged and take effect
+// on Restart System, which the Superuser alone may do. Driven by bytes; draws with VT100 sequences.
+import { Counter, COUNTER_NAMES, counterBase } from "../counters";
+import {
+  O_LAN_ADDR, O_LAN_PREFIX, O_WAN_ADDR, O_WAN_PREFIX, O_WAN_GATEWAY, O_FLAGS, O_FILTERING, O_IPSEC_MODE,
+  O_DEFAULT_SERVER, SERVER_BYTES, MAP_BYTES, CFG_OK,
+} from "../config";
+import { ADVISOR_CATALOG } from "../alg/advisor";
+import { DUMP_SESSIONS, DUMP_IKE, DUMP_FINDINGS } from "../abi";
+import { dumpSlots, dumpRow } from "../dump-tables";
+import { outReset, putc, puts, putBytes, putNum, putNumPadded, putIp, pad, clearScreen, reverse } from "./out";
+import { parseIp, parseNum } from "./text";
+import { authCheck, lockoutLeft, accountRole, accountIsDefault, accountName, authSetPassword, ROLE_SUPERUSER } from "./auth";
+import { staged, stageFromLive, serverCount, mapCount, serverAt, mapAt, ikePortsAt, ikePortCount, addServer, removeServer, addMap, removeMap, checkStaged } from "./record";
+
+// ---- screens ----
+const S_LOGIN = 0, S_MAIN = 1, S_QUICK = 2, S_EASY = 3, S_WAN = 4, S_SYSTEM = 5, S_NAT = 6, S_SERVERS = 7, S_MAPS = 8;
+const S_NAT_OPTIONS = 9, S_IPSEC = 10, S_UTIL = 11, S_NAT_TABLE = 12, S_TUNNELS = 13, S_ADVISOR = 14, S_STATS = 15;
+const S_RESTART = 16, S_SERVER_ADD = 17, S_MAP_ADD = 18, S_PASSWORD = 19, S_BYE = 20;
+
+// ---- field kinds ----
+const F_IP = 0, F_PREFIX = 1, F_PORT = 2, F_FLAG = 3, F_CHOICE = 4, F_TEXT = 5, F_ACTION = 6, F_SECRET = 7, F_IP_OR_NONE = 8;
+
+export const IN_CAPACITY: u32 = 4096;
+export const inBuf = memory.data(<i32>IN_CAPACITY, 16);
+const line = memory.data(64, 16); // the field or login text being typed
+const loginName = memory.data(16, 16);
+const entry = memory.data(32, 16); // the Server List / Map List entry being composed
+
+class Con {
+  static screen: i32 = S_LOGIN;
+  static cursor: i32 = 0;
+  static lineLen: u32 = 0;
+  static editing: bool = false;
+  static loginNameLen: u32 = 0;
+  static askingPassword: bool = false;
+  static account: i32 = -1;
+  static escState: i32 = 0; // 0 none, 1 saw ESC, 2 saw ESC [
+  static message: string = "";
+  static messageIsError: bool = false;
+  static pending: u32 = 0; // 1 save requested, 2 restart requested
+  static now: u32 = 0;
+  static changed: bool = false;
+}
+
+export function pendingFlags(): u32 { return Con.pending; }
+export function clearPending(): void { Con.pending = 0; }
+
+function parentOf(s: i32): i32 {
+  if (s == S_SERVERS || s == S_MAPS || s == S_NAT_OPTIONS) return S_NAT;
+  if (s == S_NAT || s == S_IPSEC || s == S_PASSWORD) return S_SYSTEM;
+  if (s == S_NAT_TABLE || s == S_TUNNELS || s == S_ADVISOR) return S_UTIL;
+  if (s == S_SERVER_ADD) return S_SERVERS;
+  if (s == S_MAP_ADD) return S_MAPS;
+  return S_MAIN;
+}
+
+// ---- menus: items are (label, target screen) ----
+function menuCount(s: i32): i32 {
+  if (s == S_MAIN) return 8;
+  if (s == S_SYSTEM) return 3;
+  if (s == S_NAT) return 3;
+  if (s == S_UTIL) return 3;
+  return 0;
+}
+
+function menuLabel(s: i32, i: i32): string {
+  if (s == S_MAIN) {
+    switch (i) {
+      case 0: return "Quick View...";
+      case 1: return "Easy Setup...";
+      case 2: return "WAN Configuration...";
+      case 3: return "System Configuration...";
+      case 4: return "Utilities & Diagnostics...";
+      case 5: return "Statistics & Logs...";
+      case 6: return "Restart System...";
+      default: return "Exit";
+    }
+  }
+  if (s == S_SYSTEM) return i == 0 ? "Network Address Translation (NAT)..." : i == 1 ? "IPsec Passthrough..." : "Change Password...";
+  if (s == S_NAT) return i == 0 ? "Server Lists..." : i == 1 ? "Map Lists (incl. Transparent Maps)..." : "Default Server and Filtering...";
+  return i == 0 ? "NAT Table..." : i == 1 ? "IPsec Tunnel Table..." : "IPsec Advisor Findings...";
+}
+
+function menuTarget(s: i32, i: i32): i32 {
+  if (s == S_MAIN) {
+    switch (i) {
+      case 0: return S_QUICK;
+      case 1: return S_EASY;
+      case 2: return S_WAN;
+      case 3: return S_SYSTEM;
+      case 4: return S_UTIL;
+      case 5: return S_STATS;
+      case 6: return S_RESTART;
+      default: return S_BYE;
+    }
+  }
+  if (s == S_SYSTEM) return i == 0 ? S_NAT : i == 1 ? S_IPSEC : S_PASSWORD;
+  if (s == S_NAT) return i == 0 ? S_SERVERS : i == 1 ? S_MAPS : S_NAT_OPTIONS;
+  return i == 0 ? S_NAT_TABLE : i == 1 ? S_TUNNELS : S_ADVISOR;
+}
+
+// ---- forms: a contiguous range of field ids per screen ----
+function formFirst(s: i32): i32 {
+  if (s == S_EASY) return 0;
+  if (s == S_WAN) return 5;
+  if (s == S_NAT_OPTIONS) return 9;
+  if (s == S_IPSEC) return 12;
+  if (s == S_SERVER_ADD) return 14;
+  if (s == S_MAP_ADD) return 21;
+  if (s == S_PASSWORD) return 25;
+  return -1;
+}
+
+function formCount(s: i32): i32 {
+  if (s == S_EASY) return 5;
+  if (s == S_WAN) return 4;
+  if (s == S_NAT_OPTIONS) return 3;
+  if (s == S_IPSEC) return 2;
+  if (s == S_SERVER_ADD) return 7;
+  if (s == S_MAP_ADD) return 4;
+  if (s == S_PASSWORD) return 1;
+  return 0;
+}
+
+function fieldLabel(f: i32): string {
+  switch (f) {
+    case 0: return "Ethernet (LAN) IP Address";
+    case 1: return "Ethernet (LAN) Prefix Length";
+    case 2: case 5: return "WAN IP Address";
+    case 3: case 6: return "WAN Prefix Length";
+    case 4: case 7: return "Default IP Gateway";
+    case 8: return "Answer Pings on the WAN";
+    case 9: return "Default Server (0.0.0.0: none)";
+    case 10: return "Inbound Filtering";
+    case 11: return "Hairpinning";
+    case 12: return "IPsec Passthrough Mode";
+    case 13: return "IKE Port";
+    case 14: case 21: return "Name";
+    case 15: return "Protocol";
+    case 16: return "External Port";
+    case 17: return "External Port (range end)";
+    case 18: return "Internal IP Address";
+    case 19: return "Internal Port";
+    case 22: return "Internal IP Address";
+    case 23: return "External IP Address (same as internal: Transparent Map)";
+    case 25: return "New Password";
+    default: return "Add This Entry";
+  }
+}
+
+function fieldKind(f: i32): i32 {
+  switch (f) {
+    case 0: case 2: case 4: case 5: case 7: case 18: case 22: case 23: return F_IP;
+    case 9: return F_IP_OR_NONE;
+    case 1: case 3: case 6: return F_PREFIX;
+    case 13: case 16: case 17: case 19: return F_PORT;
+    case 8: case 11: return F_FLAG;
+    case 10: case 12: case 15: return F_CHOICE;
+    case 14: case 21: return F_TEXT;
+    case 25: return F_SECRET;
+    default: return F_ACTION;
+  }
+}
+
+function fieldAddr(f: i32): usize {
+  switch (f) {
+    case 0: return staged + O_LAN_ADDR;
+    case 1: return staged + O_LAN_PREFIX;
+    case 2: case 5: return staged + O_WAN_ADDR;
+    case 3: case 6: return staged + O_WAN_PREFIX;
+    case 4: case 7: return staged + O_WAN_GATEWAY;
+    case 8: case 11: return staged + O_FLAGS;
+    case 9: return staged + O_DEFAULT_SERVER;
+    case 10: return staged + O_FILTERING;
+    case 12: return staged + O_IPSEC_MODE;
+    case 13: return ikePortsAt();
+    case 14: return entry + 16;
+    case 15: return entry;
+    case 16: return entry + 2;
+    case 17: return entry + 4;
+    case 18: return entry + 8;
+    case 19: return entry + 6;
+    case 21: return entry + 8;
+    case 22: return entry;
+    case 23: return entry + 4;
+    default: return 0;
+  }
+}
+
+@inline function flagMask(f: i32): u8 { return f == 8 ? 1 : 2; }
+
+function choiceCount(f: i32): u32 { return 3; }
+
+function choiceLabel(f: i32, v: u32): string {
+  if (f == 10) return v == 0 ? "endpoint-independent" : v == 1 ? "address-dependent" : "address-and-port-dependent";
+  if (f == 12) return v == 0 ? "off" : v == 1 ? "server-list (4.8)" : "multi (4.10)";
+  return v == 1 ? "UDP" : v == 2 ? "TCP" : "UDP+TCP";
+}
+
+/** Protocol choices are stored 1..3; the others 0..2. */
+@inline function choiceBase(f: i32): u32 { return f == 15 ? 1 : 0; }
+
+// ---- drawing ----
+
+function header(title: string): void {
+  clearScreen();
+  puts("natpass");
+  pad(30);
+  puts(title);
+  puts("\n\n");
+}
+
+function footer(): void {
+  puts("\n");
+  if (Con.message.length > 0) {
+    puts(Con.messageIsError ? "  ** " : "  ");
+    puts(Con.message);
+    puts("\n");
+  }
+  puts("\nUp/Down or a number selects; Return opens or saves; Esc goes back.\n");
+}
+
+function drawMenu(title: string): void {
+  header(title);
+  const n = menuCount(Con.screen);
+  for (let i = 0; i < n; i++) {
+    pad(8);
+    if (i == Con.cursor) reverse(true);
+    putNum(<u32>i + 1);
+    puts(") ");
+    puts(menuLabel(Con.screen, i));
+    if (i == Con.cursor) reverse(false);
+    puts("\n");
+  }
+  footer();
+}
+
+function putFieldValue(f: i32): void {
+  const kind = fieldKind(f);
+  const p = fieldAddr(f);
+  if (kind == F_IP || kind == F_IP_OR_NONE) putIp(load<u32>(p));
+  else if (kind == F_PREFIX) putNum(load<u8>(p));
+  else if (kind == F_PORT) putNum(load<u16>(p));
+  else if (kind == F_FLAG) puts((load<u8>(p) & flagMask(f)) != 0 ? "On" : "Off");
+  else if (kind == F_CHOICE) puts(choiceLabel(f, load<u8>(p)));
+  else if (kind == F_TEXT) putBytes(p, 15);
+  else if (kind == F_SECRET) puts("********");
+}
+
+function drawForm(title: string): void {
+  header(title);
+  const first = formFirst(Con.screen), n = formCount(Con.screen);
+  for (let i = 0; i < n; i++) {
+    const f = first + i;
+    pad(4);
+    const label = fieldLabel(f);
+    if (i == Con.cursor) reverse(true);
+    puts(label);
+    if (i == Con.cursor) reverse(false);
+    if (fieldKind(f) != F_ACTION) {
+      pad(label.length < 40 ? 40 - <u32>label.length : 1);
+      if (i == Con.cursor && Con.editing) {
+        if (fieldKind(f) == F_SECRET) for (let k: u32 = 0; k < Con.lineLen; k++) putc(42);
+        else putBytes(line, Con.lineLen);
+        putc(95);
+      } else {
+        putFieldValue(f);
+      }
+    }
+    puts("\n");
+  }
+  puts("\n    Type a new value and press Return; Backspace, Delete or Tab undo it.");
+  if (fieldKind(first) == F_FLAG || formHasChoice(first, n)) puts("\n    Space changes On/Off and choice settings.");
+  footer();
+}
+
+function formHasChoice(first: i32, n: i32): bool {
+  for (let i = 0; i < n; i++) { const k = fieldKind(first + i); if (k == F_CHOICE || k == F_FLAG) return true; }
+  return false;
+}
+
+function drawServers(): void {
+  header("Server Lists");
+  puts("   #  Name              Protocol  External      Internal Host     Port\n");
+  const n = serverCount();
+  for (let i: u32 = 0; i < n; i++) {
+    const e = serverAt(i);
+    putNumPadded(i + 1, 4); puts("  ");
+    putBytes(e + 16, 15); pad(16 - nameLen(e + 16));
+    puts(choiceLabel(15, load<u8>(e))); pad(10 - <u32>choiceLabel(15, load<u8>(e)).length);
+    putNum(load<u16>(e, 2));
+    if (load<u16>(e, 4) != load<u16>(e, 2)) { putc(45); putNum(load<u16>(e, 4)); }
+    puts("\t"); putIp(load<u32>(e, 8)); puts("\t"); putNum(load<u16>(e, 6)); puts("\n");
+  }
+  if (n == 0) puts("    (no entries)\n");
+  puts("\n    A) Add a Server List entry    1-9) Delete that entry\n");
+  footer();
+}
+
+function drawMaps(): void {
+  header("Map Lists");
+  puts("   #  Name              Internal          External\n");
+  const n = mapCount();
+  for (let i: u32 = 0; i < n; i++) {
+    const e = mapAt(i);
+    putNumPadded(i + 1, 4); puts("  ");
+    putBytes(e + 8, 15); pad(16 - nameLen(e + 8));
+    putIp(load<u32>(e)); puts("\t"); putIp(load<u32>(e, 4));
+    if (load<u32>(e) == load<u32>(e, 4)) puts("  (Transparent)");
+    puts("\n");
+  }
+  if (n == 0) puts("    (no entries)\n");
+  puts("\n    A) Add a Map List entry    1-9) Delete that entry\n");
+  footer();
+}
+
+function nameLen(p: usize): u32 {
+  let n: u32 = 0;
+  while (n < 15 && load<u8>(p + n) != 0) n++;
+  return n;
+}
+
+const row = memory.data(64, 16);
+
+function drawNatTable(): void {
+  header("NAT Table");
+  puts("  Proto Inside                 Outside                Remote\n");
+  const slots = dumpSlots(DUMP_SESSIONS);
+  let shown: u32 = 0, total: u32 = 0;
+  for (let i: u32 = 0; i < slots; i++) {
+    if (!dumpRow(DUMP_SESSIONS, i, row)) continue;
+    total++;
+    if (shown >= 15) continue;
+    shown++;
+    const proto = load<u32>(row);
+    puts(proto == 6 ? "  tcp   " : proto == 17 ? "  udp   " : "  icmp  ");
+    putIp(load<u32>(row, 4)); putc(58); putNum(load<u32>(row, 8)); puts("\t");
+    putIp(load<u32>(row, 12)); putc(58); putNum(load<u32>(row, 16)); puts("\t");
+    putIp(load<u32>(row, 20)); putc(58); putNum(load<u32>(row, 24)); puts("\n");
+  }
+  puts("\n  "); putNum(total); puts(" session(s)\n");
+  footer();
+}
+
+function drawTunnels(): void {
+  header("IPsec Tunnel Table");
+  puts("  Host              Remote            IKE    State\n");
+  const slots = dumpSlots(DUMP_IKE);
+  let total: u32 = 0;
+  for (let i: u32 = 0; i < slots; i++) {
+    if (!dumpRow(DUMP_IKE, i, row)) continue;
+    total++;
+    puts("  "); putIp(load<u32>(row)); puts("\t"); putIp(load<u32>(row, 8));
+    puts(load<u32>(row, 32) == 2 ? "\tv2     " : "\tv1     ");
+    const st = load<u32>(row, 36);
+    puts(st == 0 ? "idle" : st == 1 ? "negotiating" : st == 2 ? "held (overlap)" : "bound");
+    if ((load<u32>(row, 44) & 4) != 0) puts(", NAT-T");
+    puts("\n");
+  }
+  if (total == 0) puts("  (no IPsec tunnels)\n");
+  footer();
+}
+
+/** Prints field `which` (1 name, 2 reason, 3 fix) of the catalogue line for `code`. */
+function putCatalog(code: u32, which: u32): void {
+  const s = ADVISOR_CATALOG;
+  let lineStart = 0;
+  const n = s.length;
+  while (lineStart < n) {
+    let c: u32 = 0;
+    let i = lineStart;
+    while (i < n && s.charCodeAt(i) != 124) { c = c * 10 + <u32>(s.charCodeAt(i) - 48); i++; }
+    let field: u32 = 0;
+    if (c == code) {
+      for (; i < n && s.charCodeAt(i) != 10; i++) {
+        const ch = s.charCodeAt(i);
+        if (ch == 124) { field++; continue; }
+        if (field == which) putc(<u32>ch);
+      }
+      return;
+    }
+    while (i < n && s.charCodeAt(i) != 10) i++;
+    lineStart = i + 1;
+  }
+}
+
+function drawAdvisor(): void {
+  header("IPsec Advisor Findings");
+  const slots = dumpSlots(DUMP_FINDINGS);
+  let total: u32 = 0;
+  for (let i: u32 = 0; i < slots; i++) {
+    if (!dumpRow(DUMP_FINDINGS, i, row)) continue;
+    total++;
+    puts("  "); putCatalog(load<u32>(row), 1); puts("  "); putIp(load<u32>(row, 4)); puts(" -> "); putIp(load<u32>(row, 8));
+    puts("  (x"); putNum(load<u32>(row, 12)); puts(")\n    Why: "); putCatalog(load<u32>(row), 2);
+    puts("\n    Fix: "); putCatalog(load<u32>(row), 3); puts("\n");
+  }
+  if (total == 0) puts("  No findings: every tunnel seen so far should work through NAT.\n");
+  footer();
+}
+
+function drawStats(): void {
+  header("Statistics & Logs");
+  const names = COUNTER_NAMES;
+  let idx: u32 = 0, col: u32 = 0, start = 0;
+  for (let i = 0; i <= names.length; i++) {
+    if (i < names.length && names.charCodeAt(i) != 44) continue;
+    const v = load<u32>(counterBase + (<usize>idx << 2));
+    if (v != 0) {
+      puts("  ");
+      for (let k = start; k < i; k++) putc(<u32>names.charCodeAt(k));
+      pad(28 - <u32>(i - start));
+      putNumPadded(v, 10);
+      col++;
+      puts(col % 2 == 0 ? "\n" : "  ");
+    }
+    idx++;
+    start = i + 1;
+  }
+  if (col % 2 == 1) puts("\n");
+  footer();
+}
+
+function drawQuick(): void {
+  header("Quick View");
+  puts("  WAN address      "); putIp(load<u32>(staged, O_WAN_ADDR)); puts("/"); putNum(load<u8>(staged, O_WAN_PREFIX));
+  puts("   gateway "); putIp(load<u32>(staged, O_WAN_GATEWAY));
+  puts("\n  LAN address      "); putIp(load<u32>(staged, O_LAN_ADDR)); puts("/"); putNum(load<u8>(staged, O_LAN_PREFIX));
+  puts("\n  IPsec mode       "); puts(choiceLabel(12, load<u8>(staged, O_IPSEC_MODE)));
+  puts("\n  Frames in/out    "); putNum(load<u32>(counterBase + (<usize>Counter.RxFrames << 2))); puts(" / "); putNum(load<u32>(counterBase + (<usize>Counter.TxFrames << 2)));
+  puts("\n  NAT in2out/out2in "); putNum(load<u32>(counterBase + (<usize>Counter.NatIn2Out << 2))); puts(" / "); putNum(load<u32>(counterBase + (<usize>Counter.NatOut2In << 2)));
+  puts("\n  Server List entries "); putNum(serverCount()); puts(", Map List entries "); putNum(mapCount());
+  if (Con.changed) puts("\n\n  There are unsaved changes: Restart System saves and applies them.");
+  puts("\n");
+  footer();
+}
+
+function drawRestart(): void {
+  header("Restart System");
+  puts("  Save the configuration and restart the router now? (Y/N)\n");
+  if (Con.changed) puts("  Your changes take effect after the restart.\n");
+  footer();
+}
+
+export function redraw(): void {
+  switch (Con.screen) {
+    case S_LOGIN: drawLogin(); break;
+    case S_MAIN: drawMenu("Main Menu"); break;
+    case S_SYSTEM: drawMenu("System Configuration"); break;
+    case S_NAT: drawMenu("Network Address Translation"); break;
+    case S_UTIL: drawMenu("Utilities & Diagnostics"); break;
+    case S_EASY: drawForm("Easy Setup"); break;
+    case S_WAN: drawForm("WAN Configuration"); break;
+    case S_NAT_OPTIONS: drawForm("Default Server and Filtering"); break;
+    case S_IPSEC: drawForm("IPsec Passthrough"); break;
+    case S_SERVER_ADD: drawForm("Add Server List Entry"); break;
+    case S_MAP_ADD: drawForm("Add Map List Entry"); break;
+    case S_PASSWORD: drawForm("Change Password"); break;
+    case S_SERVERS: drawServers(); break;
+    case S_MAPS: drawMaps(); break;
+    case S_NAT_TABLE: drawNatTable(); break;
+    case S_TUNNELS: drawTunnels(); break;
+    case S_ADVISOR: drawAdvisor(); break;
+    case S_STATS: drawStats(); break;
+    case S_QUICK: drawQuick(); break;
+    case S_RESTART: drawRestart(); break;
+    default: break;
+  }
+}
+
+function drawLogin(): void {
+  clearScreen();
+  puts("natpass router console\n\n");
+  if (Con.message.length > 0) { puts(Con.message); puts("\n"); }
+  if (!Con.askingPassword) { puts("Login: "); putBytes(line, Con.lineLen); }
+  else { puts("Password: "); for (let k: u32 = 0; k < Con.lineLen; k++) putc(42); }
+}
+
+// ---- input ----
+
+function go(screen: i32): void {
+  Con.screen = screen;
+  Con.cursor = 0;
+  Con.editing = false;
+  Con.lineLen = 0;
+  if (screen == S_SERVER_ADD) {
+    memory.fill(entry, 0, SERVER_BYTES);
+    store<u8>(entry, 1);
+  }
+  if (screen == S_MAP_ADD) memory.fill(entry, 0, MAP_BYTES);
+  if (screen == S_BYE) { logout("Goodbye."); return; }
+}
+
+function logout(why: string): void {
+  Con.screen = S_LOGIN;
+  Con.account = -1;
+  Con.askingPassword = false;
+  Con.lineLen = 0;
+  Con.message = why;
+}
+
+function say(msg: string, isError: bool): void {
+  Con.message = msg;
+  Con.messageIsError = isError;
+}
+
+function loginKey(c: u32): void {
+  if (c == 13 || c == 10) {
+    if (!Con.askingPassword) {
+      memory.copy(loginName, line, min<u32>(Con.lineLen, 16));
+      Con.loginNameLen = min<u32>(Con.lineLen, 16);
+      Con.askingPassword = true;
+      Con.lineLen = 0;
+      Con.message = "";
+      return;
+    }
+    const wait = lockoutLeft(Con.now);
+    if (wait > 0) {
+      Con.message = "Too many failed logins: wait and try again.";
+    } else {
+      const a = authCheck(loginName, Con.loginNameLen, line, Con.lineLen, Con.now);
+      if (a >= 0) {
+        Con.account = a;
+        stageFromLive();
+        Con.changed = false;
+        go(S_MAIN);
+        say(accountIsDefault(a) ? "Warning: this account still has its default password. Change it under System Configuration." : "", accountIsDefault(a));
+        if (accountRole(a) != ROLE_SUPERUSER) {
+          say("Logged in read-only: changes cannot be saved (the Superuser login is required).", false);
+        }
+        return;
+      }
+      Con.message = lockoutLeft(Con.now) > 0 ? "Login incorrect. Too many failures: further logins are delayed." : "Login incorrect.";
+    }
+    Con.askingPassword = false;
+    Con.lineLen = 0;
+    return;
+  }
+  if (c == 8 || c == 127) { if (Con.lineLen > 0) Con.lineLen--; return; }
+  if (c >= 32 && c < 127 && Con.lineLen < 63) store<u8>(line + Con.lineLen++, <u8>c);
+}
+
+function isForm(s: i32): bool { return formFirst(s) >= 0; }
+
+function moveCursor(delta: i32): void {
+  let n = menuCount(Con.screen);
+  if (isForm(Con.screen)) n = formCount(Con.screen);
+  if (n == 0) return;
+  Con.editing = false;
+  Con.lineLen = 0;
+  Con.cursor = (Con.cursor + delta + n) % n;
+}
+
+function back(): void {
+  if (Con.editing) { Con.editing = false; Con.lineLen = 0; return; }
+  if (Con.screen == S_MAIN) return;
+  const to = parentOf(Con.screen);
+  go(to);
+}
+
+/** Validates the typed text for field f and stores it; false (with a message) when it is not valid. */
+function commitField(f: i32): bool {
+  const kind = fieldKind(f);
+  const p = fieldAddr(f);
+  if (kind == F_IP || kind == F_IP_OR_NONE) {
+    const v = parseIp(line, Con.lineLen);
+    if (v < 0 || (kind == F_IP && v == 0)) { say("Not an IP address (for example 192.168.1.10).", true); return false; }
+    store<u32>(p, <u32>v);
+  } else if (kind == F_PREFIX) {
+    const v = parseNum(line, Con.lineLen, 32);
+    if (v < 1) { say("A prefix length is a number from 1 to 32.", true); return false; }
+    store<u8>(p, <u8>v);
+  } else if (kind == F_PORT) {
+    const v = parseNum(line, Con.lineLen, 65535);
+    if (v < 1) { say("A port is a number from 1 to 65535.", true); return false; }
+    store<u16>(p, <u16>v);
+    if (f == 16) store<u16>(entry, <u16>v, 4); // a single port until a range end is given
+    if (f == 16 && load<u16>(entry, 6) == 0) store<u16>(entry, <u16>v, 6);
+  } else if (kind == F_TEXT) {
+    memory.fill(p, 0, 16);
+    memory.copy(p, line, min<u32>(Con.lineLen, 15));
+  } else if (kind == F_SECRET) {
+    if (Con.lineLen < 6) { say("Use at least 6 characters.", true); return false; }
+    authSetPassword(Con.account, line, Con.lineLen, Con.now);
+    Con.pending |= 1; // the auth record changed: the host persists it
+    say("Password changed.", false);
+    return true;
+  }
+  if (Con.screen != S_SERVER_ADD && Con.screen != S_MAP_ADD) Con.changed = true;
+  say("", false);
+  return true;
+}
+
+function toggleField(f: i32): void {
+  const p = fieldAddr(f);
+  const kind = fieldKind(f);
+  if (kind == F_FLAG) store<u8>(p, load<u8>(p) ^ flagMask(f));
+  else if (kind == F_CHOICE) {
+    const base = choiceBase(f);
+    store<u8>(p, <u8>(base + ((<u32>load<u8>(p) - base + 1) % choiceCount(f))));
+  } else return;
+  if (Con.screen != S_SERVER_ADD) Con.changed = true;
+}
+
+function formAction(): void {
+  if (Con.screen == S_SERVER_ADD) {
+    if (load<u16>(entry, 2) == 0 || load<u32>(entry, 8) == 0) { say("Give at least the external port and the internal IP address.", true); return; }
+    if (load<u16>(entry, 4) < load<u16>(entry, 2)) store<u16>(entry, load<u16>(entry, 2), 4);
+    if (load<u16>(entry, 6) == 0) store<u16>(entry, load<u16>(entry, 2), 6);
+    if (!addServer(entry)) { say("The Server List is full.", true); return; }
+  } else {
+    if (load<u32>(entry) == 0 || load<u32>(entry, 4) == 0) { say("Give both addresses.", true); return; }
+    if (!addMap(entry)) { say("The Map List is full.", true); return; }
+  }
+  Con.changed = true;
+  const to = parentOf(Con.screen);
+  go(to);
+  say("Entry added. Restart System saves it and puts it into effect.", false);
+}
+
+function formKey(c: u32): void {
+  const f = formFirst(Con.screen) + Con.cursor;
+  const kind = fieldKind(f);
+  if (c == 13 || c == 10) {
+    if (Con.editing) {
+      if (commitField(f)) { Con.editing = false; Con.lineLen = 0; }
+      return;
+    }
+    if (kind == F_ACTION) { formAction(); return; }
+    toggleField(f);
+    return;
+  }
+  // The technote's rule: Backspace, Delete or Tab before Return undo the field.
+  if (c == 8 || c == 127 || c == 9) { Con.editing = false; Con.lineLen = 0; say("", false); return; }
+  if (c == 32 && !Con.editing && (kind == F_FLAG || kind == F_CHOICE)) { toggleField(f); return; }
+  if (c >= 32 && c < 127 && kind != F_FLAG && kind != F_CHOICE && kind != F_ACTION) {
+    if (!Con.editing) { Con.editing = true; Con.lineLen = 0; }
+    if (Con.lineLen < 63) store<u8>(line + Con.lineLen++, <u8>c);
+  }
+}
+
+function listKey(c: u32): void {
+  if (c == 65 || c == 97) { go(Con.screen == S_SERVERS ? S_SERVER_ADD : S_MAP_ADD); return; }
+  if (c >= 49 && c <= 57) {
+    const i = c - 49;
+    if (Con.screen == S_SERVERS) { if (i < serverCount()) { removeServer(i); Con.changed = true; say("Entry deleted.", false); } }
+    else if (i < mapCount()) { removeMap(i); Con.changed = true; say("Entry deleted.", false); }
+  }
+}
+
+function restartKey(c: u32): void {
+  if (c == 89 || c == 121) {
+    if (accountRole(Con.account) != ROLE_SUPERUSER) { go(S_MAIN); say("The Superuser login is required to save changes.", true); return; }
+    const rc = checkStaged();
+    if (rc != CFG_OK) { go(S_MAIN); say(refusal(rc), true); return; }
+    Con.pending |= 3;
+    Con.changed = false;
+    logout("Configuration saved. The system is restarting; log in again.");
+    return;
+  }
+  if (c == 78 || c == 110) go(S_MAIN);
+}
+
+function refusal(rc: i32): string {
+  switch (rc) {
+    case -4: return "Not saved: the LAN settings are not valid.";
+    case -5: return "Not saved: the WAN address, prefix or gateway do not fit together.";
+    case -11: return "Not saved: a Server List entry is not valid (its host must be on the LAN).";
+    case -12: return "Not saved: a Map List entry is not valid.";
+    case -15: return "Not saved: the Default Server must be a LAN host.";
+    default: return "Not saved: the configuration is not valid.";
+  }
+}
+
+function key(c: u32): void {
+  if (Con.screen == S_LOGIN) { loginKey(c); return; }
+  // Arrow keys: ESC [ A / ESC [ B. A lone ESC (followed by anything else) goes back.
+  if (Con.escState == 1) {
+    Con.escState = 0;
+    if (c == 91) { Con.escState = 2; return; }
+    back();
+  } else if (Con.escState == 2) {
+    Con.escState = 0;
+    if (c == 65) moveCursor(-1);
+    else if (c == 66) moveCursor(1);
+    return;
+  }
+  if (c == 27) { Con.escState = 1; return; }
+  if (isForm(Con.screen)) { formKey(c); return; }
+  if (Con.screen == S_SERVERS || Con.screen == S_MAPS) { listKey(c); return; }
+  if (Con.screen == S_RESTART) { restartKey(c); return; }
+  const n = menuCount(Con.screen);
+  if (n > 0) {
+    if (c >= 49 && c < 49 + <u32>n) { Con.cursor = <i32>(c - 49); go(menuTarget(Con.screen, Con.cursor)); return; }
+    if (c == 13 || c == 10) { go(menuTarget(Con.screen, Con.cursor)); return; }
+  }
+}
+
+/** Handles `len` input bytes at inBuf, then draws the current screen once. Returns output length. */
+export function feed(len: u32, now: u32): void {
+  Con.now = now;
+  outReset();
+  let lastWasCr = false;
+  for (let i: u32 = 0; i < len; i++) {
+    const c = <u32>load<u8>(inBuf + i);
+    if (c == 10 && lastWasCr) { lastWasCr = false; continue; } // CR LF is one Return
+    if ((c == 0) && lastWasCr) { lastWasCr = false; continue; } // telnet's CR NUL
+    lastWasCr = c == 13;
+    key(c);
+  }
+  // A trailing lone ESC is "back" (terminals send it alone); arrow sequences arrive whole.
+  if (Con.escState == 1) { Con.escState = 0; back(); }
+  redraw();
+}
+
+export function start(now: u32): void {
+  Con.now = now;
+  logout("");
+  outReset();
+  redraw();
+}

@@ -1,0 +1,80 @@
+// The console edits a staged copy of the config record (assembly/config.ts layout); the live record
+// stays untouched until Restart System. Server List and Map List entries are inserted in place
+// (entries after them shift), so the staged record is always a complete, valid-shaped record.
+import { CFG_CAPACITY, configBuffer, O_LENGTH, O_SERVER_COUNT, O_MAP_COUNT, O_IKE_PORT_COUNT, CFG_FIXED, SERVER_BYTES, MAP_BYTES, SERVER_MAX, MAP_MAX, parseConfig, CFG_OK } from "../config";
+
+export const staged = memory.data(<i32>CFG_CAPACITY, 16);
+const backup = memory.data(<i32>CFG_CAPACITY, 16);
+
+@inline export function stagedLen(): u32 { return load<u16>(staged, O_LENGTH); }
+
+export function stageFromLive(): void {
+  memory.copy(staged, configBuffer, load<u16>(configBuffer, O_LENGTH));
+}
+
+export function serverCount(): u32 { return load<u8>(staged, O_SERVER_COUNT); }
+export function mapCount(): u32 { return load<u8>(staged, O_MAP_COUNT); }
+export function serverAt(i: u32): usize { return staged + CFG_FIXED + i * SERVER_BYTES; }
+export function mapAt(i: u32): usize { return staged + CFG_FIXED + serverCount() * SERVER_BYTES + i * MAP_BYTES; }
+export function ikePortsAt(): usize { return mapAt(mapCount()); }
+export function ikePortCount(): u32 { return load<u8>(staged, O_IKE_PORT_COUNT); }
+
+/** Opens `bytes` of room at p by moving the rest of the record up; false when the record would overflow. */
+function insertAt(p: usize, bytes: u32): bool {
+  const len = stagedLen();
+  if (len + bytes > CFG_CAPACITY) return false;
+  const tail = <u32>(staged + len - p);
+  memory.copy(p + bytes, p, tail);
+  store<u16>(staged, <u16>(len + bytes), O_LENGTH);
+  return true;
+}
+
+function removeAt(p: usize, bytes: u32): void {
+  const len = stagedLen();
+  const tail = <u32>(staged + len - p - bytes);
+  memory.copy(p, p + bytes, tail);
+  store<u16>(staged, <u16>(len - bytes), O_LENGTH);
+}
+
+export function addServer(entry: usize): bool {
+  const n = serverCount();
+  if (n >= <u32>SERVER_MAX || !insertAt(serverAt(n), SERVER_BYTES)) return false;
+  memory.copy(serverAt(n), entry, SERVER_BYTES);
+  store<u8>(staged, <u8>(n + 1), O_SERVER_COUNT);
+  return true;
+}
+
+export function removeServer(i: u32): void {
+  if (i >= serverCount()) return;
+  removeAt(serverAt(i), SERVER_BYTES);
+  store<u8>(staged, <u8>(serverCount() - 1), O_SERVER_COUNT);
+}
+
+export function addMap(entry: usize): bool {
+  const n = mapCount();
+  if (n >= <u32>MAP_MAX || !insertAt(mapAt(n), MAP_BYTES)) return false;
+  memory.copy(mapAt(n), entry, MAP_BYTES);
+  store<u8>(staged, <u8>(n + 1), O_MAP_COUNT);
+  return true;
+}
+
+export function removeMap(i: u32): void {
+  if (i >= mapCount()) return;
+  removeAt(mapAt(i), MAP_BYTES);
+  store<u8>(staged, <u8>(mapCount() - 1), O_MAP_COUNT);
+}
+
+/**
+ * Checks the staged record with the module's own parser. parseConfig reads configBuffer and sets
+ * the live Config, so the live record is kept aside and parsed back afterwards: the running router
+ * is unchanged whatever the answer. Returns CFG_OK or the ERR_ code naming the field.
+ */
+export function checkStaged(): i32 {
+  const liveLen = <u32>load<u16>(configBuffer, O_LENGTH);
+  memory.copy(backup, configBuffer, liveLen);
+  memory.copy(configBuffer, staged, stagedLen());
+  const rc = parseConfig(stagedLen());
+  memory.copy(configBuffer, backup, liveLen);
+  parseConfig(liveLen);
+  return rc;
+}
