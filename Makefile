@@ -49,7 +49,7 @@ typecheck: $(NPM_STAMP)
 test-v8: deps build $(BOARD_TEST_DEPS)
 	NATPASS_ENGINE=v8 npx vitest run
 
-test: test-v8 $(TEST_TARGETS)
+test: typecheck test-v8 $(TEST_TARGETS)
 
 clean:
 	rm -rf build

@@ -6,8 +6,9 @@ import { Command, UsageError } from './commands/command.ts';
 import { replayCommand } from './commands/replay.ts';
 import { configCommand } from './commands/config.ts';
 import { demoCommand } from './commands/demo.ts';
+import { consoleCommand } from './commands/console.ts';
 
-const commands: Command[] = [replayCommand, demoCommand, configCommand];
+const commands: Command[] = [replayCommand, demoCommand, consoleCommand, configCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

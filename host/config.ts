@@ -295,3 +295,61 @@ export function encodeConfig(c: RouterConfig): Uint8Array {
   }
   return b;
 }
+
+const FILTERINGS: Filtering[] = ['endpoint-independent', 'address-dependent', 'address-and-port-dependent'];
+const MODES: IpsecMode[] = ['off', 'server-list', 'multi'];
+const PROTOCOLS: ServerProtocol[] = ['udp', 'udp', 'tcp', 'both'];
+
+function readName(b: Uint8Array, at: number): string {
+  let end = at;
+  while (end < at + NAME_BYTES && b[end] !== 0) end++;
+  return Buffer.from(b.subarray(at, end)).toString('latin1');
+}
+
+const macString = (b: Uint8Array, at: number) => Array.from(b.subarray(at, at + 6), (x) => x.toString(16).padStart(2, '0')).join(':');
+
+/** The inverse of encodeConfig: a binary record (for example one the console saved) as a config. */
+export function decodeConfig(b: Uint8Array): RouterConfig {
+  if (b.length < CFG_FIXED) throw new ConfigError('record', `is ${b.length} bytes, shorter than its fixed part`);
+  const v = new DataView(b.buffer, b.byteOffset, b.length);
+  if (v.getUint32(0, true) !== CFG_MAGIC || v.getUint16(4, true) !== CFG_VERSION) throw new ConfigError('record', 'is not a natpass config record of version 1');
+  const ip = (o: number) => u32ToIp(v.getUint32(o, true));
+  const servers: ServerEntry[] = [];
+  const maps: MapEntry[] = [];
+  const ports: number[] = [];
+  let o = CFG_FIXED;
+  for (let i = 0; i < b[140]; i++, o += SERVER_BYTES) {
+    servers.push({ name: readName(b, o + 16), protocol: PROTOCOLS[b[o]] ?? 'both', externalPort: v.getUint16(o + 2, true), externalPortEnd: v.getUint16(o + 4, true), internalHost: ip(o + 8), internalPort: v.getUint16(o + 6, true) });
+  }
+  for (let i = 0; i < b[141]; i++, o += MAP_BYTES) maps.push({ name: readName(b, o + 8), internal: ip(o), external: ip(o + 4) });
+  for (let i = 0; i < b[142]; i++, o += 2) ports.push(v.getUint16(o, true));
+  const timeouts = {} as Timeouts;
+  TIMEOUT_FIELDS.forEach((k, i) => (timeouts[k] = v.getUint32(56 + i * 4, true)));
+  const limits = {} as Limits;
+  LIMIT_FIELDS.forEach((k, i) => (limits[k] = v.getUint32(92 + i * 4, true)));
+  const routed = v.getUint32(40, true);
+  return {
+    lan: { mac: macString(b, 8), address: ip(16), prefix: b[20], routedSubnet: routed ? { address: ip(40), prefix: b[44] } : null },
+    wan: { mac: macString(b, 24), address: ip(32), prefix: b[21], gateway: ip(36), answerPing: (b[23] & 1) !== 0 },
+    nat: { filtering: FILTERINGS[b[22]] ?? 'address-dependent', hairpin: (b[23] & 2) !== 0, portRange: [v.getUint16(52, true), v.getUint16(54, true)], serverList: servers, defaultServer: v.getUint32(48, true) ? ip(48) : null, mapList: maps },
+    ipsec: { mode: MODES[b[30]] ?? 'multi', ikePorts: ports },
+    timeouts,
+    limits,
+  };
+}
+
+/** A RouterConfig back as the JSON a user writes (what `natpass config export` prints). */
+export function configToJson(c: RouterConfig): unknown {
+  return {
+    lan: { mac: c.lan.mac, address: `${c.lan.address}/${c.lan.prefix}`, ...(c.lan.routedSubnet ? { routedSubnet: `${c.lan.routedSubnet.address}/${c.lan.routedSubnet.prefix}` } : {}) },
+    wan: { mac: c.wan.mac, address: `${c.wan.address}/${c.wan.prefix}`, gateway: c.wan.gateway, answerPing: c.wan.answerPing },
+    nat: {
+      filtering: c.nat.filtering, hairpin: c.nat.hairpin, portRange: c.nat.portRange, defaultServer: c.nat.defaultServer,
+      serverList: c.nat.serverList.map((s) => ({ name: s.name, protocol: s.protocol, externalPort: s.externalPort === s.externalPortEnd ? s.externalPort : `${s.externalPort}-${s.externalPortEnd}`, internalHost: s.internalHost, internalPort: s.internalPort })),
+      mapList: c.nat.mapList,
+    },
+    ipsec: c.ipsec,
+    timeouts: c.timeouts,
+    limits: c.limits,
+  };
+}

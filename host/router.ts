@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ABI_VERSION, DUMP_END, INIT_ERRORS, Port, SLOT_DATA } from './abi.ts';
-import { encodeConfig, parseConfig, RouterConfig } from './config.ts';
+import { decodeConfig, encodeConfig, parseConfig, RouterConfig } from './config.ts';
 import { Engine, EngineKind, engineFromEnv, loadEngine, readAsString } from './engines/engine.ts';
 
 export const WASM_PATH = fileURLToPath(new URL('../build/natpass.wasm', import.meta.url));
@@ -39,13 +39,18 @@ export class Router {
 
   /** Re-initialises the module with a config (Restart System): all dynamic state is cleared. */
   restart(config: RouterConfig, nowMs: number): void {
-    const record = encodeConfig(config);
+    this.restartWithRecord(encodeConfig(config), nowMs);
+    (this as { config: RouterConfig }).config = config;
+  }
+
+  /** Re-initialises the module from a binary config record (one the console saved, or a slot). */
+  restartWithRecord(record: Uint8Array, nowMs: number): void {
     const ptr = this.engine.call('configPtr') >>> 0;
     if (record.length > this.engine.call('configCapacity')) throw new Error('config record is larger than the module accepts');
     this.engine.memory().set(record, ptr);
     const rc = this.engine.call('init', record.length, nowMs >>> 0);
     if (rc !== 0) throw new Error(`module refused the config: ${INIT_ERRORS[rc] ?? `error ${rc}`}`);
-    (this as { config: RouterConfig }).config = config;
+    (this as { config: RouterConfig }).config = decodeConfig(record);
     const mem = this.engine.memory();
     this.counterNameList = readAsString(mem, this.engine.call('counterNames') >>> 0).split(',');
   }

@@ -11,7 +11,7 @@ export function loadV8(wasm: Uint8Array): Engine {
       },
     },
   };
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(wasm), imports);
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>), imports);
   const exports = instance.exports as Record<string, unknown>;
   memory = exports.memory as WebAssembly.Memory;
   return {
