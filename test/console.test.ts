@@ -123,7 +123,7 @@ describe('management console', () => {
     const port = (server.address() as { port: number }).port;
     const sock = connect(port, '127.0.0.1');
     let raw = Buffer.alloc(0);
-    sock.on('data', (d) => (raw = Buffer.concat([raw, d])));
+    sock.on('data', (d: Buffer) => (raw = Buffer.concat([raw, d])));
     const until = async (text: string) => {
       for (let i = 0; i < 200 && !screenText(new TelnetDecoder().decode(raw)).includes(text); i++) await new Promise((r) => setTimeout(r, 10));
       return screenText(new TelnetDecoder().decode(raw));
