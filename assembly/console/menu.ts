@@ -482,6 +482,7 @@ function drawLogin(): void {
 // ---- input ----
 
 function go(screen: i32): void {
+  Con.message = "";
   Con.screen = screen;
   Con.cursor = 0;
   Con.editing = false;
