@@ -46,7 +46,7 @@ run: deps build
 typecheck: $(NPM_STAMP)
 	npx tsc -p tsconfig.json
 
-test-v8: deps build $(BOARD_TEST_DEPS)
+test-v8: deps build $(BOARD_TEST_DEPS) $(TAP_ADDON) $(WASM3_ADDON)
 	NATPASS_ENGINE=v8 npx vitest run
 
 test: typecheck test-v8 $(TEST_TARGETS)

@@ -7,8 +7,9 @@ import { replayCommand } from './commands/replay.ts';
 import { configCommand } from './commands/config.ts';
 import { demoCommand } from './commands/demo.ts';
 import { consoleCommand } from './commands/console.ts';
+import { runCommand } from './commands/run.ts';
 
-const commands: Command[] = [replayCommand, demoCommand, consoleCommand, configCommand];
+const commands: Command[] = [runCommand, replayCommand, demoCommand, consoleCommand, configCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -4,7 +4,13 @@
 WASM3_SRC := build/wasm3/source/wasm3.h
 WASM3_ADDON := host/wasm3/build/Release/natpass_wasm3.node
 
-.PHONY: wasm3-src wasm3-addon test-wasm3
+.PHONY: wasm3-src wasm3-addon test-wasm3 tap-addon
+
+TAP_ADDON := host/ports/tap/build/Release/natpass_tap.node
+$(TAP_ADDON): host/ports/tap/tap.c host/ports/tap/binding.gyp $(NPM_STAMP)
+	cd host/ports/tap && npx node-gyp rebuild --nodedir=/usr --silent
+
+tap-addon: $(TAP_ADDON)
 
 $(WASM3_SRC): host/wasm3/fetch.sh
 	bash host/wasm3/fetch.sh build/wasm3

@@ -1,6 +1,6 @@
 // Classic pcap files (LINKTYPE_ETHERNET). Reading accepts both byte orders and micro- or nanosecond
 // timestamps; writing uses little-endian microseconds. Errors name the file and the byte offset.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 
 export interface PcapRecord {
   timeMs: number;
@@ -69,4 +69,21 @@ export function decodePcap(bytes: Uint8Array, name = 'capture'): PcapRecord[] {
 
 export function readPcap(path: string): PcapRecord[] {
   return decodePcap(readFileSync(path), path);
+}
+
+/** Appends frames to a capture as they happen (natpass run --pcap); flushed by the OS, closed on exit. */
+export class PcapWriter {
+  private fd: number;
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'w');
+    writeSync(this.fd, encodePcap([]));
+  }
+
+  write(timeMs: number, data: Uint8Array): void {
+    writeSync(this.fd, encodePcap([{ timeMs, data }]).subarray(24));
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
 }

@@ -1,0 +1,94 @@
+// natpass run: the router between two real frame ports (QEMU datagram links or TAP interfaces).
+// Frames that arrive in the same turn of the event loop are handed to the module as one batch; a
+// timer runs process(0, now) so idle timers expire; --pcap records what crossed each port.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PORT_LAN, PORT_WAN, Port } from '../abi.ts';
+import { PcapWriter } from '../pcap.ts';
+import { FramePort, openPort } from '../ports/port.ts';
+import { Command, UsageError, engineOption, parseOptions, required } from './command.ts';
+import { bootRouter } from './console.ts';
+import { ConsoleSession } from '../console/session.ts';
+import { startTelnet } from '../console/telnet.ts';
+
+const TICK_MS = 50;
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'the router between two frame ports (QEMU dgram links or TAP interfaces)',
+  usage: `natpass run --lan PORT --wan PORT [--config FILE] [--state DIR] [--pcap DIR] [--telnet PORT] [--engine v8|wasm3]
+
+Runs the router until Ctrl-C (SIGINT) or SIGTERM, moving frames between two ports:
+  dgram:LOCAL:REMOTE   one Ethernet frame per UDP datagram on 127.0.0.1: receive on LOCAL, send to REMOTE
+                       (QEMU: -netdev dgram,id=n0,local.type=inet,local.host=127.0.0.1,local.port=REMOTE,
+                        remote.type=inet,remote.host=127.0.0.1,remote.port=LOCAL)
+  tap:NAME             a Linux TAP interface (created if missing; needs root); turn offloads off on the
+                       peer side (ethtool -K IF tx off tso off gso off gro off)
+Options:
+  --config FILE   the configuration (JSON) when --state holds no saved one; default: the embedded default
+  --state DIR     saved configuration and accounts (see natpass console); Restart System applies in place
+  --pcap DIR      write DIR/lan.pcap and DIR/wan.pcap: every frame that crossed each port, both ways
+  --telnet PORT   serve the management console over telnet on 127.0.0.1:PORT
+  --stats SEC     print the non-zero counters every SEC seconds (default: only at exit)
+  --engine NAME   v8 (default) or wasm3`,
+  async main(argv) {
+    const { opts } = parseOptions(argv, ['lan', 'wan', 'config', 'state', 'pcap', 'telnet', 'stats', 'engine']);
+    const lanSpec = required(opts, 'lan'), wanSpec = required(opts, 'wan');
+    const { router, store, saved } = await bootRouter(opts.state as string | undefined, opts.config as string | undefined, engineOption(opts));
+    let ports: FramePort[];
+    try {
+      ports = [await openPort(lanSpec), await openPort(wanSpec)];
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    const t0 = Date.now();
+    const now = () => (Date.now() - t0) >>> 0;
+    let pcaps: PcapWriter[] | null = null;
+    if (typeof opts.pcap === 'string') {
+      mkdirSync(opts.pcap, { recursive: true });
+      pcaps = [new PcapWriter(join(opts.pcap, 'lan.pcap')), new PcapWriter(join(opts.pcap, 'wan.pcap'))];
+    }
+    const log = (s: string) => console.log(s);
+    log(`natpass run: engine ${router.engine.kind}, ${saved ? `saved configuration (sequence ${saved.sequence})` : 'configuration from ' + ((opts.config as string) ?? 'the embedded default')}`);
+    log(`  lan: ${ports[0].description} (${router.config.lan.address}/${router.config.lan.prefix})`);
+    log(`  wan: ${ports[1].description} (${router.config.wan.address}/${router.config.wan.prefix} via ${router.config.wan.gateway})`);
+    let scheduled = false;
+    const flush = () => {
+      scheduled = false;
+      for (const f of router.process(now())) {
+        ports[f.port].send(f.data);
+        pcaps?.[f.port].write(Date.now(), f.data);
+      }
+    };
+    const receive = (port: Port) => (frame: Uint8Array) => {
+      pcaps?.[port].write(Date.now(), frame);
+      router.receive(port, frame);
+      if (!scheduled) { scheduled = true; setImmediate(flush); }
+    };
+    ports[PORT_LAN].onFrame(receive(PORT_LAN));
+    ports[PORT_WAN].onFrame(receive(PORT_WAN));
+    const ticker = setInterval(() => { if (!scheduled) flush(); }, TICK_MS);
+    const statsEvery = Number(opts.stats ?? 0);
+    const showCounters = () => log('  ' + Object.entries(router.counters()).filter(([, v]) => v > 0).map(([k, v]) => `${k}=${v}`).join(' '));
+    const statsTimer = statsEvery > 0 ? setInterval(showCounters, statsEvery * 1000) : null;
+    const telnet = typeof opts.telnet === 'string'
+      ? await startTelnet(new ConsoleSession(router, store, now), { host: '127.0.0.1', port: Number(opts.telnet), log })
+      : null;
+    if (telnet) log(`  console: telnet 127.0.0.1:${opts.telnet}`);
+    log('ready (Ctrl-C stops)');
+    return new Promise<number>((resolve) => {
+      const stop = (signal: string) => {
+        clearInterval(ticker);
+        if (statsTimer) clearInterval(statsTimer);
+        telnet?.close();
+        for (const p of ports) p.close();
+        pcaps?.forEach((p) => p.close());
+        log(`natpass run: stopped by ${signal}`);
+        showCounters();
+        resolve(0);
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    });
+  },
+};

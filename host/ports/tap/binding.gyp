@@ -1,0 +1,1 @@
+{ "targets": [{ "target_name": "natpass_tap", "sources": ["tap.c"] }] }

@@ -1,0 +1,90 @@
+// Frame ports for natpass run: QEMU-style datagram links end to end through the CLI, and a real TAP
+// interface (root only) carrying frames both ways with the kernel on the other side.
+import { describe, expect, it } from 'vitest';
+import { spawn, execFileSync } from 'node:child_process';
+import { createSocket, Socket } from 'node:dgram';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { arpReply, parseFrame, udp } from '../host/packets.ts';
+import { checkPcap } from './helpers/tshark.ts';
+
+async function socketOn(port = 0): Promise<Socket> {
+  const s = createSocket('udp4');
+  await new Promise<void>((r) => s.bind(port, '127.0.0.1', () => r()));
+  return s;
+}
+
+function nextMessage(s: Socket, ms = 5000): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no frame arrived')), ms);
+    s.once('message', (m) => { clearTimeout(timer); resolve(new Uint8Array(m)); });
+  });
+}
+
+describe('natpass run over datagram ports', () => {
+  it('forwards between QEMU-style links, answers ARP, writes clean captures, and stops on SIGINT', async () => {
+    const lanPeer = await socketOn(), wanPeer = await socketOn();
+    const probe = [await socketOn(), await socketOn()];
+    const [lanLocal, wanLocal] = probe.map((p) => p.address().port);
+    probe.forEach((p) => p.close());
+    const dir = mkdtempSync(join(tmpdir(), 'natpass-run-'));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'host/cli.ts', 'run',
+      '--lan', `dgram:${lanLocal}:${lanPeer.address().port}`, '--wan', `dgram:${wanLocal}:${wanPeer.address().port}`, '--pcap', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    for (let i = 0; i < 300 && !out.includes('ready'); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(out).toContain('ready');
+    const frame = udp({ srcMac: '02:00:00:00:10:10', dstMac: '02:00:00:00:01:01', src: '192.168.1.10', dst: '203.0.113.5', sport: 5555, dport: 7777, payload: Buffer.from('through a real socket') });
+    const arpReq = nextMessage(wanPeer);
+    lanPeer.send(frame, lanLocal, '127.0.0.1');
+    const who = parseFrame(await arpReq);
+    expect(who.arp?.targetIp).toBe('198.51.100.1');
+    const translated = nextMessage(wanPeer);
+    wanPeer.send(arpReply({ srcMac: '02:00:00:00:02:fe', dstMac: '02:00:00:00:02:01', senderIp: '198.51.100.1', targetIp: '198.51.100.2' }), wanLocal, '127.0.0.1');
+    const p = parseFrame(await translated);
+    expect(p.ip!.src).toBe('198.51.100.2');
+    expect(p.udp!.sport).toBe(5555);
+    child.kill('SIGINT');
+    const code = await new Promise((r) => child.on('exit', r));
+    expect(code).toBe(0);
+    expect(out).toContain('stopped by SIGINT');
+    checkPcap(join(dir, 'lan.pcap'));
+    checkPcap(join(dir, 'wan.pcap'));
+    lanPeer.close();
+    wanPeer.close();
+  }, 30_000);
+});
+
+const tapSkip = process.getuid?.() !== 0 ? 'needs root' : !existsSync('/dev/net/tun') ? 'no /dev/net/tun' : null;
+if (tapSkip) console.log(`TAP test skipped: ${tapSkip}`);
+
+describe.skipIf(tapSkip !== null)('TAP port', () => {
+  it('receives the kernel\'s frames and delivers ours to it', async () => {
+    const { openTapPort } = await import('../host/ports/tap.ts');
+    const name = `nptap${process.pid % 10000}`;
+    const port = openTapPort(name);
+    try {
+      execFileSync('ip', ['link', 'set', name, 'up']);
+      execFileSync('ip', ['addr', 'add', '10.213.0.1/24', 'dev', name]);
+      const frames: Uint8Array[] = [];
+      port.onFrame((f) => frames.push(f));
+      // Any datagram to a neighbour makes the kernel ask for it on the TAP.
+      const poke = createSocket('udp4');
+      poke.send('x', 9, '10.213.0.2', () => poke.close());
+      for (let i = 0; i < 100 && !frames.some((f) => parseFrame(f).arp?.targetIp === '10.213.0.2'); i++) await new Promise((r) => setTimeout(r, 20));
+      const ask = frames.map(parseFrame).find((p) => p.arp?.targetIp === '10.213.0.2');
+      expect(ask).toBeTruthy();
+      port.send(arpReply({ srcMac: '02:00:00:00:99:02', dstMac: ask!.arp!.senderMac, senderIp: '10.213.0.2', targetIp: '10.213.0.1' }));
+      let neigh = '';
+      for (let i = 0; i < 50 && !neigh.includes('02:00:00:00:99:02'); i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        neigh = execFileSync('ip', ['neigh', 'show', 'dev', name], { encoding: 'utf8' });
+      }
+      expect(neigh).toContain('02:00:00:00:99:02');
+    } finally {
+      port.close();
+    }
+  }, 20_000);
+});
