@@ -102,6 +102,21 @@ describe('multi mode (firmware 4.10)', () => {
     expect(net.counters().drop_esp_ambiguous).toBe(0);
   });
 
+  it('releases a held IKE exchange as soon as the first host floats to NAT-T', async () => {
+    const net = await Net.create();
+    net.fromLan(lan.ike({ src: H1, dst: G1, sport: 500, dport: 500, icookie: 0xa1n, rcookie: 0n, version: 2, exchange: IKEV2_INIT }));
+    net.fromLan(lan.ike({ src: H2, dst: G1, sport: 500, dport: 500, icookie: 0xb1n, rcookie: 0n, version: 2, exchange: IKEV2_INIT }));
+    expect(WAN(net.step())).toHaveLength(1);
+    net.fromWan(wan.ike({ src: G1, dst: WAN_IP, sport: 500, dport: 500, icookie: 0xa1n, rcookie: 0x1n, version: 2, exchange: IKEV2_INIT, flags: 0x20, payloads: [NAT_D_NOTIFY] })).step();
+    // H1 saw NAT and sends IKE_AUTH on UDP 4500 (non-ESP marker): no raw ESP will follow.
+    const ikeAuthT = Buffer.concat([Buffer.alloc(4), Buffer.alloc(28, 1)]);
+    const out = WAN(net.fromLan(lan.udp({ src: H1, dst: G1, sport: 4500, dport: 4500, payload: ikeAuthT })).step());
+    expect(out.map((f) => f.p.udp!.dport).sort((a, b) => a - b)).toEqual([500, 4500]);
+    expect(out.find((f) => f.p.udp!.dport === 500)!.p.ike!.icookie).toBe(0xb1n);
+    expect(net.counters().ike_hold_released).toBe(1);
+    expect(net.counters().ike_hold_timed_out ?? 0).toBe(0);
+  });
+
   it('learns a rekey: a new inbound SPI on an existing IKE session binds to its host', async () => {
     const net = await Net.create();
     negotiate(net, H1, G1, 2, 0x77n);
@@ -124,6 +139,8 @@ describe('multi mode (firmware 4.10)', () => {
     expect(espInUdp[0].p.ip!.dst).toBe(H1);
     const ikeRow = net.router.dumpTable(DUMP_IKE)[0];
     expect(ikeRow[11] & 4).toBe(4);
+    // IKEv2 with MOBIKE floats to 4500 even when no NAT is detected, and then sends raw ESP: it binds.
+    expect(espIn(net, G1, 0x4242)[0].p.ip!.dst).toBe(H1);
   });
 });
 

@@ -14,7 +14,8 @@
 //   A's pending window lapses, or when B's packet has waited T_IKE_HOLD itself, whichever is first.
 //   Manual keys (no IKE): an unknown inbound SPI binds to the one host sending ESP to that remote.
 //   An inbound SPI with no candidate is dropped (counted), never guessed; two candidates: dropped.
-//   NAT-T (UDP 4500) is plain NAPT; the ALG only notes that the host's IKE session floated.
+//   NAT-T (UDP 4500) is plain NAPT; the ALG notes that the host's IKE session floated, after which
+//   that session no longer holds other hosts' IKE to the same remote (see blockedByOther).
 // The ALG decides where a packet goes; the NAT core's translate step rewrites it and fixes checksums.
 import { PORT_LAN, SLOT_BYTES, DUMP_IKE, DUMP_SAS, DUMP_FINDINGS } from "../abi";
 import { Config, timeout, T_IKE, T_IPSEC_SA, T_IKE_HOLD, IPSEC_OFF, IPSEC_MULTI, IPSEC_SERVER_LIST, IKE_HOLD_SLOTS } from "../config";
@@ -72,7 +73,10 @@ function isIkePort(port: u32): bool {
 
 // ---------------------------------------------------------------- IKE
 
-/** True when another host's negotiation with `remote` is pending, so `k`'s must wait. */
+/** True when another host's negotiation with `remote` is pending, so `k`'s must wait. A negotiation
+ *  that floated to UDP 4500 no longer blocks: it goes on where the ALG does not hold packets, and its
+ *  SAs are usually ESP-in-UDP. It stays pending, though: with MOBIKE and no NAT detected (IKEv2 moves
+ *  to 4500 anyway) its raw ESP still binds. */
 function blockedByOther(k: u32, remote: u32, now: u32): bool {
   const host = load<u32>(ikeAt(k), K_HOST);
   const hold = timeout(T_IKE_HOLD);
@@ -80,7 +84,8 @@ function blockedByOther(k: u32, remote: u32, now: u32): bool {
   while (j != NO_INDEX) {
     const o = ikeAt(j);
     if (j != k && load<u32>(o, K_REMOTE) == remote && load<u32>(o, K_HOST) != host &&
-        load<u8>(o, K_STATE) == IKE_PENDING && !expired(now, load<u32>(o, K_PENDING_SINCE), hold)) return true;
+        load<u8>(o, K_STATE) == IKE_PENDING && (load<u8>(o, K_NATT) & NATT_FLOATED) == 0 &&
+        !expired(now, load<u32>(o, K_PENDING_SINCE), hold)) return true;
     j = load<u32>(o, K_NEXT_REMOTE);
   }
   return false;
