@@ -2,7 +2,7 @@
 # `make lab` prepares the guest (kernel package, modules, initramfs) and runs every scenario;
 # `make test` runs it too when the machine allows (root, /dev/kvm not needed: TCG), else says why.
 
-LAB_PACKAGES := qemu-system-x86 busybox-static cpio iproute2 iputils-ping netcat-openbsd kmod strongswan strongswan-swanctl
+LAB_PACKAGES := qemu-system-x86 busybox-static cpio iproute2 iputils-ping netcat-openbsd kmod strongswan strongswan-swanctl coturn nftables
 APT_PACKAGES += $(LAB_PACKAGES)
 
 .PHONY: lab lab-guest test-lab

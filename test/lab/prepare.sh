@@ -25,7 +25,7 @@ open(sys.argv[2], 'wb').write(d.decompress(data[at:]))
 PY
 fi
 ROOT="kernel-$KVER/root"
-MODULES="9p 9pnet_virtio virtio_net virtio_pci overlay esp4 ah4 xfrm_user xfrm4_tunnel tunnel4 xfrm_ipcomp authenc gcm ccm ctr seqiv echainiv jitterentropy_rng sha512_generic drbg ghash_generic aesni_intel aes_generic sha256_generic sha1_generic hmac cbc dummy veth bridge"
+MODULES="9p 9pnet_virtio virtio_net virtio_pci overlay esp4 ah4 xfrm_user xfrm4_tunnel tunnel4 xfrm_ipcomp authenc gcm ccm ctr seqiv echainiv jitterentropy_rng sha512_generic drbg ghash_generic aesni_intel aes_generic sha256_generic sha1_generic hmac cbc dummy veth bridge nf_tables nft_chain_nat nft_nat nf_nat nf_conntrack"
 rm -rf initramfs && mkdir -p initramfs/bin initramfs/lib/modules
 cp /bin/busybox initramfs/bin/busybox
 : > initramfs/modules.order

@@ -1,22 +1,21 @@
-// make lab: boots one QEMU guest (Debian's kernel, kernel IPsec) whose two NICs are joined to a
-// `natpass run` process over QEMU datagram links, runs the scenarios of guest/scenarios.sh, and writes
-// the technote's summary as an executable matrix to build/lab/matrix.md. Exit code 1 when any cell's
-// observation differs from natpass's documented behaviour. Captures of both ports are checked by tshark.
-import { spawn, execFileSync } from 'node:child_process';
+// make lab: boots one QEMU guest (Debian's kernel: kernel IPsec, strongSwan, coturn from this machine's
+// root over 9p) whose two NICs are joined to a `natpass run` process over QEMU datagram links, and runs
+// guest/scenarios.sh. The guest asks for each phase in turn (a file want-PHASE in the results share);
+// this process restarts natpass with that phase's configuration on the same ports and answers go-PHASE.
+// Writes the matrix to build/lab/matrix.md; exit code 1 when any cell's observation differs from what
+// natpass documents, or when tshark finds a bad frame in any phase's captures.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { CELLS, PHASES, type Phase } from './cells.ts';
 
 const OUT = resolve('build/lab');
 const RESULTS = `${OUT}/results`;
+const BASE_CONFIG = JSON.parse(readFileSync('test/lab/natpass-lab.json', 'utf8'));
+const TSHARK_BAD = 'ip.checksum.status == "Bad" || tcp.checksum.status == "Bad" || udp.checksum.status == "Bad" || icmp.checksum.status == "Bad" || _ws.malformed || _ws.expert.severity >= "Error"';
 
-/** Each cell: what the technote says, what natpass documents, and the scenario that tests it. */
-const CELLS = [
-  { id: 'esp-tunnel-manual-pat', what: 'ESP tunnel mode, manual keys, through PAT', technote: 'works', natpass: 'pass' },
-  { id: 'ah-tunnel-manual-pat', what: 'AH tunnel mode, manual keys, through PAT', technote: 'fails (AH authenticates the rewritten source address)', natpass: 'fail' },
-  { id: 'ah-tunnel-manual-transparent', what: 'AH tunnel mode, manual keys, through a Transparent Map', technote: 'works', natpass: 'pass' },
-  { id: 'esp-transport-tcp-pat', what: 'ESP transport mode, manual keys, TCP through PAT', technote: 'usually fails (TCP checksum covers the original addresses)', natpass: 'fail' },
-];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function freePorts(n: number): Promise<number[]> {
   const socks = await Promise.all(Array.from({ length: n }, () => new Promise<ReturnType<typeof createSocket>>((r) => { const s = createSocket('udp4'); s.bind(0, '127.0.0.1', () => r(s)); })));
@@ -25,23 +24,46 @@ async function freePorts(n: number): Promise<number[]> {
   return ports;
 }
 
+function phaseConfig(p: Phase): string {
+  const cfg = { ...BASE_CONFIG, nat: { ...BASE_CONFIG.nat, ...p.nat }, ipsec: { ...BASE_CONFIG.ipsec, ...p.ipsec } };
+  const file = `${OUT}/config-${p.name}.json`;
+  writeFileSync(file, JSON.stringify(cfg, null, 2));
+  return file;
+}
+
+/** One natpass run process for a phase; resolves when it prints "ready". */
+async function startNatpass(p: Phase, lan: string, wan: string): Promise<{ proc: ChildProcess; out: () => string }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'host/cli.ts', 'run', '--config', phaseConfig(p),
+    '--lan', lan, '--wan', wan, '--pcap', `${OUT}/pcap/${p.name}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  for (let i = 0; i < 500 && !out.includes('ready'); i++) await sleep(20);
+  if (!out.includes('ready')) throw new Error(`natpass run for phase ${p.name} did not start:\n${out}`);
+  return { proc, out: () => out };
+}
+
+async function stopNatpass(n: { proc: ChildProcess; out: () => string }, p: Phase): Promise<void> {
+  const exited = new Promise((r) => n.proc.on('exit', r));
+  n.proc.kill('SIGINT');
+  await exited;
+  const counters = n.out().trim().split('\n').pop() ?? '';
+  console.log(`natpass counters, phase ${p.name}: ${counters.trim()}`);
+}
+
 async function main(): Promise<number> {
   const kver = readFileSync(`${OUT}/kernel.version`, 'utf8').trim();
   rmSync(RESULTS, { recursive: true, force: true });
+  rmSync(`${OUT}/pcap`, { recursive: true, force: true });
   mkdirSync(RESULTS, { recursive: true });
   const [natLan, natWan, qLan, qWan] = await freePorts(4);
-  const natpass = spawn(process.execPath, ['--import', 'tsx', 'host/cli.ts', 'run', '--config', 'test/lab/natpass-lab.json',
-    '--lan', `dgram:${natLan}:${qLan}`, '--wan', `dgram:${natWan}:${qWan}`, '--pcap', `${OUT}/pcap`], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let natOut = '';
-  natpass.stdout.on('data', (d) => (natOut += d));
-  for (let i = 0; i < 300 && !natOut.includes('ready'); i++) await new Promise((r) => setTimeout(r, 20));
+  const lan = `dgram:${natLan}:${qLan}`, wan = `dgram:${natWan}:${qWan}`;
   const nic = (id: string, local: number, remote: number, mac: string) => [
     '-netdev', `dgram,id=${id},local.type=inet,local.host=127.0.0.1,local.port=${local},remote.type=inet,remote.host=127.0.0.1,remote.port=${remote}`,
     '-device', `virtio-net-pci,netdev=${id},mac=${mac},romfile=`,
   ];
   const started = Date.now();
   const qemu = spawn('qemu-system-x86_64', [
-    '-M', 'q35', '-nodefaults', '-no-user-config', '-display', 'none', '-serial', 'stdio', '-no-reboot', '-m', '512M', '-smp', '1',
+    '-M', 'q35', '-nodefaults', '-no-user-config', '-display', 'none', '-serial', 'stdio', '-no-reboot', '-m', '768M', '-smp', '1',
     '-kernel', `${OUT}/kernel-${kver}/vmlinux`, '-initrd', `${OUT}/initramfs.cpio.gz`,
     '-append', `console=ttyS0 quiet panic=-1 natpass.script=${resolve('test/lab/guest/scenarios.sh')}`,
     '-virtfs', 'local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap',
@@ -56,38 +78,52 @@ async function main(): Promise<number> {
     for (; shown < lines.length - 1; shown++) if (lines[shown].startsWith('lab:')) console.log(lines[shown].trim());
   });
   qemu.stderr.on('data', (d) => (guest += d));
-  const timer = setTimeout(() => qemu.kill('SIGKILL'), 240_000);
-  await new Promise((r) => qemu.on('exit', r));
+  let exited = false;
+  qemu.on('exit', () => (exited = true));
+  const timer = setTimeout(() => qemu.kill('SIGKILL'), 270_000);
+
+  let running: { proc: ChildProcess; out: () => string } | null = null;
+  let phase = 0;
+  while (!exited) {
+    if (phase < PHASES.length && existsSync(`${RESULTS}/want-${PHASES[phase].name}`)) {
+      if (running) await stopNatpass(running, PHASES[phase - 1]);
+      running = await startNatpass(PHASES[phase], lan, wan);
+      writeFileSync(`${RESULTS}/go-${PHASES[phase].name}`, '');
+      phase++;
+    }
+    await sleep(100);
+  }
   clearTimeout(timer);
-  natpass.kill('SIGINT');
-  await new Promise((r) => natpass.on('exit', r));
+  if (running) await stopNatpass(running, PHASES[phase - 1]);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (!existsSync(`${RESULTS}/done`)) {
     console.error(`lab: the guest did not finish:\n${guest.slice(-3000)}`);
     return 1;
   }
+
   const observed = new Map(readFileSync(`${RESULTS}/cells.txt`, 'utf8').trim().split('\n').map((l) => { const [id, r, ev] = l.split('|'); return [id, { r, ev }]; }));
   const rows = CELLS.map((c) => {
     const o = observed.get(c.id);
-    const ok = o?.r === c.natpass;
-    return { ...c, observed: o?.r ?? 'not run', evidence: o?.ev ?? '', ok };
+    return { ...c, mode: PHASES.find((p) => p.name === c.phase)!.label, observed: o?.r ?? 'not run', evidence: o?.ev.trim() ?? '', ok: o?.r === c.natpass };
   });
   const md = [
-    `Lab run ${new Date().toISOString().slice(0, 10)}: Debian kernel ${kver} IPsec (manual keys) in a QEMU guest through \`natpass run\` (ipsec.mode multi), ${seconds} s.`,
+    `Lab run ${new Date().toISOString().slice(0, 10)}: Debian kernel ${kver} IPsec, strongSwan and coturn in one QEMU guest (TCG) through \`natpass run\`, ${PHASES.length} natpass configurations, ${seconds} s.`,
     '',
-    '| cell | technote | natpass documents | observed | evidence |',
-    '|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.what} | ${r.technote} | ${r.natpass} | ${r.observed}${r.ok ? '' : ' (MISMATCH)'} | ${r.evidence} |`),
+    '| cell | natpass mode | technote / RFC | natpass documents | observed | evidence |',
+    '|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.what} | ${r.mode} | ${r.technote} | ${r.natpass} | ${r.observed}${r.ok ? '' : ' (MISMATCH)'} | ${r.evidence} |`),
   ].join('\n');
   writeFileSync(`${OUT}/matrix.md`, md + '\n');
   console.log(md);
-  const counters = natOut.split('\n').filter((l) => l.includes('nat_in2out') || l.includes('ipsec_')).pop();
-  if (counters) console.log(`natpass counters:${counters}`);
-  for (const side of ['lan', 'wan']) {
-    const bad = execFileSync('tshark', ['-r', `${OUT}/pcap/${side}.pcap`, '-n', '-o', 'ip.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE',
-      '-Y', 'ip.checksum.status == "Bad" || tcp.checksum.status == "Bad" || udp.checksum.status == "Bad" || icmp.checksum.status == "Bad" || _ws.malformed || _ws.expert.severity >= "Error"'], { encoding: 'utf8' });
-    if (bad.trim()) { console.error(`lab: ${side}.pcap has bad frames:\n${bad}`); return 1; }
+
+  for (const p of PHASES.slice(0, phase)) {
+    for (const side of ['lan', 'wan']) {
+      const file = `${OUT}/pcap/${p.name}/${side}.pcap`;
+      const bad = execFileSync('tshark', ['-r', file, '-n', '-o', 'ip.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE', '-Y', TSHARK_BAD], { encoding: 'utf8' });
+      if (bad.trim()) { console.error(`lab: ${file} has bad frames:\n${bad}`); return 1; }
+    }
   }
+  console.log(`lab: captures of ${phase} phases pass the tshark check (${OUT}/pcap)`);
   return rows.every((r) => r.ok) ? 0 : 1;
 }
 

@@ -1,0 +1,21 @@
+# RFC 5780 NAT behaviour discovery with coturn: turnserver on t1 (two WAN addresses), the client on
+# n1 behind natpass. The cells name natpass's filtering setting; the host checks the class reported.
+turn_started=
+behaviour_cells() {
+  if [ -z "$turn_started" ]; then
+    # -c /dev/null: Debian's /etc/turnserver.conf turns RFC 5780 off
+    ip netns exec t1 turnserver -c /dev/null -L 198.51.100.20 -L 198.51.100.21 --no-tls --no-dtls --no-auth --no-cli \
+      --log-file /tmp/turnserver.log >/dev/null 2>&1 &
+    turn_started=1
+    sleep 1
+  fi
+  out=$(ip netns exec n1 timeout 30 turnutils_natdiscovery -m -f 198.51.100.20 2>&1)
+  echo "$out" > "$R/natdiscovery-$1.txt"
+  mapping=$(echo "$out" | grep -oE '(Endpoint Independent|Address Dependent|Address and Port Dependent) Mapping' | head -1)
+  filtering=$(echo "$out" | grep -oE '(Endpoint Independent|Address Dependent|Address and Port Dependent) Filtering' | head -1)
+  cell "nat-behaviour-$1" "${mapping:-no mapping class}; ${filtering:-no filtering class}" "$(echo "$out" | grep -m1 'reflexive addr' | sed 's/.*reflexive addr: //')"
+  out=$(ip netns exec n1 timeout 30 turnutils_natdiscovery -H 198.51.100.20 2>&1)
+  echo "$out" > "$R/hairpin-$1.txt"
+  if echo "$out" | grep -q 'successful hairpinning'; then r=pass; else r=fail; fi
+  cell "hairpin-$1" "$r" "reflexive $(echo "$out" | grep -m1 'reflexive addr' | sed 's/.*reflexive addr: //'); $(echo "$out" | grep -o 'maybe a successful hairpinning' || echo 'own request not received')"
+}
