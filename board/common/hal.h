@@ -17,3 +17,12 @@ void hal_uart_putc(char c);
 /** A received console byte, or -1. */
 int hal_uart_getc(void);
 const char *hal_board_name(void);
+
+// Two flash sectors for the saved config (config_store.c): read in place, erase to 0xFF, program
+// (NOR semantics: programming only clears bits). Each returns 0 on success.
+#define HAL_FLASH_SLOT_BYTES 8192
+const uint8_t *hal_flash_slot(int slot);
+int hal_flash_erase(int slot);
+int hal_flash_program(int slot, uint32_t offset, const uint8_t *data, size_t len);
+/** Fills buf with len bytes of the best entropy the board has (salts for the default accounts). */
+void hal_entropy(uint8_t *buf, size_t len);

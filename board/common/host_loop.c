@@ -2,12 +2,19 @@
 // move frames: received frames are batched into the module's input ring, process(count, now) runs
 // once per batch, and the output ring is transmitted. Every M3Result is checked and printed.
 // The same ABI as host/router.ts (assembly/abi.ts): slot = u16 port, u16 length, frame bytes.
+// The config comes from the newest valid flash slot (config_store.c), else the embedded default; the
+// UART carries the management console (board_console.c); Ctrl-T prints the board's memory margins.
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
 #include "board_config.h"
+#include "board_console.h"
+#include "config_store.h"
 #include "hal.h"
+#include "module.h"
 #include "wasm3.h"
+
+#define KEY_MARGINS 0x14 // Ctrl-T, as BSD's status key
 
 extern const uint8_t natpass_wasm[];
 extern const uint8_t natpass_wasm_end[];
@@ -43,7 +50,7 @@ static int failed(const char *step, M3Result r) {
   return 1;
 }
 
-static uint32_t call(const char *name, int argc, uint32_t a, uint32_t b, int *ok) {
+uint32_t module_call(const char *name, int argc, uint32_t a, uint32_t b, int *ok) {
   IM3Function fn;
   uint32_t ret = 0;
   *ok = 0;
@@ -58,9 +65,46 @@ static uint32_t call(const char *name, int argc, uint32_t a, uint32_t b, int *ok
   return ret;
 }
 
-static uint8_t *memory(void) {
+uint8_t *module_memory(void) {
   uint32_t size;
   return m3_GetMemory(runtime, &size, 0);
+}
+
+static int32_t init_with(const uint8_t *record, uint32_t len, int *ok) {
+  uint32_t cfg = module_call("configPtr", 0, 0, 0, ok);
+  if (!*ok) return -1;
+  uint32_t cap = module_call("configCapacity", 0, 0, 0, ok);
+  if (!*ok || len > cap) { *ok = 0; return -1; }
+  memmove(module_memory() + cfg, record, len);
+  return (int32_t)module_call("init", 2, len, hal_millis(), ok);
+}
+
+static int read_rings(void) {
+  int ok;
+  ring_in = module_call("inRing", 0, 0, 0, &ok);
+  ring_out = module_call("outRing", 0, 0, 0, &ok);
+  slot_bytes = module_call("slotBytes", 0, 0, 0, &ok);
+  return ok;
+}
+
+int module_restart(const uint8_t *record, uint32_t len) {
+  int ok;
+  int32_t rc = init_with(record, len, &ok);
+  if (!ok || rc != 0) return -1;
+  return read_rings() ? 0 : -1;
+}
+
+/** The accounts saved with the config, else the default ones with fresh salts. */
+static void load_accounts(const stored_record *saved) {
+  int ok;
+  uint32_t bytes = module_call("consoleAuthBytes", 0, 0, 0, &ok);
+  if (saved && saved->auth_len == bytes) {
+    memcpy(module_memory() + module_call("consoleAuthPtr", 0, 0, 0, &ok), saved->auth, bytes);
+    if (module_call("consoleAuthValid", 0, 0, 0, &ok) == 1) return;
+    printf("natpass: the saved accounts are not valid: default accounts\n");
+  }
+  hal_entropy(module_memory() + module_call("consoleInPtr", 0, 0, 0, &ok), 32);
+  module_call("consoleAuthDefaults", 0, 0, 0, &ok);
 }
 
 static int start_module(void) {
@@ -78,15 +122,23 @@ static int start_module(void) {
   }
   if (failed("m3_FindFunction(process)", m3_FindFunction(&fn_process, runtime, "process"))) return 0;
   int ok;
-  uint32_t cfg = call("configPtr", 0, 0, 0, &ok);
-  if (!ok) return 0;
-  memcpy(memory() + cfg, natpass_config, natpass_config_len);
-  int32_t rc = (int32_t)call("init", 2, natpass_config_len, hal_millis(), &ok);
-  if (!ok) return 0;
-  if (rc != 0) { printf("natpass: init refused the config record: error %ld\n", (long)rc); return 0; }
-  ring_in = call("inRing", 0, 0, 0, &ok);
-  ring_out = call("outRing", 0, 0, 0, &ok);
-  slot_bytes = call("slotBytes", 0, 0, 0, &ok);
+  stored_record saved;
+  int have = store_load(&saved);
+  int32_t rc = -1;
+  if (have) {
+    rc = init_with(saved.config, saved.config_len, &ok);
+    if (!ok) return 0;
+    if (rc == 0) printf("natpass: configuration from flash slot %c (sequence %lu)\n", 'A' + saved.slot, (unsigned long)saved.sequence);
+    else printf("natpass: flash slot %c holds a config this module refuses (error %ld): the default instead\n", 'A' + saved.slot, (long)rc);
+  }
+  if (rc != 0) {
+    rc = init_with(natpass_config, natpass_config_len, &ok);
+    if (!ok) return 0;
+    if (rc != 0) { printf("natpass: init refused the config record: error %ld\n", (long)rc); return 0; }
+    if (!have) printf("natpass: no saved configuration: the default\n");
+  }
+  load_accounts(have ? &saved : NULL);
+  if (!read_rings()) return 0;
   uint32_t mem_size;
   m3_GetMemory(runtime, &mem_size, 0);
   printf("natpass: %s, module %lu bytes in flash, linear memory %lu KiB, heap used %lu KiB\n", hal_board_name(),
@@ -107,7 +159,7 @@ static uint32_t process(uint32_t count) {
 }
 
 static void transmit(uint32_t produced) {
-  uint8_t *mem = memory();
+  uint8_t *mem = module_memory();
   for (uint32_t i = 0; i < produced; i++) {
     uint8_t *slot = mem + ring_out + i * slot_bytes;
     uint16_t port, len;
@@ -126,9 +178,10 @@ int main(void) {
   printf("\nnatpass board %s: starting wasm3 %s\n", hal_board_name(), M3_VERSION);
   if (!start_module()) { printf("natpass: halted\n"); for (;;) {} }
   printf("natpass: ready\n");
+  board_console_start();
   uint32_t last = hal_millis();
   for (;;) {
-    uint8_t *mem = memory();
+    uint8_t *mem = module_memory();
     uint32_t n = 0;
     while (n < BOARD_BATCH_MAX) {
       uint8_t *slot = mem + ring_in + n * slot_bytes;
@@ -146,8 +199,10 @@ int main(void) {
       last = now;
     }
     int c = hal_uart_getc();
-    if (c == 's') {
-      printf("natpass: heap peak %lu KiB, stack unused %lu bytes\n", (unsigned long)((heap_peak - &__heap_start) / 1024), (unsigned long)stack_unused());
+    if (c == KEY_MARGINS) {
+      printf("\nnatpass: heap peak %lu KiB, stack unused %lu bytes\n", (unsigned long)((heap_peak - &__heap_start) / 1024), (unsigned long)stack_unused());
+    } else if (c >= 0) {
+      board_console_key(c);
     }
   }
 }

@@ -147,3 +147,30 @@ void hal_init(void) {
 }
 
 const char *hal_board_name(void) { return "qemu-mps2-an385"; }
+
+// ---- config "flash": two 8 KiB sectors at the end of SSRAM1 (link.ld), with NOR semantics ----
+extern uint8_t __flash_slots[];
+
+const uint8_t *hal_flash_slot(int slot) { return __flash_slots + slot * HAL_FLASH_SLOT_BYTES; }
+
+int hal_flash_erase(int slot) {
+  memset(__flash_slots + slot * HAL_FLASH_SLOT_BYTES, 0xff, HAL_FLASH_SLOT_BYTES);
+  return 0;
+}
+
+int hal_flash_program(int slot, uint32_t offset, const uint8_t *data, size_t len) {
+  if (offset + len > HAL_FLASH_SLOT_BYTES) return -1;
+  uint8_t *p = __flash_slots + slot * HAL_FLASH_SLOT_BYTES + offset;
+  for (size_t i = 0; i < len; i++) p[i] &= data[i]; // programming clears bits, as NOR flash does
+  return 0;
+}
+
+// QEMU's mps2 has no random source: the SysTick counter (QEMU drives it from the host clock) and
+// the milliseconds since boot are all there is. Good enough for salts, which need to be unique, not secret.
+void hal_entropy(uint8_t *buf, size_t len) {
+  uint32_t x = REG(SYST_CVR) ^ (ticks * 2654435761u) ^ 0x9e3779b9u;
+  for (size_t i = 0; i < len; i++) {
+    x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+    buf[i] = (uint8_t)(x ^ REG(SYST_CVR));
+  }
+}

@@ -18,7 +18,12 @@ export class QemuBoard {
   console = '';
   private constructor(private qemu: ChildProcess, private sock: Socket, private qemuPort: number) {}
 
-  static async start(): Promise<QemuBoard> {
+  /** The config flash sectors (board/qemu-mps2-an385/link.ld): two 8 KiB slots a test may preload. */
+  static readonly SLOTS_ADDRESS = 0x003fc000;
+  static readonly SLOT_BYTES = 8192;
+
+  /** Boots the firmware; `slotsImage` (16 KiB, slot A then B) preloads the config flash sectors. */
+  static async start(slotsImage?: string): Promise<QemuBoard> {
     const sock = createSocket('udp4');
     await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
     const mine = sock.address().port;
@@ -30,6 +35,7 @@ export class QemuBoard {
       '-M', 'mps2-an385', '-nographic', '-no-reboot', '-kernel', BOARD_ELF,
       '-netdev', `dgram,id=n0,local.type=inet,local.host=127.0.0.1,local.port=${qemuPort},remote.type=inet,remote.host=127.0.0.1,remote.port=${mine}`,
       '-net', 'nic,netdev=n0',
+      ...(slotsImage ? ['-device', `loader,file=${slotsImage},addr=0x${QemuBoard.SLOTS_ADDRESS.toString(16)},force-raw=on`] : []),
     ], { stdio: ['pipe', 'pipe', 'pipe'] });
     const board = new QemuBoard(qemu, sock, qemuPort);
     qemu.stdout!.on('data', (d: Buffer) => (board.console += d.toString()));
@@ -74,6 +80,16 @@ export class QemuBoard {
 
   typeOnConsole(text: string): void {
     this.qemu.stdin!.write(text);
+  }
+
+  /** Types keys and waits until the console shows `expect` after them; returns the text since the keys. */
+  async type(keys: string, expect: string | RegExp, ms = 10_000): Promise<string> {
+    const from = this.console.length;
+    this.typeOnConsole(keys);
+    const seen = () => this.console.slice(from).replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+    const ok = await this.waitFor(() => (typeof expect === 'string' ? seen().includes(expect) : expect.test(seen())), ms);
+    if (!ok) throw new Error(`the board's console never showed ${expect} after ${JSON.stringify(keys)}:\n${seen().slice(-1500)}`);
+    return seen();
   }
 
   stop(): void {

@@ -1,0 +1,76 @@
+// The management console on the board's UART: the module draws the technote's Main Menu (the same
+// assembly/console code as natpass console and telnet in Node); this file moves keystrokes in and the
+// screen out, and carries out what the user asked for: Save writes the A/B flash slots (config_store.c),
+// Restart System re-initialises the module from the saved record. host/console/session.ts is its twin.
+#include <stdio.h>
+#include <string.h>
+#include "board_console.h"
+#include "config_store.h"
+#include "hal.h"
+#include "module.h"
+
+#define PENDING_SAVE 1
+#define PENDING_RESTART 2
+
+static void show(uint32_t len) {
+  int ok;
+  uint32_t ptr = module_call("consoleOutPtr", 0, 0, 0, &ok);
+  if (!ok) return;
+  const uint8_t *screen = module_memory() + ptr;
+  for (uint32_t i = 0; i < len; i++) hal_uart_putc((char)screen[i]);
+}
+
+static uint32_t live_record(const uint8_t **record) {
+  int ok;
+  uint32_t ptr = module_call("configPtr", 0, 0, 0, &ok);
+  *record = module_memory() + ptr;
+  return (*record)[6] | ((*record)[7] << 8);
+}
+
+static void carry_out(void) {
+  int ok;
+  uint32_t flags = module_call("consolePending", 0, 0, 0, &ok);
+  if (!ok || flags == 0) return;
+  module_call("consoleClearPending", 0, 0, 0, &ok);
+  // The staged and auth records are static data of the module: init does not touch them.
+  uint8_t *mem = module_memory();
+  const uint8_t *staged = mem + module_call("consoleStagedPtr", 0, 0, 0, &ok);
+  uint32_t staged_len = module_call("consoleStagedLen", 0, 0, 0, &ok);
+  const uint8_t *auth = mem + module_call("consoleAuthPtr", 0, 0, 0, &ok);
+  uint32_t auth_len = module_call("consoleAuthBytes", 0, 0, 0, &ok);
+  if (flags & PENDING_SAVE) {
+    // A password change alone saves the live config with the new accounts.
+    const uint8_t *config = staged;
+    uint32_t config_len = staged_len;
+    if (!(flags & PENDING_RESTART)) config_len = live_record(&config);
+    int slot;
+    if (store_save(config, config_len, auth, auth_len, &slot) != 0) printf("\r\nnatpass: saving to flash failed: the old configuration stays\r\n");
+    else printf("\r\nnatpass: configuration saved to flash slot %c\r\n", 'A' + slot);
+  }
+  if (flags & PENDING_RESTART) {
+    if (module_restart(staged, staged_len) != 0) printf("natpass: restart refused the new configuration\r\n");
+    else printf("natpass: restarted with the new configuration\r\n");
+  }
+}
+
+void board_console_start(void) {
+  int ok;
+  uint32_t len = module_call("consoleStart", 1, hal_millis(), 0, &ok);
+  if (ok) show(len);
+}
+
+void board_console_key(int first) {
+  int ok;
+  uint32_t in = module_call("consoleInPtr", 0, 0, 0, &ok);
+  uint32_t cap = module_call("consoleInCapacity", 0, 0, 0, &ok);
+  if (!ok) return;
+  uint8_t *buf = module_memory() + in;
+  uint32_t n = 0;
+  buf[n++] = (uint8_t)first;
+  // An escape sequence (arrow keys) arrives as several bytes: hand them over together.
+  for (int c; n < cap && (c = hal_uart_getc()) >= 0;) buf[n++] = (uint8_t)c;
+  uint32_t len = module_call("consoleFeed", 2, n, hal_millis(), &ok);
+  if (!ok) return;
+  show(len);
+  carry_out();
+}
