@@ -19,7 +19,7 @@ $(BOARD_OUT)/default-config.bin: board/common/board-config.json board/common/gen
 $(BOARD_OUT)/qemu-mps2-an385.elf: $(WASM) $(WASM3_SRC) $(BOARD_OUT)/default-config.bin $(BOARD_COMMON) board/common/*.h board/common/module.S board/qemu-mps2-an385/board.c board/qemu-mps2-an385/link.ld
 	@command -v $(CROSS)gcc >/dev/null || $(MAKE) apt
 	$(CROSS)gcc -mcpu=cortex-m3 -mthumb $(BOARD_CFLAGS) \
-	  -DNATPASS_WASM_PATH='"$(WASM)"' -DNATPASS_CONFIG_PATH='"$(BOARD_OUT)/default-config.bin"' \
+	  -DNATPASS_WASM_PATH='"$(WASM)"' -DNATPASS_CONFIG_PATH='"$(BOARD_OUT)/default-config.bin"' -DNATPASS_MEMORY_PAGES=$$(cat $(BOARD_OUT)/default-config.bin.pages) \
 	  -Tboard/qemu-mps2-an385/link.ld $(BOARD_LDFLAGS) -Wl,-Map=$(BOARD_OUT)/qemu-mps2-an385.map \
 	  board/qemu-mps2-an385/board.c $(BOARD_COMMON) board/common/module.S $(WASM3_C) -o $@
 	$(CROSS)size $@

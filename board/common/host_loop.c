@@ -13,6 +13,7 @@
 #include "hal.h"
 #include "module.h"
 #include "wasm3.h"
+#include "m3_env.h"
 
 #define KEY_MARGINS 0x14 // Ctrl-T, as BSD's status key
 
@@ -20,6 +21,7 @@ extern const uint8_t natpass_wasm[];
 extern const uint8_t natpass_wasm_end[];
 extern const uint8_t natpass_config[];
 extern const uint32_t natpass_config_len;
+extern const uint32_t natpass_memory_pages;
 extern char *heap_peak;
 extern char __heap_start;
 
@@ -115,6 +117,10 @@ static int start_module(void) {
   IM3Module module;
   // The bytes stay in flash: wasm3 keeps pointers into them rather than copying.
   if (failed("m3_ParseModule", m3_ParseModule(env, &module, natpass_wasm, (uint32_t)(natpass_wasm_end - natpass_wasm)))) return 0;
+  // Linear memory is allocated once, at the size the default config's tables need (measured at build
+  // time), so init finds it large enough: growing it page by page would copy it each time (newlib's
+  // realloc) and leave holes in a heap with no room to spare.
+  if (module->memoryInfo.initPages < natpass_memory_pages) module->memoryInfo.initPages = natpass_memory_pages;
   if (failed("m3_LoadModule", m3_LoadModule(runtime, module))) return 0;
   for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
     M3Result r = m3_LinkRawFunction(module, links[i].module, links[i].name, links[i].signature, links[i].function);
