@@ -11,7 +11,7 @@ import { encodeConfig, parseConfig } from '../host/config.ts';
 import { encodeSlot } from '../host/persist.ts';
 import { loadAccounts } from '../host/console/session.ts';
 import { arpReply, parseFrame, udp } from '../host/packets.ts';
-import { QemuBoard, qemuAvailable } from './helpers/qemu-board.ts';
+import { QemuBoard, qemuAvailable } from '../board/qemu-mps2-an385/emulator.ts';
 
 const ESC = '\x1b', DOWN = '\x1b[B', RET = '\r';
 const LAN_MAC = '02:00:00:00:01:01', WAN_MAC = '02:00:00:00:02:01';
@@ -73,7 +73,7 @@ describe.skipIf(skip !== null)('management console on the board UART (QEMU mps2-
     const file = join(mkdtempSync(join(tmpdir(), 'natpass-board-')), 'slots.bin');
     writeFileSync(file, image);
 
-    board = await QemuBoard.start(file);
+    board = await QemuBoard.start({ slotsImage: file });
     expect(board.console).toContain('configuration from flash slot A (sequence 1)');
     expect(await forwardedToLan(board)).toEqual([`${H1.ip}:500`]);
     // The accounts came from the slot too: the default password still logs in, and a save goes to B.

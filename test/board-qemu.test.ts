@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Router } from '../host/router.ts';
 import { PORT_LAN, PORT_WAN, Port } from '../host/abi.ts';
 import { arpReply, esp, icmpEcho, ike, udp } from '../host/packets.ts';
-import { QemuBoard, qemuAvailable } from './helpers/qemu-board.ts';
+import { QemuBoard, qemuAvailable } from '../board/qemu-mps2-an385/emulator.ts';
 
 const LAN_MAC = '02:00:00:00:01:01', WAN_MAC = '02:00:00:00:02:01', GW_MAC = '02:00:00:00:02:fe';
 const H1 = { ip: '192.168.1.10', mac: '02:00:00:00:10:10' }, H2 = { ip: '192.168.1.11', mac: '02:00:00:00:10:11' };

@@ -117,6 +117,23 @@ describe('multi mode (firmware 4.10)', () => {
     expect(net.counters().ike_hold_timed_out ?? 0).toBe(0);
   });
 
+  it('binds a tunnel that stayed idle past its pending window once its host speaks first, and never guesses', async () => {
+    const net = await Net.create();
+    negotiate(net, H1, G1, 2, 0x31n);
+    net.idle(11_000); // H1's pending window (ikeHoldMs, 10 s) lapses before any ESP
+    negotiate(net, H2, G1, 2, 0x32n);
+    net.idle(11_000); // and so does H2's
+    expect(espIn(net, G1, 0x3100)).toHaveLength(0); // nobody spoke first: dropped, not guessed
+    expect(net.counters().drop_esp_unknown_spi).toBe(1);
+    espOut(net, H2, G1, 0x3200);
+    expect(espIn(net, G1, 0x3100)[0].p.ip!.dst).toBe(H2); // H2 is the one host owed an inbound SPI
+    espOut(net, H1, G1, 0x3101);
+    expect(espIn(net, G1, 0x3300)[0].p.ip!.dst).toBe(H1);
+    expect(espIn(net, G1, 0x3100)[0].p.ip!.dst).toBe(H2);
+    // Both hosts now have their inbound SA: a further unknown SPI has no candidate.
+    expect(espIn(net, G1, 0x3400)).toHaveLength(0);
+  });
+
   it('learns a rekey: a new inbound SPI on an existing IKE session binds to its host', async () => {
     const net = await Net.create();
     negotiate(net, H1, G1, 2, 0x77n);

@@ -12,7 +12,8 @@
 //   pending (its last negotiating message is younger than T_IKE_HOLD), host B's negotiating IKE
 //   messages to R are held in a bounded queue. They are released when A's inbound SPI binds, when
 //   A's pending window lapses, or when B's packet has waited T_IKE_HOLD itself, whichever is first.
-//   Manual keys (no IKE): an unknown inbound SPI binds to the one host sending ESP to that remote.
+//   No negotiation pending (manual keys, or a tunnel idle past its pending window): an unknown inbound
+//   SPI binds to the one host sending ESP to that remote that has no inbound SA from it yet.
 //   An inbound SPI with no candidate is dropped (counted), never guessed; two candidates: dropped.
 //   NAT-T (UDP 4500) is plain NAPT; the ALG notes that the host's IKE session floated, after which
 //   that session no longer holds other hosts' IKE to the same remote (see blockedByOther).
@@ -40,7 +41,11 @@ import {
 import { sasInit, saAt, findSa, addSa, removeSa, touchSa, firstSaForRemote, saSlots, A_USED, A_PROTO, A_DIR, A_SPI, A_REMOTE, A_HOST, A_IKE, A_LAST, A_PACKETS, A_NEXT_REMOTE, SA_INBOUND, SA_OUTBOUND } from "./sas";
 import { advisorInit, advise, inspectIke, IkeFacts, findingSlots, findingRow, FINDING_AH_THROUGH_PAT, FINDING_NO_NAT_T, FINDING_AGGRESSIVE_ID_IP, FINDING_ESP_TO_DEFAULT_SERVER, FINDING_MANUAL_KEYS } from "./advisor";
 
-const SWEEP_PER_TICK: u32 = 64; // bounded timer work: entries examined per table per process() call
+const SWEEP_PER_TICK: u32 = 64; // bounded timer work: entries examined per table per sweep
+// At most one sweep per this many ms of module time: process() runs per batch, and on the board
+// (wasm3 on a Cortex-M) a sweep on every call cost more than forwarding the frames. Lookups check
+// expiry themselves (liveIke, liveSa, the pending window in bindInbound), so sweeps only reclaim room.
+const SWEEP_EVERY_MS: u32 = 10;
 
 // Held IKE packet: u32 ike index, u32 heldAt, u16 len, u8 busy; then the frame
 const H_IKE = 0;
@@ -55,6 +60,8 @@ class Alg {
   static releasing: bool = false;
   static ikeCursor: u32 = 0;
   static saCursor: u32 = 0;
+  static swept: bool = false;
+  static lastSweep: u32 = 0;
 }
 
 export function ipsecInit(): bool {
@@ -63,6 +70,7 @@ export function ipsecInit(): bool {
   Alg.releasing = false;
   Alg.ikeCursor = 0;
   Alg.saCursor = 0;
+  Alg.swept = false;
   return Alg.hold != 0 && ikeInit() && sasInit() && advisorInit();
 }
 
@@ -255,6 +263,17 @@ function ipsecProtoIn2Out(): Verdict {
   return deliverIn2Out();
 }
 
+/** True when `host` already receives an SA from `remote`. */
+function hasInbound(remote: u32, host: u32): bool {
+  let a = firstSaForRemote(remote);
+  while (a != NO_INDEX) {
+    const r = saAt(a);
+    if (load<u32>(r, A_REMOTE) == remote && load<u8>(r, A_DIR) == SA_INBOUND && load<u32>(r, A_HOST) == host) return true;
+    a = load<u32>(r, A_NEXT_REMOTE);
+  }
+  return false;
+}
+
 /** Binds an unknown inbound SPI to the one host that can own it, or returns 0 (counted). */
 function bindInbound(remote: u32, spi: u32, proto: u8): u32 {
   let candidate = NO_INDEX;
@@ -262,7 +281,8 @@ function bindInbound(remote: u32, spi: u32, proto: u8): u32 {
   let j = firstForRemote(remote);
   while (j != NO_INDEX) {
     const s = ikeAt(j);
-    if (load<u32>(s, K_REMOTE) == remote && load<u8>(s, K_STATE) == IKE_PENDING) { candidate = j; pending++; }
+    if (load<u32>(s, K_REMOTE) == remote && load<u8>(s, K_STATE) == IKE_PENDING &&
+        !expired(Pkt.now, load<u32>(s, K_PENDING_SINCE), timeout(T_IKE_HOLD))) { candidate = j; pending++; }
     j = load<u32>(s, K_NEXT_REMOTE);
   }
   if (pending > 1) { count(Counter.DropEspAmbiguous); return 0; }
@@ -271,14 +291,18 @@ function bindInbound(remote: u32, spi: u32, proto: u8): u32 {
     host = load<u32>(ikeAt(candidate), K_HOST);
     store<u8>(ikeAt(candidate), IKE_BOUND, K_STATE);
   } else {
-    // Manual keys: the only host sending ESP/AH to this remote without IKE.
+    // No negotiation pending: the only host sending ESP/AH to this remote that is still owed an
+    // inbound SPI. That is a manually keyed host, or one whose tunnel stayed idle past its pending
+    // window and whose side spoke first. Anything else is not guessed.
     let a = firstSaForRemote(remote);
     while (a != NO_INDEX) {
       const r = saAt(a);
-      if (load<u32>(r, A_REMOTE) == remote && load<u8>(r, A_DIR) == SA_OUTBOUND && load<u32>(r, A_IKE) == NO_INDEX) {
+      if (load<u32>(r, A_REMOTE) == remote && load<u8>(r, A_DIR) == SA_OUTBOUND) {
         const h = load<u32>(r, A_HOST);
-        if (host != 0 && h != host) { count(Counter.DropEspAmbiguous); return 0; }
-        host = h;
+        if (h != host && (load<u32>(r, A_IKE) == NO_INDEX || !hasInbound(remote, h))) {
+          if (host != 0) { count(Counter.DropEspAmbiguous); return 0; }
+          host = h;
+        }
       }
       a = load<u32>(r, A_NEXT_REMOTE);
     }
@@ -361,6 +385,9 @@ function releaseHeld(now: u32): void {
 
 export function ipsecTick(now: u32): void {
   if (Alg.held != 0) releaseHeld(now);
+  if (Alg.swept && now - Alg.lastSweep < SWEEP_EVERY_MS) return;
+  Alg.swept = true;
+  Alg.lastSweep = now;
   const ikeIdle = timeout(T_IKE) * 1000, hold = timeout(T_IKE_HOLD), saIdle = timeout(T_IPSEC_SA) * 1000;
   const ikeN = ikeSlots(), saN = saSlots();
   for (let n: u32 = 0; n < SWEEP_PER_TICK && n < ikeN; n++) {

@@ -9,6 +9,8 @@ enum { HAL_PORT_LAN = 0, HAL_PORT_WAN = 1 };
 void hal_init(void);
 /** Milliseconds since boot (wraps at 2^32, like the module's clock). */
 uint32_t hal_millis(void);
+/** Microseconds since boot (wraps), for the board's own forwarding-time figures. */
+uint32_t hal_micros(void);
 /** Receives one frame into buf (at most cap bytes); returns its length and sets *port, or 0 if none waits. */
 size_t hal_eth_rx(uint8_t *buf, size_t cap, int *port);
 /** Transmits one frame on a port; returns 0 on success. */

@@ -40,6 +40,12 @@ __attribute__((section(".vectors"), used)) static const void *vectors[16] = {
 
 uint32_t hal_millis(void) { return ticks; }
 
+uint32_t hal_micros(void) {
+  uint32_t ms, cvr;
+  do { ms = ticks; cvr = REG(SYST_CVR); } while (ms != ticks); // a tick between the reads: again
+  return ms * 1000u + (SYSCLK_HZ / 1000 - 1 - cvr) / (SYSCLK_HZ / 1000000);
+}
+
 // ---- CMSDK APB UART0 ----
 #define UART0 0x40004000
 #define UART_DATA (UART0 + 0x00)

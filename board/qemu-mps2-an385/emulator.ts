@@ -22,8 +22,10 @@ export class QemuBoard {
   static readonly SLOTS_ADDRESS = 0x003fc000;
   static readonly SLOT_BYTES = 8192;
 
-  /** Boots the firmware; `slotsImage` (16 KiB, slot A then B) preloads the config flash sectors. */
-  static async start(slotsImage?: string): Promise<QemuBoard> {
+  /** Boots the firmware. `slotsImage` (16 KiB, slot A then B) preloads the config flash sectors;
+   *  `icount` ties the board's clock to instructions executed (QEMU -icount shift=N: 2^N ns each). */
+  static async start(opts: { slotsImage?: string; icount?: number } = {}): Promise<QemuBoard> {
+    const { slotsImage, icount } = opts;
     const sock = createSocket('udp4');
     await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
     const mine = sock.address().port;
@@ -35,6 +37,7 @@ export class QemuBoard {
       '-M', 'mps2-an385', '-nographic', '-no-reboot', '-kernel', BOARD_ELF,
       '-netdev', `dgram,id=n0,local.type=inet,local.host=127.0.0.1,local.port=${qemuPort},remote.type=inet,remote.host=127.0.0.1,remote.port=${mine}`,
       '-net', 'nic,netdev=n0',
+      ...(icount !== undefined ? ['-icount', `shift=${icount}`] : []),
       ...(slotsImage ? ['-device', `loader,file=${slotsImage},addr=0x${QemuBoard.SLOTS_ADDRESS.toString(16)},force-raw=on`] : []),
     ], { stdio: ['pipe', 'pipe', 'pipe'] });
     const board = new QemuBoard(qemu, sock, qemuPort);

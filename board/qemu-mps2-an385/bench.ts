@@ -1,0 +1,65 @@
+// make bench (board part): how fast the mps2-an385 firmware forwards, measured by the board itself.
+// QEMU runs with -icount shift=5, so the board's clock advances 32 ns per instruction executed (31.25
+// million instructions per second, near the 25 MHz Cortex-M3 at its usual 1.2 cycles per instruction):
+// the board's own busy time (NIC read to transmit, reported on Ctrl-T) then measures instructions, not
+// this machine's speed. Steady-state NAT hits: 64-byte UDP frames of 64 established flows, LAN to WAN.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { PORT_LAN, PORT_WAN } from '../../host/abi.ts';
+import { arpReply, udp } from '../../host/packets.ts';
+import { QemuBoard } from './emulator.ts';
+
+const ICOUNT_SHIFT = 5;
+const NS_PER_INSTRUCTION = 2 ** ICOUNT_SHIFT;
+const FRAMES = Number(process.env.BOARD_BENCH_FRAMES ?? 4000);
+const BURST = Number(process.env.BOARD_BENCH_BURST ?? 8); // the firmware batches up to 8 frames per process() call
+const LAN_MAC = '02:00:00:00:01:01', WAN_MAC = '02:00:00:00:02:01', GW_MAC = '02:00:00:00:02:fe';
+const H1 = { ip: '192.168.1.10', mac: '02:00:00:00:10:10' };
+
+const frame = (flow: number) => udp({ srcMac: H1.mac, dstMac: LAN_MAC, src: H1.ip, dst: '203.0.113.53', sport: 40000 + flow, dport: 9000, payload: new Uint8Array(64 - 42) });
+
+async function main(): Promise<void> {
+  const board = await QemuBoard.start({ icount: ICOUNT_SHIFT });
+  try {
+    // Resolve the gateway, then open the 64 flows.
+    await board.exchange(PORT_LAN, frame(0));
+    await board.exchange(PORT_WAN, arpReply({ srcMac: GW_MAC, dstMac: WAN_MAC, senderIp: '198.51.100.1', targetIp: '198.51.100.2' }));
+    for (let f = 0; f < 64; f++) await board.exchange(PORT_LAN, frame(f), 50);
+    board.typeOnConsole('\x14');
+    await board.waitFor(() => /frames in \d+ us/.test(board.console), 5000);
+    const before = parse(board.console);
+    const sentAt = board.received.length;
+    for (let i = 0; i < FRAMES; i += BURST) {
+      const want = board.received.length + BURST;
+      for (let k = 0; k < BURST; k++) board.send(PORT_LAN, frame((i + k) % 64));
+      await board.waitFor(() => board.received.length >= want, 200);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    const forwarded = board.received.length - sentAt;
+    const mark = board.console.length;
+    board.typeOnConsole('\x14');
+    await board.waitFor(() => /frames in \d+ us/.test(board.console.slice(mark)), 5000);
+    const after = parse(board.console.slice(mark));
+    const frames = after.frames - before.frames, us = after.us - before.us;
+    const instructions = (us * 1000) / NS_PER_INSTRUCTION / frames;
+    const result = {
+      date: new Date().toISOString().slice(0, 10), board: 'qemu-mps2-an385', frames, forwarded,
+      instructionsPerFrame: Math.round(instructions),
+      ppsAt25MHzCpi1: Math.round(25e6 / instructions),
+      heapPeakKiB: after.heap, stackUnused: after.stack,
+    };
+    mkdirSync('build/bench', { recursive: true });
+    writeFileSync('build/bench/board-qemu-mps2-an385.json', JSON.stringify(result, null, 2) + '\n');
+    console.log(`board qemu-mps2-an385: ${frames} frames handled (${forwarded} forwarded), ${result.instructionsPerFrame} instructions per frame ` +
+      `(NIC read to transmit, QEMU -icount), so ${result.ppsAt25MHzCpi1} frames/s at 25 MHz and one cycle per instruction`);
+  } finally {
+    board.stop();
+  }
+}
+
+function parse(text: string): { frames: number; us: number; heap: number; stack: number } {
+  const m = [...text.matchAll(/heap peak (\d+) KiB, stack unused (\d+) bytes, (\d+) frames in (\d+) us/g)].pop();
+  if (!m) throw new Error(`no margins report from the board:\n${text.slice(-500)}`);
+  return { heap: Number(m[1]), stack: Number(m[2]), frames: Number(m[3]), us: Number(m[4]) };
+}
+
+await main();
