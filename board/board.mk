@@ -30,3 +30,9 @@ board: board-qemu
 size: board
 	$(CROSS)size -A $(BOARD_OUT)/qemu-mps2-an385.elf | grep -E '^(\.text|\.data|\.bss)'
 BOARD_TEST_DEPS := board
+
+# The board part of make bench: instructions per frame measured by the firmware under QEMU -icount.
+.PHONY: bench-board
+bench-board: board
+	node --import tsx board/qemu-mps2-an385/bench.ts
+bench: bench-board
