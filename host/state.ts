@@ -7,7 +7,7 @@ import { readAsString } from './engines/engine.ts';
 import type { Router } from './router.ts';
 
 const PROTO_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 50: 'esp', 51: 'ah' };
-const IKE_STATES = ['idle', 'pending', 'held', 'bound'];
+const IKE_STATES = ['idle', 'pending', 'held', 'bound', 'lapsed'];
 const ADDRESS_WORDS = new Set(['inAddr', 'extAddr', 'remAddr', 'host', 'remote', 'addr']);
 
 export interface Finding {

@@ -117,21 +117,26 @@ describe('multi mode (firmware 4.10)', () => {
     expect(net.counters().ike_hold_timed_out ?? 0).toBe(0);
   });
 
-  it('binds a tunnel that stayed idle past its pending window once its host speaks first, and never guesses', async () => {
+  it('binds a tunnel that stayed idle past its pending window, to the one host it can be, and never guesses', async () => {
     const net = await Net.create();
+    // One host, its tunnel idle past the pending window (ikeHoldMs, 10 s); the gateway speaks first.
     negotiate(net, H1, G1, 2, 0x31n);
-    net.idle(11_000); // H1's pending window (ikeHoldMs, 10 s) lapses before any ESP
-    negotiate(net, H2, G1, 2, 0x32n);
-    net.idle(11_000); // and so does H2's
-    expect(espIn(net, G1, 0x3100)).toHaveLength(0); // nobody spoke first: dropped, not guessed
-    expect(net.counters().drop_esp_unknown_spi).toBe(1);
-    espOut(net, H2, G1, 0x3200);
-    expect(espIn(net, G1, 0x3100)[0].p.ip!.dst).toBe(H2); // H2 is the one host owed an inbound SPI
-    espOut(net, H1, G1, 0x3101);
-    expect(espIn(net, G1, 0x3300)[0].p.ip!.dst).toBe(H1);
-    expect(espIn(net, G1, 0x3100)[0].p.ip!.dst).toBe(H2);
-    // Both hosts now have their inbound SA: a further unknown SPI has no candidate.
-    expect(espIn(net, G1, 0x3400)).toHaveLength(0);
+    net.idle(11_000);
+    expect(net.router.dumpTable(DUMP_IKE)[0][9]).toBe(4); // lapsed, unbound
+    expect(espIn(net, G1, 0x3100)[0].p.ip!.dst).toBe(H1);
+    // Two hosts with lapsed negotiations to one gateway: its first ESP is dropped, not guessed...
+    negotiate(net, H1, G2, 2, 0x41n);
+    net.idle(11_000);
+    negotiate(net, H2, G2, 2, 0x42n);
+    net.idle(11_000);
+    expect(espIn(net, G2, 0x4100)).toHaveLength(0);
+    expect(net.counters().drop_esp_ambiguous).toBe(1);
+    // ...until one of them speaks: it is the one host owed an inbound SPI.
+    espOut(net, H2, G2, 0x4200);
+    expect(espIn(net, G2, 0x4100)[0].p.ip!.dst).toBe(H2);
+    // H1 is now the only lapsed negotiation left unbound with G2.
+    expect(espIn(net, G2, 0x4101)[0].p.ip!.dst).toBe(H1);
+    expect(espIn(net, G2, 0x4102)).toHaveLength(0); // nobody is owed anything more
   });
 
   it('learns a rekey: a new inbound SPI on an existing IKE session binds to its host', async () => {

@@ -11,7 +11,7 @@ import { unlinkFrom, pushFront, threadFree } from "../nat/chains";
 
 export const K_USED = 0; // u8
 export const K_VERSION = 1; // u8: 1 IKEv1/ISAKMP, 2 IKEv2
-export const K_STATE = 2; // u8: IKE_IDLE..IKE_BOUND
+export const K_STATE = 2; // u8: IKE_IDLE..IKE_LAPSED
 export const K_NATT = 3; // u8: NATT_* bits
 export const K_HOST = 4;
 export const K_REMOTE = 8;
@@ -34,6 +34,7 @@ export const IKE_IDLE: u8 = 0;
 export const IKE_PENDING: u8 = 1; // negotiating: the next unknown inbound SPI from this remote is ours
 export const IKE_HELD: u8 = 2; // waiting behind another host's pending negotiation with the same remote
 export const IKE_BOUND: u8 = 3; // an inbound SPI was bound since the last negotiation
+export const IKE_LAPSED: u8 = 4; // negotiated, but its pending window passed before any inbound SPI bound
 
 export const NATT_NAT_D: u8 = 1;
 export const NATT_VENDOR_ID: u8 = 2;

@@ -13,7 +13,8 @@
 //   messages to R are held in a bounded queue. They are released when A's inbound SPI binds, when
 //   A's pending window lapses, or when B's packet has waited T_IKE_HOLD itself, whichever is first.
 //   No negotiation pending (manual keys, or a tunnel idle past its pending window): an unknown inbound
-//   SPI binds to the one host sending ESP to that remote that has no inbound SA from it yet.
+//   SPI binds to the one host sending ESP to that remote that has no inbound SA from it yet, else to
+//   the one host whose negotiation with it lapsed before any inbound SPI bound (see bindInbound).
 //   An inbound SPI with no candidate is dropped (counted), never guessed; two candidates: dropped.
 //   NAT-T (UDP 4500) is plain NAPT; the ALG notes that the host's IKE session floated, after which
 //   that session no longer holds other hosts' IKE to the same remote (see blockedByOther).
@@ -36,7 +37,7 @@ import { NONE, serverForExternal, serverListOwnerOfUdp } from "../nat/static";
 import {
   ikeInit, ikeAt, findIke, addIke, removeIke, firstForRemote, ikeSlots,
   K_USED, K_VERSION, K_STATE, K_NATT, K_HOST, K_REMOTE, K_HOST_PORT, K_EXT_PORT, K_LAST_EXCHANGE, K_ADVISED, K_ICOOKIE, K_RCOOKIE,
-  K_LAST, K_PENDING_SINCE, K_NEXT_REMOTE, K_MESSAGES, IKE_IDLE, IKE_PENDING, IKE_HELD, IKE_BOUND, NATT_NAT_D, NATT_FLOATED,
+  K_LAST, K_PENDING_SINCE, K_NEXT_REMOTE, K_MESSAGES, IKE_PENDING, IKE_HELD, IKE_BOUND, IKE_LAPSED, NATT_NAT_D, NATT_FLOATED,
 } from "./ike-sessions";
 import { sasInit, saAt, findSa, addSa, removeSa, touchSa, firstSaForRemote, saSlots, A_USED, A_PROTO, A_DIR, A_SPI, A_REMOTE, A_HOST, A_IKE, A_LAST, A_PACKETS, A_NEXT_REMOTE, SA_INBOUND, SA_OUTBOUND } from "./sas";
 import { advisorInit, advise, inspectIke, IkeFacts, findingSlots, findingRow, FINDING_AH_THROUGH_PAT, FINDING_NO_NAT_T, FINDING_AGGRESSIVE_ID_IP, FINDING_ESP_TO_DEFAULT_SERVER, FINDING_MANUAL_KEYS } from "./advisor";
@@ -274,7 +275,47 @@ function hasInbound(remote: u32, host: u32): bool {
   return false;
 }
 
-/** Binds an unknown inbound SPI to the one host that can own it, or returns 0 (counted). */
+const AMBIGUOUS: u32 = 0xfffffffe; // two or more candidates: never guessed (NO_INDEX means none)
+
+/** The outbound SA of the one host sending ESP/AH to `remote` that is still owed an inbound SPI
+ *  (manually keyed, or its tunnel stayed idle past the pending window and its side spoke first). */
+function saOfHostOwed(remote: u32): u32 {
+  let found = NO_INDEX;
+  let a = firstSaForRemote(remote);
+  while (a != NO_INDEX) {
+    const r = saAt(a);
+    if (load<u32>(r, A_REMOTE) == remote && load<u8>(r, A_DIR) == SA_OUTBOUND) {
+      const h = load<u32>(r, A_HOST);
+      if ((found == NO_INDEX || h != load<u32>(saAt(found), A_HOST)) && (load<u32>(r, A_IKE) == NO_INDEX || !hasInbound(remote, h))) {
+        if (found != NO_INDEX) return AMBIGUOUS;
+        found = a;
+      }
+    }
+    a = load<u32>(r, A_NEXT_REMOTE);
+  }
+  return found;
+}
+
+/** The one IKE session with `remote` whose negotiation lapsed before any inbound SPI bound (the tunnel
+ *  stayed idle and the remote speaks first). NAT-T sessions are left out: their SAs travel in UDP. */
+function lapsedSession(remote: u32): u32 {
+  let found = NO_INDEX;
+  let j = firstForRemote(remote);
+  while (j != NO_INDEX) {
+    const s = ikeAt(j);
+    const state = load<u8>(s, K_STATE);
+    if (load<u32>(s, K_REMOTE) == remote && (state == IKE_LAPSED || state == IKE_PENDING) && (load<u8>(s, K_NATT) & NATT_FLOATED) == 0) {
+      if (found != NO_INDEX && load<u32>(ikeAt(found), K_HOST) != load<u32>(s, K_HOST)) return AMBIGUOUS;
+      found = j;
+    }
+    j = load<u32>(s, K_NEXT_REMOTE);
+  }
+  return found;
+}
+
+/** Binds an unknown inbound SPI to the one host that can own it, or returns 0 (counted). In order:
+ *  the one negotiation with that remote inside its pending window; else the one host owed an inbound
+ *  SPI by its own ESP; else the one negotiation that lapsed unbound. Two at any step: dropped. */
 function bindInbound(remote: u32, spi: u32, proto: u8): u32 {
   let candidate = NO_INDEX;
   let pending: u32 = 0;
@@ -289,26 +330,20 @@ function bindInbound(remote: u32, spi: u32, proto: u8): u32 {
   let host: u32 = 0;
   if (pending == 1) {
     host = load<u32>(ikeAt(candidate), K_HOST);
-    store<u8>(ikeAt(candidate), IKE_BOUND, K_STATE);
   } else {
-    // No negotiation pending: the only host sending ESP/AH to this remote that is still owed an
-    // inbound SPI. That is a manually keyed host, or one whose tunnel stayed idle past its pending
-    // window and whose side spoke first. Anything else is not guessed.
-    let a = firstSaForRemote(remote);
-    while (a != NO_INDEX) {
-      const r = saAt(a);
-      if (load<u32>(r, A_REMOTE) == remote && load<u8>(r, A_DIR) == SA_OUTBOUND) {
-        const h = load<u32>(r, A_HOST);
-        if (h != host && (load<u32>(r, A_IKE) == NO_INDEX || !hasInbound(remote, h))) {
-          if (host != 0) { count(Counter.DropEspAmbiguous); return 0; }
-          host = h;
-        }
-      }
-      a = load<u32>(r, A_NEXT_REMOTE);
+    const owed = saOfHostOwed(remote);
+    if (owed != NO_INDEX && owed != AMBIGUOUS) {
+      host = load<u32>(saAt(owed), A_HOST);
+      candidate = load<u32>(saAt(owed), A_IKE);
+    } else if (owed == NO_INDEX) {
+      candidate = lapsedSession(remote);
+      if (candidate != NO_INDEX && candidate != AMBIGUOUS) host = load<u32>(ikeAt(candidate), K_HOST);
     }
+    if (owed == AMBIGUOUS || candidate == AMBIGUOUS) { count(Counter.DropEspAmbiguous); return 0; }
     if (host == 0) { count(Counter.DropEspUnknownSpi); return 0; }
   }
   if (addSa(proto, SA_INBOUND, spi, remote, host, candidate, Pkt.now) == NO_INDEX) return 0;
+  if (candidate != NO_INDEX) store<u8>(ikeAt(candidate), IKE_BOUND, K_STATE);
   count(Counter.SpiBound);
   return host;
 }
@@ -396,7 +431,7 @@ export function ipsecTick(now: u32): void {
     const s = ikeAt(k);
     if (load<u8>(s, K_USED) == 0) continue;
     if (expired(now, load<u32>(s, K_LAST), ikeIdle)) { removeIke(k); count(Counter.IkeSessionsExpired); continue; }
-    if (load<u8>(s, K_STATE) == IKE_PENDING && expired(now, load<u32>(s, K_PENDING_SINCE), hold)) store<u8>(s, IKE_IDLE, K_STATE);
+    if (load<u8>(s, K_STATE) == IKE_PENDING && expired(now, load<u32>(s, K_PENDING_SINCE), hold)) store<u8>(s, IKE_LAPSED, K_STATE);
   }
   for (let n: u32 = 0; n < SWEEP_PER_TICK && n < saN; n++) {
     const i = Alg.saCursor;
