@@ -38,6 +38,7 @@ export const CELLS: Cell[] = [
   { id: 'ikev1-natt-pat', phase: 'multi', what: 'strongSwan IKEv1 main mode through PAT, NAT-T', technote: 'works', natpass: 'pass' },
   { id: 'ikev2-raw-esp-alg', phase: 'multi', what: 'strongSwan IKEv2 through PAT, no NAT detected, raw ESP via the ALG', technote: 'works (4.10)', natpass: 'pass' },
   { id: 'ikev1-raw-esp-alg', phase: 'multi', what: 'strongSwan IKEv1 through PAT, no NAT detected, raw ESP via the ALG', technote: 'works (4.10)', natpass: 'pass' },
+  { id: 'ike-idle-gateway-first', phase: 'multi', what: 'strongSwan IKEv1, raw ESP, tunnel idle 11 s, then the gateway speaks first', technote: 'not covered', natpass: 'pass' },
   { id: 'two-hosts-two-gateways', phase: 'multi', what: 'two LAN hosts × two gateways (IKEv2 and IKEv1) at once', technote: 'works (4.10)', natpass: 'pass' },
   { id: 'ike-simultaneous-same-gateway', phase: 'multi', what: 'two hosts start IKEv2 to the same gateway at the same moment', technote: 'may fail (the limit of 4.10)', natpass: 'pass' },
   { id: 'server-list-esp-owner', phase: 'server-list', what: 'ESP tunnel from the host that owns UDP 500', technote: 'works (4.8)', natpass: 'pass' },
