@@ -117,6 +117,35 @@ describe('management console', () => {
     expect(c.s.events).toEqual([]);
   });
 
+  it('survives a long run of random keystrokes: no trap, every save valid, the router still forwards', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'natpass-console-fuzz-'));
+    const c = await session(dir);
+    c.start();
+    let seed = 0x5eed;
+    const rand = (n: number) => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return (seed >>> 8) % n; };
+    // Menu keys, digits, field text, arrows, Esc, Backspace/Delete/Tab, Return, y/n, and raw bytes.
+    const keys = ['1', '2', '3', '4', '5', '6', '7', '8', 'a', 'd', 'e', 'y', 'n', '0', '.', '9', '5', '-', RET, ESC, DOWN, '\x1b[A', '\x7f', '\b', '\t', ' ', 'vpn', '192.168.1.10', '500', '7y'];
+    // Finish whatever half-typed name or password is pending, wait out any back-off, log in.
+    const login = () => { c.type(RET); c.advance(6000); c.type('admin' + RET); c.type('admin' + RET); };
+    login();
+    const KEYS = process.env.NATPASS_ENGINE === 'wasm3' ? 8000 : 30000;
+    for (let i = 0; i < KEYS; i++) {
+      const k = rand(20) === 0 ? String.fromCharCode(rand(256)) : keys[rand(keys.length)];
+      c.type(k);
+      c.advance(rand(50));
+      // Now and then back out to the Main Menu, logging in again if a restart or Exit logged us out.
+      if (i % 150 === 149 && !c.type(ESC + ESC + ESC + ESC).includes('Main Menu')) login();
+    }
+    // Whatever was saved decodes as a configuration the host accepts, and the router still forwards.
+    const saved = new SlotStore(dir).load();
+    if (saved) expect(() => decodeConfig(saved.config)).not.toThrow();
+    c.router.receive(0, udp({ srcMac: '02:00:00:00:10:10', dstMac: c.router.config.lan.mac, src: '192.168.1.10', dst: '203.0.113.9', sport: 4000, dport: 53, payload: Buffer.from('still alive') }));
+    c.router.process(1_000_000);
+    expect(c.router.counters().rx_frames).toBeGreaterThan(0);
+    expect(c.s.events).toContain('saved'); // the walk did reach Save and Restart, more than once
+    console.log(`console fuzz: ${KEYS} keys, ${c.s.events.filter((e) => e === 'saved').length} saves`);
+  }, 120_000);
+
   it('serves the console over telnet with option negotiation', async () => {
     const c = await session();
     const server = await startTelnet(c.s, { host: '127.0.0.1', port: 0 });
