@@ -28,7 +28,7 @@ board-qemu: $(BOARD_OUT)/qemu-mps2-an385.elf
 board: board-qemu
 
 size: board
-	$(CROSS)size -A $(BOARD_OUT)/qemu-mps2-an385.elf | grep -E '^(\.text|\.data|\.bss)'
+	node --import tsx board/qemu-mps2-an385/size.ts
 BOARD_TEST_DEPS := board
 
 # The board part of make bench: instructions per frame measured by the firmware under QEMU -icount.
