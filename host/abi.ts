@@ -45,7 +45,8 @@ export const INIT_ERRORS: Record<number, string> = {
  * MAPPINGS  proto, inAddr, inPort, extAddr, extPort, sessions, ageMs, flags (1 static)
  * IKE       host, hostPort, remote, extPort, icookieHi, icookieLo, rcookieHi, rcookieLo, version, state, ageMs, natT
  *           state: 0 idle, 1 pending (waiting for the first inbound SPI), 2 held (overlap queue), 3 bound
- *           natT: 1 NAT-D payloads seen, 2 NAT-T vendor ID seen, 4 floated to UDP 4500
+ *           natT: 1 NAT-D payloads seen, 2 NAT-T vendor ID seen, 4 floated to UDP 4500,
+ *                 8 NAT-D hashes checked (IKEv2), 16 the peers will find NAT (ESP in UDP)
  * SAS       proto (50 ESP, 51 AH), host, remote, spi, direction (0 outbound SPI, 1 inbound SPI), packets, ageMs, ikeIndex
  * FINDINGS  code, host, remote, count, ageMs
  * ARP       addr, port, macHi (first 2 bytes), macLo (last 4 bytes), ageMs, resolved

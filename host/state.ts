@@ -50,7 +50,11 @@ export function buildState(router: Router): Record<string, unknown> {
       host: o.host, hostPort: o.hostPort, remote: o.remote, externalPort: o.extPort,
       initiatorCookie: hex32(r[4]) + hex32(r[5]), responderCookie: hex32(r[6]) + hex32(r[7]),
       version: r[8] === 2 ? 'IKEv2' : 'IKEv1', state: IKE_STATES[r[9]] ?? r[9], ageMs: r[10],
-      natT: { natDetection: (r[11] & 1) !== 0, vendorId: (r[11] & 2) !== 0, floatedTo4500: (r[11] & 4) !== 0 },
+      natT: {
+        natDetection: (r[11] & 1) !== 0, vendorId: (r[11] & 2) !== 0, floatedTo4500: (r[11] & 4) !== 0,
+        // IKEv2 only: the ALG checked the NAT-D hashes, and whether the peers will put ESP in UDP
+        espInUdp: (r[11] & 8) !== 0 ? (r[11] & 16) !== 0 : null,
+      },
     };
   });
   const sas = router.dumpTable(DUMP_SAS).map((r) => ({

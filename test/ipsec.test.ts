@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { Net, LAN, WAN, WAN_IP } from './helpers/net.ts';
 import { lan, wan } from './helpers/traffic.ts';
+import { createHash } from 'node:crypto';
 import { DUMP_IKE, DUMP_FINDINGS, DUMP_SAS } from '../host/abi.ts';
 
 const H1 = '192.168.1.10';
@@ -11,6 +12,17 @@ const G1 = '203.0.113.1';
 const G2 = '203.0.113.2';
 const IKEV1_MAIN = 2, IKEV1_AGGR = 4, IKEV1_QUICK = 32, IKEV2_INIT = 34, IKEV2_AUTH = 35, IKEV2_CHILD = 36;
 const NAT_D_NOTIFY = { type: 41, body: Buffer.concat([Buffer.from([0, 0, 0x40, 0x04]), Buffer.alloc(20, 9)]) };
+
+/** An IKEv2 NAT_DETECTION_{SOURCE,DESTINATION}_IP notify: SHA-1(SPIi | SPIr | address | port), RFC 7296 2.23. */
+function natD(type: 'source' | 'destination', spiI: bigint, spiR: bigint, addr: string, port: number) {
+  const input = Buffer.alloc(22);
+  input.writeBigUInt64BE(spiI, 0);
+  input.writeBigUInt64BE(spiR, 8);
+  addr.split('.').forEach((o, i) => (input[16 + i] = Number(o)));
+  input.writeUInt16BE(port, 20);
+  const code = type === 'source' ? 16388 : 16389;
+  return { type: 41, body: Buffer.concat([Buffer.from([0, 0, code >> 8, code & 255]), createHash('sha1').update(input).digest()]) };
+}
 
 /** One IKE exchange: the host's request and the gateway's answer, through the router. */
 function exchange(net: Net, host: string, gw: string, version: 1 | 2, ex: number, icookie: bigint, rcookie: bigint, opts: { payloads?: { type: number; body: Uint8Array }[]; flags?: number } = {}) {
@@ -137,6 +149,40 @@ describe('multi mode (firmware 4.10)', () => {
     // H1 is now the only lapsed negotiation left unbound with G2.
     expect(espIn(net, G2, 0x4101)[0].p.ip!.dst).toBe(H1);
     expect(espIn(net, G2, 0x4102)).toHaveLength(0); // nobody is owed anything more
+  });
+
+  it('reads the IKEv2 NAT-D hashes to know whether a tunnel\'s ESP will travel in UDP', async () => {
+    const net = await Net.create();
+    const initAndAnswer = (host: string, icookie: bigint, sawHost: string, remoteSays: string) => {
+      net.fromLan(lan.ike({ src: host, dst: G1, sport: 500, dport: 500, icookie, rcookie: 0n, version: 2, exchange: IKEV2_INIT, payloads: [NAT_D_NOTIFY] })).step();
+      const rcookie = icookie + 1n;
+      const payloads = [natD('source', icookie, rcookie, remoteSays, 500), natD('destination', icookie, rcookie, sawHost, 500)];
+      net.fromWan(wan.ike({ src: G1, dst: WAN_IP, sport: 500, dport: 500, icookie, rcookie, version: 2, exchange: IKEV2_INIT, flags: 0x20, payloads })).step();
+      return net.router.dumpTable(DUMP_IKE).find((r) => r[4] * 2 ** 32 + r[5] === Number(icookie))![11];
+    };
+    expect(initAndAnswer(H1, 0x51n, WAN_IP, G1) & 24).toBe(24); // the gateway saw our PAT address: NAT-T
+    expect(initAndAnswer(H2, 0x52n, H2, G1) & 24).toBe(8); // it saw the host's own address: raw ESP
+    expect(initAndAnswer(H1, 0x53n, H1, '10.9.9.9') & 24).toBe(24); // the gateway itself is behind NAT
+  });
+
+  it('does not hold a second host\'s IKE behind a negotiation whose NAT-D hashes say NAT-T', async () => {
+    const net = await Net.create();
+    net.fromLan(lan.ike({ src: H1, dst: G1, sport: 500, dport: 500, icookie: 0x61n, rcookie: 0n, version: 2, exchange: IKEV2_INIT, payloads: [NAT_D_NOTIFY] })).step();
+    const payloads = [natD('source', 0x61n, 0x62n, G1, 500), natD('destination', 0x61n, 0x62n, WAN_IP, 500)];
+    net.fromWan(wan.ike({ src: G1, dst: WAN_IP, sport: 500, dport: 500, icookie: 0x61n, rcookie: 0x62n, version: 2, exchange: IKEV2_INIT, flags: 0x20, payloads })).step();
+    const sent = WAN(net.fromLan(lan.ike({ src: H2, dst: G1, sport: 500, dport: 500, icookie: 0x71n, rcookie: 0n, version: 2, exchange: IKEV2_INIT })).step());
+    expect(sent).toHaveLength(1);
+    expect(net.counters().ike_held ?? 0).toBe(0);
+  });
+
+  it('binds a MOBIKE tunnel (moved to 4500 with no NAT) that stayed idle, when the gateway speaks first', async () => {
+    const net = await Net.create();
+    net.fromLan(lan.ike({ src: H1, dst: G1, sport: 500, dport: 500, icookie: 0x81n, rcookie: 0n, version: 2, exchange: IKEV2_INIT, payloads: [NAT_D_NOTIFY] })).step();
+    const payloads = [natD('source', 0x81n, 0x82n, G1, 500), natD('destination', 0x81n, 0x82n, H1, 500)];
+    net.fromWan(wan.ike({ src: G1, dst: WAN_IP, sport: 500, dport: 500, icookie: 0x81n, rcookie: 0x82n, version: 2, exchange: IKEV2_INIT, flags: 0x20, payloads })).step();
+    net.fromLan(lan.udp({ src: H1, dst: G1, sport: 4500, dport: 4500, payload: Buffer.concat([Buffer.alloc(4), Buffer.alloc(28, 1)]) })).step();
+    net.idle(11_000);
+    expect(espIn(net, G1, 0x8100)[0].p.ip!.dst).toBe(H1);
   });
 
   it('learns a rekey: a new inbound SPI on an existing IKE session binds to its host', async () => {

@@ -87,6 +87,8 @@ export function findingRow(i: u32, row: usize, now: u32): bool {
 export class IkeFacts {
   static natT: u8 = 0; // NATT_* bits seen in this message
   static ipIdentity: bool = false; // an aggressive-mode ID payload of type ID_IPV4_ADDR
+  static natDSource: usize = 0; // IKEv2: the 20-byte hash of the first NAT_DETECTION_SOURCE_IP, or 0
+  static natDDest: usize = 0; // IKEv2: the 20-byte hash of NAT_DETECTION_DESTINATION_IP, or 0
 }
 
 /**
@@ -96,6 +98,8 @@ export class IkeFacts {
 export function inspectIke(ike: usize, len: u32, version: u8): void {
   IkeFacts.natT = 0;
   IkeFacts.ipIdentity = false;
+  IkeFacts.natDSource = 0;
+  IkeFacts.natDDest = 0;
   if (version == 1 && (load<u8>(ike + IKE_FLAGS) & 1) != 0) return; // IKEv1 E flag: payloads are encrypted
   const exchange = load<u8>(ike + IKE_EXCHANGE);
   let next = load<u8>(ike + IKE_NEXT_PAYLOAD);
@@ -116,6 +120,10 @@ export function inspectIke(ike: usize, len: u32, version: u8): void {
       if (next == IKEV2_PAYLOAD_NOTIFY && blen >= 4) {
         const type = get16(body + 2);
         if (type == IKEV2_NOTIFY_NAT_D_SOURCE || type == IKEV2_NOTIFY_NAT_D_DEST) IkeFacts.natT |= NATT_NAT_D;
+        // protocol, SPI size 0, type, then the SHA-1 hash
+        const hash = blen == 4 + 20 && load<u8>(body + 1) == 0 ? body + 4 : 0;
+        if (type == IKEV2_NOTIFY_NAT_D_SOURCE && IkeFacts.natDSource == 0) IkeFacts.natDSource = hash;
+        if (type == IKEV2_NOTIFY_NAT_D_DEST) IkeFacts.natDDest = hash;
       }
     }
     next = load<u8>(p);

@@ -39,6 +39,8 @@ export const IKE_LAPSED: u8 = 4; // negotiated, but its pending window passed be
 export const NATT_NAT_D: u8 = 1;
 export const NATT_VENDOR_ID: u8 = 2;
 export const NATT_FLOATED: u8 = 4;
+export const NATT_DECIDED: u8 = 8; // IKEv2: the ALG checked the response's NAT-D hashes (alg/nat-d.ts)
+export const NATT_ENCAP: u8 = 16; // ...and the peers will find NAT: their SAs travel in UDP 4500
 
 class Ike {
   static base: usize = 0;

@@ -26,7 +26,7 @@ import { Counter, count } from "../counters";
 import { get16, get32 } from "../wire/bytes";
 import { PROTO_UDP, PROTO_ESP, PROTO_AH } from "../wire/ipv4";
 import { UDP_HEADER_LEN } from "../wire/l4";
-import { ESP_SPI, AH_SPI, IKE_RCOOKIE, IKE_VERSION, IKE_EXCHANGE, IKE_HEADER_LEN, NATT_PORT, NON_ESP_MARKER_LEN, negotiatesSa, IKEV1_QUICK_MODE, IKEV2_AUTH } from "../wire/ipsec";
+import { ESP_SPI, AH_SPI, IKE_RCOOKIE, IKE_VERSION, IKE_EXCHANGE, IKE_HEADER_LEN, NATT_PORT, NON_ESP_MARKER_LEN, negotiatesSa, IKEV1_QUICK_MODE, IKEV2_SA_INIT, IKEV2_AUTH } from "../wire/ipsec";
 import { Pkt, Verdict, expired } from "../router/packet";
 import { parseIpv4 } from "../router/ipv4";
 import { NO_INDEX } from "../nat/hash";
@@ -38,8 +38,10 @@ import {
   ikeInit, ikeAt, findIke, addIke, removeIke, firstForRemote, ikeSlots,
   K_USED, K_VERSION, K_STATE, K_NATT, K_HOST, K_REMOTE, K_HOST_PORT, K_EXT_PORT, K_LAST_EXCHANGE, K_ADVISED, K_ICOOKIE, K_RCOOKIE,
   K_LAST, K_PENDING_SINCE, K_NEXT_REMOTE, K_MESSAGES, IKE_PENDING, IKE_HELD, IKE_BOUND, IKE_LAPSED, NATT_NAT_D, NATT_FLOATED,
+  NATT_DECIDED, NATT_ENCAP,
 } from "./ike-sessions";
 import { sasInit, saAt, findSa, addSa, removeSa, touchSa, firstSaForRemote, saSlots, A_USED, A_PROTO, A_DIR, A_SPI, A_REMOTE, A_HOST, A_IKE, A_LAST, A_PACKETS, A_NEXT_REMOTE, SA_INBOUND, SA_OUTBOUND } from "./sas";
+import { natDMatches } from "./nat-d";
 import { advisorInit, advise, inspectIke, IkeFacts, findingSlots, findingRow, FINDING_AH_THROUGH_PAT, FINDING_NO_NAT_T, FINDING_AGGRESSIVE_ID_IP, FINDING_ESP_TO_DEFAULT_SERVER, FINDING_MANUAL_KEYS } from "./advisor";
 
 const SWEEP_PER_TICK: u32 = 64; // bounded timer work: entries examined per table per sweep
@@ -83,9 +85,9 @@ function isIkePort(port: u32): bool {
 // ---------------------------------------------------------------- IKE
 
 /** True when another host's negotiation with `remote` is pending, so `k`'s must wait. A negotiation
- *  that floated to UDP 4500 no longer blocks: it goes on where the ALG does not hold packets, and its
- *  SAs are usually ESP-in-UDP. It stays pending, though: with MOBIKE and no NAT detected (IKEv2 moves
- *  to 4500 anyway) its raw ESP still binds. */
+ *  whose NAT-D hashes say its SAs will travel in UDP (IKEv2), or that floated to UDP 4500, does not
+ *  block: no raw SPI of it will need binding, or it goes on where the ALG holds nothing. A floated one
+ *  stays pending, though: with MOBIKE and no NAT (IKEv2 moves to 4500 anyway) its raw ESP still binds. */
 function blockedByOther(k: u32, remote: u32, now: u32): bool {
   const host = load<u32>(ikeAt(k), K_HOST);
   const hold = timeout(T_IKE_HOLD);
@@ -93,7 +95,7 @@ function blockedByOther(k: u32, remote: u32, now: u32): bool {
   while (j != NO_INDEX) {
     const o = ikeAt(j);
     if (j != k && load<u32>(o, K_REMOTE) == remote && load<u32>(o, K_HOST) != host &&
-        load<u8>(o, K_STATE) == IKE_PENDING && (load<u8>(o, K_NATT) & NATT_FLOATED) == 0 &&
+        load<u8>(o, K_STATE) == IKE_PENDING && (load<u8>(o, K_NATT) & (NATT_FLOATED | NATT_ENCAP)) == 0 &&
         !expired(now, load<u32>(o, K_PENDING_SINCE), hold)) return true;
     j = load<u32>(o, K_NEXT_REMOTE);
   }
@@ -134,6 +136,13 @@ function observeIke(k: u32, ike: usize, len: u32, fromHost: bool): void {
   if (pastClear && (load<u8>(s, K_NATT) & NATT_NAT_D) == 0 && (advised & 1) == 0) {
     store<u8>(s, advised | 1, K_ADVISED);
     advise(FINDING_NO_NAT_T, host, remote, Pkt.now);
+  }
+  // IKEv2: the response to IKE_SA_INIT tells, through its NAT-D hashes, whether the peers will move
+  // their SAs into UDP 4500 (alg/nat-d.ts).
+  if (!fromHost && load<u8>(s, K_VERSION) == 2 && exchange == IKEV2_SA_INIT && IkeFacts.natDSource != 0 && IkeFacts.natDDest != 0) {
+    const hostSeesNat = !natDMatches(ike, IkeFacts.natDDest, host, load<u16>(s, K_HOST_PORT));
+    const remoteBehindNat = !natDMatches(ike, IkeFacts.natDSource, remote, get16(Pkt.l4));
+    store<u8>(s, (load<u8>(s, K_NATT) & ~NATT_ENCAP) | NATT_DECIDED | (hostSeesNat || remoteBehindNat ? NATT_ENCAP : 0), K_NATT);
   }
   store<u8>(s, exchange, K_LAST_EXCHANGE);
   store<u32>(s, Pkt.now, K_LAST);
@@ -297,14 +306,17 @@ function saOfHostOwed(remote: u32): u32 {
 }
 
 /** The one IKE session with `remote` whose negotiation lapsed before any inbound SPI bound (the tunnel
- *  stayed idle and the remote speaks first). NAT-T sessions are left out: their SAs travel in UDP. */
+ *  stayed idle and the remote speaks first). Left out: sessions whose SAs travel in UDP, known from the
+ *  NAT-D hashes (IKEv2), or assumed when an undecided session floated to 4500 (IKEv1). */
 function lapsedSession(remote: u32): u32 {
   let found = NO_INDEX;
   let j = firstForRemote(remote);
   while (j != NO_INDEX) {
     const s = ikeAt(j);
     const state = load<u8>(s, K_STATE);
-    if (load<u32>(s, K_REMOTE) == remote && (state == IKE_LAPSED || state == IKE_PENDING) && (load<u8>(s, K_NATT) & NATT_FLOATED) == 0) {
+    const natt = load<u8>(s, K_NATT);
+    const udpSas = (natt & NATT_ENCAP) != 0 || ((natt & NATT_FLOATED) != 0 && (natt & NATT_DECIDED) == 0);
+    if (load<u32>(s, K_REMOTE) == remote && (state == IKE_LAPSED || state == IKE_PENDING) && !udpSas) {
       if (found != NO_INDEX && load<u32>(ikeAt(found), K_HOST) != load<u32>(s, K_HOST)) return AMBIGUOUS;
       found = j;
     }
@@ -322,7 +334,7 @@ function bindInbound(remote: u32, spi: u32, proto: u8): u32 {
   let j = firstForRemote(remote);
   while (j != NO_INDEX) {
     const s = ikeAt(j);
-    if (load<u32>(s, K_REMOTE) == remote && load<u8>(s, K_STATE) == IKE_PENDING &&
+    if (load<u32>(s, K_REMOTE) == remote && load<u8>(s, K_STATE) == IKE_PENDING && (load<u8>(s, K_NATT) & NATT_ENCAP) == 0 &&
         !expired(Pkt.now, load<u32>(s, K_PENDING_SINCE), timeout(T_IKE_HOLD))) { candidate = j; pending++; }
     j = load<u32>(s, K_NEXT_REMOTE);
   }

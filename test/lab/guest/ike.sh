@@ -2,15 +2,15 @@
 # (NAT-D) and float to UDP 4500: plain NAPT. k3 and k4 hide the NAT from their peers by an input SNAT
 # of natpass's address back to the host's own (nftables), so NAT detection finds none and raw ESP
 # crosses natpass's ALG; the hosts still sit behind the PAT address.
-IKE_PEERS="s1:k1:2 s2:k1:2 s1:k2:1 s2:k2:1 s3:k3:2 s4:k4:1 s5:k5:1"
+IKE_PEERS="s1:k1:2 s2:k1:2 s1:k2:1 s2:k2:1 s3:k3:2 s4:k4:1 s5:k5:1 s6:k6:2"
 
 ike_cells() {
-  for ns in s1 s2 s3 s4 s5 k1 k2 k3 k4 k5; do
+  for ns in s1 s2 s3 s4 s5 s6 k1 k2 k3 k4 k5 k6; do
     n=${ns#?}
     case $ns in s*) ip -n "$ns" addr add "10.3.$n.1/32" dev lo; ip -n "$ns" route add 10.4.0.0/16 via 192.168.1.1 src "10.3.$n.1";;
                 k*) ip -n "$ns" addr add "10.4.$n.1/32" dev lo; ip -n "$ns" route add 10.3.0.0/16 via 198.51.100.2 src "10.4.$n.1";; esac
   done
-  for k in k3:22 k4:23 k5:24; do # NAT hidden from these gateways' peers
+  for k in k3:22 k4:23 k5:24 k6:25; do # NAT hidden from these gateways' peers
     g=${k%%:*}
     ip -n "$g" route add "192.168.1.${k#*:}/32" via 198.51.100.2
     # Input SNAT for what the host starts (IKE, its ESP), output DNAT for what the gateway starts.
@@ -32,8 +32,8 @@ NFT
     swan_conn "$s" "$k" "$v" "198.51.100.1${k#k}" "$s" "$k" "10.3.${s#s}.1/32" "10.4.${k#k}.1/32"
     swan_conn "$k" "$s" "$v" %any "$k" "$s" "10.4.${k#k}.1/32" "10.3.${s#s}.1/32"
   done
-  for ns in s1 s2 s3 s4 s5 k1 k2 k3 k4 k5; do swan_start "$ns"; done
-  swan_ready s1 s2 s3 s4 s5 k1 k2 k3 k4 k5 || return
+  for ns in s1 s2 s3 s4 s5 s6 k1 k2 k3 k4 k5 k6; do swan_start "$ns"; done
+  swan_ready s1 s2 s3 s4 s5 s6 k1 k2 k3 k4 k5 k6 || return
 
   # Two hosts start IKEv2 to the same gateway at the same moment (the technote's limit).
   swan s1 --initiate --child k1 --timeout 30 >/tmp/i-s1-k1 2>&1 &
@@ -57,14 +57,18 @@ NFT
   raw_esp_cell ikev2-raw-esp-alg s3 k3 3
   raw_esp_cell ikev1-raw-esp-alg s4 k4 4
 
-  # A tunnel left idle past natpass's pending window (ikeHoldMs, 10 s), then the gateway speaks first.
-  # IKEv1: IKEv2 with MOBIKE moves to UDP 4500 even without NAT, and natpass does not bind a lapsed
-  # negotiation that floated (its SAs usually travel in UDP).
+  # Tunnels left idle past natpass's pending window (ikeHoldMs, 10 s), then the gateway speaks first:
+  # IKEv1, and IKEv2, which with MOBIKE moves to UDP 4500 even without NAT and still sends raw ESP
+  # (natpass knows from the NAT-D hashes in IKE_SA_INIT).
   swan s5 --initiate --child k5 --timeout 30 >/tmp/i-s5-k5 2>&1
+  swan s6 --initiate --child k6 --timeout 30 >/tmp/i-s6-k6 2>&1
   sleep 11
-  e=$(encap k5)
-  if p=$(pings k5 10.4.5.1 10.3.5.1) && [ "$e" = "raw ESP" ]; then r=pass; else r=fail; fi
-  cell ike-idle-gateway-first "$r" "$p pings from k5 after 11 s idle; k5 SAs: $e; s5 xfrm errors: $(xstat s5)"
+  for c in ikev1-idle-gateway-first:5 ikev2-idle-gateway-first:6; do
+    n=${c#*:}
+    e=$(encap "k$n")
+    if p=$(pings "k$n" "10.4.$n.1" "10.3.$n.1") && [ "$e" = "raw ESP" ]; then r=pass; else r=fail; fi
+    cell "${c%%:*}" "$r" "$p pings from k$n after 11 s idle; k$n SAs: $e; s$n xfrm errors: $(xstat "s$n")"
+  done
 }
 
 # raw_esp_cell ID HOST GATEWAY N: IKE with NAT detection defeated; passes when pings cross in raw ESP

@@ -1,9 +1,9 @@
 #!/bin/sh
 # The lab guest's script (see run-lab.ts): builds the topology once, then runs every phase's cells.
-# LAN side (eth0, behind natpass): h1 .10, h2 .11 (manual keys), s1..s5 .20-.24 (strongSwan),
+# LAN side (eth0, behind natpass): h1 .10, h2 .11 (manual keys), s1..s6 .20-.25 (strongSwan),
 # n1 .30 (NAT behaviour discovery), h3 203.0.113.34 (Transparent Map on the routed subnet).
 # WAN side (eth1): g1 198.51.100.1 (also natpass's gateway), g2 .3, g3 .4, g5 .5 (manual keys),
-# k1..k5 .11-.15 (strongSwan), t1 .20 and .21 (turnserver). One gateway per cell where a cell's
+# k1..k6 .11-.16 (strongSwan), t1 .20 and .21 (turnserver). One gateway per cell where a cell's
 # error counters must be its own. Each phase restarts natpass with another configuration.
 D=$(dirname "$0")
 . "$D/lib.sh"
@@ -17,9 +17,9 @@ for side in lan:eth0 wan:eth1; do
   ip link add "$br" type bridge && ip link set "$br" up
   ip link set "$nic" master "$br" && ip link set "$nic" up
 done
-for h in h1:10 h2:11 s1:20 s2:21 s3:22 s4:23 s5:24 n1:30; do host "${h%%:*}" br-lan "192.168.1.${h#*:}/24" 192.168.1.1; done
+for h in h1:10 h2:11 s1:20 s2:21 s3:22 s4:23 s5:24 s6:25 n1:30; do host "${h%%:*}" br-lan "192.168.1.${h#*:}/24" 192.168.1.1; done
 host h3 br-lan 203.0.113.34/28 203.0.113.33
-for g in g1:1 g2:3 g3:4 g5:5 k1:11 k2:12 k3:13 k4:14 k5:15 t1:20; do
+for g in g1:1 g2:3 g3:4 g5:5 k1:11 k2:12 k3:13 k4:14 k5:15 k6:16 t1:20; do
   host "${g%%:*}" br-wan "198.51.100.${g#*:}/24" ""
   ip -n "${g%%:*}" route add 203.0.113.32/28 via 198.51.100.2
 done
