@@ -9,6 +9,9 @@
 #include "hal.h"
 #include "module.h"
 
+extern const uint8_t natpass_config[];
+extern const uint32_t natpass_config_len;
+
 #define PENDING_SAVE 1
 #define PENDING_RESTART 2
 
@@ -48,8 +51,9 @@ static void carry_out(void) {
     else printf("\r\nnatpass: configuration saved to flash slot %c\r\n", 'A' + slot);
   }
   if (flags & PENDING_RESTART) {
-    if (module_restart(staged, staged_len) != 0) printf("natpass: restart refused the new configuration\r\n");
-    else printf("natpass: restarted with the new configuration\r\n");
+    if (module_restart(staged, staged_len) == 0) printf("natpass: restarted with the new configuration\r\n");
+    else if (module_restart(natpass_config, natpass_config_len) == 0) printf("natpass: the module refused the new configuration: running the default\r\n");
+    else printf("natpass: the module refused the new configuration and the default\r\n");
   }
 }
 
