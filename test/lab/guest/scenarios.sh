@@ -7,7 +7,7 @@
 # error counters must be its own. Each phase restarts natpass with another configuration.
 D=$(dirname "$0")
 . "$D/lib.sh"
-mount -t tmpfs tmpfs /tmp
+# /tmp stays the overlay's (writable, in RAM): a tmpfs over it would hide a checkout that lives under /tmp.
 mount -t tmpfs tmpfs /run
 mkdir -p /run/netns
 echo /bin/true > /proc/sys/kernel/modprobe
