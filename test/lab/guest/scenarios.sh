@@ -8,6 +8,8 @@
 D=$(dirname "$0")
 . "$D/lib.sh"
 # /tmp stays the overlay's (writable, in RAM): a tmpfs over it would hide a checkout that lives under /tmp.
+# What this machine's /tmp may hold under the names the scenarios use is removed (in the overlay only).
+rm -rf /tmp/sw /tmp/got4 /tmp/i-*
 mount -t tmpfs tmpfs /run
 mkdir -p /run/netns
 echo /bin/true > /proc/sys/kernel/modprobe
