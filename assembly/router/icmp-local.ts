@@ -78,12 +78,14 @@ export function timeExceeded(fromAddr: u32): void {
 }
 
 /** Decrements TTL for a packet about to be forwarded (RFC 1624 update); false when it expired. */
+const TTL_DECREMENT_DELTA: u32 = 0xfeff;
+
 export function decrementTtl(): bool {
   const ip = Pkt.ip;
   const ttl = <u32>load<u8>(ip + IP_TTL);
   if (ttl <= 1) return false;
-  const proto = <u32>load<u8>(ip + IP_PROTO);
   store<u8>(ip + IP_TTL, <u8>(ttl - 1));
-  applyDelta(ip + IP_CHECKSUM, deltaOf(0, 0, (ttl << 8) | proto, ((ttl - 1) << 8) | proto));
+  // The TTL/protocol word drops by 0x100, so ~m + m' is always 0xfeff (RFC 1624 eqn. 3).
+  applyDelta(ip + IP_CHECKSUM, TTL_DECREMENT_DELTA);
   return true;
 }
