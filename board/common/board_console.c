@@ -9,9 +9,6 @@
 #include "hal.h"
 #include "module.h"
 
-extern const uint8_t natpass_config[];
-extern const uint32_t natpass_config_len;
-
 #define PENDING_SAVE 1
 #define PENDING_RESTART 2
 

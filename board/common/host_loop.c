@@ -17,11 +17,6 @@
 
 #define KEY_MARGINS 0x14 // Ctrl-T, as BSD's status key
 
-extern const uint8_t natpass_wasm[];
-extern const uint8_t natpass_wasm_end[];
-extern const uint8_t natpass_config[];
-extern const uint32_t natpass_config_len;
-extern const uint32_t natpass_memory_pages;
 extern char *heap_peak;
 extern char __heap_start;
 

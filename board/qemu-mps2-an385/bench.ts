@@ -27,9 +27,7 @@ async function main(): Promise<void> {
     await board.exchange(PORT_LAN, frame(0));
     await board.exchange(PORT_WAN, arpReply({ srcMac: GW_MAC, dstMac: WAN_MAC, senderIp: '198.51.100.1', targetIp: '198.51.100.2' }));
     for (let f = 0; f < 64; f++) await board.exchange(PORT_LAN, frame(f), 50);
-    board.typeOnConsole('\x14');
-    await board.waitFor(() => /frames in \d+ us/.test(board.console), 5000);
-    const before = parse(board.console);
+    const before = await board.margins();
     const sentAt = board.received.length;
     for (let i = 0; i < FRAMES; i += BURST) {
       const want = board.received.length + BURST;
@@ -38,17 +36,14 @@ async function main(): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 300));
     const forwarded = board.received.length - sentAt;
-    const mark = board.console.length;
-    board.typeOnConsole('\x14');
-    await board.waitFor(() => /frames in \d+ us/.test(board.console.slice(mark)), 5000);
-    const after = parse(board.console.slice(mark));
-    const frames = after.frames - before.frames, us = after.us - before.us;
+    const after = await board.margins();
+    const frames = after.frames - before.frames, us = after.busyUs - before.busyUs;
     const instructions = (us * 1000) / NS_PER_INSTRUCTION / frames;
     const result = {
       date: new Date().toISOString().slice(0, 10), board: 'qemu-mps2-an385', frames, forwarded,
       instructionsPerFrame: Math.round(instructions),
       ppsAt25MHzCpi1: Math.round(25e6 / instructions),
-      heapPeakKiB: after.heap, stackUnused: after.stack,
+      heapPeakKiB: after.heapKiB, stackUnused: after.stackUnused,
     };
     mkdirSync('build/bench', { recursive: true });
     writeFileSync('build/bench/board-qemu-mps2-an385.json', JSON.stringify(result, null, 2) + '\n');
@@ -57,12 +52,6 @@ async function main(): Promise<void> {
   } finally {
     board.stop();
   }
-}
-
-function parse(text: string): { frames: number; us: number; heap: number; stack: number } {
-  const m = [...text.matchAll(/heap peak (\d+) KiB, stack unused (\d+) bytes, (\d+) frames in (\d+) us/g)].pop();
-  if (!m) throw new Error(`no margins report from the board:\n${text.slice(-500)}`);
-  return { heap: Number(m[1]), stack: Number(m[2]), frames: Number(m[3]), us: Number(m[4]) };
 }
 
 await main();

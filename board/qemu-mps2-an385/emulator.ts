@@ -85,6 +85,18 @@ export class QemuBoard {
     this.qemu.stdin!.write(text);
   }
 
+  /** The firmware's own report (Ctrl-T, board/common/host_loop.c): heap high-water mark, unpainted
+   *  stack, and the frames it handled with the time from NIC read to transmit. */
+  async margins(): Promise<{ heapKiB: number; stackUnused: number; frames: number; busyUs: number }> {
+    const from = this.console.length;
+    const report = /heap peak (\d+) KiB, stack unused (\d+) bytes, (\d+) frames in (\d+) us/;
+    this.typeOnConsole('\x14');
+    await this.waitFor(() => report.test(this.console.slice(from)), 5000);
+    const m = report.exec(this.console.slice(from));
+    if (!m) throw new Error(`no margins report from the board:\n${this.console.slice(-500)}`);
+    return { heapKiB: Number(m[1]), stackUnused: Number(m[2]), frames: Number(m[3]), busyUs: Number(m[4]) };
+  }
+
   /** Types keys and waits until the console shows `expect` after them; returns the text since the keys. */
   async type(keys: string, expect: string | RegExp, ms = 10_000): Promise<string> {
     const from = this.console.length;
