@@ -1,11 +1,12 @@
 # strongSwan (IKEv2 and IKEv1, PSK) on both sides of natpass. With NAT in the way the peers see it
-# (NAT-D) and float to UDP 4500: plain NAPT. k3 and k4 hide the NAT from their peers by an input SNAT
+# (NAT-D) and float to UDP 4500: plain NAPT. k3..k6 hide the NAT from their peers by an input SNAT
 # of natpass's address back to the host's own (nftables), so NAT detection finds none and raw ESP
 # crosses natpass's ALG; the hosts still sit behind the PAT address.
-IKE_PEERS="s1:k1:2 s2:k1:2 s1:k2:1 s2:k2:1 s3:k3:2 s4:k4:1 s5:k5:1 s6:k6:2"
+IKE_PEERS="s1:k1:2 s2:k1:2 s1:k2:1 s2:k2:1 s3:k3:2 s4:k4:1 s5:k5:1 s6:k6:2" # host:gateway:IKE version
+IKE_NS="s1 s2 s3 s4 s5 s6 k1 k2 k3 k4 k5 k6"
 
 ike_cells() {
-  for ns in s1 s2 s3 s4 s5 s6 k1 k2 k3 k4 k5 k6; do
+  for ns in $IKE_NS; do
     n=${ns#?}
     case $ns in s*) ip -n "$ns" addr add "10.3.$n.1/32" dev lo; ip -n "$ns" route add 10.4.0.0/16 via 192.168.1.1 src "10.3.$n.1";;
                 k*) ip -n "$ns" addr add "10.4.$n.1/32" dev lo; ip -n "$ns" route add 10.3.0.0/16 via 198.51.100.2 src "10.4.$n.1";; esac
@@ -32,8 +33,8 @@ NFT
     swan_conn "$s" "$k" "$v" "198.51.100.1${k#k}" "$s" "$k" "10.3.${s#s}.1/32" "10.4.${k#k}.1/32"
     swan_conn "$k" "$s" "$v" %any "$k" "$s" "10.4.${k#k}.1/32" "10.3.${s#s}.1/32"
   done
-  for ns in s1 s2 s3 s4 s5 s6 k1 k2 k3 k4 k5 k6; do swan_start "$ns"; done
-  swan_ready s1 s2 s3 s4 s5 s6 k1 k2 k3 k4 k5 k6 || return
+  for ns in $IKE_NS; do swan_start "$ns"; done
+  swan_ready $IKE_NS || return
 
   # Two hosts start IKEv2 to the same gateway at the same moment (the technote's limit).
   swan s1 --initiate --child k1 --timeout 30 >/tmp/i-s1-k1 2>&1 &
