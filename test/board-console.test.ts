@@ -42,7 +42,7 @@ describe.skipIf(skip !== null)('management console on the board UART (QEMU mps2-
     await board.type('4', 'Network Address Translation');
     await board.type('1', 'Server List');
     expect(await board.type('1', '(no entries)')).toContain('(no entries)');
-    await board.type('a', 'Name');
+    await board.type('a', 'Add Server List Entry');
     await board.type('vpn-gw' + RET + DOWN, 'vpn-gw');
     await board.type(DOWN, 'Protocol');
     await board.type('500' + RET + DOWN + DOWN, '500');

@@ -9,6 +9,9 @@
 #include "hal.h"
 #include "module.h"
 
+#define ESC 0x1b
+#define ESC_WAIT_MS 50 // how long a lone ESC waits for the rest of an escape sequence
+
 #define PENDING_SAVE 1
 #define PENDING_RESTART 2
 
@@ -54,6 +57,15 @@ static void carry_out(void) {
   }
 }
 
+/** The next console byte, or -1 when none arrives within `ms`. */
+static int byte_within(uint32_t ms) {
+  uint32_t since = hal_millis();
+  int c;
+  while ((c = hal_uart_getc()) < 0)
+    if (hal_millis() - since >= ms) return -1;
+  return c;
+}
+
 void board_console_start(void) {
   int ok;
   uint32_t len = module_call("consoleStart", 1, hal_millis(), 0, &ok);
@@ -66,10 +78,20 @@ void board_console_key(int first) {
   uint32_t cap = module_call("consoleInCapacity", 0, 0, 0, &ok);
   if (!ok) return;
   uint8_t *buf = module_memory() + in;
+  // Take what has arrived, in one feed. An arrow key is ESC [ B: on a UART its bytes arrive one by
+  // one, so inside an escape sequence wait briefly for the rest and hand it over whole, or the menu
+  // would read Esc (back) and then text.
   uint32_t n = 0;
-  buf[n++] = (uint8_t)first;
-  // An escape sequence (arrow keys) arrives as several bytes: hand them over together.
-  for (int c; n < cap && (c = hal_uart_getc()) >= 0;) buf[n++] = (uint8_t)c;
+  int c = first, esc = 0; // 0 text, 1 after ESC, 2 inside ESC [ or ESC O until the final byte
+  for (;;) {
+    buf[n++] = (uint8_t)c;
+    if (esc == 2) esc = c >= 0x40 && c <= 0x7e ? 0 : 2;
+    else if (esc == 1) esc = c == '[' || c == 'O' ? 2 : 0;
+    else if (c == ESC) esc = 1;
+    if (n >= cap) break;
+    c = esc ? byte_within(ESC_WAIT_MS) : hal_uart_getc();
+    if (c < 0) break;
+  }
   uint32_t len = module_call("consoleFeed", 2, n, hal_millis(), &ok);
   if (!ok) return;
   show(len);

@@ -97,13 +97,19 @@ export class QemuBoard {
     return { heapKiB: Number(m[1]), stackUnused: Number(m[2]), frames: Number(m[3]), busyUs: Number(m[4]) };
   }
 
-  /** Types keys and waits until the console shows `expect` after them; returns the text since the keys. */
+  /** Types keys and waits until the console shows `expect` after them and has finished drawing;
+   *  returns the text since the keys. */
   async type(keys: string, expect: string | RegExp, ms = 10_000): Promise<string> {
     const from = this.console.length;
     this.typeOnConsole(keys);
     const seen = () => this.console.slice(from).replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
     const ok = await this.waitFor(() => (typeof expect === 'string' ? seen().includes(expect) : expect.test(seen())), ms);
     if (!ok) throw new Error(`the board's console never showed ${expect} after ${JSON.stringify(keys)}:\n${seen().slice(-1500)}`);
+    // The UART may still be drawing the rest of the screen: wait until it has been quiet a moment.
+    for (let length = -1; length !== this.console.length;) {
+      length = this.console.length;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     return seen();
   }
 
