@@ -4,6 +4,14 @@
 
 let base: usize = 0;
 let top: usize = 0;
+// A host that gives the module less linear memory than its pages declare (wasm3's memoryLimit, on a
+// board whose RAM is counted in KiB) says so here; init then fails cleanly instead of carving tables
+// past the end. 0: the declared pages are all there.
+let limit: usize = 0;
+
+export function arenaLimit(bytes: usize): void {
+  limit = bytes;
+}
 
 export function arenaReset(): void {
   // Start above anything the runtime placed at start-up; nothing allocates after that.
@@ -15,6 +23,7 @@ export function arenaReset(): void {
 export function arenaTake(bytes: usize): usize {
   const start = top;
   const end = (start + bytes + 15) & ~15;
+  if (limit != 0 && end > limit) return 0;
   const have = (<usize>memory.size()) << 16;
   if (end > have) {
     const pages = <i32>((end - have + 0xffff) >> 16);

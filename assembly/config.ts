@@ -257,5 +257,7 @@ export function isLanHost(addr: u32): bool {
 }
 
 /** Compile-time capacities that are not worth a config field. */
-export const IKE_HOLD_SLOTS: u32 = 16; // IKE packets held while another host's negotiation with the same remote is pending
+// IKE packets held while another host's negotiation with the same remote is pending: half the IKE
+// table, 2 to 16 slots (each holds a whole frame, so a small board's table must not pay for 16).
+export function ikeHoldSlots(): u32 { return min<u32>(16, max<u32>(2, capacity(C_IKE_SESSIONS) >> 1)); }
 export const FINDING_SLOTS: u32 = 64; // advisor findings kept (oldest replaced)

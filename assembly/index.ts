@@ -7,6 +7,7 @@ import { Counter, COUNTER_NAMES, counterBase } from "./counters";
 import { routerInit, routerProcess, Rings } from "./router/router";
 import { dumpTable, dumpArea, dumpNext } from "./dump";
 import { ADVISOR_CATALOG } from "./alg/advisor";
+import { arenaLimit, arenaUsed } from "./arena";
 
 export function abiVersion(): u32 { return ABI_VERSION; }
 export function slotBytes(): u32 { return SLOT_BYTES; }
@@ -15,6 +16,12 @@ export function configCapacity(): u32 { return CFG_CAPACITY; }
 
 /** Parses the config record (length bytes at configPtr) and carves every table. 0 or an ERR_ code. */
 export function init(length: u32, nowMs: u32): i32 { return routerInit(length, nowMs); }
+
+/** Linear memory in use after init (static data and every table): what a board must provide. */
+export function memoryUsed(): usize { return arenaUsed(); }
+/** Caps the linear memory init may use, for a host that gives the module less than its pages
+ *  declare (wasm3's memoryLimit); call before init. 0 removes the cap. */
+export function memoryLimit(bytes: u32): void { arenaLimit(bytes); }
 
 export function inRing(): usize { return Rings.inRing; }
 export function outRing(): usize { return Rings.outRing; }

@@ -1,5 +1,8 @@
-# Board firmware: the same module under wasm3 in C, for QEMU mps2-an385 (Cortex-M3, LAN9118).
-# wasm3's sources come from host/host.mk's wasm3-src (PyPI's pywasm3 sdist, pinned).
+# Board firmware: the same module under wasm3 in C, for two ports (board/<port>/):
+#   qemu-mps2-an385  Cortex-M3 with QEMU's LAN9118 (LAN and WAN as VLANs on its one NIC)
+#   rp2040-w5500     Cortex-M0+ with two W5500 on SPI; ELF, raw image and UF2 (runs in rp2040js)
+# wasm3's sources come from host/host.mk's wasm3-src (PyPI's pywasm3 sdist, pinned). Each port's
+# default config (tables sized to its RAM) is board/<port>/board-config.json.
 
 APT_PACKAGES += gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
 BOARD_OUT := build/board
@@ -9,23 +12,50 @@ WASM3_C = $(filter-out %/m3_info.c,$(wildcard build/wasm3/source/m3_*.c))
 BOARD_CFLAGS := -Os -g -ffunction-sections -fdata-sections -Wall -Wno-unused-function -Wno-unused-variable -Wno-strict-aliasing \
   -Iboard/common -Ibuild/wasm3/source -include board/common/board_config.h
 BOARD_LDFLAGS := -Wl,--gc-sections -specs=nano.specs -specs=nosys.specs -nostartfiles
+BOARD_DEPS = $(WASM) $(WASM3_SRC) $(BOARD_COMMON) board/common/*.h board/common/module.S
+# The module, the port's default config and the linear memory it needs, embedded by module.S.
+board_embed = -DNATPASS_WASM_PATH='"$(WASM)"' -DNATPASS_CONFIG_PATH='"$(BOARD_OUT)/$(1)/default-config.bin"' \
+  -DNATPASS_MEMORY_BYTES=$$(cat $(BOARD_OUT)/$(1)/default-config.bin.bytes)
 
-.PHONY: board board-qemu size
+.PHONY: board board-qemu board-rp2040 size
 
-$(BOARD_OUT)/default-config.bin: board/common/board-config.json board/common/gen-config.ts host/config.ts $(NPM_STAMP)
-	@mkdir -p $(BOARD_OUT)
+$(BOARD_OUT)/%/default-config.bin: board/%/board-config.json board/common/gen-config.ts host/config.ts $(WASM) $(NPM_STAMP)
+	@mkdir -p $(@D)
 	node --import tsx board/common/gen-config.ts $< $@
 
-$(BOARD_OUT)/qemu-mps2-an385.elf: $(WASM) $(WASM3_SRC) $(BOARD_OUT)/default-config.bin $(BOARD_COMMON) board/common/*.h board/common/module.S board/qemu-mps2-an385/board.c board/qemu-mps2-an385/link.ld
+$(BOARD_OUT)/qemu-mps2-an385.elf: $(BOARD_DEPS) $(BOARD_OUT)/qemu-mps2-an385/default-config.bin board/qemu-mps2-an385/board.c board/qemu-mps2-an385/link.ld
 	@command -v $(CROSS)gcc >/dev/null || $(MAKE) apt
-	$(CROSS)gcc -mcpu=cortex-m3 -mthumb $(BOARD_CFLAGS) \
-	  -DNATPASS_WASM_PATH='"$(WASM)"' -DNATPASS_CONFIG_PATH='"$(BOARD_OUT)/default-config.bin"' -DNATPASS_MEMORY_PAGES=$$(cat $(BOARD_OUT)/default-config.bin.pages) \
+	$(CROSS)gcc -mcpu=cortex-m3 -mthumb $(BOARD_CFLAGS) $(call board_embed,qemu-mps2-an385) \
 	  -Tboard/qemu-mps2-an385/link.ld $(BOARD_LDFLAGS) -Wl,-Map=$(BOARD_OUT)/qemu-mps2-an385.map \
 	  board/qemu-mps2-an385/board.c $(BOARD_COMMON) board/common/module.S $(WASM3_C) -o $@
 	$(CROSS)size $@
 
+# RP2040: boot2 is assembled alone, padded and checksummed (image.ts), then linked first in flash.
+RP2040_DIR := board/rp2040-w5500
+RP2040_C := $(RP2040_DIR)/board.c $(RP2040_DIR)/w5500.c $(RP2040_DIR)/flash.c
+$(BOARD_OUT)/rp2040-w5500/boot2.bin: $(RP2040_DIR)/boot2.S $(RP2040_DIR)/image.ts $(NPM_STAMP)
+	@command -v $(CROSS)gcc >/dev/null || $(MAKE) apt
+	@mkdir -p $(@D)
+	$(CROSS)gcc -mcpu=cortex-m0plus -mthumb -nostdlib -Wl,-Ttext=0x20041f00 -Wl,--entry=boot2_entry $< -o $(@D)/boot2.elf
+	$(CROSS)objcopy -O binary -j .boot2 $(@D)/boot2.elf $(@D)/boot2.raw
+	node --import tsx $(RP2040_DIR)/image.ts boot2 $(@D)/boot2.raw $@
+
+$(BOARD_OUT)/rp2040-w5500.elf: $(BOARD_DEPS) $(BOARD_OUT)/rp2040-w5500/default-config.bin $(BOARD_OUT)/rp2040-w5500/boot2.bin $(RP2040_C) $(RP2040_DIR)/*.h $(RP2040_DIR)/link.ld $(RP2040_DIR)/boot2_image.S
+	$(CROSS)gcc -mcpu=cortex-m0plus -mthumb $(BOARD_CFLAGS) -I$(RP2040_DIR) $(call board_embed,rp2040-w5500) \
+	  -DBOOT2_BIN='"$(BOARD_OUT)/rp2040-w5500/boot2.bin"' \
+	  -T$(RP2040_DIR)/link.ld $(BOARD_LDFLAGS) -Wl,-Map=$(BOARD_OUT)/rp2040-w5500.map \
+	  $(RP2040_DIR)/boot2_image.S $(RP2040_C) $(BOARD_COMMON) board/common/module.S $(WASM3_C) -o $@
+	$(CROSS)size $@
+
+$(BOARD_OUT)/rp2040-w5500.bin: $(BOARD_OUT)/rp2040-w5500.elf
+	$(CROSS)objcopy -O binary $< $@
+
+$(BOARD_OUT)/rp2040-w5500.uf2: $(BOARD_OUT)/rp2040-w5500.bin $(RP2040_DIR)/image.ts
+	node --import tsx $(RP2040_DIR)/image.ts uf2 $< $@
+
 board-qemu: $(BOARD_OUT)/qemu-mps2-an385.elf
-board: board-qemu
+board-rp2040: $(BOARD_OUT)/rp2040-w5500.bin $(BOARD_OUT)/rp2040-w5500.uf2
+board: board-qemu board-rp2040
 
 size: board
 	node --import tsx board/qemu-mps2-an385/size.ts

@@ -16,7 +16,7 @@ import { QemuBoard, qemuAvailable } from '../board/qemu-mps2-an385/emulator.ts';
 const ESC = '\x1b', DOWN = '\x1b[B', RET = '\r';
 const LAN_MAC = '02:00:00:00:01:01', WAN_MAC = '02:00:00:00:02:01';
 const H1 = { ip: '192.168.1.10', mac: '02:00:00:00:10:10' };
-const BOARD_CONFIG = JSON.parse(readFileSync('board/common/board-config.json', 'utf8'));
+const BOARD_CONFIG = JSON.parse(readFileSync('board/qemu-mps2-an385/board-config.json', 'utf8'));
 
 const skip = qemuAvailable() ?? (process.env.NATPASS_ENGINE === 'wasm3' ? 'runs once, in the V8 pass' : null);
 

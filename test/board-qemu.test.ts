@@ -38,7 +38,7 @@ describe.skipIf(skip !== null)('board firmware on QEMU mps2-an385', () => {
   afterAll(() => board?.stop());
 
   it('transmits byte for byte what the Node host on V8 transmits', async () => {
-    const config = JSON.parse(readFileSync('board/common/board-config.json', 'utf8'));
+    const config = JSON.parse(readFileSync('board/qemu-mps2-an385/board-config.json', 'utf8'));
     const router = await Router.create(config, { engine: 'v8', nowMs: 0 });
     board = await QemuBoard.start();
     let t = 0;

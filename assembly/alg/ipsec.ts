@@ -20,7 +20,7 @@
 //   that session no longer holds other hosts' IKE to the same remote (see blockedByOther).
 // The ALG decides where a packet goes; the NAT core's translate step rewrites it and fixes checksums.
 import { PORT_LAN, SLOT_BYTES, DUMP_IKE, DUMP_SAS, DUMP_FINDINGS } from "../abi";
-import { Config, timeout, T_IKE, T_IPSEC_SA, T_IKE_HOLD, IPSEC_OFF, IPSEC_MULTI, IPSEC_SERVER_LIST, IKE_HOLD_SLOTS } from "../config";
+import { Config, timeout, T_IKE, T_IPSEC_SA, T_IKE_HOLD, IPSEC_OFF, IPSEC_MULTI, IPSEC_SERVER_LIST, ikeHoldSlots } from "../config";
 import { arenaTake } from "../arena";
 import { Counter, count } from "../counters";
 import { get16, get32 } from "../wire/bytes";
@@ -59,6 +59,7 @@ const H_HEADER: u32 = 16;
 
 class Alg {
   static hold: usize = 0;
+  static holdSlots: u32 = 0;
   static held: u32 = 0;
   static releasing: bool = false;
   static ikeCursor: u32 = 0;
@@ -68,7 +69,8 @@ class Alg {
 }
 
 export function ipsecInit(): bool {
-  Alg.hold = arenaTake(<usize>IKE_HOLD_SLOTS * (H_HEADER + SLOT_BYTES));
+  Alg.holdSlots = ikeHoldSlots();
+  Alg.hold = arenaTake(<usize>Alg.holdSlots * (H_HEADER + SLOT_BYTES));
   Alg.held = 0;
   Alg.releasing = false;
   Alg.ikeCursor = 0;
@@ -103,8 +105,8 @@ function blockedByOther(k: u32, remote: u32, now: u32): bool {
 }
 
 function holdPacket(k: u32): Verdict {
-  if (Alg.held >= IKE_HOLD_SLOTS) { count(Counter.DropIkeHoldFull); return Verdict.Dropped; }
-  for (let i: u32 = 0; i < IKE_HOLD_SLOTS; i++) {
+  if (Alg.held >= Alg.holdSlots) { count(Counter.DropIkeHoldFull); return Verdict.Dropped; }
+  for (let i: u32 = 0; i < Alg.holdSlots; i++) {
     const h = Alg.hold + <usize>i * (H_HEADER + SLOT_BYTES);
     if (load<u8>(h, H_BUSY) != 0) continue;
     store<u32>(h, k, H_IKE);
@@ -411,7 +413,7 @@ export function ipsecOut2In(): Verdict {
 
 function releaseHeld(now: u32): void {
   const hold = timeout(T_IKE_HOLD);
-  for (let i: u32 = 0; i < IKE_HOLD_SLOTS && Alg.held != 0; i++) {
+  for (let i: u32 = 0; i < Alg.holdSlots && Alg.held != 0; i++) {
     const h = Alg.hold + <usize>i * (H_HEADER + SLOT_BYTES);
     if (load<u8>(h, H_BUSY) == 0) continue;
     const k = load<u32>(h, H_IKE);

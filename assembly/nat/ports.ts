@@ -2,7 +2,8 @@
 // RFC 4787 REQ-3/4: keep the host's port when it is free ("port preservation"), otherwise take a free
 // port of the same parity from the configured range, searched word by word from a rotating cursor:
 // bounded work (at most range/32 words) and no randomised retry loops.
-// Server List ports are reserved at init so dynamic mappings never take them.
+// Server List ports and the ALG's IKE ports are reserved: dynamic mappings never take them. They are
+// looked up in the config rather than kept in bitmaps of their own (24 KiB a small board cannot spare).
 import { Config, SERVER_BYTES, PROTO_SEL_UDP, PROTO_SEL_TCP } from "../config";
 import { arenaTake } from "../arena";
 import { PROTO_TCP, PROTO_UDP } from "../wire/ipv4";
@@ -12,8 +13,9 @@ const PROTOS = 3; // UDP, TCP, ICMP
 
 class Ports {
   static used: usize = 0; // PROTOS bitmaps of ports held by mappings
-  static reserved: usize = 0; // PROTOS bitmaps of ports owned by Server List entries
   static cursor: u32 = 0;
+  static ikePorts: usize = 0; // u16 ports the ALG owns on UDP, when it reserves them
+  static ikeCount: u32 = 0;
 }
 
 @inline export function protoIndex(proto: u8): u32 {
@@ -36,28 +38,28 @@ class Ports {
 
 export function portsInit(ikePorts: usize, ikeCount: u32, reserveIke: bool): bool {
   Ports.used = arenaTake(BITMAP_BYTES * PROTOS);
-  Ports.reserved = arenaTake(BITMAP_BYTES * PROTOS);
-  if (Ports.used == 0 || Ports.reserved == 0) return false;
+  if (Ports.used == 0) return false;
   Ports.cursor = Config.portLo;
-  for (let i: u32 = 0; i < Config.serverCount; i++) {
-    const e = Config.servers + i * SERVER_BYTES;
-    const sel = load<u8>(e, 0);
-    const lo = <u32>load<u16>(e, 2), hi = <u32>load<u16>(e, 4);
-    for (let p = lo; p <= hi; p++) {
-      if (sel & PROTO_SEL_UDP) setBit(Ports.reserved, 0, p, true);
-      if (sel & PROTO_SEL_TCP) setBit(Ports.reserved, 1, p, true);
-    }
-  }
-  // The IPsec ALG owns the IKE ports on the WAN address: plain NAPT must not hand them out.
-  if (reserveIke) for (let i: u32 = 0; i < ikeCount; i++) setBit(Ports.reserved, 0, load<u16>(ikePorts + (i << 1)), true);
-  setBit(Ports.reserved, 2, 0, true); // ICMP identifier 0 is allowed but never allocated, like port 0
-  setBit(Ports.reserved, 0, 0, true);
-  setBit(Ports.reserved, 1, 0, true);
+  Ports.ikePorts = ikePorts;
+  Ports.ikeCount = reserveIke ? ikeCount : 0;
   return true;
 }
 
+/** Port (or ICMP identifier) 0, a Server List port, or an IKE port the ALG owns. */
+function reserved(pidx: u32, port: u32): bool {
+  if (port == 0) return true;
+  if (pidx == 2) return false;
+  const want: u8 = pidx == 0 ? PROTO_SEL_UDP : PROTO_SEL_TCP;
+  for (let i: u32 = 0; i < Config.serverCount; i++) {
+    const e = Config.servers + i * SERVER_BYTES;
+    if ((load<u8>(e, 0) & want) != 0 && port >= <u32>load<u16>(e, 2) && port <= <u32>load<u16>(e, 4)) return true;
+  }
+  if (pidx == 0) for (let i: u32 = 0; i < Ports.ikeCount; i++) if (<u32>load<u16>(Ports.ikePorts + (i << 1)) == port) return true;
+  return false;
+}
+
 @inline function free(pidx: u32, port: u32): bool {
-  return !testBit(Ports.used, pidx, port) && !testBit(Ports.reserved, pidx, port);
+  return !testBit(Ports.used, pidx, port) && !reserved(pidx, port);
 }
 
 /** Claims a port for a new dynamic mapping; returns 0 when the range is exhausted. */
@@ -75,8 +77,7 @@ export function allocatePort(proto: u8, wanted: u32): u32 {
   for (let n: u32 = 0; n < span; n++) {
     // Skip whole words that are fully taken.
     if ((p & 31) == 0 && p + 31 <= hi) {
-      const w = load<u32>(bitAddr(Ports.used, pidx, p)) | load<u32>(bitAddr(Ports.reserved, pidx, p));
-      if (w == 0xffffffff) {
+      if (load<u32>(bitAddr(Ports.used, pidx, p)) == 0xffffffff) {
         n += 31;
         p += 32;
         if (p > hi) p = lo;

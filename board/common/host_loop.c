@@ -25,7 +25,7 @@ static IM3Runtime runtime;
 // them off the NIC to transmitting the output (make bench runs QEMU with -icount to make it meaningful).
 static uint32_t frames_in, busy_us;
 static IM3Function fn_process;
-static uint32_t ring_in, ring_out, slot_bytes;
+static uint32_t ring_in, ring_out, slot_bytes, batch;
 
 static m3ApiRawFunction(natpass_abort) {
   m3ApiGetArg(uint32_t, msg);
@@ -41,6 +41,16 @@ static m3ApiRawFunction(natpass_abort) {
 static const struct { const char *module, *name, *signature; M3RawCall function; } links[] = {
   { "natpass", "abort",  "v(iiii)", natpass_abort },
 };
+
+// wasm3's value stack grows up from runtime->stack; painted at start, its deepest use is the last
+// byte that lost the paint. BOARD_WASM3_STACK_BYTES is sized by this figure (make size).
+#define VALUE_STACK_PAINT 0xa5
+static uint32_t value_stack_used(void) {
+  const uint8_t *p = runtime->stack;
+  uint32_t n = BOARD_WASM3_STACK_BYTES;
+  while (n > 0 && p[n - 1] == VALUE_STACK_PAINT) n--;
+  return n;
+}
 
 static int failed(const char *step, M3Result r) {
   if (!r) return 0;
@@ -71,6 +81,8 @@ uint8_t *module_memory(void) {
 }
 
 static int32_t init_with(const uint8_t *record, uint32_t len, int *ok) {
+  module_call("memoryLimit", 1, natpass_memory_bytes, 0, ok); // tables past what wasm3 allocated: refused
+  if (!*ok) return -1;
   uint32_t cfg = module_call("configPtr", 0, 0, 0, ok);
   if (!*ok) return -1;
   uint32_t cap = module_call("configCapacity", 0, 0, 0, ok);
@@ -84,6 +96,8 @@ static int read_rings(void) {
   ring_in = module_call("inRing", 0, 0, 0, &ok);
   ring_out = module_call("outRing", 0, 0, 0, &ok);
   slot_bytes = module_call("slotBytes", 0, 0, 0, &ok);
+  batch = module_call("batchCapacity", 0, 0, 0, &ok); // the config's limits.batch
+  if (batch > BOARD_BATCH_MAX) batch = BOARD_BATCH_MAX;
   return ok;
 }
 
@@ -112,13 +126,17 @@ static int start_module(void) {
   if (!env) { printf("natpass: m3_NewEnvironment failed\n"); return 0; }
   runtime = m3_NewRuntime(env, BOARD_WASM3_STACK_BYTES, NULL);
   if (!runtime) { printf("natpass: m3_NewRuntime failed\n"); return 0; }
+  memset(runtime->stack, VALUE_STACK_PAINT, BOARD_WASM3_STACK_BYTES); // its high-water mark, for margins
   IM3Module module;
   // The bytes stay in flash: wasm3 keeps pointers into them rather than copying.
   if (failed("m3_ParseModule", m3_ParseModule(env, &module, natpass_wasm, (uint32_t)(natpass_wasm_end - natpass_wasm)))) return 0;
   // Linear memory is allocated once, at the size the default config's tables need (measured at build
   // time), so init finds it large enough: growing it page by page would copy it each time (newlib's
-  // realloc) and leave holes in a heap with no room to spare.
-  if (module->memoryInfo.initPages < natpass_memory_pages) module->memoryInfo.initPages = natpass_memory_pages;
+  // realloc) and leave holes in a heap with no room to spare. wasm3's memoryLimit allocates only those
+  // bytes of the last 64 KiB page; the module is told the same limit (init_with).
+  uint32_t pages = (natpass_memory_bytes + 0xffff) >> 16;
+  if (module->memoryInfo.initPages < pages) module->memoryInfo.initPages = pages;
+  runtime->memoryLimit = natpass_memory_bytes;
   if (failed("m3_LoadModule", m3_LoadModule(runtime, module))) return 0;
   for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
     M3Result r = m3_LinkRawFunction(module, links[i].module, links[i].name, links[i].signature, links[i].function);
@@ -188,7 +206,7 @@ int main(void) {
     uint32_t t0 = hal_micros();
     uint8_t *mem = module_memory();
     uint32_t n = 0;
-    while (n < BOARD_BATCH_MAX) {
+    while (n < batch) {
       uint8_t *slot = mem + ring_in + n * slot_bytes;
       int port;
       size_t len = hal_eth_rx(slot + 4, slot_bytes - 4, &port);
@@ -206,8 +224,9 @@ int main(void) {
     }
     int c = hal_uart_getc();
     if (c == KEY_MARGINS) {
-      printf("\nnatpass: heap peak %lu KiB, stack unused %lu bytes, %lu frames in %lu us\n", (unsigned long)((heap_peak - &__heap_start) / 1024),
-             (unsigned long)stack_unused(), (unsigned long)frames_in, (unsigned long)busy_us);
+      printf("\nnatpass: heap peak %lu KiB, stack unused %lu bytes, %lu frames in %lu us, value stack used %lu of %u bytes\n",
+             (unsigned long)((heap_peak - &__heap_start) / 1024), (unsigned long)stack_unused(), (unsigned long)frames_in,
+             (unsigned long)busy_us, (unsigned long)value_stack_used(), BOARD_WASM3_STACK_BYTES);
     } else if (c >= 0) {
       board_console_key(c);
     }

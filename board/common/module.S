@@ -13,6 +13,6 @@ natpass_config_end:
     .balign 4
 natpass_config_len:
     .word natpass_config_end - natpass_config
-    .global natpass_memory_pages
-natpass_memory_pages:
-    .word NATPASS_MEMORY_PAGES
+    .global natpass_memory_bytes
+natpass_memory_bytes:
+    .word NATPASS_MEMORY_BYTES

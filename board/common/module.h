@@ -3,12 +3,12 @@
 #include <stdint.h>
 
 // Embedded at build time (module.S): the module, the default config record, and the linear memory
-// (64 KiB pages) that config needs.
+// (bytes) that config needs.
 extern const uint8_t natpass_wasm[];
 extern const uint8_t natpass_wasm_end[];
 extern const uint8_t natpass_config[];
 extern const uint32_t natpass_config_len;
-extern const uint32_t natpass_memory_pages;
+extern const uint32_t natpass_memory_bytes;
 
 /** Calls an export with up to two i32 arguments; *ok is 0 when wasm3 reported an error (printed). */
 uint32_t module_call(const char *name, int argc, uint32_t a, uint32_t b, int *ok);

@@ -5,6 +5,7 @@ import { spawn, ChildProcess } from 'node:child_process';
 import { createSocket, Socket } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { PORT_LAN, Port } from '../../host/abi.ts';
+import { MARGINS_KEY, Margins, parseMargins } from '../common/margins.ts';
 
 export const BOARD_ELF = 'build/board/qemu-mps2-an385.elf';
 
@@ -85,16 +86,14 @@ export class QemuBoard {
     this.qemu.stdin!.write(text);
   }
 
-  /** The firmware's own report (Ctrl-T, board/common/host_loop.c): heap high-water mark, unpainted
-   *  stack, and the frames it handled with the time from NIC read to transmit. */
-  async margins(): Promise<{ heapKiB: number; stackUnused: number; frames: number; busyUs: number }> {
+  /** The firmware's own margins report (board/common/margins.ts). */
+  async margins(): Promise<Margins> {
     const from = this.console.length;
-    const report = /heap peak (\d+) KiB, stack unused (\d+) bytes, (\d+) frames in (\d+) us/;
-    this.typeOnConsole('\x14');
-    await this.waitFor(() => report.test(this.console.slice(from)), 5000);
-    const m = report.exec(this.console.slice(from));
+    this.typeOnConsole(MARGINS_KEY);
+    await this.waitFor(() => parseMargins(this.console.slice(from)) !== null, 5000);
+    const m = parseMargins(this.console.slice(from));
     if (!m) throw new Error(`no margins report from the board:\n${this.console.slice(-500)}`);
-    return { heapKiB: Number(m[1]), stackUnused: Number(m[2]), frames: Number(m[3]), busyUs: Number(m[4]) };
+    return m;
   }
 
   /** Types keys and waits until the console shows `expect` after them and has finished drawing;

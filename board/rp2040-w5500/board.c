@@ -1,0 +1,233 @@
+// RP2040 + two WIZnet W5500 (LAN on SPI0 with the W5500-EVB-Pico's pins, WAN on SPI1): reset and
+// clocks (12 MHz crystal, PLL to 125 MHz), the microsecond timer, UART0 for the console, the two
+// W5500 in MACRAW mode, and the config slots in the last 16 KiB of flash, written through the
+// bootrom's flash routines. Everything is polled: the host loop is the only thread.
+#include <stdint.h>
+#include <string.h>
+#include "hal.h"
+#include "w5500.h"
+
+#define REG(addr) (*(volatile uint32_t *)(addr))
+#define CLR(addr) REG((addr) + 0x3000) // atomic bit-clear alias of an APB register
+#define SET(addr) REG((addr) + 0x2000) // atomic bit-set alias
+
+// ---- vectors and reset ----
+extern uint32_t __stack_top, __data_load, __data_start, __data_end, __bss_start, __bss_end;
+int main(void);
+
+void reset_handler(void) {
+  memcpy(&__data_start, &__data_load, (size_t)((char *)&__data_end - (char *)&__data_start));
+  memset(&__bss_start, 0, (size_t)((char *)&__bss_end - (char *)&__bss_start));
+  main();
+  for (;;) {}
+}
+
+static void fault_handler(void) {
+  static const char msg[] = "\r\nnatpass: hard fault\r\n";
+  for (const char *p = msg; *p; p++) hal_uart_putc(*p);
+  for (;;) {}
+}
+
+static void default_handler(void) {}
+
+// Polled board: no interrupt is enabled, so the 16 system entries are the whole table.
+__attribute__((section(".vectors"), used)) static const void *vectors[16] = {
+  &__stack_top, reset_handler, default_handler, fault_handler, 0, 0, 0,
+  0, 0, 0, 0, default_handler, 0, 0, default_handler, default_handler,
+};
+
+// ---- resets and clocks ----
+#define RESETS 0x4000c000
+#define RESETS_DONE (RESETS + 0x08)
+#define RESET_IO_BANK0 (1u << 5)
+#define RESET_PADS_BANK0 (1u << 8)
+#define RESET_PLL_SYS (1u << 12)
+#define RESET_SPI0 (1u << 16)
+#define RESET_SPI1 (1u << 17)
+#define RESET_TIMER (1u << 21)
+#define RESET_UART0 (1u << 22)
+
+#define XOSC 0x40024000
+#define XOSC_CTRL (XOSC + 0x00)
+#define XOSC_STATUS (XOSC + 0x04)
+#define XOSC_STARTUP (XOSC + 0x0c)
+#define CLOCKS 0x40008000
+#define CLK_REF_CTRL (CLOCKS + 0x30)
+#define CLK_REF_SELECTED (CLOCKS + 0x38)
+#define CLK_SYS_CTRL (CLOCKS + 0x3c)
+#define CLK_SYS_SELECTED (CLOCKS + 0x44)
+#define CLK_PERI_CTRL (CLOCKS + 0x48)
+#define PLL_SYS 0x40028000
+#define PLL_CS (PLL_SYS + 0x0)
+#define PLL_PWR (PLL_SYS + 0x4)
+#define PLL_FBDIV (PLL_SYS + 0x8)
+#define PLL_PRIM (PLL_SYS + 0xc)
+#define WATCHDOG_TICK 0x4005802c
+#define CLK_SYS_HZ 125000000u
+
+static void unreset(uint32_t bits) {
+  CLR(RESETS) = bits;
+  while ((REG(RESETS_DONE) & bits) != bits) {}
+}
+
+// 12 MHz crystal; PLL: 12 MHz x 125 = 1500 MHz VCO, / 6 / 2 = 125 MHz for clk_sys and clk_peri.
+static void clocks_init(void) {
+  REG(XOSC_STARTUP) = 47;                 // ~1 ms of 256-cycle units at 12 MHz, as the datasheet asks
+  REG(XOSC_CTRL) = (0xfab << 12) | 0xaa0; // enable, 1-15 MHz range
+  while (!(REG(XOSC_STATUS) & 0x80000000u)) {}
+  CLR(CLK_SYS_CTRL) = 1;                  // clk_sys from clk_ref while the PLL is changed
+  while (REG(CLK_SYS_SELECTED) != 1) {}
+  REG(CLK_REF_CTRL) = 2;                  // clk_ref from the crystal
+  while (REG(CLK_REF_SELECTED) != (1u << 2)) {}
+
+  SET(RESETS) = RESET_PLL_SYS;
+  unreset(RESET_PLL_SYS);
+  REG(PLL_CS) = 1;                        // reference divider 1
+  REG(PLL_FBDIV) = 125;
+  CLR(PLL_PWR) = (1u << 0) | (1u << 5);   // power up the PLL and its VCO
+  while (!(REG(PLL_CS) & 0x80000000u)) {} // lock
+  REG(PLL_PRIM) = (6u << 16) | (2u << 12);
+  CLR(PLL_PWR) = 1u << 3;                 // and the post dividers
+
+  REG(CLK_SYS_CTRL) = 0 << 5;             // aux source: pll_sys
+  REG(CLK_SYS_CTRL) = (0 << 5) | 1;       // then glitchlessly select the aux source
+  while (REG(CLK_SYS_SELECTED) != (1u << 1)) {}
+  REG(CLK_PERI_CTRL) = (1u << 11) | (0 << 5); // clk_peri = clk_sys, enabled
+  REG(WATCHDOG_TICK) = (1u << 9) | 12;    // 1 us timer ticks from the 12 MHz clk_ref
+}
+
+// ---- timer ----
+#define TIMERAWH 0x40054024
+#define TIMERAWL 0x40054028
+
+static uint64_t micros64(void) {
+  uint32_t hi, lo;
+  do { hi = REG(TIMERAWH); lo = REG(TIMERAWL); } while (hi != REG(TIMERAWH));
+  return ((uint64_t)hi << 32) | lo;
+}
+
+uint32_t hal_micros(void) { return REG(TIMERAWL); }
+uint32_t hal_millis(void) { return (uint32_t)(micros64() / 1000u); }
+
+// ---- GPIO ----
+#define IO_BANK0 0x40014000
+#define GPIO_CTRL(n) (IO_BANK0 + 0x04 + 8 * (n))
+#define FUNC_SPI 1
+#define FUNC_UART 2
+#define FUNC_SIO 5
+#define SIO_OUT_SET 0xd0000014
+#define SIO_OUT_CLR 0xd0000018
+#define SIO_OE_SET 0xd0000024
+
+static void gpio_output(int pin, int level) {
+  REG(level ? SIO_OUT_SET : SIO_OUT_CLR) = 1u << pin;
+  REG(SIO_OE_SET) = 1u << pin;
+  REG(GPIO_CTRL(pin)) = FUNC_SIO;
+}
+
+static void delay_us(uint32_t us) {
+  uint32_t t0 = hal_micros();
+  while (hal_micros() - t0 < us) {}
+}
+
+// ---- UART0 on GPIO0 (TX) and GPIO1 (RX), 115200 8N1 ----
+#define UART0 0x40034000
+#define UART_DR (UART0 + 0x00)
+#define UART_FR (UART0 + 0x18)
+#define UART_IBRD (UART0 + 0x24)
+#define UART_FBRD (UART0 + 0x28)
+#define UART_LCR_H (UART0 + 0x2c)
+#define UART_CR (UART0 + 0x30)
+
+void hal_uart_putc(char c) {
+  while (REG(UART_FR) & (1u << 5)) {} // TX FIFO full
+  REG(UART_DR) = (uint8_t)c;
+}
+
+int hal_uart_getc(void) {
+  return (REG(UART_FR) & (1u << 4)) ? -1 : (int)(REG(UART_DR) & 0xff);
+}
+
+static void uart_init(void) {
+  // 125 MHz / (16 x 115200) = 67.817: integer 67, fraction 0.817 x 64 = 52
+  REG(UART_IBRD) = 67;
+  REG(UART_FBRD) = 52;
+  REG(UART_LCR_H) = (3u << 5) | (1u << 4); // 8 bits, FIFOs on
+  REG(UART_CR) = (1u << 0) | (1u << 8) | (1u << 9);
+  REG(GPIO_CTRL(0)) = FUNC_UART;
+  REG(GPIO_CTRL(1)) = FUNC_UART;
+}
+
+// ---- the two W5500 ----
+#define SPI0 0x4003c000
+#define SPI1 0x40040000
+#define SSPCR0 0x00
+#define SSPCR1 0x04
+#define SSPCPSR 0x10
+
+// LAN: the W5500-EVB-Pico's wiring (SCK 18, MOSI 19, MISO 16, CS 17, RST 20).
+// WAN: SPI1 on SCK 10, MOSI 11, MISO 12, CS 13, RST 15.
+static w5500 nic[2] = {
+  [HAL_PORT_LAN] = { .spi = SPI0, .cs = 17, .reset = 20 },
+  [HAL_PORT_WAN] = { .spi = SPI1, .cs = 13, .reset = 15 },
+};
+static const uint8_t spi_pins[2][3] = { { 18, 19, 16 }, { 10, 11, 12 } };
+
+static void spi_init(uint32_t spi, const uint8_t pins[3]) {
+  REG(spi + SSPCPSR) = 4;           // 125 MHz / 4 = 31.25 MHz: under the W5500's guaranteed 33.3 MHz
+  REG(spi + SSPCR0) = 7;            // 8-bit frames, Motorola mode 0
+  REG(spi + SSPCR1) = 1u << 1;      // enable, master
+  for (int i = 0; i < 3; i++) REG(GPIO_CTRL(pins[i])) = FUNC_SPI;
+}
+
+size_t hal_eth_rx(uint8_t *buf, size_t cap, int *port) {
+  // Alternate the chips so a busy port cannot starve the other.
+  static int next;
+  for (int i = 0; i < 2; i++) {
+    int p = next;
+    next ^= 1;
+    size_t len = w5500_receive(&nic[p], buf, cap);
+    if (len) { *port = p; return len; }
+  }
+  return 0;
+}
+
+int hal_eth_tx(int port, const uint8_t *frame, size_t len) {
+  return w5500_send(&nic[port], frame, len);
+}
+
+void hal_init(void) {
+  clocks_init();
+  unreset(RESET_IO_BANK0 | RESET_PADS_BANK0 | RESET_TIMER | RESET_UART0 | RESET_SPI0 | RESET_SPI1);
+  uart_init();
+  for (int p = 0; p < 2; p++) {
+    gpio_output(nic[p].cs, 1);
+    gpio_output(nic[p].reset, 0); // hold in reset >= 500 us, then give its PLL time to lock
+    spi_init(nic[p].spi, spi_pins[p]);
+  }
+  delay_us(500);
+  for (int p = 0; p < 2; p++) REG(SIO_OUT_SET) = 1u << nic[p].reset;
+  delay_us(1000);
+  static const char *names[2] = { "LAN", "WAN" };
+  for (int p = 0; p < 2; p++) {
+    if (w5500_init(&nic[p]) != 0) {
+      for (const char *s = "natpass: no W5500 answers on the "; *s; s++) hal_uart_putc(*s);
+      for (const char *s = names[p]; *s; s++) hal_uart_putc(*s);
+      for (const char *s = " port\r\n"; *s; s++) hal_uart_putc(*s);
+    }
+  }
+}
+
+const char *hal_board_name(void) { return "rp2040-w5500"; }
+
+// ---- entropy: the ring oscillator's random bit, mixed with the timer ----
+#define ROSC_RANDOMBIT 0x4006001c
+
+void hal_entropy(uint8_t *buf, size_t len) {
+  uint32_t x = (uint32_t)micros64() ^ 0x9e3779b9u;
+  for (size_t i = 0; i < len; i++) {
+    for (int k = 0; k < 8; k++) x = (x << 1 | (REG(ROSC_RANDOMBIT) & 1)) ^ (x >> 31) * 0x04c11db7u;
+    x ^= REG(TIMERAWL);
+    buf[i] = (uint8_t)(x ^ x >> 8);
+  }
+}

@@ -1,0 +1,213 @@
+// Runs the rp2040-w5500 firmware in rp2040js: an RP2040 with two W5500 Ethernet chips (LAN on SPI0
+// with chip select GPIO17, WAN on SPI1 with GPIO13) and the console on UART0. Time is simulated: the
+// CPU runs only while a test waits on the board, and every wait is counted in the board's own time,
+// so a run is the same on any machine under any load. The API mirrors QemuBoard's, except that the
+// waits' milliseconds are simulated ones.
+import { existsSync, readFileSync } from 'node:fs';
+import { Simulator } from 'rp2040js';
+import { PORT_LAN, PORT_WAN, Port } from '../../host/abi.ts';
+import { W5500 } from './w5500-model.ts';
+
+/** A raw flash image based at 0x10000000: boot2 (256 bytes), then the vector table. */
+export const RP2040_IMAGE = 'build/board/rp2040-w5500.bin';
+
+const FLASH_START = 0x10000000;
+const VECTORS = FLASH_START + 0x100;
+const RAM_START = 0x20000000;
+const SLICE = 200_000; // instructions between looks at the waiting test's condition and the event loop
+const BOOT_MS = 60_000; // for boot, both in simulated and in wall-clock time
+// The rp2040js components whose warnings are faults on real silicon (bus, core), or a reset that
+// rp2040js does not do (watchdog); the rest warn about peripherals it leaves unmodelled.
+const FAULTING = ['RP2040', 'CortexM0Core', 'WATCHDOG_BASE'];
+const NO_BAUD_RATE = 115_200; // typing pace before the firmware has set the UART's divider
+
+export function rp2040Available(): string | null {
+  if (!existsSync(RP2040_IMAGE)) return `${RP2040_IMAGE} is not built (make board)`;
+  return null;
+}
+
+export class Rp2040Board {
+  readonly received: { port: Port; data: Uint8Array }[] = [];
+  console = '';
+  /** The Ethernet chips by port; a chip's `dropped` counts frames sent to it that found no room. */
+  readonly nics = [new W5500(), new W5500()] as const;
+
+  // Simulator comes with the SimulationClock that the package does not export; its own run loop
+  // (execute) is not used, as it runs against the wall clock.
+  private readonly sim = new Simulator();
+  private readonly mcu = this.sim.rp2040;
+  private readonly clock = this.sim.clock;
+  private readonly decoder = new TextDecoder();
+  private readonly keys: number[] = [];
+  private readonly keyAlarm = this.clock.createAlarm(() => this.nextKey());
+  private executed = 0;
+  private lastFrameNanos = 0;
+  private fault: string | null = null;
+  private stopped = false;
+
+  private constructor(image: Uint8Array) {
+    const { mcu, clock } = this;
+    mcu.flash.set(image);
+    // No bootrom in rp2040js: start the firmware where boot2 would have handed over.
+    mcu.core.VTOR = VECTORS;
+    mcu.core.SP = mcu.readUint32(VECTORS);
+    mcu.core.PC = mcu.readUint32(VECTORS + 4) & ~1;
+
+    // rp2040js logs, and carries on from, what real silicon would fault on (unaligned access, unmapped
+    // addresses, unknown instructions, BKPT): here that stops the board.
+    const fatal = (component: string, message: string) => (this.fault ??= `[${component}] ${message}`);
+    mcu.logger = {
+      debug: () => {},
+      info: () => {},
+      warn: (component, message) => { if (FAULTING.includes(component)) fatal(component, message); },
+      error: fatal,
+    };
+    mcu.onBreak = (code) => fatal('CortexM0Core', `BKPT or UDF ${code} near 0x${mcu.core.PC.toString(16)}`);
+
+    const wiring: [Port, number, number][] = [[PORT_LAN, 0, 17], [PORT_WAN, 1, 13]]; // port, SPI, chip select GPIO
+    for (const [port, spi, cs] of wiring) {
+      const chip = this.nics[port];
+      chip.attach(mcu, spi, cs);
+      chip.onFrame = (data) => {
+        this.received.push({ port, data });
+        this.lastFrameNanos = clock.nanos;
+      };
+    }
+    mcu.uart[0].onByte = (byte) => (this.console += this.decoder.decode(Uint8Array.of(byte), { stream: true }));
+  }
+
+  /** Boots the firmware image and runs it until it reports ready. */
+  static async start(): Promise<Rp2040Board> {
+    const board = new Rp2040Board(readFileSync(RP2040_IMAGE));
+    const wallEnd = Date.now() + BOOT_MS;
+    await board.run(board.clock.nanos + BOOT_MS * 1e6, () => /natpass: ready|halted/.test(board.console) || Date.now() > wallEnd);
+    if (!board.console.includes('natpass: ready')) throw new Error(`board did not start:\n${board.console}`);
+    return board;
+  }
+
+  /** The board's clock: milliseconds since power-on. */
+  simulatedMs(): number {
+    return this.clock.nanos / 1e6;
+  }
+
+  /** Instructions executed since power-on. */
+  get instructions(): number {
+    return this.executed;
+  }
+
+  /** CPU cycles spent executing them (sleep excluded). */
+  get cycles(): number {
+    return this.mcu.core.cycles;
+  }
+
+  async runFor(simMs: number): Promise<void> {
+    await this.run(this.clock.nanos + simMs * 1e6);
+  }
+
+  /** Runs the board until `cond` holds (looked at every few thousand instructions) or `ms` simulated ms pass. */
+  async waitFor(cond: () => boolean, ms: number): Promise<boolean> {
+    await this.run(this.clock.nanos + ms * 1e6, cond);
+    return cond();
+  }
+
+  /** Puts a frame on a port's wire; false when its chip had no room for it. */
+  send(port: Port, frame: Uint8Array): boolean {
+    return this.nics[port].receive(frame);
+  }
+
+  /** Sends a frame and collects what the board transmits until it has been quiet for `quietMs` simulated ms. */
+  async exchange(port: Port, frame: Uint8Array, quietMs = 250): Promise<{ port: Port; data: Uint8Array }[]> {
+    const start = this.received.length, from = this.clock.nanos;
+    this.send(port, frame);
+    const quietAt = () => Math.max(from, this.lastFrameNanos) + quietMs * 1e6;
+    while (!this.stopped && this.clock.nanos < quietAt()) await this.run(quietAt());
+    return this.received.slice(start);
+  }
+
+  /** Types text on UART0 at the line's pace: one character time (10 bits at the firmware's baud rate) each. */
+  typeOnConsole(text: string): void {
+    const idle = this.keys.length === 0;
+    this.keys.push(...Buffer.from(text));
+    if (idle) this.keyAlarm.schedule(0);
+  }
+
+  /** The firmware's own report (Ctrl-T, board/common/host_loop.c): heap high-water mark, unpainted
+   *  stack, and the frames it handled with the time from NIC read to transmit. */
+  async margins(): Promise<{ heapKiB: number; stackUnused: number; frames: number; busyUs: number }> {
+    const from = this.console.length;
+    const report = /heap peak (\d+) KiB, stack unused (\d+) bytes, (\d+) frames in (\d+) us/;
+    this.typeOnConsole('\x14');
+    await this.waitFor(() => report.test(this.console.slice(from)), 5000);
+    const m = report.exec(this.console.slice(from));
+    if (!m) throw new Error(`no margins report from the board:\n${this.console.slice(-500)}`);
+    return { heapKiB: Number(m[1]), stackUnused: Number(m[2]), frames: Number(m[3]), busyUs: Number(m[4]) };
+  }
+
+  /** Types keys and waits until the console shows `expect` after them and has finished drawing;
+   *  returns the text since the keys. */
+  async type(keys: string, expect: string | RegExp, ms = 10_000): Promise<string> {
+    const from = this.console.length;
+    this.typeOnConsole(keys);
+    const seen = () => this.console.slice(from).replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+    const ok = await this.waitFor(() => (typeof expect === 'string' ? seen().includes(expect) : expect.test(seen())), ms);
+    if (!ok) throw new Error(`the board's console never showed ${expect} after ${JSON.stringify(keys)}:\n${seen().slice(-1500)}`);
+    // The UART may still be drawing the rest of the screen: wait until it has been quiet a moment.
+    for (let length = -1; !this.stopped && length !== this.console.length;) {
+      length = this.console.length;
+      await this.runFor(100);
+    }
+    return seen();
+  }
+
+  /** Ends the board: waits in progress return, and the CPU runs no more. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private nextKey(): void {
+    const uart = this.mcu.uart[0];
+    uart.feedByte(this.keys.shift()!);
+    if (this.keys.length) this.keyAlarm.schedule((10 * 1e9) / (uart.baudDivider ? uart.baudRate : NO_BAUD_RATE));
+  }
+
+  /** Runs the CPU in slices until `done` or simulated time reaches `untilNanos`, letting the event loop
+   *  turn between slices; throws once the firmware has crashed. */
+  private async run(untilNanos: number, done = () => false): Promise<void> {
+    for (;;) {
+      if (this.fault) throw new Error(`the board crashed: ${this.fault}\n${this.console}`);
+      if (this.stopped || done() || this.clock.nanos >= untilNanos) return;
+      this.slice(untilNanos);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  private slice(untilNanos: number): void {
+    const { mcu, clock } = this, { core } = mcu;
+    const flashEnd = FLASH_START + mcu.flash.length, ramEnd = RAM_START + mcu.sram.length;
+    for (let i = 0; i < SLICE && clock.nanos < untilNanos && !this.fault; i++) {
+      // SysTick makes itself pending without waking the core (rp2040js): executing takes it.
+      if (core.waiting && !core.interruptsUpdated) {
+        this.sleep(untilNanos);
+        continue;
+      }
+      const pc = core.PC;
+      if (!(pc >= FLASH_START && pc < flashEnd) && !(pc >= RAM_START && pc < ramEnd)) {
+        this.fault = `PC left flash and RAM: 0x${(pc >>> 0).toString(16)}`;
+        return;
+      }
+      const cycles = core.executeInstruction();
+      this.executed++;
+      clock.tick((cycles * 1e9) / mcu.clkSys);
+    }
+  }
+
+  /** WFI/WFE: skip to the next alarm (timer, SPI byte, key), or when none is set to `untilNanos`, as
+   *  then only the test can wake the board. */
+  private sleep(untilNanos: number): void {
+    const { clock } = this;
+    const next = clock.nanosToNextAlarm;
+    if (next > 0) return clock.tick(Math.min(next, untilNanos - clock.nanos));
+    clock.tick(0); // fires an alarm that is due now, if one is
+    if (this.mcu.core.waiting && clock.nanosToNextAlarm === 0) clock.tick(untilNanos - clock.nanos);
+  }
+}

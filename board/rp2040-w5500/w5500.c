@@ -1,0 +1,134 @@
+// W5500 MACRAW driver. Every access is one SPI frame in variable-length data mode: a 16-bit offset, a
+// control byte (block select, read/write), then the data; chip select framing is done with SIO GPIO
+// so a frame can be longer than the SPI FIFO. The RX buffer holds [u16 length incl. itself][frame]
+// records; pointers are 16-bit and the chip wraps them inside its buffers itself.
+#include "w5500.h"
+
+#define REG(addr) (*(volatile uint32_t *)(addr))
+#define SSPDR 0x08
+#define SSPSR 0x0c
+#define SSPSR_TNF 2u
+#define SSPSR_RNE 4u
+#define SIO_OUT_SET 0xd0000014
+#define SIO_OUT_CLR 0xd0000018
+
+#define BLOCK_COMMON 0
+#define BLOCK_S0_REG 1
+#define BLOCK_S0_TX 2
+#define BLOCK_S0_RX 3
+#define WRITE 0x04
+
+#define MR 0x0000
+#define VERSIONR 0x0039
+#define Sn_MR 0x0000
+#define Sn_CR 0x0001
+#define Sn_IR 0x0002
+#define Sn_SR 0x0003
+#define Sn_RXBUF_SIZE 0x001e
+#define Sn_TXBUF_SIZE 0x001f
+#define Sn_TX_FSR 0x0020
+#define Sn_TX_WR 0x0024
+#define Sn_RX_RSR 0x0026
+#define Sn_RX_RD 0x0028
+#define CR_OPEN 0x01
+#define CR_SEND 0x20
+#define CR_RECV 0x40
+#define IR_SEND_OK 0x10
+#define MR_MACRAW 0x04
+#define SR_MACRAW 0x42
+#define SPIN_LIMIT 100000 // polls before a command or a transmission is given up as lost
+
+/** Shifts n bytes out (tx, or zeros) and in (rx, or discarded), keeping at most the FIFO's depth
+ *  in flight so the receive FIFO never overflows. */
+static void spi_transfer(uint32_t spi, const uint8_t *tx, uint8_t *rx, size_t n) {
+  size_t sent = 0, got = 0;
+  while (got < n) {
+    if (sent < n && sent - got < 8 && (REG(spi + SSPSR) & SSPSR_TNF)) REG(spi + SSPDR) = tx ? tx[sent++] : (sent++, 0);
+    if (REG(spi + SSPSR) & SSPSR_RNE) {
+      uint8_t b = (uint8_t)REG(spi + SSPDR);
+      if (rx) rx[got] = b;
+      got++;
+    }
+  }
+}
+
+static void access(w5500 *c, uint16_t offset, uint8_t control, const uint8_t *tx, uint8_t *rx, size_t n) {
+  uint8_t head[3] = { (uint8_t)(offset >> 8), (uint8_t)offset, control };
+  REG(SIO_OUT_CLR) = 1u << c->cs;
+  spi_transfer(c->spi, head, 0, 3);
+  spi_transfer(c->spi, tx, rx, n);
+  REG(SIO_OUT_SET) = 1u << c->cs;
+}
+
+static void read_bytes(w5500 *c, uint8_t block, uint16_t offset, uint8_t *buf, size_t n) { access(c, offset, block << 3, 0, buf, n); }
+static void write_bytes(w5500 *c, uint8_t block, uint16_t offset, const uint8_t *buf, size_t n) { access(c, offset, (block << 3) | WRITE, buf, 0, n); }
+static uint8_t read8(w5500 *c, uint8_t block, uint16_t offset) { uint8_t v; read_bytes(c, block, offset, &v, 1); return v; }
+static void write8(w5500 *c, uint8_t block, uint16_t offset, uint8_t v) { write_bytes(c, block, offset, &v, 1); }
+
+static uint16_t read16(w5500 *c, uint8_t block, uint16_t offset) {
+  uint8_t v[2];
+  read_bytes(c, block, offset, v, 2);
+  return (uint16_t)(v[0] << 8 | v[1]);
+}
+
+static void write16(w5500 *c, uint8_t block, uint16_t offset, uint16_t v) {
+  uint8_t b[2] = { (uint8_t)(v >> 8), (uint8_t)v };
+  write_bytes(c, block, offset, b, 2);
+}
+
+/** The free-running counters (RX_RSR, TX_FSR) may change between their two bytes: read until stable. */
+static uint16_t read16_stable(w5500 *c, uint16_t offset) {
+  uint16_t a = read16(c, BLOCK_S0_REG, offset), b;
+  while ((b = read16(c, BLOCK_S0_REG, offset)) != a) a = b;
+  return a;
+}
+
+static int command(w5500 *c, uint8_t cmd) {
+  write8(c, BLOCK_S0_REG, Sn_CR, cmd);
+  for (int i = 0; i < SPIN_LIMIT; i++) if (read8(c, BLOCK_S0_REG, Sn_CR) == 0) return 0;
+  return -1;
+}
+
+int w5500_init(w5500 *c) {
+  write8(c, BLOCK_COMMON, MR, 0x80); // software reset (the hardware reset line was pulsed by the board)
+  for (int i = 0; i < SPIN_LIMIT && (read8(c, BLOCK_COMMON, MR) & 0x80); i++) {}
+  if (read8(c, BLOCK_COMMON, VERSIONR) != 0x04) return -1;
+  for (uint8_t s = 0; s < 8; s++) { // all 16 KiB of each buffer to socket 0
+    write8(c, (uint8_t)(s * 4 + 1), Sn_RXBUF_SIZE, s == 0 ? 16 : 0);
+    write8(c, (uint8_t)(s * 4 + 1), Sn_TXBUF_SIZE, s == 0 ? 16 : 0);
+  }
+  // MACRAW without the MAC filter: the module sees every frame and drops what is not its own.
+  write8(c, BLOCK_S0_REG, Sn_MR, MR_MACRAW);
+  if (command(c, CR_OPEN) != 0) return -1;
+  return read8(c, BLOCK_S0_REG, Sn_SR) == SR_MACRAW ? 0 : -1;
+}
+
+size_t w5500_receive(w5500 *c, uint8_t *buf, size_t cap) {
+  if (read16_stable(c, Sn_RX_RSR) == 0) return 0;
+  uint16_t rd = read16(c, BLOCK_S0_REG, Sn_RX_RD);
+  uint16_t record = read16(c, BLOCK_S0_RX, rd); // length including these two bytes
+  size_t len = record >= 2 ? record - 2u : 0;
+  int keep = len >= 14 && len <= cap;
+  if (keep) read_bytes(c, BLOCK_S0_RX, (uint16_t)(rd + 2), buf, len);
+  else c->rx_dropped++;
+  write16(c, BLOCK_S0_REG, Sn_RX_RD, (uint16_t)(rd + (record >= 2 ? record : 2)));
+  command(c, CR_RECV);
+  return keep ? len : 0;
+}
+
+int w5500_send(w5500 *c, const uint8_t *frame, size_t len) {
+  // One SEND at a time: the previous one must have completed (SEND_OK) before the next is issued.
+  if (c->send_pending) {
+    int i = 0;
+    while (i < SPIN_LIMIT && !(read8(c, BLOCK_S0_REG, Sn_IR) & IR_SEND_OK)) i++;
+    write8(c, BLOCK_S0_REG, Sn_IR, IR_SEND_OK);
+    c->send_pending = 0;
+  }
+  if (read16_stable(c, Sn_TX_FSR) < len) { c->tx_dropped++; return -1; }
+  uint16_t wr = read16(c, BLOCK_S0_REG, Sn_TX_WR);
+  write_bytes(c, BLOCK_S0_TX, wr, frame, len);
+  write16(c, BLOCK_S0_REG, Sn_TX_WR, (uint16_t)(wr + len));
+  if (command(c, CR_SEND) != 0) { c->tx_dropped++; return -1; }
+  c->send_pending = 1;
+  return 0;
+}
