@@ -45,6 +45,22 @@ describe('UDP mapping (RFC 4787)', () => {
     expect(back[0].p.udp!.dport).toBe(40000);
   });
 
+  it('keeps a free port outside a narrow dynamic range, for one host at a time, and frees it on expiry', async () => {
+    // Only the range has port bitmaps; outside it the mappings table says whether a port is taken.
+    const net = await Net.create({ nat: { portRange: [50000, 50255] }, timeouts: { udp: 120 } });
+    const sport = (src: string, dst: string) => WAN(net.fromLan(lan.udp({ src, dst, sport: 40000, dport: 53 })).step())[0].p.udp!.sport;
+    expect(sport(H1, R1)).toBe(40000);
+    const other = sport(H2, R1);
+    expect(other).toBeGreaterThanOrEqual(50000);
+    expect(other).toBeLessThanOrEqual(50255);
+    expect(other % 2).toBe(0);
+    expect(LAN(net.fromWan(wan.udp({ src: R1, dst: WAN_IP, sport: 53, dport: 40000 })).step())[0].p.ip!.dst).toBe(H1);
+    expect(LAN(net.fromWan(wan.udp({ src: R1, dst: WAN_IP, sport: 53, dport: other })).step())[0].p.ip!.dst).toBe(H2);
+    net.idle(121_000);
+    net.idle(10_000); // the background sweep frees the expired mappings
+    expect(sport('192.168.1.12', R2)).toBe(40000);
+  });
+
   for (const [filtering, sameAddrOtherPort, otherAddr] of [
     ['endpoint-independent', true, true],
     ['address-dependent', true, false],

@@ -23,7 +23,8 @@ const S_RESTART = 16, S_SERVER_ADD = 17, S_MAP_ADD = 18, S_PASSWORD = 19, S_BYE 
 // ---- field kinds ----
 const F_IP = 0, F_PREFIX = 1, F_PORT = 2, F_FLAG = 3, F_CHOICE = 4, F_TEXT = 5, F_ACTION = 6, F_SECRET = 7, F_IP_OR_NONE = 8;
 
-export const IN_CAPACITY: u32 = 4096;
+// Hosts feed longer input (a paste) in chunks of this size; keys come one by one or a few at a time.
+export const IN_CAPACITY: u32 = 1024;
 export const inBuf = memory.data(<i32>IN_CAPACITY, 16);
 const line = memory.data(64, 16); // the field or login text being typed
 const loginName = memory.data(16, 16);

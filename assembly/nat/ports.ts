@@ -1,18 +1,23 @@
-// External port (and ICMP identifier) allocation on the WAN address, one bitmap per protocol.
+// External port (and ICMP identifier) allocation on the WAN address.
 // RFC 4787 REQ-3/4: keep the host's port when it is free ("port preservation"), otherwise take a free
 // port of the same parity from the configured range, searched word by word from a rotating cursor:
 // bounded work (at most range/32 words) and no randomised retry loops.
-// Server List ports and the ALG's IKE ports are reserved: dynamic mappings never take them. They are
-// looked up in the config rather than kept in bitmaps of their own (24 KiB a small board cannot spare).
+// Only the dynamic range has bitmaps (one per protocol). A port outside it (kept by preservation, a
+// Server List entry or the Default Server) is in use exactly when a mapping holds it on the WAN
+// address, so the mappings table answers for it; a board that sets a narrow range pays for that
+// range only. Server List ports and the ALG's IKE ports are reserved (dynamic mappings never take
+// them); they are looked up in the config.
 import { Config, SERVER_BYTES, PROTO_SEL_UDP, PROTO_SEL_TCP } from "../config";
 import { arenaTake } from "../arena";
 import { PROTO_TCP, PROTO_UDP } from "../wire/ipv4";
+import { findMappingByOutside } from "./mappings";
+import { NO_INDEX } from "./hash";
 
-const BITMAP_BYTES: usize = 8192; // 65536 ports
 const PROTOS = 3; // UDP, TCP, ICMP
 
 class Ports {
-  static used: usize = 0; // PROTOS bitmaps of ports held by mappings
+  static used: usize = 0; // PROTOS bitmaps of the range's ports held by mappings
+  static words: u32 = 0; // u32 words per bitmap
   static cursor: u32 = 0;
   static ikePorts: usize = 0; // u16 ports the ALG owns on UDP, when it reserves them
   static ikeCount: u32 = 0;
@@ -22,22 +27,34 @@ class Ports {
   return proto == PROTO_UDP ? 0 : proto == PROTO_TCP ? 1 : 2;
 }
 
-@inline function bitAddr(base: usize, pidx: u32, port: u32): usize {
-  return base + <usize>pidx * BITMAP_BYTES + (<usize>(port >>> 5) << 2);
+@inline function inRange(port: u32): bool {
+  return port >= <u32>Config.portLo && port <= <u32>Config.portHi;
 }
 
-@inline function testBit(base: usize, pidx: u32, port: u32): bool {
-  return (load<u32>(bitAddr(base, pidx, port)) & (1 << (port & 31))) != 0;
+// Bit addresses are relative to the range's first port.
+@inline function wordAddr(pidx: u32, port: u32): usize {
+  return Ports.used + ((<usize>pidx * Ports.words + <usize>((port - <u32>Config.portLo) >>> 5)) << 2);
 }
 
-@inline function setBit(base: usize, pidx: u32, port: u32, on: bool): void {
-  const p = bitAddr(base, pidx, port);
-  const m: u32 = 1 << (port & 31);
-  store<u32>(p, on ? load<u32>(p) | m : load<u32>(p) & ~m);
+@inline function bitOf(port: u32): u32 {
+  return 1 << ((port - <u32>Config.portLo) & 31);
+}
+
+function taken(proto: u8, pidx: u32, port: u32): bool {
+  if (inRange(port)) return (load<u32>(wordAddr(pidx, port)) & bitOf(port)) != 0;
+  return findMappingByOutside(proto, Config.wanAddr, port) != NO_INDEX;
+}
+
+/** Marks a range port; a port outside the range is marked by the mapping the caller adds next. */
+function mark(pidx: u32, port: u32, on: bool): void {
+  if (!inRange(port)) return;
+  const p = wordAddr(pidx, port);
+  store<u32>(p, on ? load<u32>(p) | bitOf(port) : load<u32>(p) & ~bitOf(port));
 }
 
 export function portsInit(ikePorts: usize, ikeCount: u32, reserveIke: bool): bool {
-  Ports.used = arenaTake(BITMAP_BYTES * PROTOS);
+  Ports.words = ((<u32>Config.portHi - <u32>Config.portLo + 1) + 31) >>> 5;
+  Ports.used = arenaTake(<usize>Ports.words * 4 * PROTOS);
   if (Ports.used == 0) return false;
   Ports.cursor = Config.portLo;
   Ports.ikePorts = ikePorts;
@@ -58,15 +75,15 @@ function reserved(pidx: u32, port: u32): bool {
   return false;
 }
 
-@inline function free(pidx: u32, port: u32): bool {
-  return !testBit(Ports.used, pidx, port) && !reserved(pidx, port);
+@inline function free(proto: u8, pidx: u32, port: u32): bool {
+  return !reserved(pidx, port) && !taken(proto, pidx, port);
 }
 
 /** Claims a port for a new dynamic mapping; returns 0 when the range is exhausted. */
 export function allocatePort(proto: u8, wanted: u32): u32 {
   const pidx = protoIndex(proto);
-  if (wanted != 0 && free(pidx, wanted)) {
-    setBit(Ports.used, pidx, wanted, true);
+  if (wanted != 0 && free(proto, pidx, wanted)) {
+    mark(pidx, wanted, true);
     return wanted;
   }
   const lo = <u32>Config.portLo, hi = <u32>Config.portHi;
@@ -76,16 +93,14 @@ export function allocatePort(proto: u8, wanted: u32): u32 {
   if (p < lo || p > hi) p = lo;
   for (let n: u32 = 0; n < span; n++) {
     // Skip whole words that are fully taken.
-    if ((p & 31) == 0 && p + 31 <= hi) {
-      if (load<u32>(bitAddr(Ports.used, pidx, p)) == 0xffffffff) {
-        n += 31;
-        p += 32;
-        if (p > hi) p = lo;
-        continue;
-      }
+    if (((p - lo) & 31) == 0 && p + 31 <= hi && load<u32>(wordAddr(pidx, p)) == 0xffffffff) {
+      n += 31;
+      p += 32;
+      if (p > hi) p = lo;
+      continue;
     }
-    if ((p & 1) == parity && free(pidx, p)) {
-      setBit(Ports.used, pidx, p, true);
+    if ((p & 1) == parity && free(proto, pidx, p)) {
+      mark(pidx, p, true);
       Ports.cursor = p + 1;
       return p;
     }
@@ -93,8 +108,8 @@ export function allocatePort(proto: u8, wanted: u32): u32 {
   }
   // No port of the wanted parity: RFC 4787 REQ-4 is a SHOULD, so take any free one.
   for (let q = lo; q <= hi; q++) {
-    if (free(pidx, q)) {
-      setBit(Ports.used, pidx, q, true);
+    if (free(proto, pidx, q)) {
+      mark(pidx, q, true);
       return q;
     }
   }
@@ -104,19 +119,19 @@ export function allocatePort(proto: u8, wanted: u32): u32 {
 /** Claims exactly this port if it is free (the Default Server keeps the port it was reached on). */
 export function claimPort(proto: u8, port: u32): bool {
   const pidx = protoIndex(proto);
-  if (!free(pidx, port)) return false;
-  setBit(Ports.used, pidx, port, true);
+  if (!free(proto, pidx, port)) return false;
+  mark(pidx, port, true);
   return true;
 }
 
 /** Claims a Server List port (reserved, so free only of other mappings). */
 export function claimReservedPort(proto: u8, port: u32): bool {
   const pidx = protoIndex(proto);
-  if (testBit(Ports.used, pidx, port)) return false;
-  setBit(Ports.used, pidx, port, true);
+  if (taken(proto, pidx, port)) return false;
+  mark(pidx, port, true);
   return true;
 }
 
 export function releasePort(proto: u8, port: u32): void {
-  setBit(Ports.used, protoIndex(proto), port, false);
+  mark(protoIndex(proto), port, false);
 }

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Simulator } from 'rp2040js';
 import { PORT_LAN, PORT_WAN, Port } from '../../host/abi.ts';
+import { MARGINS_KEY, Margins, parseMargins } from '../common/margins.ts';
 import { W5500 } from './w5500-model.ts';
 
 /** A raw flash image based at 0x10000000: boot2 (256 bytes), then the vector table. */
@@ -14,7 +15,7 @@ export const RP2040_IMAGE = 'build/board/rp2040-w5500.bin';
 const FLASH_START = 0x10000000;
 const VECTORS = FLASH_START + 0x100;
 const RAM_START = 0x20000000;
-const SLICE = 200_000; // instructions between looks at the waiting test's condition and the event loop
+const SLICE_NANOS = 1e6; // simulated time between looks at the waiting test's condition and the event loop
 const BOOT_MS = 60_000; // for boot, both in simulated and in wall-clock time
 // The rp2040js components whose warnings are faults on real silicon (bus, core), or a reset that
 // rp2040js does not do (watchdog); the rest warn about peripherals it leaves unmodelled.
@@ -100,11 +101,12 @@ export class Rp2040Board {
     return this.mcu.core.cycles;
   }
 
+  /** Runs the board for `simMs` simulated milliseconds. */
   async runFor(simMs: number): Promise<void> {
     await this.run(this.clock.nanos + simMs * 1e6);
   }
 
-  /** Runs the board until `cond` holds (looked at every few thousand instructions) or `ms` simulated ms pass. */
+  /** Runs the board until `cond` holds (looked at every simulated millisecond) or `ms` simulated ms pass. */
   async waitFor(cond: () => boolean, ms: number): Promise<boolean> {
     await this.run(this.clock.nanos + ms * 1e6, cond);
     return cond();
@@ -131,16 +133,14 @@ export class Rp2040Board {
     if (idle) this.keyAlarm.schedule(0);
   }
 
-  /** The firmware's own report (Ctrl-T, board/common/host_loop.c): heap high-water mark, unpainted
-   *  stack, and the frames it handled with the time from NIC read to transmit. */
-  async margins(): Promise<{ heapKiB: number; stackUnused: number; frames: number; busyUs: number }> {
+  /** The firmware's own margins report (board/common/margins.ts). */
+  async margins(): Promise<Margins> {
     const from = this.console.length;
-    const report = /heap peak (\d+) KiB, stack unused (\d+) bytes, (\d+) frames in (\d+) us/;
-    this.typeOnConsole('\x14');
-    await this.waitFor(() => report.test(this.console.slice(from)), 5000);
-    const m = report.exec(this.console.slice(from));
+    this.typeOnConsole(MARGINS_KEY);
+    await this.waitFor(() => parseMargins(this.console.slice(from)) !== null, 5000);
+    const m = parseMargins(this.console.slice(from));
     if (!m) throw new Error(`no margins report from the board:\n${this.console.slice(-500)}`);
-    return { heapKiB: Number(m[1]), stackUnused: Number(m[2]), frames: Number(m[3]), busyUs: Number(m[4]) };
+    return m;
   }
 
   /** Types keys and waits until the console shows `expect` after them and has finished drawing;
@@ -176,18 +176,21 @@ export class Rp2040Board {
     for (;;) {
       if (this.fault) throw new Error(`the board crashed: ${this.fault}\n${this.console}`);
       if (this.stopped || done() || this.clock.nanos >= untilNanos) return;
-      this.slice(untilNanos);
+      if (this.idle()) this.clock.tick(untilNanos - this.clock.nanos);
+      else this.slice(Math.min(untilNanos, this.clock.nanos + SLICE_NANOS));
       await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
-  private slice(untilNanos: number): void {
+  /** Runs the CPU to `endNanos`, unless it crashes or falls idle first. */
+  private slice(endNanos: number): void {
     const { mcu, clock } = this, { core } = mcu;
     const flashEnd = FLASH_START + mcu.flash.length, ramEnd = RAM_START + mcu.sram.length;
-    for (let i = 0; i < SLICE && clock.nanos < untilNanos && !this.fault; i++) {
+    while (clock.nanos < endNanos && !this.fault) {
       // SysTick makes itself pending without waking the core (rp2040js): executing takes it.
       if (core.waiting && !core.interruptsUpdated) {
-        this.sleep(untilNanos);
+        if (this.idle()) return;
+        clock.tick(Math.min(clock.nanosToNextAlarm, endNanos - clock.nanos)); // asleep until the next alarm
         continue;
       }
       const pc = core.PC;
@@ -201,13 +204,11 @@ export class Rp2040Board {
     }
   }
 
-  /** WFI/WFE: skip to the next alarm (timer, SPI byte, key), or when none is set to `untilNanos`, as
-   *  then only the test can wake the board. */
-  private sleep(untilNanos: number): void {
-    const { clock } = this;
-    const next = clock.nanosToNextAlarm;
-    if (next > 0) return clock.tick(Math.min(next, untilNanos - clock.nanos));
-    clock.tick(0); // fires an alarm that is due now, if one is
-    if (this.mcu.core.waiting && clock.nanosToNextAlarm === 0) clock.tick(untilNanos - clock.nanos);
+  /** Asleep (WFI/WFE) with no alarm set (timer, SPI byte, key): then only the test can wake the board. */
+  private idle(): boolean {
+    const { core } = this.mcu;
+    if (!core.waiting || core.interruptsUpdated) return false;
+    this.clock.tick(0); // fires the alarms due now, which may wake it
+    return core.waiting && !core.interruptsUpdated && this.clock.nanosToNextAlarm === 0;
   }
 }
