@@ -58,11 +58,13 @@ board-rp2040: $(BOARD_OUT)/rp2040-w5500.bin $(BOARD_OUT)/rp2040-w5500.uf2
 board: board-qemu board-rp2040
 
 size: board
-	node --import tsx board/qemu-mps2-an385/size.ts
+	node --import tsx board/common/size.ts
 BOARD_TEST_DEPS := board
 
-# The board part of make bench: instructions per frame measured by the firmware under QEMU -icount.
+# The board part of make bench: forwarding speed measured by each firmware in its emulator (QEMU
+# -icount; rp2040js's simulated clock).
 .PHONY: bench-board
 bench-board: board
 	node --import tsx board/qemu-mps2-an385/bench.ts
+	node --import tsx board/rp2040-w5500/bench.ts
 bench: bench-board

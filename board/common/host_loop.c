@@ -23,7 +23,7 @@ extern char __heap_start;
 static IM3Runtime runtime;
 // Forwarding figures for the margins report: frames handed to process() and the time from reading
 // them off the NIC to transmitting the output (make bench runs QEMU with -icount to make it meaningful).
-static uint32_t frames_in, busy_us;
+static uint32_t frames_in, busy_us, process_us;
 static IM3Function fn_process;
 static uint32_t ring_in, ring_out, slot_bytes, batch;
 
@@ -172,7 +172,9 @@ static int start_module(void) {
 static uint32_t process(uint32_t count) {
   uint32_t now = hal_millis();
   const void *args[2] = { &count, &now };
+  uint32_t t0 = hal_micros();
   M3Result r = m3_Call(fn_process, 2, args);
+  if (count) process_us += hal_micros() - t0;
   if (r) { failed("process", r); return 0; }
   uint32_t produced = 0;
   const void *rets[1] = { &produced };
@@ -224,9 +226,9 @@ int main(void) {
     }
     int c = hal_uart_getc();
     if (c == KEY_MARGINS) {
-      printf("\nnatpass: heap peak %lu KiB, stack unused %lu bytes, %lu frames in %lu us, value stack used %lu of %u bytes\n",
+      printf("\nnatpass: heap peak %lu KiB, stack unused %lu bytes, %lu frames in %lu us (%lu us in process), value stack used %lu of %u bytes\n",
              (unsigned long)((heap_peak - &__heap_start) / 1024), (unsigned long)stack_unused(), (unsigned long)frames_in,
-             (unsigned long)busy_us, (unsigned long)value_stack_used(), BOARD_WASM3_STACK_BYTES);
+             (unsigned long)busy_us, (unsigned long)process_us, (unsigned long)value_stack_used(), BOARD_WASM3_STACK_BYTES);
     } else if (c >= 0) {
       board_console_key(c);
     }

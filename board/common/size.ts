@@ -1,0 +1,64 @@
+// make size: flash and RAM use of each board port. Sections from arm-none-eabi-size; the wasm3 heap,
+// the deepest native stack (painted) and wasm3's value stack from the firmware's own margins report
+// (board/common/margins.ts), read at boot, after NAT and IPsec traffic and after a console session,
+// because wasm3 compiles each function the first time it runs and keeps it in RAM.
+import { execFileSync } from 'node:child_process';
+import { PORT_LAN, PORT_WAN } from '../../host/abi.ts';
+import { arpReply, esp, ike, udp } from '../../host/packets.ts';
+import { BOARD_ELF, QemuBoard } from '../qemu-mps2-an385/emulator.ts';
+import { Rp2040Board } from '../rp2040-w5500/emulator.ts';
+
+const LAN_MAC = '02:00:00:00:01:01', WAN_MAC = '02:00:00:00:02:01', GW_MAC = '02:00:00:00:02:fe';
+const H = { srcMac: '02:00:00:00:10:10', dstMac: LAN_MAC, src: '192.168.1.10' };
+const W = { srcMac: GW_MAC, dstMac: WAN_MAC, dst: '198.51.100.2' };
+
+const PORTS = [
+  { name: 'qemu-mps2-an385', elf: BOARD_ELF, start: (): Promise<QemuBoard | Rp2040Board> => QemuBoard.start(), quietMs: 250, ram: 'RAM 4 MiB (SSRAM)' },
+  { name: 'rp2040-w5500', elf: 'build/board/rp2040-w5500.elf', start: () => Rp2040Board.start(), quietMs: 250, ram: 'RAM 264 KiB' },
+];
+
+function sections(elf: string) {
+  const sizes = execFileSync('arm-none-eabi-size', ['-A', elf], { encoding: 'utf8' });
+  const symbols = execFileSync('arm-none-eabi-nm', [elf], { encoding: 'utf8' });
+  const symbol = (name: string) => parseInt(new RegExp(`^([0-9a-f]+) \\w ${name}$`, 'm').exec(symbols)?.[1] ?? '0', 16);
+  const section = (name: string) => Number(new RegExp(`^\\${name}\\s+(\\d+)`, 'm').exec(sizes)?.[1] ?? 0);
+  return {
+    flash: section('.boot2') + section('.text') + section('.ARM.exidx') + section('.data'),
+    text: section('.text'), data: section('.data'), bss: section('.bss'),
+    stackBytes: symbol('__stack_top') - symbol('__stack_limit'),
+    heapBytes: symbol('__heap_end') - symbol('__heap_start'),
+  };
+}
+
+for (const port of PORTS) {
+  const s = sections(port.elf);
+  const board = await port.start();
+  try {
+    const boot = await board.margins();
+    await board.exchange(PORT_LAN, udp({ ...H, dst: '203.0.113.53', sport: 40000, dport: 9000, payload: new Uint8Array(22) }), port.quietMs);
+    await board.exchange(PORT_WAN, arpReply({ srcMac: GW_MAC, dstMac: WAN_MAC, senderIp: '198.51.100.1', targetIp: '198.51.100.2' }), port.quietMs);
+    await board.exchange(PORT_WAN, udp({ ...W, src: '203.0.113.53', sport: 9000, dport: 40000, payload: new Uint8Array(22) }), port.quietMs);
+    await board.exchange(PORT_LAN, ike({ ...H, dst: '203.0.113.1', sport: 500, dport: 500, icookie: 0xb0a4dn, rcookie: 0n, version: 2, exchange: 34 }), port.quietMs);
+    await board.exchange(PORT_WAN, ike({ ...W, src: '203.0.113.1', sport: 500, dport: 500, icookie: 0xb0a4dn, rcookie: 0x77n, version: 2, exchange: 34, flags: 0x20 }), port.quietMs);
+    await board.exchange(PORT_WAN, esp({ ...W, src: '203.0.113.1', spi: 0xc0de0001, seq: 1 }), port.quietMs);
+    const traffic = await board.margins();
+    await board.waitFor(() => board.console.includes('Login:'), 5000);
+    await board.type('admin\r', 'Password');
+    await board.type('admin\r', 'Main Menu');
+    for (const [key, screen] of [['4', 'Network Address Translation'], ['1', 'Server List'], ['\x1b', 'Network Address'], ['\x1b', 'System Configuration'], ['\x1b', 'Main Menu'], ['5', 'Utilities'], ['\x1b', 'Main Menu']]) await board.type(key, screen);
+    const console_ = await board.margins();
+    const kib = (n: number) => `${Math.round(n / 1024)} KiB`;
+    const rows = [
+      ['flash: image / text / data / bss', `${s.flash} / ${s.text} / ${s.data} / ${s.bss} bytes`],
+      ['heap available (RAM less data, bss and stack)', kib(s.heapBytes)],
+      ['heap peak after boot (module loaded, tables carved, login drawn)', `${boot.heapKiB} KiB`],
+      ['heap peak after NAT and IPsec traffic', `${traffic.heapKiB} KiB`],
+      ['heap peak after a console session', `${console_.heapKiB} KiB`],
+      ['deepest native stack (painted)', `${s.stackBytes - console_.stackUnused} of ${s.stackBytes} bytes`],
+      ['deepest wasm3 value stack (painted)', `${console_.valueStackUsed} of ${console_.valueStackBytes} bytes`],
+    ];
+    console.log(`\n| ${port.name} (${port.ram}) | figure |\n|---|---|\n` + rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n'));
+  } finally {
+    board.stop();
+  }
+}
