@@ -27,6 +27,7 @@ export class Rings {
 
 let ready = false;
 export let clockMs: u32 = 0;
+let tickedMs: u32 = 0; // the clock at the last timer sweep
 
 export function routerInit(length: u32, nowMs: u32): i32 {
   ready = false;
@@ -35,6 +36,7 @@ export function routerInit(length: u32, nowMs: u32): i32 {
   arenaReset();
   countersReset();
   clockMs = nowMs;
+  tickedMs = nowMs;
   Rings.inSlots = capacity(C_BATCH);
   Rings.outSlots = capacity(C_OUT_SLOTS);
   Rings.inRing = arenaTake(<usize>Rings.inSlots * SLOT_BYTES);
@@ -80,9 +82,15 @@ export function routerProcess(n: u32, nowMs: u32): u32 {
     if (len > FRAME_MAX) { count(Counter.DropOversize); continue; }
     handleFrame(port, slot + SLOT_DATA, len, nowMs);
   }
-  expireSessions(nowMs);
-  arpTick(nowMs);
-  fragmentsTick(nowMs);
-  algTick(nowMs);
+  // The incremental timer sweeps advance once per millisecond of module time, not once per call: no
+  // entry can expire while the clock stands still (lookups check expiry themselves), and a host that
+  // calls once per frame or two (a small board's batch) would otherwise pay for a sweep with each frame.
+  if (nowMs != tickedMs) {
+    tickedMs = nowMs;
+    expireSessions(nowMs);
+    arpTick(nowMs);
+    fragmentsTick(nowMs);
+    algTick(nowMs);
+  }
   return Out.used;
 }
