@@ -1,39 +1,45 @@
-// The management console on the board's UART (QEMU mps2-an385): log in, add a Server List entry for
-// UDP 500, save to the flash slots and restart, and the entry forwards frames. At boot the firmware
-// takes the newest valid flash slot and ignores a torn one, reading the record host/persist.ts writes.
+// The management console on each board's UART (QEMU mps2-an385; RP2040 in rp2040js, whose flash
+// routines are the harness's bootrom model): log in, add a Server List entry for UDP 500, save to the
+// flash slots and restart, and the entry forwards frames. At boot the firmware takes the newest valid
+// flash slot and ignores a torn one, reading the record host/persist.ts writes.
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { Router } from '../host/router.ts';
 import { PORT_LAN, PORT_WAN } from '../host/abi.ts';
 import { encodeConfig, parseConfig } from '../host/config.ts';
-import { encodeSlot } from '../host/persist.ts';
+import { decodeSlot, encodeSlot } from '../host/persist.ts';
 import { loadAccounts } from '../host/console/session.ts';
 import { arpReply, parseFrame, udp } from '../host/packets.ts';
 import { QemuBoard, qemuAvailable } from '../board/qemu-mps2-an385/emulator.ts';
+import { Rp2040Board, rp2040Available } from '../board/rp2040-w5500/emulator.ts';
 
 const ESC = '\x1b', DOWN = '\x1b[B', RET = '\r';
 const LAN_MAC = '02:00:00:00:01:01', WAN_MAC = '02:00:00:00:02:01';
 const H1 = { ip: '192.168.1.10', mac: '02:00:00:00:10:10' };
-const BOARD_CONFIG = JSON.parse(readFileSync('board/qemu-mps2-an385/board-config.json', 'utf8'));
+const SLOT_BYTES = 8192;
+type Board = QemuBoard | Rp2040Board;
 
-const skip = qemuAvailable() ?? (process.env.NATPASS_ENGINE === 'wasm3' ? 'runs once, in the V8 pass' : null);
+const BOARDS = [
+  { name: 'qemu-mps2-an385', start: (slots?: Uint8Array): Promise<Board> => QemuBoard.start({ slots }), available: qemuAvailable },
+  { name: 'rp2040-w5500', start: (slots?: Uint8Array): Promise<Board> => Rp2040Board.start({ slots }), available: rp2040Available },
+];
 
 /** UDP to the WAN address on port 500 from a remote gateway; returns what the board delivers on the LAN. */
-async function forwardedToLan(board: QemuBoard): Promise<string[]> {
+async function forwardedToLan(board: Board): Promise<string[]> {
   const inbound = udp({ srcMac: '02:00:00:00:02:fe', dstMac: WAN_MAC, src: '203.0.113.1', dst: '198.51.100.2', sport: 500, dport: 500, payload: Buffer.from('a datagram for the server') });
   const asked = await board.exchange(PORT_WAN, inbound);
   const answer = await board.exchange(PORT_LAN, arpReply({ srcMac: H1.mac, dstMac: LAN_MAC, senderIp: H1.ip, targetIp: '192.168.1.1' }));
   return [...asked, ...answer].map((f) => parseFrame(f.data)).filter((p) => p.udp).map((p) => `${p.ip!.dst}:${p.udp!.dport}`);
 }
 
-describe.skipIf(skip !== null)('management console on the board UART (QEMU mps2-an385)', () => {
-  let board: QemuBoard | undefined;
+describe.each(BOARDS)('management console on the board UART ($name)', ({ name, start, available }) => {
+  const skip = available() ?? (process.env.NATPASS_ENGINE === 'wasm3' ? 'runs once, in the V8 pass' : null);
+  const BOARD_CONFIG = JSON.parse(readFileSync(`board/${name}/board-config.json`, 'utf8'));
+  let board: Board | undefined;
   afterEach(() => board?.stop());
 
-  it('logs in, adds a Server List entry for UDP 500, saves to flash, restarts, and the entry forwards frames', async () => {
-    board = await QemuBoard.start();
+  it.skipIf(skip !== null)('logs in, adds a Server List entry for UDP 500, saves to flash, restarts, and the entry forwards frames', async () => {
+    board = await start();
     expect(board.console).toContain('no saved configuration');
     await board.waitFor(() => board!.console.includes('Login:'), 10_000);
     await board.type('admin' + RET, 'Password');
@@ -55,25 +61,49 @@ describe.skipIf(skip !== null)('management console on the board UART (QEMU mps2-
     const after = await board.type('y', 'restarted with the new configuration');
     expect(after).toContain('configuration saved to flash slot A');
     expect(await forwardedToLan(board)).toEqual([`${H1.ip}:500`]);
-  }, 120_000);
+    if (board instanceof Rp2040Board) {
+      // Power off and on: a new board with this one's flash boots the saved entry.
+      const slots = board.flashSlots();
+      const v = new DataView(slots.buffer);
+      const record = slots.subarray(0, 24 + v.getUint32(12, true) + v.getUint32(16, true)); // header, config, auth
+      expect(decodeSlot(record, 'a')?.sequence).toBe(1);
+      board.stop();
+      board = await start(slots);
+      expect(board.console).toContain('configuration from flash slot A (sequence 1)');
+      expect(await forwardedToLan(board)).toEqual([`${H1.ip}:500`]);
+    }
+  }, 180_000);
 
-  it('boots from the newest valid flash slot and ignores a torn newer one', async () => {
+  it.skipIf(skip !== null)('refuses a saved config whose tables do not fit its RAM, and runs the default', async () => {
+    // A valid record, but 65,536 sessions and mappings: more linear memory than the board can give.
+    const big = encodeConfig(parseConfig({ ...BOARD_CONFIG, limits: { ...BOARD_CONFIG.limits, sessions: 65536, mappings: 65536 } }));
+    const router = await Router.create(BOARD_CONFIG, { engine: 'v8', nowMs: 0 });
+    loadAccounts(router, null);
+    const e = router.engine;
+    const auth = e.memory().slice(e.call('consoleAuthPtr') >>> 0, (e.call('consoleAuthPtr') >>> 0) + e.call('consoleAuthBytes'));
+    const image = new Uint8Array(2 * SLOT_BYTES).fill(0xff);
+    image.set(encodeSlot(1, big, auth), 0);
+    board = await start(image);
+    expect(board.console).toContain('flash slot A holds a config this module refuses (error -14): the default instead');
+    const out = await board.exchange(PORT_LAN, udp({ srcMac: H1.mac, dstMac: LAN_MAC, src: H1.ip, dst: '203.0.113.53', sport: 40000, dport: 9, payload: Buffer.from('still routing') }));
+    expect(out.map((f) => f.port)).toEqual([PORT_WAN]); // the default config at work: ARP for the gateway
+  }, 180_000);
+
+  it.skipIf(skip !== null)('boots from the newest valid flash slot and ignores a torn newer one', async () => {
     // Slot A: a valid record (sequence 1) with a Server List entry; slot B: sequence 2, torn mid-payload.
-    const withEntry = encodeConfig(parseConfig({ ...BOARD_CONFIG, nat: { serverList: [{ name: 'from-flash', protocol: 'udp', externalPort: '500', internalHost: H1.ip }] } }));
+    const withEntry = encodeConfig(parseConfig({ ...BOARD_CONFIG, nat: { ...BOARD_CONFIG.nat, serverList: [{ name: 'from-flash', protocol: 'udp', externalPort: '500', internalHost: H1.ip }] } }));
     const plain = encodeConfig(parseConfig(BOARD_CONFIG));
     const router = await Router.create(BOARD_CONFIG, { engine: 'v8', nowMs: 0 });
     loadAccounts(router, null);
     const e = router.engine;
     const auth = e.memory().slice(e.call('consoleAuthPtr') >>> 0, (e.call('consoleAuthPtr') >>> 0) + e.call('consoleAuthBytes'));
-    const image = new Uint8Array(2 * QemuBoard.SLOT_BYTES).fill(0xff);
+    const image = new Uint8Array(2 * SLOT_BYTES).fill(0xff);
     image.set(encodeSlot(1, withEntry, auth), 0);
     const torn = encodeSlot(2, plain, auth);
     torn.fill(0xff, 24 + 40); // the power went off while the payload was being programmed
-    image.set(torn, QemuBoard.SLOT_BYTES);
-    const file = join(mkdtempSync(join(tmpdir(), 'natpass-board-')), 'slots.bin');
-    writeFileSync(file, image);
+    image.set(torn, SLOT_BYTES);
 
-    board = await QemuBoard.start({ slotsImage: file });
+    board = await start(image);
     expect(board.console).toContain('configuration from flash slot A (sequence 1)');
     expect(await forwardedToLan(board)).toEqual([`${H1.ip}:500`]);
     // The accounts came from the slot too: the default password still logs in, and a save goes to B.
@@ -82,5 +112,5 @@ describe.skipIf(skip !== null)('management console on the board UART (QEMU mps2-
     await board.type('admin' + RET, 'Main Menu');
     await board.type('7', 'Save the configuration and restart');
     expect(await board.type('y', 'restarted with the new configuration')).toContain('configuration saved to flash slot B');
-  }, 120_000);
+  }, 180_000);
 });

@@ -3,7 +3,9 @@
 // frames leave tagged VLAN 1 (LAN) or 2 (WAN), as the board expects, and come back tagged the same way.
 import { spawn, ChildProcess } from 'node:child_process';
 import { createSocket, Socket } from 'node:dgram';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PORT_LAN, Port } from '../../host/abi.ts';
 import { MARGINS_KEY, Margins, parseMargins } from '../common/margins.ts';
 
@@ -23,10 +25,15 @@ export class QemuBoard {
   static readonly SLOTS_ADDRESS = 0x003fc000;
   static readonly SLOT_BYTES = 8192;
 
-  /** Boots the firmware. `slotsImage` (16 KiB, slot A then B) preloads the config flash sectors;
+  /** Boots the firmware. `slots` (16 KiB, slot A then B) preloads the config flash sectors;
    *  `icount` ties the board's clock to instructions executed (QEMU -icount shift=N: 2^N ns each). */
-  static async start(opts: { slotsImage?: string; icount?: number } = {}): Promise<QemuBoard> {
-    const { slotsImage, icount } = opts;
+  static async start(opts: { slots?: Uint8Array; icount?: number } = {}): Promise<QemuBoard> {
+    const { icount } = opts;
+    let slotsImage: string | undefined;
+    if (opts.slots) {
+      slotsImage = join(mkdtempSync(join(tmpdir(), 'natpass-board-')), 'slots.bin');
+      writeFileSync(slotsImage, opts.slots);
+    }
     const sock = createSocket('udp4');
     await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
     const mine = sock.address().port;

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Simulator } from 'rp2040js';
 import { PORT_LAN, PORT_WAN, Port } from '../../host/abi.ts';
 import { MARGINS_KEY, Margins, parseMargins } from '../common/margins.ts';
+import { BootromModel } from './bootrom-model.ts';
 import { W5500 } from './w5500-model.ts';
 
 /** A raw flash image based at 0x10000000: boot2 (256 bytes), then the vector table. */
@@ -15,12 +16,17 @@ export const RP2040_IMAGE = 'build/board/rp2040-w5500.bin';
 const FLASH_START = 0x10000000;
 const VECTORS = FLASH_START + 0x100;
 const RAM_START = 0x20000000;
+const BOOTROM_BYTES = 0x4000; // the flash routines' stubs (bootrom-model.ts)
 const SLICE_NANOS = 1e6; // simulated time between looks at the waiting test's condition and the event loop
 const BOOT_MS = 60_000; // for boot, both in simulated and in wall-clock time
 // The rp2040js components whose warnings are faults on real silicon (bus, core), or a reset that
 // rp2040js does not do (watchdog); the rest warn about peripherals it leaves unmodelled.
 const FAULTING = ['RP2040', 'CortexM0Core', 'WATCHDOG_BASE'];
 const NO_BAUD_RATE = 115_200; // typing pace before the firmware has set the UART's divider
+
+/** The two 8 KiB config slots in the last 16 KiB of the 2 MiB flash (link.ld). */
+export const SLOTS_OFFSET = 0x1fc000;
+export const SLOT_BYTES = 8192;
 
 export function rp2040Available(): string | null {
   if (!existsSync(RP2040_IMAGE)) return `${RP2040_IMAGE} is not built (make board)`;
@@ -46,9 +52,13 @@ export class Rp2040Board {
   private fault: string | null = null;
   private stopped = false;
 
-  private constructor(image: Uint8Array) {
+  /** The bootrom's flash routines (rp2040js has no bootrom): how the firmware saves its config. */
+  readonly bootrom: BootromModel;
+
+  private constructor(image: Uint8Array, slots?: Uint8Array) {
     const { mcu, clock } = this;
     mcu.flash.set(image);
+    if (slots) mcu.flash.set(slots.subarray(0, 2 * SLOT_BYTES), SLOTS_OFFSET);
     // No bootrom in rp2040js: start the firmware where boot2 would have handed over.
     mcu.core.VTOR = VECTORS;
     mcu.core.SP = mcu.readUint32(VECTORS);
@@ -63,7 +73,10 @@ export class Rp2040Board {
       warn: (component, message) => { if (FAULTING.includes(component)) fatal(component, message); },
       error: fatal,
     };
-    mcu.onBreak = (code) => fatal('CortexM0Core', `BKPT or UDF ${code} near 0x${mcu.core.PC.toString(16)}`);
+    this.bootrom = new BootromModel(mcu, (why) => fatal('bootrom', why));
+    mcu.onBreak = (code) => {
+      if (!this.bootrom.handleBreak(code)) fatal('CortexM0Core', `BKPT or UDF ${code} near 0x${mcu.core.PC.toString(16)}`);
+    };
 
     const wiring: [Port, number, number][] = [[PORT_LAN, 0, 17], [PORT_WAN, 1, 13]]; // port, SPI, chip select GPIO
     for (const [port, spi, cs] of wiring) {
@@ -77,13 +90,19 @@ export class Rp2040Board {
     mcu.uart[0].onByte = (byte) => (this.console += this.decoder.decode(Uint8Array.of(byte), { stream: true }));
   }
 
-  /** Boots the firmware image and runs it until it reports ready. */
-  static async start(): Promise<Rp2040Board> {
-    const board = new Rp2040Board(readFileSync(RP2040_IMAGE));
+  /** Boots the firmware image and runs it until it reports ready. `slots` (16 KiB, slot A then B)
+   *  preloads the config flash sectors, e.g. with another board's flashSlots() to model a power cycle. */
+  static async start(opts: { slots?: Uint8Array } = {}): Promise<Rp2040Board> {
+    const board = new Rp2040Board(readFileSync(RP2040_IMAGE), opts.slots);
     const wallEnd = Date.now() + BOOT_MS;
     await board.run(board.clock.nanos + BOOT_MS * 1e6, () => /natpass: ready|halted/.test(board.console) || Date.now() > wallEnd);
     if (!board.console.includes('natpass: ready')) throw new Error(`board did not start:\n${board.console}`);
     return board;
+  }
+
+  /** What the config flash sectors hold now (slot A then B). */
+  flashSlots(): Uint8Array {
+    return this.mcu.flash.slice(SLOTS_OFFSET, SLOTS_OFFSET + 2 * SLOT_BYTES);
   }
 
   /** The board's clock: milliseconds since power-on. */
@@ -194,8 +213,8 @@ export class Rp2040Board {
         continue;
       }
       const pc = core.PC;
-      if (!(pc >= FLASH_START && pc < flashEnd) && !(pc >= RAM_START && pc < ramEnd)) {
-        this.fault = `PC left flash and RAM: 0x${(pc >>> 0).toString(16)}`;
+      if (!(pc >= FLASH_START && pc < flashEnd) && !(pc >= RAM_START && pc < ramEnd) && !(pc < BOOTROM_BYTES)) {
+        this.fault = `PC left flash, RAM and the bootrom: 0x${(pc >>> 0).toString(16)}`;
         return;
       }
       const cycles = core.executeInstruction();
