@@ -37,5 +37,5 @@ export const DUMP_SAS: u32 = 3;
 export const DUMP_FINDINGS: u32 = 4;
 export const DUMP_ARP: u32 = 5;
 export const DUMP_RECORD_BYTES: u32 = 48;
-export const DUMP_MAX: u32 = 64;
+export const DUMP_MAX: u32 = 16; // per call: the host pages through with the cursor; static data is RAM on a board
 export const DUMP_END: u32 = 0xffffffff;

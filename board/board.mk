@@ -41,7 +41,7 @@ $(BOARD_OUT)/rp2040-w5500/boot2.bin: $(RP2040_DIR)/boot2.S $(RP2040_DIR)/image.t
 	node --import tsx $(RP2040_DIR)/image.ts boot2 $(@D)/boot2.raw $@
 
 $(BOARD_OUT)/rp2040-w5500.elf: $(BOARD_DEPS) $(BOARD_OUT)/rp2040-w5500/default-config.bin $(BOARD_OUT)/rp2040-w5500/boot2.bin $(RP2040_C) $(RP2040_DIR)/*.h $(RP2040_DIR)/link.ld $(RP2040_DIR)/boot2_image.S
-	$(CROSS)gcc -mcpu=cortex-m0plus -mthumb $(BOARD_CFLAGS) -I$(RP2040_DIR) $(call board_embed,rp2040-w5500) \
+	$(CROSS)gcc -mcpu=cortex-m0plus -mthumb $(BOARD_CFLAGS) -I$(RP2040_DIR) $(call board_embed,rp2040-w5500) -DBOARD_WASM3_STACK_BYTES=6144 \
 	  -DBOOT2_BIN='"$(BOARD_OUT)/rp2040-w5500/boot2.bin"' \
 	  -T$(RP2040_DIR)/link.ld $(BOARD_LDFLAGS) -Wl,-Map=$(BOARD_OUT)/rp2040-w5500.map \
 	  $(RP2040_DIR)/boot2_image.S $(RP2040_C) $(BOARD_COMMON) board/common/module.S $(WASM3_C) -o $@

@@ -206,15 +206,17 @@ function choiceLabel(f: i32, v: u32): string {
 
 // ---- drawing ----
 
-function header(title: string): void {
+// header and footer are function values, called indirectly, so that the optimiser does not copy them
+// into every screen (see puts in out.ts: compiled console code is RAM on the boards).
+const header = (title: string): void => {
   clearScreen();
   puts("natpass");
   pad(30);
   puts(title);
   puts("\n\n");
-}
+};
 
-function footer(): void {
+const footer = (): void => {
   puts("\n");
   if (Con.message.length > 0) {
     puts(Con.messageIsError ? "  ** " : "  ");
@@ -222,7 +224,7 @@ function footer(): void {
     puts("\n");
   }
   puts("\nUp/Down or a number selects; Return opens or saves; Esc goes back.\n");
-}
+};
 
 function drawMenu(title: string): void {
   header(title);

@@ -15,23 +15,28 @@ export function outReset(): void { outLen = 0; }
 }
 
 /** Writes an ASCII string literal (no allocation: reads the UTF-16 code units in place). */
-export function puts(s: string): void {
+export function puts(s: string): void { writeText(s); }
+
+// Called through a function reference, which the optimiser does not inline: the console calls puts
+// from hundreds of places, and inlining its loop into each one tripled the console's code, which an
+// engine that keeps compiled code in RAM (wasm3 on the RP2040) pays for in KiB.
+const writeText = (s: string): void => {
   const n = s.length;
   for (let i = 0; i < n; i++) {
     const c = <u32>s.charCodeAt(i);
     if (c == 10) putc(13);
     putc(c);
   }
-}
+};
 
-/** Writes `len` bytes of ASCII stored at p (stops at NUL). */
-export function putBytes(p: usize, len: u32): void {
+/** Writes `len` bytes of ASCII stored at p (stops at NUL). Called indirectly, like puts. */
+export const putBytes = (p: usize, len: u32): void => {
   for (let i: u32 = 0; i < len; i++) {
     const c = <u32>load<u8>(p + i);
     if (c == 0) break;
     putc(c);
   }
-}
+};
 
 export function putNum(v: u32): void {
   if (v >= 10) putNum(v / 10);
@@ -48,7 +53,8 @@ export function putNumPadded(v: u32, width: u32): void {
 
 export function putIp(a: u32): void { u32ToDotted(a); }
 
-export function pad(n: u32): void { for (let i: u32 = 0; i < n; i++) putc(32); }
+/** n spaces. Called indirectly, like puts. */
+export const pad = (n: u32): void => { for (let i: u32 = 0; i < n; i++) putc(32); };
 
 export function clearScreen(): void { puts("\x1b[2J\x1b[H"); }
 export function reverse(on: bool): void { puts(on ? "\x1b[7m" : "\x1b[0m"); }

@@ -2,7 +2,9 @@
 // sizes come from each port's config record (board/<port>/board-config.json).
 #pragma once
 
+#ifndef BOARD_WASM3_STACK_BYTES // a port may set its own (board.mk)
 #define BOARD_WASM3_STACK_BYTES   (8 * 1024)    // wasm3's value stack: 2.7 KiB used by NAT, IPsec and console (make size)
+#endif
 #define BOARD_BATCH_MAX           8             // frames per process() call, at most (and at most limits.batch)
 #define BOARD_TICK_MS             50            // process(0, now) at least this often, for timers
 #define BOARD_FRAME_MAX           1536
@@ -11,7 +13,7 @@
 #define d_m3HasWASI                 0
 #define d_m3HasFloat                0           // the module uses no floating point
 #define d_m3MaxFunctionStackHeight  512         // 128 overruns real modules (measured)
-#define d_m3CodePageAlignSize       1024        // 4096 wasted 5 KiB of heap in half-filled pages
+#define d_m3CodePageAlignSize       1024        // 4096 wasted 5 KiB of heap in half-filled pages; 512 more
 #define d_m3LogOutput               0
 #define d_m3VerboseErrorMessages    1
 

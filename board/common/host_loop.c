@@ -142,6 +142,7 @@ static int start_module(void) {
     M3Result r = m3_LinkRawFunction(module, links[i].module, links[i].name, links[i].signature, links[i].function);
     if (r != m3Err_functionLookupFailed && failed("m3_LinkRawFunction", r)) return 0;
   }
+  printf("natpass: module loaded, heap used %lu KiB\n", (unsigned long)((heap_peak - &__heap_start) / 1024));
   if (failed("m3_FindFunction(process)", m3_FindFunction(&fn_process, runtime, "process"))) return 0;
   int ok;
   stored_record saved;
