@@ -35,8 +35,9 @@ apt:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-$(WASM): $(AS_SOURCES) asconfig.json $(NPM_STAMP)
+$(WASM): $(AS_SOURCES) asconfig.json host/pack-data.ts $(NPM_STAMP)
 	npx asc assembly/index.ts --target release
+	node --import tsx host/pack-data.ts $@
 
 build: $(WASM)
 
