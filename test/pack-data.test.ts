@@ -18,7 +18,7 @@ function dataCount(wasm: Uint8Array): number {
 }
 
 async function memoryOf(wasm: Uint8Array): Promise<Uint8Array> {
-  const { instance } = await WebAssembly.instantiate(wasm);
+  const instance = await WebAssembly.instantiate(await WebAssembly.compile(new Uint8Array(wasm)));
   return new Uint8Array((instance.exports.memory as WebAssembly.Memory).buffer.slice(0));
 }
 
