@@ -7,7 +7,7 @@
 APT_PACKAGES += gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
 BOARD_OUT := build/board
 CROSS := arm-none-eabi-
-BOARD_COMMON := board/common/host_loop.c board/common/console.c board/common/board_console.c board/common/config_store.c board/common/syscalls.c board/common/stack.c
+BOARD_COMMON := board/common/startup.c board/common/host_loop.c board/common/console.c board/common/board_console.c board/common/config_store.c board/common/syscalls.c board/common/stack.c
 WASM3_C = $(filter-out %/m3_info.c,$(wildcard build/wasm3/source/m3_*.c))
 BOARD_CFLAGS := -Os -g -ffunction-sections -fdata-sections -Wall -Wno-unused-function -Wno-unused-variable -Wno-strict-aliasing \
   -Iboard/common -Ibuild/wasm3/source -include board/common/board_config.h

@@ -24,6 +24,14 @@ const BOARDS = [
   { name: 'rp2040-w5500', start: (slots?: Uint8Array): Promise<Board> => Rp2040Board.start({ slots }), available: rp2040Available },
 ];
 
+/** The console's auth record with the default accounts, as the Node host saves it. */
+async function defaultAuth(config: object): Promise<Uint8Array> {
+  const router = await Router.create(config, { engine: 'v8', nowMs: 0 });
+  loadAccounts(router, null);
+  const e = router.engine, ptr = e.call('consoleAuthPtr') >>> 0;
+  return e.memory().slice(ptr, ptr + e.call('consoleAuthBytes'));
+}
+
 /** UDP to the WAN address on port 500 from a remote gateway; returns what the board delivers on the LAN. */
 async function forwardedToLan(board: Board): Promise<string[]> {
   const inbound = udp({ srcMac: '02:00:00:00:02:fe', dstMac: WAN_MAC, src: '203.0.113.1', dst: '198.51.100.2', sport: 500, dport: 500, payload: Buffer.from('a datagram for the server') });
@@ -77,10 +85,7 @@ describe.each(BOARDS)('management console on the board UART ($name)', ({ name, s
   it.skipIf(skip !== null)('refuses a saved config whose tables do not fit its RAM, and runs the default', async () => {
     // A valid record, but 65,536 sessions and mappings: more linear memory than the board can give.
     const big = encodeConfig(parseConfig({ ...BOARD_CONFIG, limits: { ...BOARD_CONFIG.limits, sessions: 65536, mappings: 65536 } }));
-    const router = await Router.create(BOARD_CONFIG, { engine: 'v8', nowMs: 0 });
-    loadAccounts(router, null);
-    const e = router.engine;
-    const auth = e.memory().slice(e.call('consoleAuthPtr') >>> 0, (e.call('consoleAuthPtr') >>> 0) + e.call('consoleAuthBytes'));
+    const auth = await defaultAuth(BOARD_CONFIG);
     const image = new Uint8Array(2 * SLOT_BYTES).fill(0xff);
     image.set(encodeSlot(1, big, auth), 0);
     board = await start(image);
@@ -93,10 +98,7 @@ describe.each(BOARDS)('management console on the board UART ($name)', ({ name, s
     // Slot A: a valid record (sequence 1) with a Server List entry; slot B: sequence 2, torn mid-payload.
     const withEntry = encodeConfig(parseConfig({ ...BOARD_CONFIG, nat: { ...BOARD_CONFIG.nat, serverList: [{ name: 'from-flash', protocol: 'udp', externalPort: '500', internalHost: H1.ip }] } }));
     const plain = encodeConfig(parseConfig(BOARD_CONFIG));
-    const router = await Router.create(BOARD_CONFIG, { engine: 'v8', nowMs: 0 });
-    loadAccounts(router, null);
-    const e = router.engine;
-    const auth = e.memory().slice(e.call('consoleAuthPtr') >>> 0, (e.call('consoleAuthPtr') >>> 0) + e.call('consoleAuthBytes'));
+    const auth = await defaultAuth(BOARD_CONFIG);
     const image = new Uint8Array(2 * SLOT_BYTES).fill(0xff);
     image.set(encodeSlot(1, withEntry, auth), 0);
     const torn = encodeSlot(2, plain, auth);

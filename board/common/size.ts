@@ -1,6 +1,6 @@
 // make size: flash and RAM use of each board port. Sections from arm-none-eabi-size; the wasm3 heap,
 // the deepest native stack (painted) and wasm3's value stack from the firmware's own margins report
-// (board/common/margins.ts), read at boot, after NAT and IPsec traffic and after a console session,
+// (board/common/uart.ts), read at boot, after NAT and IPsec traffic and after a console session,
 // because wasm3 compiles each function the first time it runs and keeps it in RAM.
 import { execFileSync } from 'node:child_process';
 import { PORT_LAN, PORT_WAN } from '../../host/abi.ts';

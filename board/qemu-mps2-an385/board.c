@@ -8,25 +8,13 @@
 #define REG(addr) (*(volatile uint32_t *)(addr))
 
 // ---- vectors, reset, SysTick ----
-extern uint32_t __stack_top, __data_load, __data_start, __data_end, __bss_start, __bss_end;
-int main(void);
+extern uint32_t __stack_top;
 static volatile uint32_t ticks;
 
-void reset_handler(void) {
-  memcpy(&__data_start, &__data_load, (size_t)((char *)&__data_end - (char *)&__data_start));
-  memset(&__bss_start, 0, (size_t)((char *)&__bss_end - (char *)&__bss_start));
-  main();
-  for (;;) {}
-}
-
-static void fault_handler(void) {
-  static const char msg[] = "\r\nnatpass: hard fault\r\n";
-  for (const char *p = msg; *p; p++) hal_uart_putc(*p);
-  for (;;) {}
-}
-
+void reset_handler(void);   // board/common/startup.c
+void fault_handler(void);
+void default_handler(void);
 static void systick_handler(void) { ticks++; }
-static void default_handler(void) {}
 
 __attribute__((section(".vectors"), used)) static const void *vectors[16] = {
   &__stack_top, reset_handler, default_handler, fault_handler, fault_handler, fault_handler, fault_handler,

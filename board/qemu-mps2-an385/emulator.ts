@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PORT_LAN, Port } from '../../host/abi.ts';
-import { MARGINS_KEY, Margins, parseMargins } from '../common/margins.ts';
+import { Margins, UartBoard, readMargins, typeAndWait } from '../common/uart.ts';
 
 export const BOARD_ELF = 'build/board/qemu-mps2-an385.elf';
 
@@ -16,7 +16,7 @@ export function qemuAvailable(): string | null {
   return null;
 }
 
-export class QemuBoard {
+export class QemuBoard implements UartBoard {
   readonly received: { port: Port; data: Uint8Array }[] = [];
   console = '';
   private constructor(private qemu: ChildProcess, private sock: Socket, private qemuPort: number) {}
@@ -93,30 +93,19 @@ export class QemuBoard {
     this.qemu.stdin!.write(text);
   }
 
-  /** The firmware's own margins report (board/common/margins.ts). */
-  async margins(): Promise<Margins> {
-    const from = this.console.length;
-    this.typeOnConsole(MARGINS_KEY);
-    await this.waitFor(() => parseMargins(this.console.slice(from)) !== null, 5000);
-    const m = parseMargins(this.console.slice(from));
-    if (!m) throw new Error(`no margins report from the board:\n${this.console.slice(-500)}`);
-    return m;
+  /** The firmware's own margins report (board/common/uart.ts). */
+  margins(): Promise<Margins> {
+    return readMargins(this);
   }
 
-  /** Types keys and waits until the console shows `expect` after them and has finished drawing;
-   *  returns the text since the keys. */
-  async type(keys: string, expect: string | RegExp, ms = 10_000): Promise<string> {
-    const from = this.console.length;
-    this.typeOnConsole(keys);
-    const seen = () => this.console.slice(from).replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
-    const ok = await this.waitFor(() => (typeof expect === 'string' ? seen().includes(expect) : expect.test(seen())), ms);
-    if (!ok) throw new Error(`the board's console never showed ${expect} after ${JSON.stringify(keys)}:\n${seen().slice(-1500)}`);
-    // The UART may still be drawing the rest of the screen: wait until it has been quiet a moment.
-    for (let length = -1; length !== this.console.length;) {
-      length = this.console.length;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    return seen();
+  /** Types keys and waits until the console shows `expect` (board/common/uart.ts). */
+  type(keys: string, expect: string | RegExp, ms = 10_000): Promise<string> {
+    return typeAndWait(this, keys, expect, ms);
+  }
+
+  /** Lets `ms` of the board's time pass. */
+  async pause(ms: number): Promise<void> {
+    await new Promise((r) => setTimeout(r, ms));
   }
 
   stop(): void {

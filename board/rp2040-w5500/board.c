@@ -12,23 +12,11 @@
 #define SET(addr) REG((addr) + 0x2000) // atomic bit-set alias
 
 // ---- vectors and reset ----
-extern uint32_t __stack_top, __data_load, __data_start, __data_end, __bss_start, __bss_end;
-int main(void);
+extern uint32_t __stack_top;
 
-void reset_handler(void) {
-  memcpy(&__data_start, &__data_load, (size_t)((char *)&__data_end - (char *)&__data_start));
-  memset(&__bss_start, 0, (size_t)((char *)&__bss_end - (char *)&__bss_start));
-  main();
-  for (;;) {}
-}
-
-static void fault_handler(void) {
-  static const char msg[] = "\r\nnatpass: hard fault\r\n";
-  for (const char *p = msg; *p; p++) hal_uart_putc(*p);
-  for (;;) {}
-}
-
-static void default_handler(void) {}
+void reset_handler(void);   // board/common/startup.c
+void fault_handler(void);
+void default_handler(void);
 
 // Polled board: no interrupt is enabled, so the 16 system entries are the whole table.
 __attribute__((section(".vectors"), used)) static const void *vectors[16] = {

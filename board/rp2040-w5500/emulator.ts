@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Simulator } from 'rp2040js';
 import { PORT_LAN, PORT_WAN, Port } from '../../host/abi.ts';
-import { MARGINS_KEY, Margins, parseMargins } from '../common/margins.ts';
+import { Margins, UartBoard, readMargins, typeAndWait } from '../common/uart.ts';
 import { BootromModel } from './bootrom-model.ts';
 import { W5500 } from './w5500-model.ts';
 
@@ -33,7 +33,7 @@ export function rp2040Available(): string | null {
   return null;
 }
 
-export class Rp2040Board {
+export class Rp2040Board implements UartBoard {
   readonly received: { port: Port; data: Uint8Array }[] = [];
   console = '';
   /** The Ethernet chips by port; a chip's `dropped` counts frames sent to it that found no room. */
@@ -152,30 +152,19 @@ export class Rp2040Board {
     if (idle) this.keyAlarm.schedule(0);
   }
 
-  /** The firmware's own margins report (board/common/margins.ts). */
-  async margins(): Promise<Margins> {
-    const from = this.console.length;
-    this.typeOnConsole(MARGINS_KEY);
-    await this.waitFor(() => parseMargins(this.console.slice(from)) !== null, 5000);
-    const m = parseMargins(this.console.slice(from));
-    if (!m) throw new Error(`no margins report from the board:\n${this.console.slice(-500)}`);
-    return m;
+  /** The firmware's own margins report (board/common/uart.ts). */
+  margins(): Promise<Margins> {
+    return readMargins(this);
   }
 
-  /** Types keys and waits until the console shows `expect` after them and has finished drawing;
-   *  returns the text since the keys. */
-  async type(keys: string, expect: string | RegExp, ms = 10_000): Promise<string> {
-    const from = this.console.length;
-    this.typeOnConsole(keys);
-    const seen = () => this.console.slice(from).replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
-    const ok = await this.waitFor(() => (typeof expect === 'string' ? seen().includes(expect) : expect.test(seen())), ms);
-    if (!ok) throw new Error(`the board's console never showed ${expect} after ${JSON.stringify(keys)}:\n${seen().slice(-1500)}`);
-    // The UART may still be drawing the rest of the screen: wait until it has been quiet a moment.
-    for (let length = -1; !this.stopped && length !== this.console.length;) {
-      length = this.console.length;
-      await this.runFor(100);
-    }
-    return seen();
+  /** Types keys and waits until the console shows `expect` (board/common/uart.ts). */
+  type(keys: string, expect: string | RegExp, ms = 10_000): Promise<string> {
+    return typeAndWait(this, keys, expect, ms);
+  }
+
+  /** Lets `ms` of the board's time pass. */
+  async pause(ms: number): Promise<void> {
+    await this.runFor(ms);
   }
 
   /** Ends the board: waits in progress return, and the CPU runs no more. */
