@@ -115,6 +115,11 @@ describe('management console', () => {
     c.type('7');
     expect(c.type('y')).toContain('Not saved: the WAN address, prefix or gateway do not fit together');
     expect(c.s.events).toEqual([]);
+    // Checking the staged record swapped it with the live one and back: the router still runs the old
+    // config, so a LAN datagram makes it ask for the original gateway's MAC on the WAN.
+    c.router.receive(0, udp({ srcMac: '02:00:00:00:10:10', dstMac: '02:00:00:00:01:01', src: '192.168.1.10', dst: '203.0.113.9', sport: 4000, dport: 9, payload: Buffer.from('still here') }));
+    const asked = c.router.process(2000).map((f) => parseFrame(f.data));
+    expect(asked.map((p) => p.arp?.targetIp)).toEqual(['198.51.100.1']);
   });
 
   it('survives a long run of random keystrokes: no trap, every save valid, the router still forwards', async () => {

@@ -4,7 +4,6 @@
 import { CFG_CAPACITY, configBuffer, O_LENGTH, O_SERVER_COUNT, O_MAP_COUNT, O_IKE_PORT_COUNT, CFG_FIXED, SERVER_BYTES, MAP_BYTES, SERVER_MAX, MAP_MAX, parseConfig, CFG_OK } from "../config";
 
 export const staged = memory.data(<i32>CFG_CAPACITY, 16);
-const backup = memory.data(<i32>CFG_CAPACITY, 16);
 
 @inline export function stagedLen(): u32 { return load<u16>(staged, O_LENGTH); }
 
@@ -66,15 +65,24 @@ export function removeMap(i: u32): void {
 
 /**
  * Checks the staged record with the module's own parser. parseConfig reads configBuffer and sets
- * the live Config, so the live record is kept aside and parsed back afterwards: the running router
- * is unchanged whatever the answer. Returns CFG_OK or the ERR_ code naming the field.
+ * the live Config, so the two records trade places for the check and trade back, and the live one is
+ * parsed again: the running router is unchanged whatever the answer. (Swapping in place needs no third
+ * 4 KiB buffer, which a small board's RAM would pay for.) Returns CFG_OK or the ERR_ code naming the field.
  */
 export function checkStaged(): i32 {
   const liveLen = <u32>load<u16>(configBuffer, O_LENGTH);
-  memory.copy(backup, configBuffer, liveLen);
-  memory.copy(configBuffer, staged, stagedLen());
-  const rc = parseConfig(stagedLen());
-  memory.copy(configBuffer, backup, liveLen);
+  const stagedBytes = stagedLen();
+  swapRecords(max(liveLen, stagedBytes));
+  const rc = parseConfig(stagedBytes);
+  swapRecords(max(liveLen, stagedBytes));
   parseConfig(liveLen);
   return rc;
+}
+
+function swapRecords(bytes: u32): void {
+  for (let i: u32 = 0; i < bytes; i += 4) { // both buffers are 16-aligned and CFG_CAPACITY long
+    const a = load<u32>(configBuffer + i), b = load<u32>(staged + i);
+    store<u32>(configBuffer + i, b);
+    store<u32>(staged + i, a);
+  }
 }
