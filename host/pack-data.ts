@@ -72,6 +72,10 @@ function merge(segs: Segment[]): Segment[] | null {
   });
 }
 
+function concat(parts: Uint8Array[]): Uint8Array {
+  return new Uint8Array(Buffer.concat(parts));
+}
+
 export function packData(wasm: Uint8Array): Uint8Array {
   const sections: { id: number; body: Uint8Array }[] = [];
   for (let at = 8; at < wasm.length;) {
@@ -84,14 +88,15 @@ export function packData(wasm: Uint8Array): Uint8Array {
   const segs = data && parseData(data.body);
   const merged = segs && merge(segs);
   if (!data || !merged) return wasm;
-  const body: number[] = [...u(merged.length)];
-  for (const m of merged) body.push(0, 0x41, ...s32(m.offset), 0x0b, ...u(m.bytes.length), ...m.bytes);
-  data.body = Uint8Array.from(body);
+  // Built from parts (spreading a large section into one array would exceed the call-argument limit).
+  const body: Uint8Array[] = [Uint8Array.from(u(merged.length))];
+  for (const m of merged) body.push(Uint8Array.from([0, 0x41, ...s32(m.offset), 0x0b, ...u(m.bytes.length)]), m.bytes);
+  data.body = concat(body);
   const count = sections.find((s) => s.id === SECTION_DATA_COUNT);
   if (count) count.body = Uint8Array.from(u(merged.length));
-  const out: number[] = [...wasm.subarray(0, 8)];
-  for (const s of sections) out.push(s.id, ...u(s.body.length), ...s.body);
-  return Uint8Array.from(out);
+  const out: Uint8Array[] = [wasm.subarray(0, 8)];
+  for (const s of sections) out.push(Uint8Array.from([s.id, ...u(s.body.length)]), s.body);
+  return concat(out);
 }
 
 if (process.argv[1]?.endsWith('pack-data.ts')) {

@@ -10,19 +10,13 @@ import { encodeConfig, parseConfig } from '../host/config.ts';
 import { decodeSlot, encodeSlot } from '../host/persist.ts';
 import { loadAccounts } from '../host/console/session.ts';
 import { arpReply, parseFrame, udp } from '../host/packets.ts';
-import { QemuBoard, qemuAvailable } from '../board/qemu-mps2-an385/emulator.ts';
-import { Rp2040Board, rp2040Available } from '../board/rp2040-w5500/emulator.ts';
+import { Rp2040Board } from '../board/rp2040-w5500/emulator.ts';
+import { BOARD_PORTS, EmulatedBoard } from '../board/ports.ts';
+import { SLOT_BYTES, blankSlots } from '../board/common/slots.ts';
 
 const ESC = '\x1b', DOWN = '\x1b[B', RET = '\r';
 const LAN_MAC = '02:00:00:00:01:01', WAN_MAC = '02:00:00:00:02:01';
 const H1 = { ip: '192.168.1.10', mac: '02:00:00:00:10:10' };
-const SLOT_BYTES = 8192;
-type Board = QemuBoard | Rp2040Board;
-
-const BOARDS = [
-  { name: 'qemu-mps2-an385', start: (slots?: Uint8Array): Promise<Board> => QemuBoard.start({ slots }), available: qemuAvailable },
-  { name: 'rp2040-w5500', start: (slots?: Uint8Array): Promise<Board> => Rp2040Board.start({ slots }), available: rp2040Available },
-];
 
 /** The console's auth record with the default accounts, as the Node host saves it. */
 async function defaultAuth(config: object): Promise<Uint8Array> {
@@ -33,17 +27,17 @@ async function defaultAuth(config: object): Promise<Uint8Array> {
 }
 
 /** UDP to the WAN address on port 500 from a remote gateway; returns what the board delivers on the LAN. */
-async function forwardedToLan(board: Board): Promise<string[]> {
+async function forwardedToLan(board: EmulatedBoard): Promise<string[]> {
   const inbound = udp({ srcMac: '02:00:00:00:02:fe', dstMac: WAN_MAC, src: '203.0.113.1', dst: '198.51.100.2', sport: 500, dport: 500, payload: Buffer.from('a datagram for the server') });
   const asked = await board.exchange(PORT_WAN, inbound);
   const answer = await board.exchange(PORT_LAN, arpReply({ srcMac: H1.mac, dstMac: LAN_MAC, senderIp: H1.ip, targetIp: '192.168.1.1' }));
   return [...asked, ...answer].map((f) => parseFrame(f.data)).filter((p) => p.udp).map((p) => `${p.ip!.dst}:${p.udp!.dport}`);
 }
 
-describe.each(BOARDS)('management console on the board UART ($name)', ({ name, start, available }) => {
+describe.each(BOARD_PORTS)('management console on the board UART ($name)', ({ name, start, available }) => {
   const skip = available() ?? (process.env.NATPASS_ENGINE === 'wasm3' ? 'runs once, in the V8 pass' : null);
   const BOARD_CONFIG = JSON.parse(readFileSync(`board/${name}/board-config.json`, 'utf8'));
-  let board: Board | undefined;
+  let board: EmulatedBoard | undefined;
   afterEach(() => board?.stop());
 
   it.skipIf(skip !== null)('logs in, adds a Server List entry for UDP 500, saves to flash, restarts, and the entry forwards frames', async () => {
@@ -86,7 +80,7 @@ describe.each(BOARDS)('management console on the board UART ($name)', ({ name, s
     // A valid record, but 65,536 sessions and mappings: more linear memory than the board can give.
     const big = encodeConfig(parseConfig({ ...BOARD_CONFIG, limits: { ...BOARD_CONFIG.limits, sessions: 65536, mappings: 65536 } }));
     const auth = await defaultAuth(BOARD_CONFIG);
-    const image = new Uint8Array(2 * SLOT_BYTES).fill(0xff);
+    const image = blankSlots();
     image.set(encodeSlot(1, big, auth), 0);
     board = await start(image);
     expect(board.console).toContain('flash slot A holds a config this module refuses (error -14): the default instead');
@@ -99,7 +93,7 @@ describe.each(BOARDS)('management console on the board UART ($name)', ({ name, s
     const withEntry = encodeConfig(parseConfig({ ...BOARD_CONFIG, nat: { ...BOARD_CONFIG.nat, serverList: [{ name: 'from-flash', protocol: 'udp', externalPort: '500', internalHost: H1.ip }] } }));
     const plain = encodeConfig(parseConfig(BOARD_CONFIG));
     const auth = await defaultAuth(BOARD_CONFIG);
-    const image = new Uint8Array(2 * SLOT_BYTES).fill(0xff);
+    const image = blankSlots();
     image.set(encodeSlot(1, withEntry, auth), 0);
     const torn = encodeSlot(2, plain, auth);
     torn.fill(0xff, 24 + 40); // the power went off while the payload was being programmed

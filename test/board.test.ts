@@ -7,8 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Router } from '../host/router.ts';
 import { PORT_LAN, PORT_WAN, Port } from '../host/abi.ts';
 import { arpReply, esp, icmpEcho, ike, udp } from '../host/packets.ts';
-import { QemuBoard, qemuAvailable } from '../board/qemu-mps2-an385/emulator.ts';
-import { Rp2040Board, rp2040Available } from '../board/rp2040-w5500/emulator.ts';
+import { BOARD_PORTS, EmulatedBoard, playFrames } from '../board/ports.ts';
 import { mixedTrace } from './helpers/trace.ts';
 
 const LAN_MAC = '02:00:00:00:01:01', WAN_MAC = '02:00:00:00:02:01', GW_MAC = '02:00:00:00:02:fe';
@@ -34,15 +33,11 @@ const steps: [Port, Uint8Array][] = [
   [PORT_LAN, new Uint8Array(30)],
 ];
 
-const BOARDS = [
-  { name: 'qemu-mps2-an385', start: () => QemuBoard.start(), available: qemuAvailable, quietMs: 250 },
-  { name: 'rp2040-w5500', start: () => Rp2040Board.start(), available: rp2040Available, quietMs: 250 },
-];
 
-describe.each(BOARDS)('board firmware $name', ({ name, start, available, quietMs }) => {
+describe.each(BOARD_PORTS)('board firmware $name', ({ name, start, available }) => {
   const skip = available() ?? (process.env.NATPASS_ENGINE === 'wasm3' ? 'runs once, in the V8 pass (it compares the board with V8 itself)' : null);
   if (skip) console.log(`${name} board test skipped: ${skip}`);
-  let board: QemuBoard | Rp2040Board | undefined;
+  let board: EmulatedBoard | undefined;
   afterEach(() => board?.stop());
 
   it.skipIf(skip !== null)('transmits byte for byte what the Node host on V8 transmits', async () => {
@@ -53,7 +48,7 @@ describe.each(BOARDS)('board firmware $name', ({ name, start, available, quietMs
     for (const [i, [port, frame]] of steps.entries()) {
       router.receive(port, frame);
       const expected = router.process((t += 20)).map((f) => `${f.port}:${Buffer.from(f.data).toString('hex')}`);
-      const got = (await board.exchange(port, frame, quietMs)).map((f) => `${f.port}:${Buffer.from(f.data).toString('hex')}`);
+      const got = (await board.exchange(port, frame)).map((f) => `${f.port}:${Buffer.from(f.data).toString('hex')}`);
       expect(got, `step ${i}; the board said:\n${board.console.split('\n').filter((l) => l.includes('natpass:')).join('\n')}`).toEqual(expected);
     }
     expect(router.counters().spi_bound).toBe(1);
@@ -69,13 +64,9 @@ describe.each(BOARDS)('board firmware $name', ({ name, start, available, quietMs
     // The parity trace (fragments, IPsec, unsolicited and malformed frames, full tables on a small board):
     // no crash, no wasm3 error, the painted native stack keeps a margin, and the router still answers.
     board = await start();
-    const trace = mixedTrace(1500, 11);
-    for (let i = 0; i < trace.length; i += 16) {
-      for (const f of trace.slice(i, i + 16)) board.send(f.port, f.data);
-      await board.pause(20);
-    }
-    await board.exchange(PORT_LAN, arpReply({ srcMac: H1.mac, dstMac: LAN_MAC, senderIp: H1.ip, targetIp: '192.168.1.1' }), quietMs);
-    const answer = await board.exchange(PORT_LAN, icmpEcho({ ...fromH(H1), dst: '192.168.1.1', type: 8, id: 77, seq: 1 }), quietMs);
+    await playFrames(board, mixedTrace(1500, 11));
+    await board.exchange(PORT_LAN, arpReply({ srcMac: H1.mac, dstMac: LAN_MAC, senderIp: H1.ip, targetIp: '192.168.1.1' }));
+    const answer = await board.exchange(PORT_LAN, icmpEcho({ ...fromH(H1), dst: '192.168.1.1', type: 8, id: 77, seq: 1 }));
     expect(answer.some((f) => f.port === PORT_LAN && f.data[23] === 1 && f.data[34] === 0)).toBe(true); // ICMP echo reply
     expect(board.console).not.toMatch(/failed|hard fault|halted/);
     const margins = await board.margins();

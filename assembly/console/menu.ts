@@ -451,7 +451,7 @@ function drawRestart(): void {
 // Screens are drawn through the function table rather than by direct calls: the optimiser would
 // otherwise inline every single-use drawer into redraw (one 9 KB function), and an engine that compiles
 // a function on its first call (wasm3 on the boards) would then compile, and keep in RAM, every screen
-// just to show the login prompt. Indexed by S_* screen number; null: nothing to draw.
+// just to show the login prompt.
 function drawMain(): void { drawMenu("Main Menu"); }
 function drawSystem(): void { drawMenu("System Configuration"); }
 function drawNat(): void { drawMenu("Network Address Translation"); }

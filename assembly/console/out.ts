@@ -14,13 +14,11 @@ export function outReset(): void { outLen = 0; }
   if (outLen < OUT_CAPACITY) store<u8>(outBuf + outLen++, <u8>c);
 }
 
-/** Writes an ASCII string literal (no allocation: reads the UTF-16 code units in place). */
-export function puts(s: string): void { writeText(s); }
-
-// Called through a function reference, which the optimiser does not inline: the console calls puts
-// from hundreds of places, and inlining its loop into each one tripled the console's code, which an
-// engine that keeps compiled code in RAM (wasm3 on the RP2040) pays for in KiB.
-const writeText = (s: string): void => {
+/** Writes an ASCII string literal (no allocation: reads the UTF-16 code units in place).
+ *  A function value, called indirectly, which the optimiser does not inline: the console calls it from
+ *  hundreds of places, and inlining its loop into each one tripled the console's code, which an engine
+ *  that keeps compiled code in RAM (wasm3 on the RP2040) pays for in KiB. */
+export const puts = (s: string): void => {
   const n = s.length;
   for (let i = 0; i < n; i++) {
     const c = <u32>s.charCodeAt(i);

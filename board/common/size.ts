@@ -5,8 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { PORT_LAN, PORT_WAN } from '../../host/abi.ts';
 import { arpReply, esp, ike, udp } from '../../host/packets.ts';
-import { BOARD_ELF, QemuBoard } from '../qemu-mps2-an385/emulator.ts';
-import { Rp2040Board } from '../rp2040-w5500/emulator.ts';
+import { BOARD_PORTS, playFrames } from '../ports.ts';
 import { mixedTrace } from '../../test/helpers/trace.ts';
 
 const LAN_MAC = '02:00:00:00:01:01', WAN_MAC = '02:00:00:00:02:01', GW_MAC = '02:00:00:00:02:fe';
@@ -26,10 +25,6 @@ const CONSOLE_WALK: [string, string][] = [
   ['7', 'Restart System'], [ESC, 'Main Menu'],
 ];
 
-const PORTS = [
-  { name: 'qemu-mps2-an385', elf: BOARD_ELF, start: (): Promise<QemuBoard | Rp2040Board> => QemuBoard.start(), quietMs: 250, ram: 'RAM 4 MiB (SSRAM)' },
-  { name: 'rp2040-w5500', elf: 'build/board/rp2040-w5500.elf', start: () => Rp2040Board.start(), quietMs: 250, ram: 'RAM 264 KiB' },
-];
 
 function sections(elf: string) {
   const sizes = execFileSync('arm-none-eabi-size', ['-A', elf], { encoding: 'utf8' });
@@ -44,23 +39,19 @@ function sections(elf: string) {
   };
 }
 
-for (const port of PORTS) {
+for (const port of BOARD_PORTS) {
   const s = sections(port.elf);
   const board = await port.start();
   try {
     const boot = await board.margins();
-    await board.exchange(PORT_LAN, udp({ ...H, dst: '203.0.113.53', sport: 40000, dport: 9000, payload: new Uint8Array(22) }), port.quietMs);
-    await board.exchange(PORT_WAN, arpReply({ srcMac: GW_MAC, dstMac: WAN_MAC, senderIp: '198.51.100.1', targetIp: '198.51.100.2' }), port.quietMs);
-    await board.exchange(PORT_WAN, udp({ ...W, src: '203.0.113.53', sport: 9000, dport: 40000, payload: new Uint8Array(22) }), port.quietMs);
-    await board.exchange(PORT_LAN, ike({ ...H, dst: '203.0.113.1', sport: 500, dport: 500, icookie: 0xb0a4dn, rcookie: 0n, version: 2, exchange: 34 }), port.quietMs);
-    await board.exchange(PORT_WAN, ike({ ...W, src: '203.0.113.1', sport: 500, dport: 500, icookie: 0xb0a4dn, rcookie: 0x77n, version: 2, exchange: 34, flags: 0x20 }), port.quietMs);
-    await board.exchange(PORT_WAN, esp({ ...W, src: '203.0.113.1', spi: 0xc0de0001, seq: 1 }), port.quietMs);
+    await board.exchange(PORT_LAN, udp({ ...H, dst: '203.0.113.53', sport: 40000, dport: 9000, payload: new Uint8Array(22) }));
+    await board.exchange(PORT_WAN, arpReply({ srcMac: GW_MAC, dstMac: WAN_MAC, senderIp: '198.51.100.1', targetIp: '198.51.100.2' }));
+    await board.exchange(PORT_WAN, udp({ ...W, src: '203.0.113.53', sport: 9000, dport: 40000, payload: new Uint8Array(22) }));
+    await board.exchange(PORT_LAN, ike({ ...H, dst: '203.0.113.1', sport: 500, dport: 500, icookie: 0xb0a4dn, rcookie: 0n, version: 2, exchange: 34 }));
+    await board.exchange(PORT_WAN, ike({ ...W, src: '203.0.113.1', sport: 500, dport: 500, icookie: 0xb0a4dn, rcookie: 0x77n, version: 2, exchange: 34, flags: 0x20 }));
+    await board.exchange(PORT_WAN, esp({ ...W, src: '203.0.113.1', spi: 0xc0de0001, seq: 1 }));
     // Then every other path: the parity trace (TCP, ICMP errors, fragments, AH, malformed frames, full tables).
-    const trace = mixedTrace(1500, 11);
-    for (let i = 0; i < trace.length; i += 16) {
-      for (const f of trace.slice(i, i + 16)) board.send(f.port, f.data);
-      await board.pause(20);
-    }
+    await playFrames(board, mixedTrace(1500, 11));
     const traffic = await board.margins();
     await board.waitFor(() => board.console.includes('Login:'), 5000);
     await board.type('admin\r', 'Password');
@@ -77,7 +68,7 @@ for (const port of PORTS) {
       ['deepest native stack (painted)', `${s.stackBytes - console_.stackUnused} of ${s.stackBytes} bytes`],
       ['deepest wasm3 value stack (painted)', `${console_.valueStackUsed} of ${console_.valueStackBytes} bytes`],
     ];
-    console.log(`\n| ${port.name} (${port.ram}) | figure |\n|---|---|\n` + rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n'));
+    console.log(`\n| ${port.name} (RAM ${port.ram}) | figure |\n|---|---|\n` + rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n'));
   } finally {
     board.stop();
   }

@@ -21,9 +21,8 @@ export class QemuBoard implements UartBoard {
   console = '';
   private constructor(private qemu: ChildProcess, private sock: Socket, private qemuPort: number) {}
 
-  /** The config flash sectors (board/qemu-mps2-an385/link.ld): two 8 KiB slots a test may preload. */
+  /** Where the config slots (board/common/slots.ts) start: the end of SSRAM1 (link.ld). */
   static readonly SLOTS_ADDRESS = 0x003fc000;
-  static readonly SLOT_BYTES = 8192;
 
   /** Boots the firmware. `slots` (16 KiB, slot A then B) preloads the config flash sectors;
    *  `icount` ties the board's clock to instructions executed (QEMU -icount shift=N: 2^N ns each). */

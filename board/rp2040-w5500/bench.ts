@@ -2,9 +2,9 @@
 // clock is the board's: 125 MHz, rp2040js's cycle count per instruction, and SPI bytes that take their
 // 8 bit times at the 31.25 MHz the firmware sets (the W5500 model), so the figures are the emulated
 // board's own, whatever this machine's load. Steady-state NAT hits: 64-byte UDP frames of 16 established
-// flows (the default config's per-host quota is 32), LAN to WAN, kept queued in the LAN W5500 so the board never waits for input. Reported: frames per
-// second through the whole board, and per frame the time from reading the W5500 to transmitting (SPI
-// included) and the part of it spent in the module's process().
+// flows (the board config lets one host hold 32), LAN to WAN, kept queued in the LAN W5500 so the board
+// never waits for input. Reported: frames per second through the whole board, and per frame the time
+// from reading the W5500 to transmitting (SPI included) and the part of it spent in process().
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { PORT_LAN, PORT_WAN } from '../../host/abi.ts';
 import { arpReply, udp } from '../../host/packets.ts';

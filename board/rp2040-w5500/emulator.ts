@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Simulator } from 'rp2040js';
 import { PORT_LAN, PORT_WAN, Port } from '../../host/abi.ts';
 import { Margins, UartBoard, readMargins, typeAndWait } from '../common/uart.ts';
+import { SLOT_BYTES } from '../common/slots.ts';
 import { BootromModel } from './bootrom-model.ts';
 import { W5500 } from './w5500-model.ts';
 
@@ -24,9 +25,8 @@ const BOOT_MS = 60_000; // for boot, both in simulated and in wall-clock time
 const FAULTING = ['RP2040', 'CortexM0Core', 'WATCHDOG_BASE'];
 const NO_BAUD_RATE = 115_200; // typing pace before the firmware has set the UART's divider
 
-/** The two 8 KiB config slots in the last 16 KiB of the 2 MiB flash (link.ld). */
-export const SLOTS_OFFSET = 0x1fc000;
-export const SLOT_BYTES = 8192;
+/** Where the config slots (board/common/slots.ts) start: the last 16 KiB of the 2 MiB flash (link.ld). */
+const SLOTS_OFFSET = 0x1fc000;
 
 export function rp2040Available(): string | null {
   if (!existsSync(RP2040_IMAGE)) return `${RP2040_IMAGE} is not built (make board)`;
@@ -65,7 +65,7 @@ export class Rp2040Board implements UartBoard {
     mcu.core.PC = mcu.readUint32(VECTORS + 4) & ~1;
 
     // rp2040js logs, and carries on from, what real silicon would fault on (unaligned access, unmapped
-    // addresses, unknown instructions, BKPT): here that stops the board.
+    // addresses, unknown instructions, a BKPT outside the bootrom model): here that stops the board.
     const fatal = (component: string, message: string) => (this.fault ??= `[${component}] ${message}`);
     mcu.logger = {
       debug: () => {},

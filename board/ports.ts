@@ -1,0 +1,31 @@
+// The board ports and their emulators, listed once for the tests, make size and anything else that
+// runs every port. Each emulator speaks the same API (QemuBoard, Rp2040Board).
+import type { Port } from '../host/abi.ts';
+import { QemuBoard, qemuAvailable, BOARD_ELF } from './qemu-mps2-an385/emulator.ts';
+import { Rp2040Board, rp2040Available } from './rp2040-w5500/emulator.ts';
+
+export type EmulatedBoard = QemuBoard | Rp2040Board;
+
+export interface BoardPort {
+  name: string;
+  elf: string;
+  ram: string;
+  /** Why the port cannot run here (its image is not built), or null. */
+  available: () => string | null;
+  /** Boots the image; `slots` preloads the config flash slots (board/common/slots.ts). */
+  start: (slots?: Uint8Array) => Promise<EmulatedBoard>;
+}
+
+export const BOARD_PORTS: BoardPort[] = [
+  { name: 'qemu-mps2-an385', elf: BOARD_ELF, ram: '4 MiB', available: qemuAvailable, start: (slots) => QemuBoard.start({ slots }) },
+  { name: 'rp2040-w5500', elf: 'build/board/rp2040-w5500.elf', ram: '264 KiB', available: rp2040Available, start: (slots) => Rp2040Board.start({ slots }) },
+];
+
+/** Plays recorded frames into a board in bursts of 16, 20 ms of its time apart: quick enough to fill
+ *  its tables, slow enough for its NIC's receive buffer. */
+export async function playFrames(board: EmulatedBoard, frames: readonly { port: Port; data: Uint8Array }[]): Promise<void> {
+  for (let i = 0; i < frames.length; i += 16) {
+    for (const f of frames.slice(i, i + 16)) board.send(f.port, f.data);
+    await board.pause(20);
+  }
+}
