@@ -8,11 +8,38 @@ APT_PACKAGES += gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
 BOARD_OUT := build/board
 CROSS := arm-none-eabi-
 BOARD_COMMON := board/common/startup.c board/common/host_loop.c board/common/console.c board/common/board_console.c board/common/config_store.c board/common/syscalls.c board/common/stack.c
+# The boards build wasm3 from a copy of its sources with two edits, both for 32-bit cores (README
+# "Board firmware" has the figures):
+# - The register every op handler passes on (_r0) is 32 bits wide instead of 64. AAPCS passes a 64-bit
+#   argument after three pointers on the stack, so each handler copied it in and out of memory; at 32
+#   bits all four arguments travel in r0-r3. A 32-bit register cannot hold an i64, so the module must
+#   use none: board/common/check-module.ts refuses one that does.
+# - Loads and stores check bounds in 32-bit arithmetic: wasm3 adds address and offset in 64 bits so
+#   the sum cannot wrap, which on a 32-bit core costs a carry chain and spilled registers in every
+#   load and store. Here a sum above 0xFFFFFFF0 traps first, so the 32-bit one cannot wrap either.
+BOARD_WASM3 := $(BOARD_OUT)/wasm3
+BOARD_WASM3_H := $(BOARD_WASM3)/wasm3.h
 WASM3_C = $(filter-out %/m3_info.c,$(wildcard build/wasm3/source/m3_*.c))
+BOARD_WASM3_C = $(patsubst build/wasm3/source/%,$(BOARD_WASM3)/%,$(WASM3_C))
 BOARD_CFLAGS := -Os -g -ffunction-sections -fdata-sections -Wall -Wno-unused-function -Wno-unused-variable -Wno-strict-aliasing \
-  -Iboard/common -Ibuild/wasm3/source -include board/common/board_config.h
+  -Iboard/common -I$(BOARD_WASM3) -include board/common/board_config.h
 BOARD_LDFLAGS := -Wl,--gc-sections -specs=nano.specs -specs=nosys.specs -nostartfiles
-BOARD_DEPS = $(WASM) $(WASM3_SRC) $(BOARD_COMMON) board/common/*.h board/common/module.S
+BOARD_DEPS = $(WASM) $(BOARD_WASM3_H) $(BOARD_OUT)/module-checked $(BOARD_COMMON) board/common/*.h board/common/module.S
+
+$(BOARD_WASM3_H): $(WASM3_SRC) board/board.mk
+	rm -rf $(BOARD_WASM3) && mkdir -p $(BOARD_WASM3)
+	cp build/wasm3/source/* $(BOARD_WASM3)/
+	sed -i 's/^typedef i64\( *\)m3reg_t;/typedef i32\1m3reg_t;  \/\/ natpass: 32 bits (board\/board.mk)/' $(BOARD_WASM3)/m3_core.h
+	sed -i -e 's/u64 operand = /u32 operand = /' \
+	  -e 's/operand += offset;/if (UNLIKELY (offset > 0xFFFFFFF0u || operand > 0xFFFFFFF0u - offset)) { d_outOfBounds; } operand += offset; \/\* natpass \*\//' \
+	  $(BOARD_WASM3)/m3_exec.h
+	test $$(grep -c '^typedef i32 *m3reg_t;' $(BOARD_WASM3)/m3_core.h) = 1 || { echo "board.mk: wasm3's m3reg_t typedef not found"; exit 1; }
+	test $$(grep -c 'u64 operand' $(BOARD_WASM3)/m3_exec.h) = 0 && test $$(grep -c 'natpass \*/' $(BOARD_WASM3)/m3_exec.h) = 6 || { echo "board.mk: wasm3's load/store checks not as expected"; exit 1; }
+
+$(BOARD_OUT)/module-checked: $(WASM) board/common/check-module.ts $(NPM_STAMP)
+	@mkdir -p $(@D)
+	node --import tsx board/common/check-module.ts $(WASM:.wasm=.wat)
+	touch $@
 # The module, the port's default config and the linear memory it needs, embedded by module.S.
 board_embed = -DNATPASS_WASM_PATH='"$(WASM)"' -DNATPASS_CONFIG_PATH='"$(BOARD_OUT)/$(1)/default-config.bin"' \
   -DNATPASS_MEMORY_BYTES=$$(cat $(BOARD_OUT)/$(1)/default-config.bin.bytes)
@@ -27,7 +54,7 @@ $(BOARD_OUT)/qemu-mps2-an385.elf: $(BOARD_DEPS) $(BOARD_OUT)/qemu-mps2-an385/def
 	@command -v $(CROSS)gcc >/dev/null || $(MAKE) apt
 	$(CROSS)gcc -mcpu=cortex-m3 -mthumb $(BOARD_CFLAGS) $(call board_embed,qemu-mps2-an385) \
 	  -Tboard/qemu-mps2-an385/link.ld $(BOARD_LDFLAGS) -Wl,-Map=$(BOARD_OUT)/qemu-mps2-an385.map \
-	  board/qemu-mps2-an385/board.c $(BOARD_COMMON) board/common/module.S $(WASM3_C) -o $@
+	  board/qemu-mps2-an385/board.c $(BOARD_COMMON) board/common/module.S $(BOARD_WASM3_C) -o $@
 	$(CROSS)size $@
 
 # RP2040: boot2 is assembled alone, padded and checksummed (image.ts), then linked first in flash. -O2, not
@@ -45,7 +72,7 @@ $(BOARD_OUT)/rp2040-w5500.elf: $(BOARD_DEPS) $(BOARD_OUT)/rp2040-w5500/default-c
 	$(CROSS)gcc -mcpu=cortex-m0plus -mthumb $(BOARD_CFLAGS) -O2 -I$(RP2040_DIR) $(call board_embed,rp2040-w5500) -DBOARD_WASM3_STACK_BYTES=6144 \
 	  -DBOOT2_BIN='"$(BOARD_OUT)/rp2040-w5500/boot2.bin"' \
 	  -T$(RP2040_DIR)/link.ld $(BOARD_LDFLAGS) -Wl,-Map=$(BOARD_OUT)/rp2040-w5500.map \
-	  $(RP2040_DIR)/boot2_image.S $(RP2040_C) $(BOARD_COMMON) board/common/module.S $(WASM3_C) -o $@
+	  $(RP2040_DIR)/boot2_image.S $(RP2040_C) $(BOARD_COMMON) board/common/module.S $(BOARD_WASM3_C) -o $@
 	$(CROSS)size $@
 
 $(BOARD_OUT)/rp2040-w5500.bin: $(BOARD_OUT)/rp2040-w5500.elf

@@ -106,9 +106,10 @@ export function addIke(host: u32, hostPort: u32, remote: u32, remPort: u32, extP
   store<u16>(k, <u16>hostPort, K_HOST_PORT);
   store<u16>(k, <u16>extPort, K_EXT_PORT);
   store<u16>(k, <u16>remPort, K_REM_PORT);
-  store<u64>(k, load<u64>(cookie), K_ICOOKIE);
-  store<u32>(k, now, K_LAST);
   const hi = load<u32>(cookie), lo = load<u32>(cookie, 4);
+  store<u32>(k, hi, K_ICOOKIE);
+  store<u32>(k, lo, K_ICOOKIE + 4);
+  store<u32>(k, now, K_LAST);
   pushFront(bucket(remote, extPort, hi, lo), Ike.base, K_BYTES, i, K_NEXT);
   pushFront(remoteBucket(remote), Ike.base, K_BYTES, i, K_NEXT_REMOTE);
   Ike.live++;

@@ -17,7 +17,8 @@ const digest = memory.data(20, 16);
 function sha1OneBlock(len: u32): void {
   store<u8>(input + len, 0x80);
   memory.fill(input + len + 1, 0, 63 - len - 8);
-  store<u64>(input + 56, bswap<u64>(<u64>len * 8));
+  store<u32>(input + 56, 0); // the message length in bits, big-endian 64-bit: len <= 55 fits the low word
+  store<u32>(input + 60, bswap<u32>(len * 8));
   for (let i: u32 = 0; i < 16; i++) store<u32>(words + (i << 2), bswap<u32>(load<u32>(input + (i << 2))));
   for (let i: u32 = 16; i < 80; i++) {
     const w = load<u32>(words + ((i - 3) << 2)) ^ load<u32>(words + ((i - 8) << 2)) ^ load<u32>(words + ((i - 14) << 2)) ^ load<u32>(words + ((i - 16) << 2));
@@ -42,8 +43,11 @@ function sha1OneBlock(len: u32): void {
 
 /** True when `hash` (20 bytes of a NAT_DETECTION notify) is the NAT-D hash of addr:port for this message. */
 export function natDMatches(ike: usize, hash: usize, addr: u32, port: u32): bool {
-  memory.copy(input, ike + IKE_ICOOKIE, 8);
-  memory.copy(input + 8, ike + IKE_RCOOKIE, 8);
+  // Word by word: the optimiser turns an 8-byte memory.copy into i64, which the board's wasm3 lacks.
+  store<u32>(input, load<u32>(ike + IKE_ICOOKIE));
+  store<u32>(input + 4, load<u32>(ike + IKE_ICOOKIE + 4));
+  store<u32>(input + 8, load<u32>(ike + IKE_RCOOKIE));
+  store<u32>(input + 12, load<u32>(ike + IKE_RCOOKIE + 4));
   store<u32>(input + 16, bswap<u32>(addr));
   store<u16>(input + 20, bswap<u16>(<u16>port));
   sha1OneBlock(22);

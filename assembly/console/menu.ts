@@ -11,7 +11,7 @@ import { ADVISOR_CATALOG } from "../alg/advisor";
 import { DUMP_SESSIONS, DUMP_IKE, DUMP_FINDINGS } from "../abi";
 import { dumpSlots, dumpRow } from "../dump-tables";
 import { outReset, putc, puts, putBytes, putNum, putNumPadded, putIp, pad, clearScreen, reverse } from "./out";
-import { parseIp, parseNum } from "./text";
+import { parseIp, parsedIp, parseNum } from "./text";
 import { authCheck, lockoutLeft, accountRole, accountIsDefault, accountName, authSetPassword, ROLE_SUPERUSER } from "./auth";
 import { staged, stageFromLive, serverCount, mapCount, serverAt, mapAt, ikePortsAt, ikePortCount, addServer, removeServer, addMap, removeMap, checkStaged } from "./record";
 
@@ -589,9 +589,8 @@ function commitField(f: i32): bool {
   const kind = fieldKind(f);
   const p = fieldAddr(f);
   if (kind == F_IP || kind == F_IP_OR_NONE) {
-    const v = parseIp(line, Con.lineLen);
-    if (v < 0 || (kind == F_IP && v == 0)) { say("Not an IP address (for example 192.168.1.10).", true); return false; }
-    store<u32>(p, <u32>v);
+    if (!parseIp(line, Con.lineLen) || (kind == F_IP && parsedIp == 0)) { say("Not an IP address (for example 192.168.1.10).", true); return false; }
+    store<u32>(p, parsedIp);
   } else if (kind == F_PREFIX) {
     const v = parseNum(line, Con.lineLen, 32);
     if (v < 1) { say("A prefix length is a number from 1 to 32.", true); return false; }
@@ -603,7 +602,7 @@ function commitField(f: i32): bool {
     if (f == 16) store<u16>(entry, <u16>v, 4); // a single port until a range end is given
     if (f == 16 && load<u16>(entry, 6) == 0) store<u16>(entry, <u16>v, 6);
   } else if (kind == F_TEXT) {
-    memory.fill(p, 0, 16);
+    for (let i: usize = 0; i < 16; i += 4) store<u32>(p + i, 0); // not memory.fill: the optimiser makes that i64
     memory.copy(p, line, min<u32>(Con.lineLen, 15));
   } else if (kind == F_SECRET) {
     if (Con.lineLen < 6) { say("Use at least 6 characters.", true); return false; }

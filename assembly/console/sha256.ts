@@ -50,8 +50,8 @@ export function sha256(p: usize, len: u32, out: usize): void {
   memory.copy(BLOCK, p + done, rest);
   store<u8>(BLOCK + rest, 0x80);
   if (rest >= 56) { compress(BLOCK); memory.fill(BLOCK, 0, 64); }
-  const bits: u64 = <u64>len << 3;
-  store<u64>(BLOCK + 56, bswap<u64>(bits));
+  store<u32>(BLOCK + 56, bswap<u32>(len >>> 29)); // the length in bits, big-endian 64-bit, in two words
+  store<u32>(BLOCK + 60, bswap<u32>(len << 3));
   compress(BLOCK);
   for (let i = 0; i < 8; i++) store<u32>(out + (<usize>i << 2), bswap<u32>(load<u32>(H + (<usize>i << 2))));
 }

@@ -5,33 +5,39 @@ export function u32ToDotted(a: u32): void {
   putNum(a >>> 24); putc(46); putNum((a >>> 16) & 255); putc(46); putNum((a >>> 8) & 255); putc(46); putNum(a & 255);
 }
 
-/** Parses "a.b.c.d" from len bytes at p; returns -1 (as i64) when it is not an IPv4 address. */
-export function parseIp(p: usize, len: u32): i64 {
+/** What parseIp read, when it returned true. (Every u32 is an address, so none can mean "not one".) */
+export let parsedIp: u32 = 0;
+
+/** Parses "a.b.c.d" from len bytes at p into parsedIp; false when it is not an IPv4 address. */
+export function parseIp(p: usize, len: u32): bool {
   let value: u32 = 0, part: u32 = 0, digits: u32 = 0, dots: u32 = 0;
   for (let i: u32 = 0; i < len; i++) {
     const c = <u32>load<u8>(p + i);
     if (c == 46) {
-      if (digits == 0 || dots == 3) return -1;
+      if (digits == 0 || dots == 3) return false;
       value = (value << 8) | part; part = 0; digits = 0; dots++;
     } else if (c >= 48 && c <= 57) {
       part = part * 10 + (c - 48); digits++;
-      if (part > 255 || digits > 3) return -1;
-    } else return -1;
+      if (part > 255 || digits > 3) return false;
+    } else return false;
   }
-  if (dots != 3 || digits == 0) return -1;
-  return <i64>((value << 8) | part);
+  if (dots != 3 || digits == 0) return false;
+  parsedIp = (value << 8) | part;
+  return true;
 }
 
-/** Parses a decimal number up to `max`; -1 when it is not one. */
-export function parseNum(p: usize, len: u32, max: u32): i64 {
-  if (len == 0 || len > 10) return -1;
-  let v: u64 = 0;
+/** Parses a decimal number up to `max` (at most 2^31 - 1); -1 when it is not one. */
+export function parseNum(p: usize, len: u32, max: u32): i32 {
+  if (len == 0) return -1;
+  let v: u32 = 0;
   for (let i: u32 = 0; i < len; i++) {
     const c = <u32>load<u8>(p + i);
     if (c < 48 || c > 57) return -1;
-    v = v * 10 + (c - 48);
+    const digit = c - 48;
+    if (digit > max || v > (max - digit) / 10) return -1; // v * 10 + digit > max, asked without overflowing
+    v = v * 10 + digit;
   }
-  return v > <u64>max ? -1 : <i64>v;
+  return <i32>v;
 }
 
 /** True when len bytes at p equal the ASCII string s. */

@@ -64,12 +64,15 @@ export function hostRelease(addr: u32): void {
     // Move the entry if its home is not cyclically within (hole, j].
     const moves = hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
     if (moves) {
-      store<u64>(Hosts.table + <usize>hole * 8, load<u64>(ej));
+      const to = Hosts.table + <usize>hole * 8;
+      store<u32>(to, a);
+      store<u32>(to, load<u32>(ej, 4), 4);
       hole = j;
     }
     j = (j + 1) & mask;
   }
-  store<u64>(Hosts.table + <usize>hole * 8, 0);
+  store<u32>(Hosts.table + <usize>hole * 8, 0);
+  store<u32>(Hosts.table + <usize>hole * 8, 0, 4);
 }
 
 export function hostMappings(addr: u32): u32 {

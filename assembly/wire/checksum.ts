@@ -8,18 +8,26 @@
   return sum;
 }
 
+/** Ones-complement addition of 32-bit words: the carry out of bit 31 comes back in at bit 0. */
+@inline function addCarry(sum: u32, w: u32): u32 {
+  const s = sum + w;
+  return s + <u32>(s < w);
+}
+
 /** Ones-complement sum of `len` bytes at p (not yet complemented), added to `initial`. Sums 32-bit
- *  little-endian words and swaps the folded result once: the ones-complement sum is independent of
- *  byte order and of word width (RFC 1071 2(B), 2(C)), and this halves the loop. */
+ *  little-endian words with end-around carry and swaps the folded result once: the ones-complement sum
+ *  is independent of byte order and of word width (RFC 1071 2(B), 2(C)), and this halves the loop.
+ *  No 64-bit arithmetic: the board's wasm3 keeps its register in 32 bits (README "Board firmware"). */
 export function sumBytes(p: usize, len: u32, initial: u32): u32 {
-  let sum: u64 = 0;
+  let sum: u32 = 0;
   let i: u32 = 0;
-  for (; i + 4 <= len; i += 4) sum += <u64>load<u32>(p + i);
-  if (i + 2 <= len) { sum += <u64>load<u16>(p + i); i += 2; }
-  if (i < len) sum += <u64>load<u8>(p + i); // the odd last byte: the high half of its word in network order
-  sum = (sum & 0xffffffff) + (sum >>> 32);
-  sum = (sum & 0xffffffff) + (sum >>> 32);
-  const swapped = <u32>bswap<u16>(<u16>fold(<u32>sum));
+  for (; i + 8 <= len; i += 8) sum = addCarry(addCarry(sum, load<u32>(p + i)), load<u32>(p + i, 4));
+  if (i + 4 <= len) { sum = addCarry(sum, load<u32>(p + i)); i += 4; }
+  let tail: u32 = 0;
+  if (i + 2 <= len) { tail = <u32>load<u16>(p + i); i += 2; }
+  if (i < len) tail += <u32>load<u8>(p + i); // the odd last byte: the high half of its word in network order
+  sum = addCarry(sum, tail);
+  const swapped = <u32>bswap<u16>(<u16>fold(sum));
   return fold(swapped + initial);
 }
 
