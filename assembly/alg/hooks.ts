@@ -2,7 +2,7 @@
 // these before its session lookup; an ALG that does not handle the packet answers NotMine. Each ALG
 // declares what it attaches to in its own file; this is the only place the core reaches them.
 import { Verdict } from "../router/packet";
-import { ipsecIn2Out, ipsecOut2In, ipsecTick, ipsecInit } from "./ipsec";
+import { ipsecIn2Out, ipsecOut2In, ipsecTick, ipsecInit, ipsecInspectsUdp } from "./ipsec";
 
 export function algInit(): bool {
   return ipsecInit();
@@ -14,6 +14,12 @@ export function algIn2Out(): Verdict {
 
 export function algOut2In(): Verdict {
   return ipsecOut2In();
+}
+
+/** True when an ALG looks at UDP datagrams to this port, in either direction: such flows never take
+ *  the express path (nat/express.ts), so every datagram reaches the ALG. */
+export function algInspectsUdp(dport: u32): bool {
+  return ipsecInspectsUdp(dport);
 }
 
 export function algTick(now: u32): void {

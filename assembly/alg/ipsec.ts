@@ -149,7 +149,10 @@ function observeIke(k: u32, ike: usize, len: u32, fromHost: bool): void {
   store<u8>(s, exchange, K_LAST_EXCHANGE);
   store<u32>(s, Pkt.now, K_LAST);
   store<u32>(s, load<u32>(s, K_MESSAGES) + 1, K_MESSAGES);
-  if (load<u64>(s, K_RCOOKIE) == 0) store<u64>(s, load<u64>(ike + IKE_RCOOKIE), K_RCOOKIE);
+  if ((load<u32>(s, K_RCOOKIE) | load<u32>(s, K_RCOOKIE + 4)) == 0) {
+    store<u32>(s, load<u32>(ike + IKE_RCOOKIE), K_RCOOKIE);
+    store<u32>(s, load<u32>(ike + IKE_RCOOKIE + 4), K_RCOOKIE + 4);
+  }
 }
 
 /** An IKE session found by lookup, unless idle past its timeout. */
@@ -399,6 +402,11 @@ export function ipsecIn2Out(): Verdict {
   const dport = get16(Pkt.l4 + 2);
   if (dport == NATT_PORT) { noteFloat(); return Verdict.NotMine; }
   return isIkePort(dport) ? ikeIn2Out(dport) : Verdict.NotMine;
+}
+
+/** True when ipsecIn2Out or ipsecOut2In looks at (or notes) UDP datagrams to this port. */
+export function ipsecInspectsUdp(dport: u32): bool {
+  return Config.ipsecMode == IPSEC_MULTI && (dport == NATT_PORT || isIkePort(dport));
 }
 
 export function ipsecOut2In(): Verdict {

@@ -22,6 +22,7 @@ import { NONE, mapForInside, mapForOutside, mapInternal, mapExternal, isTranspar
 import { noteFirstFragment, fragmentLater } from "./fragments";
 import { icmpErrorIn2Out, icmpErrorOut2In } from "./icmp-errors";
 import { algIn2Out, algOut2In } from "../alg/hooks";
+import { expressRecord } from "./express";
 
 /** True for an address the WAN side reaches us by: the WAN address or a Map List address. */
 export function isPublicAddress(addr: u32): bool {
@@ -120,7 +121,10 @@ export function natIn2Out(): Verdict {
   const s = sessionAt(si);
   if (proto == PROTO_TCP) addTcpState(si, tcpBits(tcpFlags(), true));
   touchSession(si, Pkt.now, true);
-  rewrite(true, load<u32>(s, S_EXT_ADDR), load<u16>(s, S_EXT_PORT), load<u16>(s, S_DELTA_IP), load<u16>(s, S_DELTA_L4));
+  const extAddr = load<u32>(s, S_EXT_ADDR), extPort = <u32>load<u16>(s, S_EXT_PORT);
+  const ipDelta = <u32>load<u16>(s, S_DELTA_IP), l4Delta = <u32>load<u16>(s, S_DELTA_L4);
+  expressRecord(true, si, extAddr, extPort, ipDelta, l4Delta, isPublicAddress(Pkt.dst) ? 0 : wanNextHop(Pkt.dst));
+  rewrite(true, extAddr, extPort, ipDelta, l4Delta);
   noteFirstFragment(true, false);
   count(Counter.NatIn2Out);
   return deliverIn2Out();
@@ -164,7 +168,10 @@ export function natOut2In(): Verdict {
   const s = sessionAt(si);
   if (proto == PROTO_TCP) addTcpState(si, tcpBits(tcpFlags(), false));
   touchSession(si, Pkt.now, false);
-  rewrite(false, load<u32>(s, S_IN_ADDR), load<u16>(s, S_IN_PORT), reverseDelta(load<u16>(s, S_DELTA_IP)), reverseDelta(load<u16>(s, S_DELTA_L4)));
+  const inAddr = load<u32>(s, S_IN_ADDR), inPort = <u32>load<u16>(s, S_IN_PORT);
+  const ipDelta = reverseDelta(load<u16>(s, S_DELTA_IP)), l4Delta = reverseDelta(load<u16>(s, S_DELTA_L4));
+  expressRecord(false, si, inAddr, inPort, ipDelta, l4Delta, inAddr);
+  rewrite(false, inAddr, inPort, ipDelta, l4Delta);
   noteFirstFragment(false, true);
   count(Counter.NatOut2In);
   return deliverOut2In();

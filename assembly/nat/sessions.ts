@@ -69,6 +69,13 @@ class Sessions {
   static lruHeads: usize = 0; // CLASSES x (head, tail)
 }
 
+/** Sessions removed since init, counted in two words so that it never wraps: a flow the express path
+ *  recorded (nat/express.ts) is trusted only while this has not changed. */
+export class SessionRemovals {
+  static low: u32 = 0;
+  static high: u32 = 0;
+}
+
 @inline export function sessionAt(i: u32): usize {
   return Sessions.base + <usize>i * S_BYTES;
 }
@@ -88,6 +95,8 @@ export function sessionsInit(): bool {
   memory.fill(Sessions.lruHeads, 0xff, CLASSES * 8);
   Sessions.freeHead = threadFree(Sessions.base, S_BYTES, n, S_NEXT);
   Sessions.live = 0;
+  SessionRemovals.low = 0;
+  SessionRemovals.high = 0;
   return true;
 }
 
@@ -219,6 +228,7 @@ function removeSession(i: u32): void {
   store<u32>(s, Sessions.freeHead, S_NEXT);
   Sessions.freeHead = i;
   Sessions.live--;
+  if (++SessionRemovals.low == 0) SessionRemovals.high++;
 }
 
 /** Creates a session under a mapping; NO_INDEX when full (after trying to evict a transitory one). */

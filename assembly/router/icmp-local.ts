@@ -78,7 +78,7 @@ export function timeExceeded(fromAddr: u32): void {
 }
 
 /** Decrements TTL for a packet about to be forwarded (RFC 1624 update); false when it expired. */
-const TTL_DECREMENT_DELTA: u32 = 0xfeff;
+export const TTL_DECREMENT_DELTA: u32 = 0xfeff;
 
 export function decrementTtl(): bool {
   const ip = Pkt.ip;

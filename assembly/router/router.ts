@@ -17,6 +17,7 @@ import { mappingsInit } from "../nat/mappings";
 import { sessionsInit, expireSessions } from "../nat/sessions";
 import { fragmentsInit, fragmentsTick } from "../nat/fragments";
 import { algInit, algTick } from "../alg/hooks";
+import { expressInit, expressForward } from "../nat/express";
 
 export class Rings {
   static inRing: usize = 0;
@@ -46,7 +47,7 @@ export function routerInit(length: u32, nowMs: u32): i32 {
   Out.slots = Rings.outSlots;
   Out.used = 0;
   const ok = arpInit() && icmpLocalInit() && portsInit(Config.ikePorts, Config.ikePortCount, Config.ipsecMode == IPSEC_MULTI) &&
-    hostsInit() && mappingsInit() && sessionsInit() && fragmentsInit() && algInit();
+    hostsInit() && mappingsInit() && sessionsInit() && expressInit() && fragmentsInit() && algInit();
   if (!ok) return ERR_MEMORY;
   ready = true;
   return CFG_OK;
@@ -80,6 +81,7 @@ export function routerProcess(n: u32, nowMs: u32): u32 {
     if (port >= PORT_COUNT) { count(Counter.DropBadPort); continue; }
     count(port == PORT_LAN ? Counter.RxLan : Counter.RxWan);
     if (len > FRAME_MAX) { count(Counter.DropOversize); continue; }
+    if (expressForward(port, slot + SLOT_DATA, len, nowMs)) continue;
     handleFrame(port, slot + SLOT_DATA, len, nowMs);
   }
   // The incremental timer sweeps advance once per millisecond of module time, not once per call: no

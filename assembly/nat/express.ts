@@ -1,0 +1,162 @@
+// The express path: later packets of an established UDP or TCP flow, forwarded without the whole
+// pipeline. A flow's packet that goes the long way (parse, LAN/WAN checks, ALG, session lookup,
+// rewrite, delivery) and reaches the session rewrite has the rewrite recorded here, keyed by its
+// addresses, ports, protocol and ingress port exactly as they lie in the frame. A later packet with the
+// same key that needs nothing else (20-byte IP header, not a fragment, TTL above 1, a valid header
+// checksum, no SYN, FIN or RST) takes the recorded rewrite: about a quarter of the long way's work
+// (README "Board firmware" has the profile).
+//
+// Why this is the long way's result and not a guess: every decision the long way takes for such a
+// packet depends only on that key and the config (martian and local checks, Map List, the ALG's ports,
+// hairpinning, the route), except the session; the config changes only through init, which clears the
+// table, and an entry is trusted only while no session has been removed since it was recorded
+// (SessionRemovals). The per-packet effects are the long way's own calls: counters, touchSession (idle
+// timer, LRU), sendIp (ARP, transmit). Anything else, including every miss, goes the long way.
+import { PORT_LAN, PORT_WAN } from "../abi";
+import { capacity, C_SESSIONS } from "../config";
+import { arenaTake } from "../arena";
+import { Counter, count } from "../counters";
+import { fold } from "../wire/checksum";
+import { ETH_HEADER_LEN } from "../wire/ethernet";
+import { IP_MIN_HEADER, IP_SRC, IP_DST, IP_TTL, IP_CHECKSUM, IP_TOTAL_LEN, IP_FLAGS_FRAG, PROTO_TCP, PROTO_UDP } from "../wire/ipv4";
+import { UDP_HEADER_LEN, UDP_CHECKSUM, TCP_CHECKSUM, TCP_MIN_HEADER, TCP_OFFSET, TCP_FLAGS, TCP_SYN, TCP_FIN, TCP_RST } from "../wire/l4";
+import { Pkt } from "../router/packet";
+import { portMac, sendIp } from "../router/output";
+import { TTL_DECREMENT_DELTA } from "../router/icmp-local";
+import { algInspectsUdp } from "../alg/hooks";
+import { SessionRemovals, touchSession } from "./sessions";
+
+// An entry. Key and rewrite in wire byte order (no swaps on the way), the deltas byte-swapped to match
+// (the ones-complement sum commutes with swapping bytes, RFC 1071 2(B)).
+const E_SRC = 0;
+const E_DST = 4;
+const E_PORTS = 8; // the transport header's first word: both ports
+const E_KEY = 12; // protocol | ingress port << 8; 0 in an unused entry
+const E_NEW_ADDR = 16; // the address written: source in2out, destination out2in
+const E_NEW_PORT = 20; // u16, likewise
+const E_DELTA_IP = 22; // u16: the address change and the TTL decrement
+const E_DELTA_L4 = 24; // u16: the address and port change
+const E_SESSION = 28;
+const E_HOP = 32; // next hop, host order
+const E_REMOVALS_LOW = 36;
+const E_REMOVALS_HIGH = 40;
+const E_BYTES: u32 = 44;
+
+class Express {
+  static table: usize = 0;
+  static shift: u32 = 32; // index = hash >>> shift
+}
+
+/** One entry per two sessions (a power of two, at least 16): collisions only cost the long way. */
+export function expressInit(): bool {
+  let bits: u32 = 4;
+  while ((<u32>1 << bits) * 2 < capacity(C_SESSIONS)) bits++;
+  Express.table = arenaTake((<usize>1 << bits) * E_BYTES);
+  Express.shift = 32 - bits;
+  return Express.table != 0;
+}
+
+@inline function entryFor(src: u32, dst: u32, ports: u32, key: u32): usize {
+  const h = (src ^ rotl<u32>(dst, 16) ^ ports ^ key) * 0x9e3779b1; // Fibonacci hashing: the top bits
+  return Express.table + <usize>(h >>> Express.shift) * E_BYTES;
+}
+
+/**
+ * Called by the NAT step just before it rewrites the current packet (Pkt) through session `si`: the
+ * new address and port (host order), the checksum deltas it applies, and the next hop the packet will
+ * be sent to (0: not sent to one, as when hairpinned). Records the flow when its later packets may
+ * take the express path.
+ */
+export function expressRecord(in2out: bool, si: u32, newAddr: u32, newPort: u32, ipDelta: u32, l4Delta: u32, hop: u32): void {
+  const proto = Pkt.proto;
+  if (hop == 0 || Pkt.hl != IP_MIN_HEADER || Pkt.fragment || Pkt.l4 == 0) return;
+  if (Pkt.port != (in2out ? PORT_LAN : PORT_WAN)) return; // a hairpinned packet: its own path
+  if (proto == PROTO_UDP) {
+    if (algInspectsUdp(<u32>bswap<u16>(load<u16>(Pkt.l4, 2)))) return;
+  } else if (proto != PROTO_TCP) return;
+  const ip = Pkt.ip;
+  const src = load<u32>(ip, IP_SRC), dst = load<u32>(ip, IP_DST), ports = load<u32>(Pkt.l4);
+  const key = <u32>proto | (<u32>Pkt.port << 8);
+  const e = entryFor(src, dst, ports, key);
+  store<u32>(e, src, E_SRC);
+  store<u32>(e, dst, E_DST);
+  store<u32>(e, ports, E_PORTS);
+  store<u32>(e, key, E_KEY);
+  store<u32>(e, bswap<u32>(newAddr), E_NEW_ADDR);
+  store<u16>(e, bswap<u16>(<u16>newPort), E_NEW_PORT);
+  store<u16>(e, bswap<u16>(<u16>fold(ipDelta + TTL_DECREMENT_DELTA)), E_DELTA_IP);
+  store<u16>(e, bswap<u16>(<u16>l4Delta), E_DELTA_L4);
+  store<u32>(e, si, E_SESSION);
+  store<u32>(e, hop, E_HOP);
+  store<u32>(e, SessionRemovals.low, E_REMOVALS_LOW);
+  store<u32>(e, SessionRemovals.high, E_REMOVALS_HIGH);
+}
+
+/** Ones-complement sum of the 20-byte IP header at ip, folded: 0xffff when its checksum is right. */
+@inline function headerSum(ip: usize): u32 {
+  let s = load<u32>(ip);
+  let t = s + load<u32>(ip, 4); s = t + <u32>(t < s);
+  t = s + load<u32>(ip, 8); s = t + <u32>(t < s);
+  t = s + load<u32>(ip, 12); s = t + <u32>(t < s);
+  t = s + load<u32>(ip, 16); s = t + <u32>(t < s);
+  return fold(s);
+}
+
+/** Applies a byte-swapped delta to the checksum stored at p, as RFC 1624 eqn. 3. */
+@inline function patch(p: usize, delta: u32): u32 {
+  return ~fold((~<u32>load<u16>(p) & 0xffff) + delta) & 0xffff;
+}
+
+/**
+ * Forwards the frame (len bytes, received on port) by its flow's recorded rewrite, with every count and
+ * timer the long way would touch; false, having changed nothing, when it must go the long way.
+ */
+export function expressForward(port: u16, frame: usize, len: u32, now: u32): bool {
+  if (len < ETH_HEADER_LEN + IP_MIN_HEADER + UDP_HEADER_LEN) return false;
+  const mac = portMac(port);
+  if (load<u32>(frame) != load<u32>(mac) || load<u16>(frame, 4) != load<u16>(mac, 4)) return false;
+  // EtherType 0x0800 and version 4 with a 20-byte header, read as one word: 08 00 45 (TOS).
+  if ((load<u32>(frame, 12) & 0xffffff) != 0x450008) return false;
+  const ip = frame + ETH_HEADER_LEN;
+  if ((load<u16>(ip, IP_FLAGS_FRAG) & 0xff3f) != 0) return false; // MF or an offset: a fragment (DF is fine)
+  const ttl = <u32>load<u8>(ip, IP_TTL);
+  if (ttl <= 1) return false;
+  const total = <u32>bswap<u16>(load<u16>(ip, IP_TOTAL_LEN));
+  if (total > len - ETH_HEADER_LEN) return false;
+  const proto = <u32>load<u8>(ip, IP_TTL + 1);
+  const l4 = ip + IP_MIN_HEADER;
+  const l4Len = total - IP_MIN_HEADER; // wraps (and fails below) when total < 20
+  if (proto == PROTO_UDP) {
+    if (l4Len < UDP_HEADER_LEN || l4Len > 0xffff) return false;
+  } else if (proto == PROTO_TCP) {
+    if (l4Len < TCP_MIN_HEADER || l4Len > 0xffff) return false;
+    const off = (<u32>load<u8>(l4, TCP_OFFSET) >> 4) << 2;
+    if (off < TCP_MIN_HEADER || off > l4Len) return false;
+    if ((load<u8>(l4, TCP_FLAGS) & (TCP_SYN | TCP_FIN | TCP_RST)) != 0) return false; // TCP state changes
+  } else return false;
+  if (headerSum(ip) != 0xffff) return false;
+
+  const src = load<u32>(ip, IP_SRC), dst = load<u32>(ip, IP_DST), ports = load<u32>(l4);
+  const key = proto | (<u32>port << 8);
+  const e = entryFor(src, dst, ports, key);
+  if (load<u32>(e, E_SRC) != src || load<u32>(e, E_DST) != dst || load<u32>(e, E_PORTS) != ports || load<u32>(e, E_KEY) != key) return false;
+  if (load<u32>(e, E_REMOVALS_LOW) != SessionRemovals.low || load<u32>(e, E_REMOVALS_HIGH) != SessionRemovals.high) return false;
+
+  const in2out = port == PORT_LAN;
+  store<u8>(ip, <u8>(ttl - 1), IP_TTL);
+  store<u32>(ip + (in2out ? IP_SRC : IP_DST), load<u32>(e, E_NEW_ADDR));
+  store<u16>(l4 + (in2out ? 0 : 2), load<u16>(e, E_NEW_PORT));
+  store<u16>(ip + IP_CHECKSUM, <u16>patch(ip + IP_CHECKSUM, <u32>load<u16>(e, E_DELTA_IP)));
+  const l4Delta = <u32>load<u16>(e, E_DELTA_L4);
+  if (proto == PROTO_TCP) {
+    store<u16>(l4 + TCP_CHECKSUM, <u16>patch(l4 + TCP_CHECKSUM, l4Delta));
+  } else if (load<u16>(l4, UDP_CHECKSUM) != 0) { // zero: the sender computed none (RFC 768); it stays so
+    const sum = patch(l4 + UDP_CHECKSUM, l4Delta);
+    store<u16>(l4 + UDP_CHECKSUM, <u16>(sum == 0 ? 0xffff : sum));
+  }
+  touchSession(load<u32>(e, E_SESSION), now, in2out);
+  count(in2out ? Counter.NatIn2Out : Counter.NatOut2In);
+  count(Counter.ExpressForwarded);
+  sendIp(in2out ? PORT_WAN : PORT_LAN, load<u32>(e, E_HOP), frame, ETH_HEADER_LEN + total, now);
+  return true;
+}

@@ -1,0 +1,172 @@
+// The express path (assembly/nat/express.ts): later packets of an established flow take a recorded
+// rewrite instead of the whole pipeline. These tests hold it to the long way's results: the same bytes
+// out, the same counters, and nothing forwarded that the long way would not forward.
+import { describe, expect, it } from 'vitest';
+import { Net, LAN, WAN, WAN_IP } from './helpers/net.ts';
+import { lan, wan } from './helpers/traffic.ts';
+const IKEV2_SA_INIT = 34; // exchange type (RFC 7296 3.1)
+
+const H1 = '192.168.1.10';
+const R1 = '203.0.113.5';
+
+/** A deterministic pseudo-random sequence, so a failure names the case that failed. */
+function rng(seed: number): (n: number) => number {
+  let s = seed >>> 0;
+  return (n) => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s % n;
+  };
+}
+
+/** The frame with its UDP checksum set to zero ("none", RFC 768); IP header checksum untouched. */
+function withoutUdpChecksum(frame: Uint8Array): Uint8Array {
+  const f = frame.slice();
+  f[14 + 20 + 6] = 0;
+  f[14 + 20 + 7] = 0;
+  return f;
+}
+
+const only = (frames: { data: Uint8Array }[]) => {
+  expect(frames).toHaveLength(1);
+  return Buffer.from(frames[0].data).toString('hex');
+};
+
+describe('express path', () => {
+  it('transmits exactly the bytes the long way transmitted for the same packet, both ways, UDP and TCP', async () => {
+    const net = await Net.create();
+    const r = rng(7);
+    let flows = 0;
+    for (let i = 0; i < 60; i++) {
+      const src = `192.168.1.${10 + r(40)}`;
+      const dst = `203.0.113.${1 + r(200)}`;
+      const sport = 1024 + r(60000), dport = 1 + r(1000) + 1000;
+      const payload = Buffer.alloc(r(90), i); // 0-89 bytes: runt frames padded, odd lengths
+      const common = { ttl: 2 + r(250), id: r(65536), df: r(2) === 1, payload };
+      const udpCase = r(3) !== 0;
+      let out: Uint8Array;
+      if (udpCase) {
+        out = lan.udp({ src, dst, sport, dport, ...common });
+        if (r(4) === 0) out = withoutUdpChecksum(out);
+      } else {
+        // The SYN goes the long way (it changes TCP state) and records the flow; an ACK may go express.
+        WAN(net.fromLan(lan.tcp({ src, dst, sport, dport, flags: 'S', ...common })).step());
+        out = lan.tcp({ src, dst, sport, dport, flags: 'PA', seq: r(1 << 30), ack: r(1 << 30), ...common });
+      }
+      const before = net.counters().express_forwarded ?? 0;
+      const first = only(WAN(net.fromLan(out).step()));
+      const second = only(WAN(net.fromLan(out).step()));
+      expect(second, `case ${i}`).toBe(first);
+      flows++;
+      // A UDP first packet created the session (long way), its copy went express; a TCP ACK followed a
+      // SYN that recorded the flow, so both copies go express.
+      expect(net.counters().express_forwarded - before, `case ${i}`).toBe(udpCase ? 1 : 2);
+      if (!udpCase) continue;
+      const extPort = Buffer.from(first, 'hex').readUInt16BE(14 + 20);
+      const reply = wan.udp({ src: dst, dst: WAN_IP, sport: dport, dport: extPort, ...common });
+      const b1 = only(LAN(net.fromWan(reply).step()));
+      const b2 = only(LAN(net.fromWan(reply).step()));
+      expect(b2, `reply ${i}`).toBe(b1);
+    }
+    expect(flows).toBe(60);
+    net.checkCaptures(); // every checksum the express path patched, checked by tshark
+  });
+
+  it('counts what the long way counts', async () => {
+    const net = await Net.create();
+    const out = lan.udp({ src: H1, dst: R1, sport: 5000, dport: 6000, payload: Buffer.from('x') });
+    net.fromLan(out).step();
+    const before = net.counters();
+    for (let i = 0; i < 5; i++) net.fromLan(out).step();
+    const after = net.counters();
+    const delta = (k: string) => (after[k] ?? 0) - (before[k] ?? 0);
+    expect(delta('express_forwarded')).toBe(5);
+    for (const k of ['rx_frames', 'rx_lan', 'nat_in2out', 'tx_frames', 'tx_wan']) expect(delta(k), k).toBe(5);
+  });
+
+  it('leaves to the long way every packet that needs more than the recorded rewrite', async () => {
+    const net = await Net.create();
+    const flow = { src: H1, dst: R1, sport: 5000, dport: 6000 };
+    net.fromLan(lan.udp({ ...flow, payload: Buffer.from('first') })).step();
+    const express = () => net.counters().express_forwarded ?? 0;
+    const start = express();
+
+    // TTL 1: the long way answers with ICMP time exceeded.
+    const expiredTtl = LAN(net.fromLan(lan.udp({ ...flow, ttl: 1 })).step());
+    expect(expiredTtl).toHaveLength(1);
+    expect(expiredTtl[0].p.icmp!.type).toBe(11);
+
+    // A bad header checksum: dropped and counted by the long way.
+    const bad = lan.udp({ ...flow, payload: Buffer.from('bad') });
+    bad[14 + 10] ^= 0xff;
+    expect(net.fromLan(bad).step()).toHaveLength(0);
+    expect(net.counters().drop_ip_checksum).toBe(1);
+
+    // A first fragment (MF set): the long way notes it so the later fragments follow.
+    const frag = lan.udp({ ...flow, payload: Buffer.alloc(16) });
+    frag[14 + 6] |= 0x20;
+    frag[14 + 10] = 0; frag[14 + 11] = 0;
+    const ipSum = ipChecksum(frag.subarray(14, 34));
+    frag[14 + 10] = ipSum >> 8; frag[14 + 11] = ipSum & 0xff;
+    expect(WAN(net.fromLan(frag).step())).toHaveLength(1);
+
+    // TCP FIN or RST change the session's state: never express.
+    const tcpFlow = { src: H1, dst: R1, sport: 7000, dport: 80 };
+    net.fromLan(lan.tcp({ ...tcpFlow, flags: 'S' })).step();
+    const beforeFin = express();
+    expect(WAN(net.fromLan(lan.tcp({ ...tcpFlow, flags: 'FA' })).step())).toHaveLength(1);
+    expect(WAN(net.fromLan(lan.tcp({ ...tcpFlow, flags: 'R' })).step())).toHaveLength(1);
+    expect(express()).toBe(beforeFin);
+    expect(express()).toBe(start);
+  });
+
+  it('lets every IKE and NAT-T datagram reach the IPsec ALG', async () => {
+    const net = await Net.create({ timeouts: { ike: 30 } });
+    const ike = { src: H1, dst: R1, icookie: 0x1234n, version: 2 as const, exchange: IKEV2_SA_INIT };
+    for (let i = 0; i < 3; i++) expect(WAN(net.fromLan(lan.ike({ ...ike, sport: 500, dport: 500, rcookie: 0n })).step())).toHaveLength(1);
+    expect(net.counters().ike_in2out).toBe(3);
+    // NAT-T datagrams (UDP 4500) pass through the session table, but the ALG notes each one: it keeps
+    // the negotiation alive past its 30 s idle timeout only if it sees them all.
+    const natT = lan.ike({ ...ike, sport: 4500, dport: 4500, rcookie: 0x5678n, nonEspMarker: true });
+    for (let i = 0; i < 4; i++) {
+      expect(WAN(net.fromLan(natT).step())).toHaveLength(1);
+      net.idle(20_000);
+    }
+    expect(net.counters().ike_sessions_expired ?? 0).toBe(0);
+    expect(net.counters().express_forwarded ?? 0).toBe(0);
+  });
+
+  it('forwards nothing inbound once the session it recorded has expired', async () => {
+    const net = await Net.create({ timeouts: { udp: 120 } });
+    const out = WAN(net.fromLan(lan.udp({ src: H1, dst: R1, sport: 5000, dport: 6000 })).step());
+    const extPort = out[0].p.udp!.sport;
+    const reply = wan.udp({ src: R1, dst: WAN_IP, sport: 6000, dport: extPort, payload: Buffer.from('r') });
+    expect(LAN(net.fromWan(reply).step())).toHaveLength(1); // long way: records the inbound flow
+    expect(LAN(net.fromWan(reply).step())).toHaveLength(1); // express
+    expect(net.counters().express_forwarded).toBe(1);
+    net.idle(121_000);
+    net.idle(10_000); // the sweep removes the session and its mapping
+    expect(net.counters().sessions_expired).toBe(1);
+    expect(LAN(net.fromWan(reply).step())).toHaveLength(0);
+    expect(net.counters().express_forwarded).toBe(1);
+    expect(net.counters().drop_unsolicited).toBe(1);
+  });
+
+  it('keeps hairpinned traffic on the long way', async () => {
+    const net = await Net.create({ nat: { filtering: 'endpoint-independent' } });
+    const a = WAN(net.fromLan(lan.udp({ src: H1, dst: R1, sport: 5000, dport: 6000 })).step())[0];
+    const toPublic = lan.udp({ src: '192.168.1.11', dst: WAN_IP, sport: 7000, dport: a.p.udp!.sport, payload: Buffer.from('hp') });
+    for (let i = 0; i < 2; i++) {
+      const back = LAN(net.fromLan(toPublic).step());
+      expect(back).toHaveLength(1);
+      expect(back[0].p.ip!.dst).toBe(H1);
+    }
+    expect(net.counters().nat_hairpin).toBe(2);
+  });
+});
+
+function ipChecksum(h: Uint8Array): number {
+  let s = 0;
+  for (let i = 0; i < h.length; i += 2) s += (h[i] << 8) | h[i + 1];
+  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  return ~s & 0xffff;
+}
