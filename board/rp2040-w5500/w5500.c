@@ -7,7 +7,6 @@
 #define REG(addr) (*(volatile uint32_t *)(addr))
 #define SSPDR 0x08
 #define SSPSR 0x0c
-#define SSPSR_TNF 2u
 #define SSPSR_RNE 4u
 #define SIO_OUT_SET 0xd0000014
 #define SIO_OUT_CLR 0xd0000018
@@ -38,26 +37,36 @@
 #define SR_MACRAW 0x42
 #define SPIN_LIMIT 100000 // polls before a command or a transmission is given up as lost
 
-/** Shifts n bytes out (tx, or zeros) and in (rx, or discarded), keeping at most the FIFO's depth
- *  in flight so the receive FIFO never overflows. */
+/** Shifts n bytes out (tx, or zeros) and in (rx, or discarded). Both FIFOs are empty between calls,
+ *  so the first 8 bytes go straight into the TX FIFO, and after that each byte received makes room for
+ *  the next: never more than the FIFOs' depth in flight, and no status polling but for RX data. Kept
+ *  tight because at 31.25 MHz a byte lasts 32 cycles, about what one loop turn costs. */
 static void spi_transfer(uint32_t spi, const uint8_t *tx, uint8_t *rx, size_t n) {
-  size_t sent = 0, got = 0;
+  volatile uint32_t *dr = (volatile uint32_t *)(spi + SSPDR), *sr = (volatile uint32_t *)(spi + SSPSR);
+  size_t sent = n < 8 ? n : 8, got = 0;
+  for (size_t i = 0; i < sent; i++) *dr = tx ? tx[i] : 0;
   while (got < n) {
-    if (sent < n && sent - got < 8 && (REG(spi + SSPSR) & SSPSR_TNF)) REG(spi + SSPDR) = tx ? tx[sent++] : (sent++, 0);
-    if (REG(spi + SSPSR) & SSPSR_RNE) {
-      uint8_t b = (uint8_t)REG(spi + SSPDR);
-      if (rx) rx[got] = b;
-      got++;
-    }
+    while (!(*sr & SSPSR_RNE)) {}
+    uint8_t b = (uint8_t)*dr;
+    if (rx) rx[got] = b;
+    got++;
+    if (sent < n) { *dr = tx ? tx[sent] : 0; sent++; }
   }
 }
 
-static void access(w5500 *c, uint16_t offset, uint8_t control, const uint8_t *tx, uint8_t *rx, size_t n) {
+/** Selects the chip and sends an SPI frame's address phase; the data phase follows until deselect. */
+static void begin(w5500 *c, uint16_t offset, uint8_t control) {
   uint8_t head[3] = { (uint8_t)(offset >> 8), (uint8_t)offset, control };
   REG(SIO_OUT_CLR) = 1u << c->cs;
   spi_transfer(c->spi, head, 0, 3);
+}
+
+static void end(w5500 *c) { REG(SIO_OUT_SET) = 1u << c->cs; }
+
+static void access(w5500 *c, uint16_t offset, uint8_t control, const uint8_t *tx, uint8_t *rx, size_t n) {
+  begin(c, offset, control);
   spi_transfer(c->spi, tx, rx, n);
-  REG(SIO_OUT_SET) = 1u << c->cs;
+  end(c);
 }
 
 static void read_bytes(w5500 *c, uint8_t block, uint16_t offset, uint8_t *buf, size_t n) { access(c, offset, block << 3, 0, buf, n); }
@@ -65,22 +74,9 @@ static void write_bytes(w5500 *c, uint8_t block, uint16_t offset, const uint8_t 
 static uint8_t read8(w5500 *c, uint8_t block, uint16_t offset) { uint8_t v; read_bytes(c, block, offset, &v, 1); return v; }
 static void write8(w5500 *c, uint8_t block, uint16_t offset, uint8_t v) { write_bytes(c, block, offset, &v, 1); }
 
-static uint16_t read16(w5500 *c, uint8_t block, uint16_t offset) {
-  uint8_t v[2];
-  read_bytes(c, block, offset, v, 2);
-  return (uint16_t)(v[0] << 8 | v[1]);
-}
-
 static void write16(w5500 *c, uint8_t block, uint16_t offset, uint16_t v) {
   uint8_t b[2] = { (uint8_t)(v >> 8), (uint8_t)v };
   write_bytes(c, block, offset, b, 2);
-}
-
-/** The free-running counters (RX_RSR, TX_FSR) may change between their two bytes: read until stable. */
-static uint16_t read16_stable(w5500 *c, uint16_t offset) {
-  uint16_t a = read16(c, BLOCK_S0_REG, offset), b;
-  while ((b = read16(c, BLOCK_S0_REG, offset)) != a) a = b;
-  return a;
 }
 
 static int command(w5500 *c, uint8_t cmd) {
@@ -103,14 +99,27 @@ int w5500_init(w5500 *c) {
   return read8(c, BLOCK_S0_REG, Sn_SR) == SR_MACRAW ? 0 : -1;
 }
 
+// A frame costs few SPI frames (each one's address phase and chip select add about 1.5 us at 31.25
+// MHz): adjacent registers are read together, and a record's length and its frame are one read.
+
 size_t w5500_receive(w5500 *c, uint8_t *buf, size_t cap) {
-  if (read16_stable(c, Sn_RX_RSR) == 0) return 0;
-  uint16_t rd = read16(c, BLOCK_S0_REG, Sn_RX_RD);
-  uint16_t record = read16(c, BLOCK_S0_RX, rd); // length including these two bytes
+  // RX_RSR and RX_RD in one read. RSR may change while it is read, but only upwards (the chip adds
+  // frames; only RECV, ours, takes them away), so a torn value is nonzero only if RSR is: enough to know
+  // a record waits. Its length comes from the record itself.
+  uint8_t regs[4];
+  read_bytes(c, BLOCK_S0_REG, Sn_RX_RSR, regs, 4);
+  if ((regs[0] | regs[1]) == 0) return 0;
+  uint16_t rd = (uint16_t)(regs[2] << 8 | regs[3]);
+  // The record's 2-byte length (counting itself), then in the same SPI frame the frame if it is kept.
+  uint8_t head[2];
+  begin(c, rd, BLOCK_S0_RX << 3);
+  spi_transfer(c->spi, 0, head, 2);
+  uint16_t record = (uint16_t)(head[0] << 8 | head[1]);
   size_t len = record >= 2 ? record - 2u : 0;
   int keep = len >= 14 && len <= cap;
-  if (keep) read_bytes(c, BLOCK_S0_RX, (uint16_t)(rd + 2), buf, len);
+  if (keep) spi_transfer(c->spi, 0, buf, len);
   else c->rx_dropped++;
+  end(c);
   write16(c, BLOCK_S0_REG, Sn_RX_RD, (uint16_t)(rd + (record >= 2 ? record : 2)));
   command(c, CR_RECV);
   return keep ? len : 0;
@@ -124,8 +133,12 @@ int w5500_send(w5500 *c, const uint8_t *frame, size_t len) {
     write8(c, BLOCK_S0_REG, Sn_IR, IR_SEND_OK);
     c->send_pending = 0;
   }
-  if (read16_stable(c, Sn_TX_FSR) < len) { c->tx_dropped++; return -1; }
-  uint16_t wr = read16(c, BLOCK_S0_REG, Sn_TX_WR);
+  // TX_FSR, TX_RD and TX_WR in one read. With no SEND in flight (waited for above) FSR stands still,
+  // so one read is exact.
+  uint8_t regs[6];
+  read_bytes(c, BLOCK_S0_REG, Sn_TX_FSR, regs, 6);
+  if ((size_t)(regs[0] << 8 | regs[1]) < len) { c->tx_dropped++; return -1; }
+  uint16_t wr = (uint16_t)(regs[4] << 8 | regs[5]);
   write_bytes(c, BLOCK_S0_TX, wr, frame, len);
   write16(c, BLOCK_S0_REG, Sn_TX_WR, (uint16_t)(wr + len));
   if (command(c, CR_SEND) != 0) { c->tx_dropped++; return -1; }
