@@ -55,11 +55,13 @@ describe('express path', () => {
       const before = net.counters().express_forwarded ?? 0;
       const first = only(WAN(net.fromLan(out).step()));
       const second = only(WAN(net.fromLan(out).step()));
+      const third = only(WAN(net.fromLan(out).step())); // with the next hop's ARP entry remembered
       expect(second, `case ${i}`).toBe(first);
+      expect(third, `case ${i}`).toBe(first);
       flows++;
       // A UDP first packet created the session (long way), its copy went express; a TCP ACK followed a
       // SYN that recorded the flow, so both copies go express.
-      expect(net.counters().express_forwarded - before, `case ${i}`).toBe(udpCase ? 1 : 2);
+      expect(net.counters().express_forwarded - before, `case ${i}`).toBe(udpCase ? 2 : 3);
       if (!udpCase) continue;
       const extPort = Buffer.from(first, 'hex').readUInt16BE(14 + 20);
       const reply = wan.udp({ src: dst, dst: WAN_IP, sport: dport, dport: extPort, ...common });
@@ -81,6 +83,17 @@ describe('express path', () => {
     const delta = (k: string) => (after[k] ?? 0) - (before[k] ?? 0);
     expect(delta('express_forwarded')).toBe(5);
     for (const k of ['rx_frames', 'rx_lan', 'nat_in2out', 'tx_frames', 'tx_wan']) expect(delta(k), k).toBe(5);
+  });
+
+  it('asks ARP again once the next hop\'s entry is stale, as the long way does', async () => {
+    const net = await Net.create({ timeouts: { arp: 10 } });
+    const out = lan.udp({ src: H1, dst: R1, sport: 5000, dport: 6000, payload: Buffer.from('x') });
+    for (let i = 0; i < 3; i++) expect(WAN(net.fromLan(out).step())).toHaveLength(1);
+    const arpRequests = () => net.counters().arp_requests_out;
+    const before = arpRequests();
+    net.idle(11_000);
+    expect(WAN(net.fromLan(out).step())).toHaveLength(1); // queued behind a new request, sent on the reply
+    expect(arpRequests()).toBe(before + 1);
   });
 
   it('leaves to the long way every packet that needs more than the recorded rewrite', async () => {

@@ -17,11 +17,12 @@ import { capacity, C_SESSIONS } from "../config";
 import { arenaTake } from "../arena";
 import { Counter, count } from "../counters";
 import { fold } from "../wire/checksum";
-import { ETH_HEADER_LEN } from "../wire/ethernet";
 import { IP_MIN_HEADER, IP_SRC, IP_DST, IP_TTL, IP_CHECKSUM, IP_TOTAL_LEN, IP_FLAGS_FRAG, PROTO_TCP, PROTO_UDP } from "../wire/ipv4";
 import { UDP_HEADER_LEN, UDP_CHECKSUM, TCP_CHECKSUM, TCP_MIN_HEADER, TCP_OFFSET, TCP_FLAGS, TCP_SYN, TCP_FIN, TCP_RST } from "../wire/l4";
 import { Pkt } from "../router/packet";
-import { portMac, sendIp } from "../router/output";
+import { emit, portMac, sendIp } from "../router/output";
+import { arpEntry, arpLookupAt } from "../router/arp";
+import { ETH_DST, ETH_SRC, ETH_HEADER_LEN, copyMac } from "../wire/ethernet";
 import { TTL_DECREMENT_DELTA } from "../router/icmp-local";
 import { algInspectsUdp } from "../alg/hooks";
 import { SessionRemovals, touchSession } from "./sessions";
@@ -40,7 +41,8 @@ const E_SESSION = 28;
 const E_HOP = 32; // next hop, host order
 const E_REMOVALS_LOW = 36;
 const E_REMOVALS_HIGH = 40;
-const E_BYTES: u32 = 44;
+const E_ARP = 44; // the next hop's ARP cache entry, once known (router/arp.ts arpEntry)
+const E_BYTES: u32 = 48;
 
 class Express {
   static table: usize = 0;
@@ -90,6 +92,7 @@ export function expressRecord(in2out: bool, si: u32, newAddr: u32, newPort: u32,
   store<u32>(e, hop, E_HOP);
   store<u32>(e, SessionRemovals.low, E_REMOVALS_LOW);
   store<u32>(e, SessionRemovals.high, E_REMOVALS_HIGH);
+  store<u32>(e, 0, E_ARP);
 }
 
 /** Ones-complement sum of the 20-byte IP header at ip, folded: 0xffff when its checksum is right. */
@@ -109,12 +112,13 @@ export function expressRecord(in2out: bool, si: u32, newAddr: u32, newPort: u32,
 
 /**
  * Forwards the frame (len bytes, received on port) by its flow's recorded rewrite, with every count and
- * timer the long way would touch; false, having changed nothing, when it must go the long way.
+ * timer the long way would touch; false, having changed nothing, when it must go the long way. Inlined
+ * into the batch loop: one call less per frame.
  */
-export function expressForward(port: u16, frame: usize, len: u32, now: u32): bool {
+@inline export function expressForward(port: u16, frame: usize, len: u32, now: u32): bool {
   if (len < ETH_HEADER_LEN + IP_MIN_HEADER + UDP_HEADER_LEN) return false;
-  const mac = portMac(port);
-  if (load<u32>(frame) != load<u32>(mac) || load<u16>(frame, 4) != load<u16>(mac, 4)) return false;
+  const ours = portMac(port);
+  if (load<u32>(frame) != load<u32>(ours) || load<u16>(frame, 4) != load<u16>(ours, 4)) return false;
   // EtherType 0x0800 and version 4 with a 20-byte header, read as one word: 08 00 45 (TOS).
   if ((load<u32>(frame, 12) & 0xffffff) != 0x450008) return false;
   const ip = frame + ETH_HEADER_LEN;
@@ -157,6 +161,17 @@ export function expressForward(port: u16, frame: usize, len: u32, now: u32): boo
   touchSession(load<u32>(e, E_SESSION), now, in2out);
   count(in2out ? Counter.NatIn2Out : Counter.NatOut2In);
   count(Counter.ExpressForwarded);
-  sendIp(in2out ? PORT_WAN : PORT_LAN, load<u32>(e, E_HOP), frame, ETH_HEADER_LEN + total, now);
+  // sendIp's work, with the ARP entry remembered instead of probed for; sendIp itself when it is not.
+  const out: u16 = in2out ? PORT_WAN : PORT_LAN;
+  const hop = load<u32>(e, E_HOP), outLen = ETH_HEADER_LEN + total;
+  const mac = arpLookupAt(load<u32>(e, E_ARP), out, hop, now);
+  if (mac != 0) {
+    copyMac(frame + ETH_SRC, portMac(out));
+    copyMac(frame + ETH_DST, mac);
+    emit(out, frame, outLen);
+  } else {
+    sendIp(out, hop, frame, outLen, now);
+    store<u32>(e, arpEntry(out, hop), E_ARP);
+  }
   return true;
 }

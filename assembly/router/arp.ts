@@ -95,10 +95,25 @@ function claim(port: u16, addr: u32, now: u32): usize {
 
 /** The MAC for a next hop, or 0 when unknown or stale. */
 export function arpLookup(port: u16, addr: u32, now: u32): usize {
-  const e = find(port, addr);
+  return macOf(find(port, addr), now);
+}
+
+@inline function macOf(e: usize, now: u32): usize {
   if (e == 0 || load<u8>(e, E_RESOLVED) == 0) return 0;
   if (expired(now, load<u32>(e, E_UPDATED), timeout(T_ARP) * 1000)) return 0;
   return e + E_MAC;
+}
+
+/** The cache entry for a next hop (0: none), for a caller that will ask again: see arpLookupAt. */
+export function arpEntry(port: u16, addr: u32): usize {
+  return find(port, addr);
+}
+
+/** arpLookup without the probe, given the entry arpEntry returned earlier: the same MAC when that entry
+ *  still holds this next hop (an address has one entry at most), else 0 (then ask arpLookup). */
+@inline export function arpLookupAt(e: usize, port: u16, addr: u32, now: u32): usize {
+  if (e == 0 || load<u8>(e, E_USED) == 0 || load<u32>(e, E_ADDR) != addr || load<u16>(e, E_PORT) != port) return 0;
+  return macOf(e, now);
 }
 
 function learn(port: u16, addr: u32, mac: usize, now: u32): void {
