@@ -16,7 +16,7 @@ import { PORT_LAN, PORT_WAN } from "../abi";
 import { capacity, C_SESSIONS } from "../config";
 import { arenaTake } from "../arena";
 import { Counter, count } from "../counters";
-import { fold } from "../wire/checksum";
+import { add16, fold } from "../wire/checksum";
 import { IP_MIN_HEADER, IP_SRC, IP_DST, IP_TTL, IP_CHECKSUM, IP_TOTAL_LEN, IP_FLAGS_FRAG, PROTO_TCP, PROTO_UDP } from "../wire/ipv4";
 import { UDP_HEADER_LEN, UDP_CHECKSUM, TCP_CHECKSUM, TCP_MIN_HEADER, TCP_OFFSET, TCP_FLAGS, TCP_SYN, TCP_FIN, TCP_RST } from "../wire/l4";
 import { Pkt } from "../router/packet";
@@ -107,7 +107,7 @@ export function expressRecord(in2out: bool, si: u32, newAddr: u32, newPort: u32,
 
 /** Applies a byte-swapped delta to the checksum stored at p, as RFC 1624 eqn. 3. */
 @inline function patch(p: usize, delta: u32): u32 {
-  return ~fold((~<u32>load<u16>(p) & 0xffff) + delta) & 0xffff;
+  return ~add16(~<u32>load<u16>(p) & 0xffff, delta) & 0xffff;
 }
 
 /**

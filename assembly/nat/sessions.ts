@@ -191,8 +191,11 @@ function classTimeoutMs(cls: u8): u32 {
   store<u32>(mappingAt(load<u32>(s, S_MAPPING)), now, M_LAST);
   const f = in2out ? S_PKTS_IN2OUT : S_PKTS_OUT2IN;
   store<u32>(s + f, load<u32>(s + f) + 1);
-  lruUnlink(i);
-  lruAppend(i, load<u8>(s, S_CLASS));
+  // A session already at its list's tail (no next: the last one used) stays where it is.
+  if (load<u32>(s, S_NEXT) != NO_INDEX) {
+    lruUnlink(i);
+    lruAppend(i, load<u8>(s, S_CLASS));
+  }
 }
 
 /** Adds TCP state bits and moves the session to the timer class its state now belongs to. */

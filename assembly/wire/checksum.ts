@@ -8,6 +8,12 @@
   return sum;
 }
 
+/** Ones-complement sum of two values of at most 16 bits: their sum has at most one carry to fold. */
+@inline export function add16(a: u32, b: u32): u32 {
+  const s = a + b;
+  return (s & 0xffff) + (s >>> 16);
+}
+
 /** Ones-complement addition of 32-bit words: the carry out of bit 31 comes back in at bit 0. */
 @inline function addCarry(sum: u32, w: u32): u32 {
   const s = sum + w;
@@ -47,10 +53,10 @@ export function deltaOf(oldAddr: u32, newAddr: u32, oldPort: u32, newPort: u32):
   return ~delta & 0xffff;
 }
 
-/** Applies a delta to the checksum stored (network order) at p. */
+/** Applies a delta (16 bits, as deltaOf makes them) to the checksum stored (network order) at p. */
 @inline export function applyDelta(p: usize, delta: u32): void {
   const old = <u32>bswap<u16>(load<u16>(p));
-  const updated = ~fold((~old & 0xffff) + delta) & 0xffff;
+  const updated = ~add16(~old & 0xffff, delta) & 0xffff;
   store<u16>(p, bswap<u16>(<u16>updated));
 }
 
@@ -58,7 +64,7 @@ export function deltaOf(oldAddr: u32, newAddr: u32, oldPort: u32, newPort: u32):
 @inline export function applyDeltaUdp(p: usize, delta: u32): void {
   const old = <u32>bswap<u16>(load<u16>(p));
   if (old == 0) return;
-  let updated = ~fold((~old & 0xffff) + delta) & 0xffff;
+  let updated = ~add16(~old & 0xffff, delta) & 0xffff;
   if (updated == 0) updated = 0xffff;
   store<u16>(p, bswap<u16>(<u16>updated));
 }
