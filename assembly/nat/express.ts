@@ -44,23 +44,30 @@ const E_REMOVALS_HIGH = 40;
 const E_ARP = 44; // the next hop's ARP cache entry, once known (router/arp.ts arpEntry)
 const E_BYTES: u32 = 48;
 
+// Sets of two entries, the more recently recorded first: two flows that hash alike both keep theirs.
+const WAYS: u32 = 2;
+
 class Express {
   static table: usize = 0;
-  static shift: u32 = 32; // index = hash >>> shift
+  static shift: u32 = 32; // set = hash >>> shift
 }
 
-/** One entry per two sessions (a power of two, at least 16): collisions only cost the long way. */
+/** One entry per two sessions (a power of two, at least 16): a flow that finds none goes the long way. */
 export function expressInit(): bool {
-  let bits: u32 = 4;
-  while ((<u32>1 << bits) * 2 < capacity(C_SESSIONS)) bits++;
-  Express.table = arenaTake((<usize>1 << bits) * E_BYTES);
+  let bits: u32 = 3; // sets
+  while ((<u32>WAYS << bits) * 2 < capacity(C_SESSIONS)) bits++;
+  Express.table = arenaTake(<usize>(WAYS << bits) * E_BYTES);
   Express.shift = 32 - bits;
   return Express.table != 0;
 }
 
-@inline function entryFor(src: u32, dst: u32, ports: u32, key: u32): usize {
+@inline function setFor(src: u32, dst: u32, ports: u32, key: u32): usize {
   const h = (src ^ rotl<u32>(dst, 16) ^ ports ^ key) * 0x9e3779b1; // Fibonacci hashing: the top bits
-  return Express.table + <usize>(h >>> Express.shift) * E_BYTES;
+  return Express.table + <usize>(h >>> Express.shift) * (WAYS * E_BYTES);
+}
+
+@inline function holds(e: usize, src: u32, dst: u32, ports: u32, key: u32): bool {
+  return load<u32>(e, E_SRC) == src && load<u32>(e, E_DST) == dst && load<u32>(e, E_PORTS) == ports && load<u32>(e, E_KEY) == key;
 }
 
 /**
@@ -79,7 +86,8 @@ export function expressRecord(in2out: bool, si: u32, newAddr: u32, newPort: u32,
   const ip = Pkt.ip;
   const src = load<u32>(ip, IP_SRC), dst = load<u32>(ip, IP_DST), ports = load<u32>(Pkt.l4);
   const key = <u32>proto | (<u32>Pkt.port << 8);
-  const e = entryFor(src, dst, ports, key);
+  const e = setFor(src, dst, ports, key);
+  if (!holds(e, src, dst, ports, key)) memory.copy(e + E_BYTES, e, E_BYTES); // the older flow moves second
   store<u32>(e, src, E_SRC);
   store<u32>(e, dst, E_DST);
   store<u32>(e, ports, E_PORTS);
@@ -142,8 +150,11 @@ export function expressRecord(in2out: bool, si: u32, newAddr: u32, newPort: u32,
 
   const src = load<u32>(ip, IP_SRC), dst = load<u32>(ip, IP_DST), ports = load<u32>(l4);
   const key = proto | (<u32>port << 8);
-  const e = entryFor(src, dst, ports, key);
-  if (load<u32>(e, E_SRC) != src || load<u32>(e, E_DST) != dst || load<u32>(e, E_PORTS) != ports || load<u32>(e, E_KEY) != key) return false;
+  let e = setFor(src, dst, ports, key);
+  if (!holds(e, src, dst, ports, key)) {
+    e += E_BYTES;
+    if (!holds(e, src, dst, ports, key)) return false;
+  }
   if (load<u32>(e, E_REMOVALS_LOW) != SessionRemovals.low || load<u32>(e, E_REMOVALS_HIGH) != SessionRemovals.high) return false;
 
   const in2out = port == PORT_LAN;
