@@ -146,7 +146,6 @@ export function expressRecord(in2out: bool, si: u32, newAddr: u32, newPort: u32,
     if (off < TCP_MIN_HEADER || off > l4Len) return false;
     if ((load<u8>(l4, TCP_FLAGS) & (TCP_SYN | TCP_FIN | TCP_RST)) != 0) return false; // TCP state changes
   } else return false;
-  if (headerSum(ip) != 0xffff) return false;
 
   const src = load<u32>(ip, IP_SRC), dst = load<u32>(ip, IP_DST), ports = load<u32>(l4);
   const key = proto | (<u32>port << 8);
@@ -156,6 +155,7 @@ export function expressRecord(in2out: bool, si: u32, newAddr: u32, newPort: u32,
     if (!holds(e, src, dst, ports, key)) return false;
   }
   if (load<u32>(e, E_REMOVALS_LOW) != SessionRemovals.low || load<u32>(e, E_REMOVALS_HIGH) != SessionRemovals.high) return false;
+  if (headerSum(ip) != 0xffff) return false; // after the lookup: a packet of no recorded flow skips it
 
   const in2out = port == PORT_LAN;
   store<u8>(ip, <u8>(ttl - 1), IP_TTL);
