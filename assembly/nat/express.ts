@@ -44,7 +44,9 @@ const E_REMOVALS_HIGH = 40;
 const E_ARP = 44; // the next hop's ARP cache entry, once known (router/arp.ts arpEntry)
 const E_BYTES: u32 = 48;
 
-// Sets of two entries, the more recently recorded first: two flows that hash alike both keep theirs.
+// Sets of two entries: two flows that hash alike both keep theirs. A set whose two entries both hold
+// live flows keeps them (a third flow goes the long way) rather than evicting one: with more flows than
+// entries, replacing would let flows take turns evicting each other, and none would stay express.
 const WAYS: u32 = 2;
 
 class Express {
@@ -70,6 +72,11 @@ export function expressInit(): bool {
   return load<u32>(e, E_SRC) == src && load<u32>(e, E_DST) == dst && load<u32>(e, E_PORTS) == ports && load<u32>(e, E_KEY) == key;
 }
 
+/** True when the entry was recorded since the last session removal (an unused one has key 0). */
+@inline function current(e: usize): bool {
+  return load<u32>(e, E_KEY) != 0 && load<u32>(e, E_REMOVALS_LOW) == SessionRemovals.low && load<u32>(e, E_REMOVALS_HIGH) == SessionRemovals.high;
+}
+
 /**
  * Called by the NAT step just before it rewrites the current packet (Pkt) through session `si`: the
  * new address and port (host order), the checksum deltas it applies, and the next hop the packet will
@@ -86,8 +93,14 @@ export function expressRecord(in2out: bool, si: u32, newAddr: u32, newPort: u32,
   const ip = Pkt.ip;
   const src = load<u32>(ip, IP_SRC), dst = load<u32>(ip, IP_DST), ports = load<u32>(Pkt.l4);
   const key = <u32>proto | (<u32>Pkt.port << 8);
-  const e = setFor(src, dst, ports, key);
-  if (!holds(e, src, dst, ports, key)) memory.copy(e + E_BYTES, e, E_BYTES); // the older flow moves second
+  let e = setFor(src, dst, ports, key);
+  if (!holds(e, src, dst, ports, key)) {
+    const other = e + E_BYTES;
+    if (holds(other, src, dst, ports, key) || current(e)) {
+      e = other;
+      if (!holds(e, src, dst, ports, key) && current(e)) return; // both ways hold live flows
+    }
+  }
   store<u32>(e, src, E_SRC);
   store<u32>(e, dst, E_DST);
   store<u32>(e, ports, E_PORTS);
