@@ -9,7 +9,7 @@ BOARD_OUT := build/board
 CROSS := arm-none-eabi-
 BOARD_COMMON := board/common/startup.c board/common/host_loop.c board/common/console.c board/common/board_console.c board/common/config_store.c board/common/syscalls.c board/common/stack.c
 # The boards build wasm3 from a copy of its sources with two edits, both for 32-bit cores (README
-# "Board firmware" has the figures):
+# "Board" has the figures):
 # - The register every op handler passes on (_r0) is 32 bits wide instead of 64. AAPCS passes a 64-bit
 #   argument after three pointers on the stack, so each handler copied it in and out of memory; at 32
 #   bits all four arguments travel in r0-r3. A 32-bit register cannot hold an i64, so the module must

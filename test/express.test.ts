@@ -4,6 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { Net, LAN, WAN, WAN_IP } from './helpers/net.ts';
 import { lan, wan } from './helpers/traffic.ts';
+import { inetChecksum } from '../host/packets.ts';
+
 const IKEV2_SA_INIT = 34; // exchange type (RFC 7296 3.1)
 
 const H1 = '192.168.1.10';
@@ -118,7 +120,7 @@ describe('express path', () => {
     const frag = lan.udp({ ...flow, payload: Buffer.alloc(16) });
     frag[14 + 6] |= 0x20;
     frag[14 + 10] = 0; frag[14 + 11] = 0;
-    const ipSum = ipChecksum(frag.subarray(14, 34));
+    const ipSum = inetChecksum(frag.subarray(14, 34));
     frag[14 + 10] = ipSum >> 8; frag[14 + 11] = ipSum & 0xff;
     expect(WAN(net.fromLan(frag).step())).toHaveLength(1);
 
@@ -176,10 +178,3 @@ describe('express path', () => {
     expect(net.counters().nat_hairpin).toBe(2);
   });
 });
-
-function ipChecksum(h: Uint8Array): number {
-  let s = 0;
-  for (let i = 0; i < h.length; i += 2) s += (h[i] << 8) | h[i + 1];
-  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
-  return ~s & 0xffff;
-}

@@ -4,7 +4,7 @@
 // addresses, ports, protocol and ingress port exactly as they lie in the frame. A later packet with the
 // same key that needs nothing else (20-byte IP header, not a fragment, TTL above 1, a valid header
 // checksum, no SYN, FIN or RST) takes the recorded rewrite: about a quarter of the long way's work
-// (README "Board firmware" has the profile).
+// (README "Board" has the profile).
 //
 // Why this is the long way's result and not a guess: every decision the long way takes for such a
 // packet depends only on that key and the config (martian and local checks, Map List, the ALG's ports,
@@ -16,8 +16,8 @@ import { PORT_LAN, PORT_WAN } from "../abi";
 import { capacity, C_SESSIONS } from "../config";
 import { arenaTake } from "../arena";
 import { Counter, count } from "../counters";
-import { add16, fold } from "../wire/checksum";
-import { IP_MIN_HEADER, IP_SRC, IP_DST, IP_TTL, IP_CHECKSUM, IP_TOTAL_LEN, IP_FLAGS_FRAG, PROTO_TCP, PROTO_UDP } from "../wire/ipv4";
+import { addCarry, fold, updatedChecksum } from "../wire/checksum";
+import { IP_MIN_HEADER, IP_SRC, IP_DST, IP_TTL, IP_PROTO, IP_CHECKSUM, IP_TOTAL_LEN, IP_FLAGS_FRAG, PROTO_TCP, PROTO_UDP } from "../wire/ipv4";
 import { UDP_HEADER_LEN, UDP_CHECKSUM, TCP_CHECKSUM, TCP_MIN_HEADER, TCP_OFFSET, TCP_FLAGS, TCP_SYN, TCP_FIN, TCP_RST } from "../wire/l4";
 import { Pkt } from "../router/packet";
 import { emit, portMac, sendIp } from "../router/output";
@@ -118,17 +118,13 @@ export function expressRecord(in2out: bool, si: u32, newAddr: u32, newPort: u32,
 
 /** Ones-complement sum of the 20-byte IP header at ip, folded: 0xffff when its checksum is right. */
 @inline function headerSum(ip: usize): u32 {
-  let s = load<u32>(ip);
-  let t = s + load<u32>(ip, 4); s = t + <u32>(t < s);
-  t = s + load<u32>(ip, 8); s = t + <u32>(t < s);
-  t = s + load<u32>(ip, 12); s = t + <u32>(t < s);
-  t = s + load<u32>(ip, 16); s = t + <u32>(t < s);
+  const s = addCarry(addCarry(addCarry(addCarry(load<u32>(ip), load<u32>(ip, 4)), load<u32>(ip, 8)), load<u32>(ip, 12)), load<u32>(ip, 16));
   return fold(s);
 }
 
-/** Applies a byte-swapped delta to the checksum stored at p, as RFC 1624 eqn. 3. */
+/** The checksum stored at p after a byte-swapped delta: both stay in wire order. */
 @inline function patch(p: usize, delta: u32): u32 {
-  return ~add16(~<u32>load<u16>(p) & 0xffff, delta) & 0xffff;
+  return updatedChecksum(<u32>load<u16>(p), delta);
 }
 
 /**
@@ -148,7 +144,7 @@ export function expressRecord(in2out: bool, si: u32, newAddr: u32, newPort: u32,
   if (ttl <= 1) return false;
   const total = <u32>bswap<u16>(load<u16>(ip, IP_TOTAL_LEN));
   if (total > len - ETH_HEADER_LEN) return false;
-  const proto = <u32>load<u8>(ip, IP_TTL + 1);
+  const proto = <u32>load<u8>(ip, IP_PROTO);
   const l4 = ip + IP_MIN_HEADER;
   const l4Len = total - IP_MIN_HEADER; // wraps (and fails below) when total < 20
   if (proto == PROTO_UDP) {

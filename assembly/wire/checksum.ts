@@ -15,7 +15,7 @@
 }
 
 /** Ones-complement addition of 32-bit words: the carry out of bit 31 comes back in at bit 0. */
-@inline function addCarry(sum: u32, w: u32): u32 {
+@inline export function addCarry(sum: u32, w: u32): u32 {
   const s = sum + w;
   return s + <u32>(s < w);
 }
@@ -23,7 +23,7 @@
 /** Ones-complement sum of `len` bytes at p (not yet complemented), added to `initial`. Sums 32-bit
  *  little-endian words with end-around carry and swaps the folded result once: the ones-complement sum
  *  is independent of byte order and of word width (RFC 1071 2(B), 2(C)), and this halves the loop.
- *  No 64-bit arithmetic: the board's wasm3 keeps its register in 32 bits (README "Board firmware"). */
+ *  No 64-bit arithmetic: the boards' wasm3 keeps its register in 32 bits (README "Board"). */
 export function sumBytes(p: usize, len: u32, initial: u32): u32 {
   let sum: u32 = 0;
   let i: u32 = 0;
@@ -53,10 +53,15 @@ export function deltaOf(oldAddr: u32, newAddr: u32, oldPort: u32, newPort: u32):
   return ~delta & 0xffff;
 }
 
+/** A 16-bit checksum after a 16-bit delta (RFC 1624 eqn. 3). Both in one byte order, either one. */
+@inline export function updatedChecksum(old: u32, delta: u32): u32 {
+  return ~add16(~old & 0xffff, delta) & 0xffff;
+}
+
 /** Applies a delta (16 bits, as deltaOf makes them) to the checksum stored (network order) at p. */
 @inline export function applyDelta(p: usize, delta: u32): void {
   const old = <u32>bswap<u16>(load<u16>(p));
-  const updated = ~add16(~old & 0xffff, delta) & 0xffff;
+  const updated = updatedChecksum(old, delta);
   store<u16>(p, bswap<u16>(<u16>updated));
 }
 
@@ -64,7 +69,7 @@ export function deltaOf(oldAddr: u32, newAddr: u32, oldPort: u32, newPort: u32):
 @inline export function applyDeltaUdp(p: usize, delta: u32): void {
   const old = <u32>bswap<u16>(load<u16>(p));
   if (old == 0) return;
-  let updated = ~add16(~old & 0xffff, delta) & 0xffff;
+  let updated = updatedChecksum(old, delta);
   if (updated == 0) updated = 0xffff;
   store<u16>(p, bswap<u16>(<u16>updated));
 }

@@ -99,8 +99,8 @@ int w5500_init(w5500 *c) {
   return read8(c, BLOCK_S0_REG, Sn_SR) == SR_MACRAW ? 0 : -1;
 }
 
-// A frame costs few SPI frames (each one's address phase and chip select add about 1.5 us at 31.25
-// MHz): adjacent registers are read together, and a record's length and its frame are one read.
+// A packet costs few SPI frames, each with its own chip select and 3-byte address phase: adjacent
+// registers are read together, and a record's length and its frame are one read.
 
 size_t w5500_receive(w5500 *c, uint8_t *buf, size_t cap) {
   // RX_RSR and RX_RD in one read. RSR may change while it is read, but only upwards (the chip adds
