@@ -236,6 +236,19 @@ describe('express path', () => {
     expect(net.counters().drop_unsolicited).toBe(1);
   });
 
+  it('keeps a flow express when another flow\'s session expires', async () => {
+    const net = await Net.create({ timeouts: { udp: 120 } });
+    net.fromLan(lan.udp({ src: '192.168.1.11', dst: R1, sport: 7000, dport: 7000 })).step();
+    net.idle(60_000);
+    const out = lan.udp({ src: H1, dst: R1, sport: 5000, dport: 6000, payload: Buffer.from('x') });
+    net.fromLan(out).step(); // recorded
+    net.idle(65_000); // the first flow's session expires, this one's does not
+    expect(net.counters().sessions_expired).toBe(1);
+    const before = net.counters().express_forwarded ?? 0;
+    expect(WAN(net.fromLan(out).step())).toHaveLength(1);
+    expect(net.counters().express_forwarded).toBe(before + 1);
+  });
+
   it('keeps hairpinned traffic on the long way', async () => {
     const net = await Net.create({ nat: { filtering: 'endpoint-independent' } });
     const a = WAN(net.fromLan(lan.udp({ src: H1, dst: R1, sport: 5000, dport: 6000 })).step())[0];

@@ -9,8 +9,8 @@
 // Why this is the long way's result and not a guess: every decision the long way takes for such a
 // packet depends only on that key and the config (martian and local checks, Map List, the ALG's ports,
 // hairpinning, the route), except the session; the config changes only through init, which clears the
-// table, and an entry is trusted only while no session has been removed since it was recorded
-// (SessionRemovals). The per-packet effects are the long way's own calls: counters, touchSession (idle
+// table, and an entry is trusted only while its session has not been removed since it was recorded
+// (sessionSerial). The per-packet effects are the long way's own calls: counters, touchSession (idle
 // timer, LRU), sendIp (ARP, transmit). Anything else, including every miss, goes the long way.
 import { PORT_LAN, PORT_WAN } from "../abi";
 import { capacity, C_SESSIONS } from "../config";
@@ -25,7 +25,7 @@ import { arpEntry, arpLookupAt } from "../router/arp";
 import { ETH_DST, ETH_SRC, ETH_HEADER_LEN, copyMac } from "../wire/ethernet";
 import { TTL_DECREMENT_DELTA } from "../router/icmp-local";
 import { algInspectsUdp } from "../alg/hooks";
-import { SessionRemovals, touchSession } from "./sessions";
+import { SessionSerials, sessionSerial, touchSession } from "./sessions";
 
 // An entry. Key and rewrite in wire byte order (no swaps on the way), the deltas byte-swapped to match
 // (the ones-complement sum commutes with swapping bytes, RFC 1071 2(B)).
@@ -39,8 +39,8 @@ const E_DELTA_IP = 22; // u16: the address change and the TTL decrement
 const E_DELTA_L4 = 24; // u16: the address and port change
 const E_SESSION = 28;
 const E_HOP = 32; // next hop, host order
-const E_REMOVALS_LOW = 36;
-const E_REMOVALS_HIGH = 40;
+const E_SERIAL = 36; // the session's serial and epoch when recorded (nat/sessions.ts sessionSerial)
+const E_EPOCH = 40;
 const E_ARP = 44; // the next hop's ARP cache entry, once known (router/arp.ts arpEntry)
 const E_BYTES: u32 = 48;
 
@@ -72,9 +72,14 @@ export function expressInit(): bool {
   return load<u32>(e, E_SRC) == src && load<u32>(e, E_DST) == dst && load<u32>(e, E_PORTS) == ports && load<u32>(e, E_KEY) == key;
 }
 
-/** True when the entry was recorded since the last session removal (an unused one has key 0). */
+/** True when the entry's session is still the one it was recorded from. */
+@inline function sessionLives(e: usize): bool {
+  return sessionSerial(load<u32>(e, E_SESSION)) == load<u32>(e, E_SERIAL) && load<u32>(e, E_EPOCH) == SessionSerials.epoch;
+}
+
+/** True when the entry holds a flow whose session lives (an unused one has key 0). */
 @inline function current(e: usize): bool {
-  return load<u32>(e, E_KEY) != 0 && load<u32>(e, E_REMOVALS_LOW) == SessionRemovals.low && load<u32>(e, E_REMOVALS_HIGH) == SessionRemovals.high;
+  return load<u32>(e, E_KEY) != 0 && sessionLives(e);
 }
 
 /**
@@ -111,8 +116,8 @@ export function expressRecord(in2out: bool, si: u32, newAddr: u32, newPort: u32,
   store<u16>(e, bswap<u16>(<u16>l4Delta), E_DELTA_L4);
   store<u32>(e, si, E_SESSION);
   store<u32>(e, hop, E_HOP);
-  store<u32>(e, SessionRemovals.low, E_REMOVALS_LOW);
-  store<u32>(e, SessionRemovals.high, E_REMOVALS_HIGH);
+  store<u32>(e, sessionSerial(si), E_SERIAL);
+  store<u32>(e, SessionSerials.epoch, E_EPOCH);
   store<u32>(e, 0, E_ARP);
 }
 
@@ -163,7 +168,7 @@ export function expressRecord(in2out: bool, si: u32, newAddr: u32, newPort: u32,
     e += E_BYTES;
     if (!holds(e, src, dst, ports, key)) return false;
   }
-  if (load<u32>(e, E_REMOVALS_LOW) != SessionRemovals.low || load<u32>(e, E_REMOVALS_HIGH) != SessionRemovals.high) return false;
+  if (!sessionLives(e)) return false;
   if (headerSum(ip) != 0xffff) return false; // after the lookup: a packet of no recorded flow skips it
 
   const in2out = port == PORT_LAN;

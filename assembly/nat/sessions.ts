@@ -38,7 +38,8 @@ export const S_PKTS_IN2OUT = 52;
 export const S_PKTS_OUT2IN = 56;
 export const S_DELTA_IP = 60; // u16: IP header checksum delta, in2out
 export const S_DELTA_L4 = 62; // u16: transport checksum delta (address + port), in2out
-export const S_BYTES: u32 = 64;
+export const S_SERIAL = 64; // u32: removals of this slot so far, kept across reuse (see sessionSerial)
+export const S_BYTES: u32 = 68;
 
 export const SESSION_SERVER_LIST: u8 = 1;
 export const SESSION_DEFAULT_SERVER: u8 = 2;
@@ -69,11 +70,9 @@ class Sessions {
   static lruHeads: usize = 0; // CLASSES x (head, tail)
 }
 
-/** Sessions removed since init, counted in two words so that it never wraps: a flow the express path
- *  recorded (nat/express.ts) is trusted only while this has not changed. */
-export class SessionRemovals {
-  static low: u32 = 0;
-  static high: u32 = 0;
+/** Bumped when a slot's serial wraps: with it, (serial, epoch) never names two sessions of one slot. */
+export class SessionSerials {
+  static epoch: u32 = 0;
 }
 
 @inline export function sessionAt(i: u32): usize {
@@ -95,9 +94,14 @@ export function sessionsInit(): bool {
   memory.fill(Sessions.lruHeads, 0xff, CLASSES * 8);
   Sessions.freeHead = threadFree(Sessions.base, S_BYTES, n, S_NEXT);
   Sessions.live = 0;
-  SessionRemovals.low = 0;
-  SessionRemovals.high = 0;
+  SessionSerials.epoch = 0;
   return true;
+}
+
+/** Session i's serial: it changes when the session is removed, so a reference kept with it (the express
+ *  path's, nat/express.ts) can tell the session it was taken from from a later one in the same slot. */
+@inline export function sessionSerial(i: u32): u32 {
+  return load<u32>(sessionAt(i), S_SERIAL);
 }
 
 @inline function keyHash(proto: u8, addr: u32, port: u32, remAddr: u32, remPort: u32): u32 {
@@ -231,7 +235,9 @@ function removeSession(i: u32): void {
   store<u32>(s, Sessions.freeHead, S_NEXT);
   Sessions.freeHead = i;
   Sessions.live--;
-  if (++SessionRemovals.low == 0) SessionRemovals.high++;
+  const serial = load<u32>(s, S_SERIAL) + 1;
+  store<u32>(s, serial, S_SERIAL);
+  if (serial == 0) SessionSerials.epoch++;
 }
 
 /** Creates a session under a mapping; NO_INDEX when full (after trying to evict a transitory one). */
@@ -252,7 +258,7 @@ export function addSession(mapping: u32, proto: u8, remAddr: u32, remPort: u32, 
   const m = mappingAt(mapping);
   const inAddr = load<u32>(m, M_IN_ADDR), extAddr = load<u32>(m, M_EXT_ADDR);
   const inPort = <u32>load<u16>(m, M_IN_PORT), extPort = <u32>load<u16>(m, M_EXT_PORT);
-  memory.fill(s, 0, S_BYTES);
+  memory.fill(s, 0, S_SERIAL); // everything but the serial, the last field
   store<u8>(s, proto, S_PROTO);
   store<u8>(s, flags, S_FLAGS);
   store<u8>(s, 1, S_USED);
