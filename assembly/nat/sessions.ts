@@ -98,8 +98,8 @@ export function sessionsInit(): bool {
   return true;
 }
 
-/** Session i's serial: it changes when the session is removed, so a reference kept with it (the express
- *  path's, nat/express.ts) can tell the session it was taken from from a later one in the same slot. */
+/** Session i's serial: it changes when the session is removed, so a reference that keeps it (the express
+ *  path's, nat/express.ts) can tell its session from a later one in the same slot. */
 @inline export function sessionSerial(i: u32): u32 {
   return load<u32>(sessionAt(i), S_SERIAL);
 }
