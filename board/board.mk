@@ -8,15 +8,20 @@ APT_PACKAGES += gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
 BOARD_OUT := build/board
 CROSS := arm-none-eabi-
 BOARD_COMMON := board/common/startup.c board/common/host_loop.c board/common/console.c board/common/board_console.c board/common/config_store.c board/common/syscalls.c board/common/stack.c
-# The boards build wasm3 from a copy of its sources with two edits, both for 32-bit cores (README
-# "Board" has the figures):
+# The boards build wasm3 from a copy of its sources with these edits, all for 32-bit cores (README
+# "Board" has the figures). Each is checked after the sed that makes it, so a new wasm3 version whose
+# source differs stops the build instead of building unedited code.
 # - The register every op handler passes on (_r0) is 32 bits wide instead of 64. AAPCS passes a 64-bit
 #   argument after three pointers on the stack, so each handler copied it in and out of memory; at 32
 #   bits all four arguments travel in r0-r3. A 32-bit register cannot hold an i64, so the module must
 #   use none: board/common/check-module.ts refuses one that does.
 # - Loads and stores check bounds in 32-bit arithmetic: wasm3 adds address and offset in 64 bits so
 #   the sum cannot wrap, which on a 32-bit core costs a carry chain and spilled registers in every
-#   load and store. Here a sum above 0xFFFFFFF0 traps first, so the 32-bit one cannot wrap either.
+#   load and store. Here each of the two sums (address + offset, + access size) traps on carry.
+# - Loads and stores reach memory through BOARD_LOAD and BOARD_STORE (board_config.h), which test the
+#   wasm address's alignment alone instead of memcpy's both sides.
+# - local.tee leaves the local's slot on wasm3's stack instead of the register it was copied from, as
+#   local.get does, so that the next value computed does not first spill the register to a new slot.
 BOARD_WASM3 := $(BOARD_OUT)/wasm3
 BOARD_WASM3_H := $(BOARD_WASM3)/wasm3.h
 WASM3_C = $(filter-out %/m3_info.c,$(wildcard build/wasm3/source/m3_*.c))
@@ -31,10 +36,18 @@ $(BOARD_WASM3_H): $(WASM3_SRC) board/board.mk
 	cp build/wasm3/source/* $(BOARD_WASM3)/
 	sed -i 's/^typedef i64\( *\)m3reg_t;/typedef i32\1m3reg_t;  \/\/ natpass: 32 bits (board\/board.mk)/' $(BOARD_WASM3)/m3_core.h
 	sed -i -e 's/u64 operand = /u32 operand = /' \
-	  -e 's/operand += offset;/if (UNLIKELY (offset > 0xFFFFFFF0u || operand > 0xFFFFFFF0u - offset)) { d_outOfBounds; } operand += offset; \/\* natpass \*\//' \
+	  -e 's/operand += offset;/u32 end; if (UNLIKELY (__builtin_add_overflow (operand, offset, \&operand))) { d_outOfBounds; } \/\* natpass \*\//' \
+	  -e 's/operand + sizeof (\([A-Z_]*\)) <= _mem->length/!__builtin_add_overflow (operand, (u32) sizeof (\1), \&end) \&\& end <= _mem->length/' \
+	  -e 's/memcpy(&value, src8, sizeof(value));/BOARD_LOAD (value, src8);/' \
+	  -e 's/memcpy(mem8, &val, sizeof(val));/BOARD_STORE (mem8, val);/' \
 	  $(BOARD_WASM3)/m3_exec.h
+	sed -i '/if (i_opcode != c_waOp_teeLocal)/{n;s|$$| if (i_opcode == c_waOp_teeLocal \&\& IsStackTopInRegister (o)) { u8 teeType = GetStackTopType (o); _ (Pop (o)); _ (Push (o, teeType, localSlot)); } /* natpass: tee */|}' \
+	  $(BOARD_WASM3)/m3_compile.c
 	test $$(grep -c '^typedef i32 *m3reg_t;' $(BOARD_WASM3)/m3_core.h) = 1 || { echo "board.mk: wasm3's m3reg_t typedef not found"; exit 1; }
-	test $$(grep -c 'u64 operand' $(BOARD_WASM3)/m3_exec.h) = 0 && test $$(grep -c 'natpass \*/' $(BOARD_WASM3)/m3_exec.h) = 6 || { echo "board.mk: wasm3's load/store checks not as expected"; exit 1; }
+	test $$(grep -c 'u64 operand' $(BOARD_WASM3)/m3_exec.h) = 0 && test $$(grep -c 'natpass \*/' $(BOARD_WASM3)/m3_exec.h) = 6 \
+	  && test $$(grep -c 'end <= _mem->length' $(BOARD_WASM3)/m3_exec.h) = 6 && test $$(grep -c 'BOARD_LOAD (value' $(BOARD_WASM3)/m3_exec.h) = 2 \
+	  && test $$(grep -c 'BOARD_STORE (mem8' $(BOARD_WASM3)/m3_exec.h) = 4 || { echo "board.mk: wasm3's load/store checks not as expected"; exit 1; }
+	test $$(grep -c 'natpass: tee' $(BOARD_WASM3)/m3_compile.c) = 1 || { echo "board.mk: wasm3's local.tee not found"; exit 1; }
 
 $(BOARD_OUT)/module-checked: $(WASM) board/common/check-module.ts $(NPM_STAMP)
 	@mkdir -p $(@D)

@@ -17,30 +17,42 @@
 #define d_m3LogOutput               0
 #define d_m3VerboseErrorMessages    1
 
-// wasm3 reads and writes linear memory through memcpy of 1, 2, 4 or 8 bytes, so that unaligned wasm
-// addresses work. A Cortex-M0+ (ARMv6-M) faults on unaligned loads, so there GCC cannot inline those
-// copies and calls newlib's memcpy for every wasm load and store: 12 % of the RP2040's instructions per
-// frame (profiled in rp2040js). Here each copy takes the widest accesses its alignment allows, inline:
-// words when both ends are 4-aligned, halfwords when 2-aligned (an IPv4 address behind a 14-byte
-// Ethernet header), else bytes. Other cores inline the copies themselves.
+// wasm3's loads and stores (its m3_exec.h, edited by board/board.mk) go through BOARD_LOAD and
+// BOARD_STORE. Where the core takes unaligned accesses (the M3) they are the memcpy wasm3 had, which
+// GCC inlines. A Cortex-M0+ (ARMv6-M) faults on unaligned accesses, so GCC cannot inline those copies
+// and called newlib's memcpy for every wasm load and store (12 % of the RP2040's instructions per frame,
+// profiled in rp2040js). There each access takes the widest width the wasm address allows, inline:
+// a word when 4-aligned, halfwords when 2-aligned (an IPv4 address behind a 14-byte Ethernet header),
+// else bytes. Only the wasm address is tested: the other side is a C variable of its own type.
 #if defined(__ARM_ARCH_6M__) && !defined(__ASSEMBLER__)
 #include <stdint.h>
 #include <string.h>
 typedef uint16_t __attribute__((may_alias)) board_u16;
 typedef uint32_t __attribute__((may_alias)) board_u32;
-static inline __attribute__((always_inline)) void *board_memcpy(void *d, const void *s, size_t n) {
-  if (__builtin_constant_p(n) && (n == 1 || n == 2 || n == 4 || n == 8)) {
-    uintptr_t a = (uintptr_t)d | (uintptr_t)s;
-    if ((a & 3) == 0 && n >= 4) {
-      for (size_t i = 0; i < n / 4; i++) ((board_u32 *)d)[i] = ((const board_u32 *)s)[i];
-    } else if ((a & 1) == 0 && n >= 2) {
-      for (size_t i = 0; i < n / 2; i++) ((board_u16 *)d)[i] = ((const board_u16 *)s)[i];
-    } else {
-      for (size_t i = 0; i < n; i++) ((uint8_t *)d)[i] = ((const uint8_t *)s)[i];
-    }
-    return d;
-  }
-  return memcpy(d, s, n);
+static inline __attribute__((always_inline)) uint32_t board_load_n(const uint8_t *p, size_t n) {
+  uintptr_t a = (uintptr_t)p;
+  if (n == 1) return *p;
+  if (n == 2) return (a & 1) == 0 ? *(const board_u16 *)p : (uint32_t)p[0] | (uint32_t)p[1] << 8;
+  if ((a & 3) == 0) return *(const board_u32 *)p;
+  if ((a & 1) == 0) return (uint32_t)((const board_u16 *)p)[0] | (uint32_t)((const board_u16 *)p)[1] << 16;
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
-#define memcpy(d, s, n) board_memcpy(d, s, n)
+static inline __attribute__((always_inline)) void board_store_n(uint8_t *p, uint32_t v, size_t n) {
+  uintptr_t a = (uintptr_t)p;
+  if (n == 1) { *p = (uint8_t)v; return; }
+  if (n == 2) {
+    if ((a & 1) == 0) *(board_u16 *)p = (uint16_t)v;
+    else { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+    return;
+  }
+  if ((a & 3) == 0) *(board_u32 *)p = v;
+  else if ((a & 1) == 0) { ((board_u16 *)p)[0] = (uint16_t)v; ((board_u16 *)p)[1] = (uint16_t)(v >> 16); }
+  else { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24); }
+}
+// 8-byte accesses (i64, which the module does not use: check-module.ts) keep memcpy.
+#define BOARD_LOAD(v, p) do { if (sizeof (v) == 8) memcpy (&(v), (p), 8); else (v) = (__typeof__ (v)) board_load_n ((p), sizeof (v)); } while (0)
+#define BOARD_STORE(p, v) do { if (sizeof (v) == 8) memcpy ((p), &(v), 8); else board_store_n ((p), (uint32_t) (v), sizeof (v)); } while (0)
+#else
+#define BOARD_LOAD(v, p) memcpy (&(v), (p), sizeof (v))
+#define BOARD_STORE(p, v) memcpy ((p), &(v), sizeof (v))
 #endif
