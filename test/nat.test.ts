@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Net, LAN, WAN, WAN_IP, GATEWAY_IP } from './helpers/net.ts';
 import { lan, wan } from './helpers/traffic.ts';
 import { icmpError, parseFrame } from '../host/packets.ts';
+import { DUMP_SESSIONS } from '../host/abi.ts';
 
 const H1 = '192.168.1.10';
 const H2 = '192.168.1.11';
@@ -104,6 +105,42 @@ describe('UDP mapping (RFC 4787)', () => {
     net.idle(301_000);
     expect(LAN(net.fromWan(wan.udp({ src: R1, dst: WAN_IP, sport: 53, dport: 5000 })).step())).toHaveLength(0);
     expect(net.counters().mappings_expired).toBe(1);
+  });
+
+  it('removes every idle session between its timeout and 260 ms after it, however its uses fell', async () => {
+    // A used session moves to its timer list's tail at most once per 250 ms (nat/sessions.ts), and
+    // the sweeps run once per 10 ms. Flow 0 is the list's head and busy throughout: a sweep that
+    // trusted list order alone would end its flows early, one that waited for the head too long late.
+    const net = await Net.create({ timeouts: { udp: 120 } });
+    const FLOWS = 12, lastUse = new Map<number, number>();
+    let seed = 11;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) / 65536;
+    const use = (k: number) => net.fromLan(lan.udp({ src: H1, dst: R1, sport: 5000 + k, dport: 53 }));
+    for (let t = 0; t < 4000; t += 10) {
+      const used: number[] = [];
+      for (let k = 0; k < FLOWS; k++) {
+        const started = lastUse.has(k);
+        if ((!started && t >= k * 80) || (started && (k === 0 ? t % 100 === 0 : rand() < 0.04))) { use(k); used.push(k); }
+      }
+      expect(WAN(net.step(10))).toHaveLength(used.length);
+      for (const k of used) lastUse.set(k, net.now);
+    }
+    const live = () => new Set(net.router.dumpTable(DUMP_SESSIONS).map((row) => row[2] - 5000));
+    expect(live().size).toBe(FLOWS);
+    net.idle(Math.min(...lastUse.values()) + 119_000 - net.now);
+    let removed = 0;
+    while (live().size > 0) {
+      net.router.process((net.now += 5));
+      const now = net.now, alive = live();
+      for (const [k, t] of lastUse) {
+        if (now - t < 120_000) expect(alive.has(k), `flow ${k} at ${now - t - 120_000} ms`).toBe(true);
+        if (now - t >= 120_260) expect(alive.has(k), `flow ${k} at +${now - t - 120_000} ms`).toBe(false);
+      }
+      removed = FLOWS - alive.size;
+      expect(net.now).toBeLessThan(Math.max(...lastUse.values()) + 121_000);
+    }
+    expect(removed).toBe(FLOWS);
+    expect(net.counters().sessions_expired).toBe(FLOWS);
   });
 
   it('refuses a UDP timeout under 120 s, naming the field', async () => {

@@ -44,11 +44,10 @@ import { sasInit, saAt, findSa, addSa, removeSa, touchSa, firstSaForRemote, saSl
 import { natDMatches } from "./nat-d";
 import { advisorInit, advise, inspectIke, IkeFacts, findingSlots, findingRow, FINDING_AH_THROUGH_PAT, FINDING_NO_NAT_T, FINDING_AGGRESSIVE_ID_IP, FINDING_ESP_TO_DEFAULT_SERVER, FINDING_MANUAL_KEYS } from "./advisor";
 
-const SWEEP_PER_TICK: u32 = 64; // bounded timer work: entries examined per table per sweep
-// At most one sweep per this many ms of module time: process() runs per batch, and on the board
-// (wasm3 on a Cortex-M) a sweep on every call cost more than forwarding the frames. Lookups check
-// expiry themselves (liveIke, liveSa, the pending window in bindInbound), so sweeps only reclaim room.
-const SWEEP_EVERY_MS: u32 = 10;
+// Bounded timer work: entries examined per table per sweep (router.ts runs one per 10 ms of module
+// time). Lookups check expiry themselves (liveIke, liveSa, the pending window in bindInbound), so
+// sweeps only reclaim room.
+const SWEEP_PER_TICK: u32 = 64;
 
 // Held IKE packet: u32 ike index, u32 heldAt, u16 len, u8 busy; then the frame
 const H_IKE = 0;
@@ -64,8 +63,6 @@ class Alg {
   static releasing: bool = false;
   static ikeCursor: u32 = 0;
   static saCursor: u32 = 0;
-  static swept: bool = false;
-  static lastSweep: u32 = 0;
 }
 
 export function ipsecInit(): bool {
@@ -75,7 +72,6 @@ export function ipsecInit(): bool {
   Alg.releasing = false;
   Alg.ikeCursor = 0;
   Alg.saCursor = 0;
-  Alg.swept = false;
   return Alg.hold != 0 && ikeInit() && sasInit() && advisorInit();
 }
 
@@ -440,11 +436,12 @@ function releaseHeld(now: u32): void {
   }
 }
 
-export function ipsecTick(now: u32): void {
+/** After each batch: held IKE packets go as soon as nothing holds them any more, not at the next sweep. */
+export function ipsecAfterBatch(now: u32): void {
   if (Alg.held != 0) releaseHeld(now);
-  if (Alg.swept && now - Alg.lastSweep < SWEEP_EVERY_MS) return;
-  Alg.swept = true;
-  Alg.lastSweep = now;
+}
+
+export function ipsecTick(now: u32): void {
   const ikeIdle = timeout(T_IKE) * 1000, hold = timeout(T_IKE_HOLD), saIdle = timeout(T_IPSEC_SA) * 1000;
   const ikeN = ikeSlots(), saN = saSlots();
   for (let n: u32 = 0; n < SWEEP_PER_TICK && n < ikeN; n++) {

@@ -3,9 +3,11 @@
 // Two hash indexes find a session from either direction:
 //   inside key  (proto, inAddr, inPort, remAddr, remPort)   - in2out
 //   outside key (proto, extAddr, extPort, remAddr, remPort) - out2in
-// Idle expiry is O(1): each timer class (UDP, TCP established, TCP transitory, ICMP) is an LRU list
-// ordered by last use, so only list heads are ever examined. Table full: evict the oldest transitory
-// TCP session (RFC 5382 allows it), otherwise refuse the new flow; existing sessions are never touched.
+// Idle expiry is O(1): each timer class (UDP, TCP established, TCP transitory, ICMP) is a list in the
+// order sessions took their place at its tail, so only list heads are ever examined. A used session
+// moves to the tail at most once per LRU_LAG_MS, not with every packet (expireSessions says why that
+// is enough). Table full: evict the oldest transitory TCP session (RFC 5382 allows it), otherwise
+// refuse the new flow; existing sessions are never touched.
 import { capacity, timeout, C_SESSIONS, T_UDP, T_TCP_ESTABLISHED, T_TCP_TRANSITORY, T_ICMP } from "../config";
 import { arenaTake } from "../arena";
 import { Counter, count } from "../counters";
@@ -38,8 +40,9 @@ export const S_PKTS_IN2OUT = 52;
 export const S_PKTS_OUT2IN = 56;
 export const S_DELTA_IP = 60; // u16: IP header checksum delta, in2out
 export const S_DELTA_L4 = 62; // u16: transport checksum delta (address + port), in2out
-export const S_SERIAL = 64; // u32: removals of this slot so far, kept across reuse (see sessionSerial)
-export const S_BYTES: u32 = 68;
+export const S_QUEUED = 64; // when the session took its place at its list's tail
+export const S_SERIAL = 68; // u32: removals of this slot so far, kept across reuse (see sessionSerial)
+export const S_BYTES: u32 = 72;
 
 export const SESSION_SERVER_LIST: u8 = 1;
 export const SESSION_DEFAULT_SERVER: u8 = 2;
@@ -57,7 +60,11 @@ const CLASS_TCP_EST: u8 = 1;
 const CLASS_TCP_TRANS: u8 = 2;
 const CLASS_ICMP: u8 = 3;
 const CLASSES: u32 = 4;
-const EXPIRE_PER_CALL: u32 = 256; // bounded timer work per process() call
+const EXPIRE_PER_CALL: u32 = 256; // bounded timer work per sweep
+// A session moves in its list at most this often. Sessions leave up to this long after their timeout
+// (expireSessions), which every timeout allows: none is under 60 s, and RFC 4787 REQ-5 and RFC 5382
+// set minimums. In exchange a packet of a busy flow no longer relinks two lists' worth of neighbours.
+const LRU_LAG_MS: u32 = 250;
 
 class Sessions {
   static base: usize = 0;
@@ -161,11 +168,12 @@ function lruUnlink(i: u32): void {
   if (next == NO_INDEX) store<u32>(h, prev, 4); else store<u32>(sessionAt(next), prev, S_PREV);
 }
 
-function lruAppend(i: u32, cls: u8): void {
+function lruAppend(i: u32, cls: u8, now: u32): void {
   const s = sessionAt(i);
   const h = lruHead(cls);
   const tail = load<u32>(h, 4);
   store<u8>(s, cls, S_CLASS);
+  store<u32>(s, now, S_QUEUED);
   store<u32>(s, tail, S_PREV);
   store<u32>(s, NO_INDEX, S_NEXT);
   if (tail == NO_INDEX) store<u32>(h, i); else store<u32>(sessionAt(tail), i, S_NEXT);
@@ -188,22 +196,31 @@ function classTimeoutMs(cls: u8): u32 {
   return timeout(T_ICMP) * 1000;
 }
 
-/** Marks the session used now (moves it to its class's tail) and counts the packet. */
+/** Marks the session used now and counts the packet; at most once per LRU_LAG_MS it also moves to its
+ *  class's tail, so that its last use stays under LRU_LAG_MS after its place in the list. */
 @inline export function touchSession(i: u32, now: u32, in2out: bool): void {
   const s = sessionAt(i);
   store<u32>(s, now, S_LAST);
   store<u32>(mappingAt(load<u32>(s, S_MAPPING)), now, M_LAST);
   const f = in2out ? S_PKTS_IN2OUT : S_PKTS_OUT2IN;
   store<u32>(s + f, load<u32>(s + f) + 1);
-  // A session already at its list's tail (no next: the last one used) stays where it is.
-  if (load<u32>(s, S_NEXT) != NO_INDEX) {
-    lruUnlink(i);
-    lruAppend(i, load<u8>(s, S_CLASS));
-  }
+  if (now - load<u32>(s, S_QUEUED) >= LRU_LAG_MS) requeue(i, now);
 }
 
-/** Adds TCP state bits and moves the session to the timer class its state now belongs to. */
-export function addTcpState(i: u32, bits: u8): void {
+/** Moves session i to its list's tail, as of now; one already there (no next) only takes the time. */
+function requeue(i: u32, now: u32): void {
+  const s = sessionAt(i);
+  if (load<u32>(s, S_NEXT) == NO_INDEX) {
+    store<u32>(s, now, S_QUEUED);
+    return;
+  }
+  lruUnlink(i);
+  lruAppend(i, load<u8>(s, S_CLASS), now);
+}
+
+/** Adds TCP state bits and moves the session to the timer class its state now belongs to. The caller
+ *  touches the session with the same now (the packet's), which keeps S_LAST at or after S_QUEUED. */
+export function addTcpState(i: u32, bits: u8, now: u32): void {
   const s = sessionAt(i);
   const old = load<u8>(s, S_TCP_STATE);
   const state = old | bits;
@@ -212,7 +229,7 @@ export function addTcpState(i: u32, bits: u8): void {
   const cls = classFor(PROTO_TCP, state);
   if (cls == load<u8>(s, S_CLASS)) return;
   lruUnlink(i);
-  lruAppend(i, cls);
+  lruAppend(i, cls, now);
 }
 
 // ---- create / remove ----
@@ -277,20 +294,29 @@ export function addSession(mapping: u32, proto: u8, remAddr: u32, remPort: u32, 
   pushFront(m + M_SESSIONS, Sessions.base, S_BYTES, i, S_SIBLING);
   store<u32>(m, load<u32>(m, M_SESSION_COUNT) + 1, M_SESSION_COUNT);
   store<u32>(m, now, M_LAST);
-  lruAppend(i, classFor(proto, TCP_NONE));
+  lruAppend(i, classFor(proto, TCP_NONE), now);
   Sessions.live++;
   count(Counter.SessionsCreated);
   return i;
 }
 
-/** Removes sessions idle past their class's timeout, oldest first, at most EXPIRE_PER_CALL per call. */
+/**
+ * Removes sessions idle past their class's timeout, from the list heads, at most EXPIRE_PER_CALL per
+ * call. A list is in order of S_QUEUED, and each session's last use lies less than LRU_LAG_MS after its
+ * S_QUEUED (touchSession). So when the head's S_QUEUED is not a timeout old, no session behind it is
+ * idle that long. A head that is, but was used since, ends the sweep of its list: it expires within
+ * LRU_LAG_MS, or moves to the tail at its next use, and a session waiting behind it is idle past its
+ * timeout by less than LRU_LAG_MS.
+ */
 export function expireSessions(now: u32): void {
   let budget = EXPIRE_PER_CALL;
   for (let cls: u8 = 0; cls < <u8>CLASSES; cls++) {
     const limit = classTimeoutMs(cls);
     while (budget > 0) {
       const i = load<u32>(lruHead(cls));
-      if (i == NO_INDEX || !expired(now, load<u32>(sessionAt(i), S_LAST), limit)) break;
+      if (i == NO_INDEX) break;
+      const s = sessionAt(i);
+      if (!expired(now, load<u32>(s, S_QUEUED), limit) || !expired(now, load<u32>(s, S_LAST), limit)) break;
       removeSession(i);
       count(Counter.SessionsExpired);
       budget--;

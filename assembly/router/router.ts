@@ -1,6 +1,6 @@
 // Init and the per-batch loop: parse the config, carve every table once, then for each frame in the
 // input ring dispatch by EtherType. Output frames are appended to the output ring. Timer work (idle
-// sessions, ARP retries, held fragments, ALG timeouts) runs once per process() call, bounded.
+// sessions, ARP retries, held fragments, ALG timeouts) runs once per 10 ms of module time, bounded.
 import { SLOT_BYTES, SLOT_PORT, SLOT_LENGTH, SLOT_DATA, FRAME_MAX, PORT_COUNT, PORT_LAN } from "../abi";
 import { Config, parseConfig, CFG_OK, ERR_MEMORY, capacity, C_BATCH, C_OUT_SLOTS, IPSEC_MULTI } from "../config";
 import { arenaReset, arenaTake } from "../arena";
@@ -16,7 +16,7 @@ import { hostsInit } from "../nat/hosts";
 import { mappingsInit } from "../nat/mappings";
 import { sessionsInit, expireSessions } from "../nat/sessions";
 import { fragmentsInit, fragmentsTick } from "../nat/fragments";
-import { algInit, algTick } from "../alg/hooks";
+import { algInit, algAfterBatch, algTick } from "../alg/hooks";
 import { expressInit, expressForward } from "../nat/express";
 
 export class Rings {
@@ -29,6 +29,7 @@ export class Rings {
 let ready = false;
 export let clockMs: u32 = 0;
 let tickedMs: u32 = 0; // the clock at the last timer sweep
+const SWEEP_MS: u32 = 10;
 
 export function routerInit(length: u32, nowMs: u32): i32 {
   ready = false;
@@ -84,10 +85,11 @@ export function routerProcess(n: u32, nowMs: u32): u32 {
     if (expressForward(port, slot + SLOT_DATA, len, nowMs)) continue;
     handleFrame(port, slot + SLOT_DATA, len, nowMs);
   }
-  // The incremental timer sweeps advance once per millisecond of module time, not once per call: no
-  // entry can expire while the clock stands still (lookups check expiry themselves), and a host that
-  // calls once per frame or two (a small board's batch) would otherwise pay for a sweep with each frame.
-  if (nowMs != tickedMs) {
+  // The incremental timer sweeps advance once per SWEEP_MS of module time, not once per call: a host
+  // that calls once per frame or two (a small board's batch) would otherwise pay for a sweep with each
+  // frame. Every timer is seconds long or at least 100 ms (config.ts), so none is late by more than this.
+  algAfterBatch(nowMs);
+  if (nowMs - tickedMs >= SWEEP_MS) {
     tickedMs = nowMs;
     expireSessions(nowMs);
     arpTick(nowMs);
