@@ -2,9 +2,10 @@
 // rewrite instead of the whole pipeline. These tests hold it to the long way's results: the same bytes
 // out, the same counters, and nothing forwarded that the long way would not forward.
 import { describe, expect, it } from 'vitest';
-import { Net, LAN, WAN, WAN_IP } from './helpers/net.ts';
+import { Net, LAN, WAN, WAN_IP, LAN_IP, GATEWAY_IP, GATEWAY_MAC, hostMac } from './helpers/net.ts';
 import { lan, wan } from './helpers/traffic.ts';
-import { inetChecksum } from '../host/packets.ts';
+import { arpRequest, inetChecksum, parseFrame } from '../host/packets.ts';
+import { PORT_LAN } from '../host/abi.ts';
 
 const IKEV2_SA_INIT = 34; // exchange type (RFC 7296 3.1)
 
@@ -166,6 +167,42 @@ describe('express path', () => {
     net.idle(11_000);
     expect(WAN(net.fromLan(out).step())).toHaveLength(1); // queued behind a new request, sent on the reply
     expect(arpRequests()).toBe(before + 1);
+  });
+
+  it('sends to a next hop\'s new MAC from the first packet after ARP learns it, both ways', async () => {
+    const net = await Net.create();
+    const out = lan.udp({ src: H1, dst: R1, sport: 5000, dport: 6000, payload: Buffer.from('x') });
+    const sent = WAN(net.fromLan(out).step())[0];
+    const back = wan.udp({ src: R1, dst: WAN_IP, sport: 6000, dport: sent.p.udp!.sport, payload: Buffer.from('y') });
+    for (let i = 0; i < 3; i++) {
+      expect(WAN(net.fromLan(out).step())[0].p.eth.dst).toBe(GATEWAY_MAC);
+      expect(LAN(net.fromWan(back).step())[0].p.eth.dst).toBe(hostMac(H1));
+    }
+    const express = net.counters().express_forwarded;
+    // The gateway and the host each ask for the router from a new MAC (RFC 826: the router learns it).
+    const NEW_GW = '02:00:00:00:02:77', NEW_H1 = '02:00:00:00:10:77';
+    net.fromWan(arpRequest({ srcMac: NEW_GW, senderIp: GATEWAY_IP, targetIp: WAN_IP })).step();
+    net.fromLan(arpRequest({ srcMac: NEW_H1, senderIp: H1, targetIp: LAN_IP })).step();
+    for (let i = 0; i < 3; i++) {
+      expect(WAN(net.fromLan(out).step())[0].p.eth.dst).toBe(NEW_GW);
+      expect(LAN(net.fromWan(back).step())[0].p.eth.dst).toBe(NEW_H1);
+    }
+    // The first packet each way takes sendIp and remembers the new header; the rest are express again.
+    expect(net.counters().express_forwarded).toBe(express + 6);
+  });
+
+  it('does not use a remembered header once the next hop\'s ARP entry went to another address', async () => {
+    // One set of 8 entries: asking for 8 more on-link WAN addresses evicts the gateway's entry.
+    const net = await Net.create({ limits: { arpEntries: 8 } });
+    const out = lan.udp({ src: H1, dst: R1, sport: 5000, dport: 6000, payload: Buffer.from('x') });
+    for (let i = 0; i < 3; i++) expect(WAN(net.fromLan(out).step())).toHaveLength(1);
+    const router = net.router;
+    for (let k = 0; k < 8; k++) router.receive(PORT_LAN, lan.udp({ src: H1, dst: `198.51.100.${10 + k}`, sport: 5100 + k, dport: 7 }));
+    router.process((net.now += 1)); // eight requests, no replies yet
+    router.receive(PORT_LAN, out);
+    const sent = router.process((net.now += 1)).map((f) => parseFrame(f.data));
+    expect(sent.filter((p) => p.udp)).toHaveLength(0); // held behind ARP, as the long way holds it
+    expect(sent.filter((p) => p.arp?.targetIp === GATEWAY_IP)).toHaveLength(1);
   });
 
   it('leaves to the long way every packet that needs more than the recorded rewrite', async () => {

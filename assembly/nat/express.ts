@@ -11,7 +11,9 @@
 // hairpinning, the route), except the session; the config changes only through init, which clears the
 // table, and an entry is trusted only while its session has not been removed since it was recorded
 // (sessionSerial). The per-packet effects are the long way's own calls: counters, touchSession (idle
-// timer, LRU), sendIp (ARP, transmit). Anything else, including every miss, goes the long way.
+// timer, LRU), and sendIp's (ARP, transmit): the next hop's Ethernet header is remembered with its ARP
+// entry's serial, and used only while that serial stands and the entry is fresh, as arpLookup would
+// answer. Anything else, including every miss, goes the long way.
 import { PORT_LAN, PORT_WAN } from "../abi";
 import { capacity, C_SESSIONS } from "../config";
 import { arenaTake } from "../arena";
@@ -20,12 +22,12 @@ import { addCarry, fold, updatedChecksum } from "../wire/checksum";
 import { IP_MIN_HEADER, IP_SRC, IP_DST, IP_TTL, IP_PROTO, IP_CHECKSUM, IP_TOTAL_LEN, IP_FLAGS_FRAG, PROTO_TCP, PROTO_UDP } from "../wire/ipv4";
 import { UDP_HEADER_LEN, UDP_CHECKSUM, TCP_CHECKSUM, TCP_MIN_HEADER, TCP_OFFSET, TCP_FLAGS, TCP_SYN, TCP_FIN, TCP_RST } from "../wire/l4";
 import { Pkt } from "../router/packet";
-import { emit, portMac, sendIp } from "../router/output";
-import { arpEntry, arpLookupAt } from "../router/arp";
+import { emitInline, portMac, sendIp } from "../router/output";
+import { arpMac, arpRemember, arpSerial, arpStillFresh } from "../router/arp";
 import { ETH_DST, ETH_SRC, ETH_HEADER_LEN, copyMac } from "../wire/ethernet";
 import { TTL_DECREMENT_DELTA } from "../router/icmp-local";
 import { algInspectsUdp } from "../alg/hooks";
-import { SessionSerials, sessionSerial, touchSession } from "./sessions";
+import { sessionSerial, touchSession } from "./sessions";
 
 // An entry. Key and rewrite in wire byte order (no swaps on the way), the deltas byte-swapped to match
 // (the ones-complement sum commutes with swapping bytes, RFC 1071 2(B)).
@@ -39,10 +41,11 @@ const E_DELTA_IP = 22; // u16: the address change and the TTL decrement
 const E_DELTA_L4 = 24; // u16: the address and port change
 const E_SESSION = 28;
 const E_HOP = 32; // next hop, host order
-const E_SERIAL = 36; // the session's serial and epoch when recorded (nat/sessions.ts sessionSerial)
-const E_EPOCH = 40;
-const E_ARP = 44; // the next hop's ARP cache entry, once known (router/arp.ts arpEntry)
-const E_BYTES: u32 = 48;
+const E_SERIAL = 36; // the session's serial when recorded (nat/sessions.ts sessionSerial)
+const E_ARP = 40; // the next hop's ARP cache entry, once resolved (router/arp.ts arpRemember), else 0
+const E_ARP_SERIAL = 44; // that entry's serial then
+const E_ETH = 48; // 12 bytes: the Ethernet destination and source the entry gave
+const E_BYTES: u32 = 60;
 
 // Sets of two entries: two flows that hash alike both keep theirs. A set whose two entries both hold
 // live flows keeps them (a third flow goes the long way) rather than evicting one: with more flows than
@@ -51,6 +54,7 @@ const WAYS: u32 = 2;
 
 class Express {
   static table: usize = 0;
+  static bytes: usize = 0;
   static shift: u32 = 32; // set = hash >>> shift
 }
 
@@ -58,9 +62,16 @@ class Express {
 export function expressInit(): bool {
   let bits: u32 = 3; // sets
   while ((<u32>WAYS << bits) * 2 < capacity(C_SESSIONS)) bits++;
-  Express.table = arenaTake(<usize>(WAYS << bits) * E_BYTES);
+  Express.bytes = <usize>(WAYS << bits) * E_BYTES;
+  Express.table = arenaTake(Express.bytes);
   Express.shift = 32 - bits;
   return Express.table != 0;
+}
+
+/** Forgets every flow: called when a session slot's serial wraps, so that no entry can take a later
+ *  session for the one it recorded (a wrap takes 2^32 removals of one slot, so this is rare). */
+export function expressForgetAll(): void {
+  memory.fill(Express.table, 0, Express.bytes);
 }
 
 @inline function setFor(src: u32, dst: u32, ports: u32, key: u32): usize {
@@ -74,7 +85,7 @@ export function expressInit(): bool {
 
 /** True when the entry's session is still the one it was recorded from. */
 @inline function sessionLives(e: usize): bool {
-  return sessionSerial(load<u32>(e, E_SESSION)) == load<u32>(e, E_SERIAL) && load<u32>(e, E_EPOCH) == SessionSerials.epoch;
+  return sessionSerial(load<u32>(e, E_SESSION)) == load<u32>(e, E_SERIAL);
 }
 
 /** True when the entry holds a flow whose session lives (an unused one has key 0). */
@@ -117,7 +128,6 @@ export function expressRecord(in2out: bool, si: u32, newAddr: u32, newPort: u32,
   store<u32>(e, si, E_SESSION);
   store<u32>(e, hop, E_HOP);
   store<u32>(e, sessionSerial(si), E_SERIAL);
-  store<u32>(e, SessionSerials.epoch, E_EPOCH);
   store<u32>(e, 0, E_ARP);
 }
 
@@ -186,17 +196,29 @@ export function expressRecord(in2out: bool, si: u32, newAddr: u32, newPort: u32,
   touchSession(load<u32>(e, E_SESSION), now, in2out);
   count(in2out ? Counter.NatIn2Out : Counter.NatOut2In);
   count(Counter.ExpressForwarded);
-  // sendIp's work, with the ARP entry remembered instead of probed for; sendIp itself when it is not.
+  // sendIp's work, with the Ethernet header remembered; sendIp itself when the ARP entry changed.
   const out: u16 = in2out ? PORT_WAN : PORT_LAN;
-  const hop = load<u32>(e, E_HOP), outLen = ETH_HEADER_LEN + total;
-  const mac = arpLookupAt(load<u32>(e, E_ARP), out, hop, now);
-  if (mac != 0) {
-    copyMac(frame + ETH_SRC, portMac(out));
-    copyMac(frame + ETH_DST, mac);
-    emit(out, frame, outLen);
+  const outLen = ETH_HEADER_LEN + total;
+  const arp = load<u32>(e, E_ARP);
+  if (arp != 0 && arpStillFresh(arp, load<u32>(e, E_ARP_SERIAL), now)) {
+    store<u32>(frame, load<u32>(e, E_ETH)); // frame is 4-aligned (abi.ts SLOT_DATA)
+    store<u32>(frame, load<u32>(e, E_ETH + 4), 4);
+    store<u32>(frame, load<u32>(e, E_ETH + 8), 8);
+    emitInline(out, frame, outLen);
   } else {
+    const hop = load<u32>(e, E_HOP);
     sendIp(out, hop, frame, outLen, now);
-    store<u32>(e, arpEntry(out, hop), E_ARP);
+    rememberHop(e, out, hop, now);
   }
   return true;
+}
+
+/** Remembers the next hop's Ethernet header when its ARP entry is resolved and fresh. */
+function rememberHop(e: usize, out: u16, hop: u32, now: u32): void {
+  const arp = arpRemember(out, hop, now);
+  store<u32>(e, arp, E_ARP);
+  if (arp == 0) return;
+  store<u32>(e, arpSerial(arp), E_ARP_SERIAL);
+  copyMac(e + E_ETH + ETH_DST, arpMac(arp));
+  copyMac(e + E_ETH + ETH_SRC, portMac(out));
 }

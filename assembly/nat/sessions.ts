@@ -17,6 +17,7 @@ import { NO_INDEX, hash3, mix, bucketCountFor } from "./hash";
 import { unlinkFrom, pushFront, threadFree } from "./chains";
 import { mappingAt, removeMapping, M_SESSIONS, M_SESSION_COUNT, M_LAST, M_EXT_ADDR, M_EXT_PORT, M_IN_ADDR, M_IN_PORT } from "./mappings";
 import { expired } from "../router/packet";
+import { expressForgetAll } from "./express";
 
 export const S_PROTO = 0; // u8
 export const S_TCP_STATE = 1; // u8
@@ -77,10 +78,6 @@ class Sessions {
   static lruHeads: usize = 0; // CLASSES x (head, tail)
 }
 
-/** Bumped when a slot's serial wraps: with it, (serial, epoch) never names two sessions of one slot. */
-export class SessionSerials {
-  static epoch: u32 = 0;
-}
 
 @inline export function sessionAt(i: u32): usize {
   return Sessions.base + <usize>i * S_BYTES;
@@ -101,7 +98,6 @@ export function sessionsInit(): bool {
   memory.fill(Sessions.lruHeads, 0xff, CLASSES * 8);
   Sessions.freeHead = threadFree(Sessions.base, S_BYTES, n, S_NEXT);
   Sessions.live = 0;
-  SessionSerials.epoch = 0;
   return true;
 }
 
@@ -254,7 +250,7 @@ function removeSession(i: u32): void {
   Sessions.live--;
   const serial = load<u32>(s, S_SERIAL) + 1;
   store<u32>(s, serial, S_SERIAL);
-  if (serial == 0) SessionSerials.epoch++;
+  if (serial == 0) expressForgetAll(); // the slot's serials start over: no entry may take a new session for its own
 }
 
 /** Creates a session under a mapping; NO_INDEX when full (after trying to evict a transitory one). */

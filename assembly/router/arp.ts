@@ -18,7 +18,8 @@ const ARP_WAYS: u32 = 8;
 const ARP_RETRY_MS: u32 = 1000;
 const ARP_QUEUE_MS: u32 = 3000;
 
-// Cache entry: u32 addr, u32 updated, u16 port, u8 resolved, u8 used, u8 mac[6], u16 pad, u32 requestedAt = 24 bytes
+// Cache entry: u32 addr, u32 updated, u16 port, u8 resolved, u8 used, u8 mac[6], u16 pad, u32 requestedAt,
+// u32 serial = 28 bytes
 const E_ADDR = 0;
 const E_UPDATED = 4;
 const E_PORT = 8;
@@ -26,7 +27,8 @@ const E_RESOLVED = 10;
 const E_USED = 11;
 const E_MAC = 12;
 const E_REQUESTED = 20;
-const E_BYTES: u32 = 24;
+const E_SERIAL = 24; // changes whenever what a lookup answers may change (arpRemember); kept across reuse
+const E_BYTES: u32 = 28;
 
 // Queue entry: u32 nextHop, u32 queuedAt, u16 port, u16 len, u8 busy, pad; then the frame = Q_HEADER + SLOT_BYTES
 const Q_HOP = 0;
@@ -84,7 +86,9 @@ function claim(port: u16, addr: u32, now: u32): usize {
     const age = now - load<u32>(e, E_UPDATED);
     if (age >= oldest) { oldest = age; victim = e; }
   }
-  memory.fill(victim, 0, E_BYTES);
+  const serial = load<u32>(victim, E_SERIAL);
+  memory.fill(victim, 0, E_SERIAL); // everything but the serial, the last field
+  store<u32>(victim, serial + 1, E_SERIAL);
   store<u32>(victim, addr, E_ADDR);
   store<u16>(victim, port, E_PORT);
   store<u8>(victim, 1, E_USED);
@@ -104,16 +108,28 @@ export function arpLookup(port: u16, addr: u32, now: u32): usize {
   return e + E_MAC;
 }
 
-/** The cache entry for a next hop (0: none), for a caller that will ask again: see arpLookupAt. */
-export function arpEntry(port: u16, addr: u32): usize {
-  return find(port, addr);
+/**
+ * For a caller that remembers a lookup (nat/express.ts): the entry of a resolved, fresh next hop (else
+ * 0). Its serial (arpSerial) changes with every claim and every learn, so while it stays the same the
+ * entry still answers this next hop with this MAC, and only its age can change (arpStillFresh).
+ */
+export function arpRemember(port: u16, addr: u32, now: u32): usize {
+  const e = find(port, addr);
+  return macOf(e, now) != 0 ? e : 0;
 }
 
-/** arpLookup without the probe, given the entry arpEntry returned earlier: the same MAC when that entry
- *  still holds this next hop (an address has one entry at most), else 0 (then ask arpLookup). */
-@inline export function arpLookupAt(e: usize, port: u16, addr: u32, now: u32): usize {
-  if (e == 0 || load<u8>(e, E_USED) == 0 || load<u32>(e, E_ADDR) != addr || load<u16>(e, E_PORT) != port) return 0;
-  return macOf(e, now);
+@inline export function arpSerial(e: usize): u32 {
+  return load<u32>(e, E_SERIAL);
+}
+
+@inline export function arpMac(e: usize): usize {
+  return e + E_MAC;
+}
+
+/** True when entry e (from arpRemember) still has `serial` and has not gone stale: then arpLookup of its
+ *  next hop would answer arpMac(e). */
+@inline export function arpStillFresh(e: usize, serial: u32, now: u32): bool {
+  return load<u32>(e, E_SERIAL) == serial && !expired(now, load<u32>(e, E_UPDATED), timeout(T_ARP) * 1000);
 }
 
 function learn(port: u16, addr: u32, mac: usize, now: u32): void {
@@ -121,6 +137,7 @@ function learn(port: u16, addr: u32, mac: usize, now: u32): void {
   copyMac(e + E_MAC, mac);
   store<u8>(e, 1, E_RESOLVED);
   store<u32>(e, now, E_UPDATED);
+  store<u32>(e, load<u32>(e, E_SERIAL) + 1, E_SERIAL);
   flushQueue(port, addr, e + E_MAC);
 }
 
