@@ -106,8 +106,6 @@ export const configBuffer = memory.data(CFG_CAPACITY, 16);
 
 /** The parsed configuration. Fields are plain globals so the fast path reads them directly. */
 export class Config {
-  static lanMac: usize = 0; // pointers to 6 bytes inside configBuffer
-  static wanMac: usize = 0;
   static lanAddr: u32 = 0;
   static lanMask: u32 = 0;
   static wanAddr: u32 = 0;
@@ -186,8 +184,6 @@ export function parseConfig(length: u32): i32 {
   if (lanPrefix < 8 || lanPrefix > 30 || load<u32>(c, O_LAN_ADDR) == 0) return ERR_LAN;
   if (wanPrefix < 1 || wanPrefix > 32 || load<u32>(c, O_WAN_ADDR) == 0) return ERR_WAN;
   if (routedPrefix > 32) return ERR_LAN;
-  Config.lanMac = c + O_LAN_MAC;
-  Config.wanMac = c + O_WAN_MAC;
   Config.lanAddr = load<u32>(c, O_LAN_ADDR);
   Config.lanMask = maskOf(lanPrefix);
   Config.wanAddr = load<u32>(c, O_WAN_ADDR);

@@ -29,8 +29,12 @@ export const COUNTER_NAMES = "rx_frames,rx_lan,rx_wan,tx_frames,tx_lan,tx_wan,dr
 export const counterBase = memory.data(<i32>Counter.Count * 4, 16);
 
 @inline export function count(c: Counter): void {
+  countMany(c, 1);
+}
+
+@inline export function countMany(c: Counter, n: u32): void {
   const p = counterBase + (<usize>c << 2);
-  store<u32>(p, load<u32>(p) + 1);
+  store<u32>(p, load<u32>(p) + n);
 }
 
 export function countersReset(): void {

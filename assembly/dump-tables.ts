@@ -3,8 +3,8 @@
 import { DUMP_SESSIONS, DUMP_MAPPINGS, DUMP_ARP } from "./abi";
 import { clockMs } from "./router/router";
 import { arpSlots, arpRow } from "./router/arp";
-import { sessionSlots, sessionAt, S_USED, S_PROTO, S_IN_ADDR, S_IN_PORT, S_EXT_ADDR, S_EXT_PORT, S_REM_ADDR, S_REM_PORT, S_TCP_STATE, S_LAST, S_FLAGS, S_PKTS_IN2OUT, S_PKTS_OUT2IN } from "./nat/sessions";
-import { mappingSlots, mappingAt, M_USED, M_PROTO, M_IN_ADDR, M_IN_PORT, M_EXT_ADDR, M_EXT_PORT, M_SESSION_COUNT, M_LAST, M_FLAGS } from "./nat/mappings";
+import { sessionSlots, sessionAt, mappingIdleMs, S_USED, S_PROTO, S_IN_ADDR, S_IN_PORT, S_EXT_ADDR, S_EXT_PORT, S_REM_ADDR, S_REM_PORT, S_TCP_STATE, S_LAST, S_FLAGS, S_PKTS_IN2OUT, S_PKTS_OUT2IN } from "./nat/sessions";
+import { mappingSlots, mappingAt, M_USED, M_PROTO, M_IN_ADDR, M_IN_PORT, M_EXT_ADDR, M_EXT_PORT, M_SESSION_COUNT, M_FLAGS } from "./nat/mappings";
 import { ipsecDumpSlots, ipsecDumpRow } from "./alg/ipsec";
 
 export function dumpSlots(table: u32): u32 {
@@ -41,7 +41,7 @@ function mappingRow(i: u32, row: usize): bool {
   store<u32>(row, load<u32>(m, M_EXT_ADDR), 12);
   store<u32>(row, load<u16>(m, M_EXT_PORT), 16);
   store<u32>(row, load<u32>(m, M_SESSION_COUNT), 20);
-  store<u32>(row, clockMs - load<u32>(m, M_LAST), 24);
+  store<u32>(row, mappingIdleMs(i, clockMs), 24);
   store<u32>(row, load<u8>(m, M_FLAGS), 28);
   return true;
 }

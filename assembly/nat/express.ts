@@ -19,7 +19,7 @@ import { capacity, C_SESSIONS } from "../config";
 import { arenaTake } from "../arena";
 import { Counter, count } from "../counters";
 import { addCarry, fold, updatedChecksum } from "../wire/checksum";
-import { IP_MIN_HEADER, IP_SRC, IP_DST, IP_TTL, IP_PROTO, IP_CHECKSUM, IP_TOTAL_LEN, IP_FLAGS_FRAG, PROTO_TCP, PROTO_UDP } from "../wire/ipv4";
+import { IP_MIN_HEADER, IP_SRC, IP_DST, PROTO_TCP, PROTO_UDP } from "../wire/ipv4";
 import { UDP_HEADER_LEN, UDP_CHECKSUM, TCP_CHECKSUM, TCP_MIN_HEADER, TCP_OFFSET, TCP_FLAGS, TCP_SYN, TCP_FIN, TCP_RST } from "../wire/l4";
 import { Pkt } from "../router/packet";
 import { emitInline, portMac, sendIp } from "../router/output";
@@ -27,7 +27,7 @@ import { arpMac, arpRemember, arpSerial, arpStillFresh } from "../router/arp";
 import { ETH_DST, ETH_SRC, ETH_HEADER_LEN, copyMac } from "../wire/ethernet";
 import { TTL_DECREMENT_DELTA } from "../router/icmp-local";
 import { algInspectsUdp } from "../alg/hooks";
-import { sessionSerial, touchSession } from "./sessions";
+import { S_SERIAL, sessionAt, sessionSerial, touchSession } from "./sessions";
 
 // An entry. Key and rewrite in wire byte order (no swaps on the way), the deltas byte-swapped to match
 // (the ones-complement sum commutes with swapping bytes, RFC 1071 2(B)).
@@ -83,14 +83,14 @@ export function expressForgetAll(): void {
   return load<u32>(e, E_SRC) == src && load<u32>(e, E_DST) == dst && load<u32>(e, E_PORTS) == ports && load<u32>(e, E_KEY) == key;
 }
 
-/** True when the entry's session is still the one it was recorded from. */
-@inline function sessionLives(e: usize): bool {
-  return sessionSerial(load<u32>(e, E_SESSION)) == load<u32>(e, E_SERIAL);
+/** True when the entry's session (at s) is still the one it was recorded from. */
+@inline function sessionLives(e: usize, s: usize): bool {
+  return load<u32>(s, S_SERIAL) == load<u32>(e, E_SERIAL);
 }
 
 /** True when the entry holds a flow whose session lives (an unused one has key 0). */
 @inline function current(e: usize): bool {
-  return load<u32>(e, E_KEY) != 0 && sessionLives(e);
+  return load<u32>(e, E_KEY) != 0 && sessionLives(e, sessionAt(load<u32>(e, E_SESSION)));
 }
 
 /**
@@ -131,10 +131,10 @@ export function expressRecord(in2out: bool, si: u32, newAddr: u32, newPort: u32,
   store<u32>(e, 0, E_ARP);
 }
 
-/** Ones-complement sum of the 20-byte IP header at ip, folded: 0xffff when its checksum is right. */
-@inline function headerSum(ip: usize): u32 {
-  const s = addCarry(addCarry(addCarry(addCarry(load<u32>(ip), load<u32>(ip, 4)), load<u32>(ip, 8)), load<u32>(ip, 12)), load<u32>(ip, 16));
-  return fold(s);
+/** Ones-complement sum of a 20-byte IP header given as its five words, folded: 0xffff when its
+ *  checksum is right. */
+@inline function headerSum(w0: u32, w1: u32, w2: u32, src: u32, dst: u32): u32 {
+  return fold(addCarry(addCarry(addCarry(addCarry(w0, w1), w2), src), dst));
 }
 
 /** The checksum stored at p after a byte-swapped delta: both stay in wire order. */
@@ -154,12 +154,15 @@ export function expressRecord(in2out: bool, si: u32, newAddr: u32, newPort: u32,
   // EtherType 0x0800 and version 4 with a 20-byte header, read as one word: 08 00 45 (TOS).
   if ((load<u32>(frame, 12) & 0xffffff) != 0x450008) return false;
   const ip = frame + ETH_HEADER_LEN;
-  if ((load<u16>(ip, IP_FLAGS_FRAG) & 0xff3f) != 0) return false; // MF or an offset: a fragment (DF is fine)
-  const ttl = <u32>load<u8>(ip, IP_TTL);
+  // The header's words as wasm loads them (little-endian): the fields below come out of them, and the
+  // header checksum sums them, so each is read once.
+  const w0 = load<u32>(ip), w1 = load<u32>(ip, 4), w2 = load<u32>(ip, 8);
+  if ((w1 & 0xff3f0000) != 0) return false; // bytes 6-7: MF or an offset, a fragment (DF is fine)
+  const ttl = w2 & 0xff; // byte 8
   if (ttl <= 1) return false;
-  const total = <u32>bswap<u16>(load<u16>(ip, IP_TOTAL_LEN));
+  const total = (w0 >>> 24) | ((w0 >>> 8) & 0xff00); // bytes 2-3, big-endian
   if (total > len - ETH_HEADER_LEN) return false;
-  const proto = <u32>load<u8>(ip, IP_PROTO);
+  const proto = (w2 >>> 8) & 0xff; // byte 9
   const l4 = ip + IP_MIN_HEADER;
   const l4Len = total - IP_MIN_HEADER; // wraps (and fails below) when total < 20
   if (proto == PROTO_UDP) {
@@ -178,14 +181,16 @@ export function expressRecord(in2out: bool, si: u32, newAddr: u32, newPort: u32,
     e += E_BYTES;
     if (!holds(e, src, dst, ports, key)) return false;
   }
-  if (!sessionLives(e)) return false;
-  if (headerSum(ip) != 0xffff) return false; // after the lookup: a packet of no recorded flow skips it
+  const si = load<u32>(e, E_SESSION), s = sessionAt(si);
+  if (!sessionLives(e, s)) return false;
+  if (headerSum(w0, w1, w2, src, dst) != 0xffff) return false; // after the lookup: a packet of no recorded flow skips it
 
   const in2out = port == PORT_LAN;
-  store<u8>(ip, <u8>(ttl - 1), IP_TTL);
+  // Bytes 8-11 in one store: TTL less one, the protocol, the header checksum patched (wire order).
+  const ipSum = updatedChecksum(w2 >>> 16, <u32>load<u16>(e, E_DELTA_IP));
+  store<u32>(ip, (ipSum << 16) | (w2 & 0xff00) | (ttl - 1), 8);
   store<u32>(ip + (in2out ? IP_SRC : IP_DST), load<u32>(e, E_NEW_ADDR));
   store<u16>(l4 + (in2out ? 0 : 2), load<u16>(e, E_NEW_PORT));
-  store<u16>(ip + IP_CHECKSUM, <u16>patch(ip + IP_CHECKSUM, <u32>load<u16>(e, E_DELTA_IP)));
   const l4Delta = <u32>load<u16>(e, E_DELTA_L4);
   if (proto == PROTO_TCP) {
     store<u16>(l4 + TCP_CHECKSUM, <u16>patch(l4 + TCP_CHECKSUM, l4Delta));
@@ -193,7 +198,7 @@ export function expressRecord(in2out: bool, si: u32, newAddr: u32, newPort: u32,
     const sum = patch(l4 + UDP_CHECKSUM, l4Delta);
     store<u16>(l4 + UDP_CHECKSUM, <u16>(sum == 0 ? 0xffff : sum));
   }
-  touchSession(load<u32>(e, E_SESSION), now, in2out);
+  touchSession(si, s, now, in2out);
   count(in2out ? Counter.NatIn2Out : Counter.NatOut2In);
   count(Counter.ExpressForwarded);
   // sendIp's work, with the Ethernet header remembered; sendIp itself when the ARP entry changed.

@@ -21,7 +21,7 @@ export const M_NEXT_IN = 16;
 export const M_NEXT_EXT = 20;
 export const M_SESSIONS = 24; // head of this mapping's session list
 export const M_SESSION_COUNT = 28;
-export const M_LAST = 32;
+export const M_CREATED = 32; // its sessions keep the time of last use (sessions.ts mappingIdleMs)
 export const M_FREE = 36;
 export const M_BYTES: u32 = 40;
 
@@ -100,7 +100,7 @@ export function addMapping(proto: u8, inAddr: u32, inPort: u32, extAddr: u32, ex
   store<u16>(m, <u16>inPort, M_IN_PORT);
   store<u16>(m, <u16>extPort, M_EXT_PORT);
   store<u32>(m, NO_INDEX, M_SESSIONS);
-  store<u32>(m, now, M_LAST);
+  store<u32>(m, now, M_CREATED);
   pushFront(inBucket(proto, inAddr, inPort), Mappings.base, M_BYTES, i, M_NEXT_IN);
   pushFront(extBucket(proto, extAddr, extPort), Mappings.base, M_BYTES, i, M_NEXT_EXT);
   Mappings.live++;

@@ -120,7 +120,7 @@ export function natIn2Out(): Verdict {
   }
   const s = sessionAt(si);
   if (proto == PROTO_TCP) addTcpState(si, tcpBits(tcpFlags(), true), Pkt.now);
-  touchSession(si, Pkt.now, true);
+  touchSession(si, sessionAt(si), Pkt.now, true);
   const extAddr = load<u32>(s, S_EXT_ADDR), extPort = <u32>load<u16>(s, S_EXT_PORT);
   const ipDelta = <u32>load<u16>(s, S_DELTA_IP), l4Delta = <u32>load<u16>(s, S_DELTA_L4);
   expressRecord(true, si, extAddr, extPort, ipDelta, l4Delta, isPublicAddress(Pkt.dst) ? 0 : wanNextHop(Pkt.dst));
@@ -167,7 +167,7 @@ export function natOut2In(): Verdict {
   }
   const s = sessionAt(si);
   if (proto == PROTO_TCP) addTcpState(si, tcpBits(tcpFlags(), false), Pkt.now);
-  touchSession(si, Pkt.now, false);
+  touchSession(si, sessionAt(si), Pkt.now, false);
   const inAddr = load<u32>(s, S_IN_ADDR), inPort = <u32>load<u16>(s, S_IN_PORT);
   const ipDelta = reverseDelta(load<u16>(s, S_DELTA_IP)), l4Delta = reverseDelta(load<u16>(s, S_DELTA_L4));
   expressRecord(false, si, inAddr, inPort, ipDelta, l4Delta, inAddr);

@@ -15,7 +15,7 @@ import { deltaOf } from "../wire/checksum";
 import { PROTO_TCP, PROTO_UDP } from "../wire/ipv4";
 import { NO_INDEX, hash3, mix, bucketCountFor } from "./hash";
 import { unlinkFrom, pushFront, threadFree } from "./chains";
-import { mappingAt, removeMapping, M_SESSIONS, M_SESSION_COUNT, M_LAST, M_EXT_ADDR, M_EXT_PORT, M_IN_ADDR, M_IN_PORT } from "./mappings";
+import { mappingAt, removeMapping, M_SESSIONS, M_SESSION_COUNT, M_CREATED, M_EXT_ADDR, M_EXT_PORT, M_IN_ADDR, M_IN_PORT } from "./mappings";
 import { expired } from "../router/packet";
 import { expressForgetAll } from "./express";
 
@@ -141,6 +141,20 @@ export function findSessionOutside(proto: u8, extAddr: u32, extPort: u32, remAdd
   return NO_INDEX;
 }
 
+/** How long since the mapping was last used (a dump's ageMs): by its newest session, else its creation. */
+export function mappingIdleMs(mapping: u32, now: u32): u32 {
+  const m = mappingAt(mapping);
+  let idle = now - load<u32>(m, M_CREATED);
+  let i = load<u32>(m, M_SESSIONS);
+  while (i != NO_INDEX) {
+    const s = sessionAt(i);
+    const age = now - load<u32>(s, S_LAST);
+    if (age < idle) idle = age;
+    i = load<u32>(s, S_SIBLING);
+  }
+  return idle;
+}
+
 /** True when the mapping has a session with this remote address (address-dependent filtering). */
 export function mappingKnowsAddress(mapping: u32, remAddr: u32): bool {
   let i = load<u32>(mappingAt(mapping), M_SESSIONS);
@@ -192,12 +206,10 @@ function classTimeoutMs(cls: u8): u32 {
   return timeout(T_ICMP) * 1000;
 }
 
-/** Marks the session used now and counts the packet; at most once per LRU_LAG_MS it also moves to its
- *  class's tail, so that its last use stays under LRU_LAG_MS after its place in the list. */
-@inline export function touchSession(i: u32, now: u32, in2out: bool): void {
-  const s = sessionAt(i);
+/** Marks session i (at s, sessionAt(i)) used now and counts the packet; at most once per LRU_LAG_MS it
+ *  also moves to its class's tail, so that its last use stays under LRU_LAG_MS after its place. */
+@inline export function touchSession(i: u32, s: usize, now: u32, in2out: bool): void {
   store<u32>(s, now, S_LAST);
-  store<u32>(mappingAt(load<u32>(s, S_MAPPING)), now, M_LAST);
   const f = in2out ? S_PKTS_IN2OUT : S_PKTS_OUT2IN;
   store<u32>(s + f, load<u32>(s + f) + 1);
   if (now - load<u32>(s, S_QUEUED) >= LRU_LAG_MS) requeue(i, now);
@@ -289,7 +301,6 @@ export function addSession(mapping: u32, proto: u8, remAddr: u32, remPort: u32, 
   pushFront(outBucket(proto, extAddr, extPort, remAddr, remPort), Sessions.base, S_BYTES, i, S_NEXT_OUT);
   pushFront(m + M_SESSIONS, Sessions.base, S_BYTES, i, S_SIBLING);
   store<u32>(m, load<u32>(m, M_SESSION_COUNT) + 1, M_SESSION_COUNT);
-  store<u32>(m, now, M_LAST);
   lruAppend(i, classFor(proto, TCP_NONE), now);
   Sessions.live++;
   count(Counter.SessionsCreated);

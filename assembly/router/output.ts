@@ -1,7 +1,7 @@
 // Transmit: copy finished frames into the output ring, resolving the next hop's MAC through ARP first.
 // A frame whose next hop is unresolved waits in the ARP queue (router/arp.ts) and leaves on the reply.
 import { SLOT_BYTES, SLOT_PORT, SLOT_LENGTH, SLOT_DATA, FRAME_MAX, PORT_LAN } from "../abi";
-import { Config } from "../config";
+import { Config, configBuffer, O_LAN_MAC, O_WAN_MAC } from "../config";
 import { Counter, count } from "../counters";
 import { ETH_DST, ETH_SRC, ETH_MIN_FRAME, copyMac } from "../wire/ethernet";
 import { arpLookup, arpEnqueue } from "./arp";
@@ -12,8 +12,9 @@ export class Out {
   static used: u32 = 0;
 }
 
+/** Our MAC on a port: 6 bytes of the config record, whose place in memory is fixed (a constant here). */
 @inline export function portMac(port: u16): usize {
-  return port == PORT_LAN ? Config.lanMac : Config.wanMac;
+  return configBuffer + (port == PORT_LAN ? O_LAN_MAC : O_WAN_MAC);
 }
 
 /** Copies a complete frame into the output ring; Ethernet minimum size is padded with zeros. */

@@ -4,7 +4,7 @@
 import { SLOT_BYTES, SLOT_PORT, SLOT_LENGTH, SLOT_DATA, FRAME_MAX, PORT_COUNT, PORT_LAN } from "../abi";
 import { Config, parseConfig, CFG_OK, ERR_MEMORY, capacity, C_BATCH, C_OUT_SLOTS, IPSEC_MULTI } from "../config";
 import { arenaReset, arenaTake } from "../arena";
-import { Counter, count, countersReset } from "../counters";
+import { Counter, count, countMany, countersReset } from "../counters";
 import { get16 } from "../wire/bytes";
 import { ETH_DST, ETH_TYPE, ETH_HEADER_LEN, ETHERTYPE_ARP, ETHERTYPE_IPV4, isBroadcast, macEquals } from "../wire/ethernet";
 import { Out, portMac } from "./output";
@@ -69,16 +69,17 @@ function handleFrame(port: u16, frame: usize, len: u32, now: u32): void {
   }
 }
 
-export function routerProcess(n: u32, nowMs: u32): u32 {
+// Inlined into the exported process(): one call less per batch.
+@inline export function routerProcess(n: u32, nowMs: u32): u32 {
   Out.used = 0;
   if (!ready) return 0;
   clockMs = nowMs;
   if (n > Rings.inSlots) n = Rings.inSlots;
+  countMany(Counter.RxFrames, n);
   for (let i: u32 = 0; i < n; i++) {
     const slot = Rings.inRing + <usize>i * SLOT_BYTES;
     const port = load<u16>(slot, SLOT_PORT);
     const len = <u32>load<u16>(slot, SLOT_LENGTH);
-    count(Counter.RxFrames);
     if (port >= PORT_COUNT) { count(Counter.DropBadPort); continue; }
     count(port == PORT_LAN ? Counter.RxLan : Counter.RxWan);
     if (len > FRAME_MAX) { count(Counter.DropOversize); continue; }
