@@ -11,9 +11,9 @@
 // hairpinning, the route), except the session; the config changes only through init, which clears the
 // table, and an entry is trusted only while its session has not been removed since it was recorded
 // (sessionSerial). The per-packet effects are the long way's own calls: counters, touchSession (idle
-// timer, LRU), and sendIp's (ARP, transmit): the next hop's Ethernet header is remembered with its ARP
-// entry's serial, and used only while that serial stands and the entry is fresh, as arpLookup would
-// answer. Anything else, including every miss, goes the long way.
+// timer, LRU), and sendIp's (ARP, transmit): the next hop's Ethernet header is remembered with the ARP
+// cache's epoch, and used only while no ARP entry has changed since and the answer is fresh, as
+// arpLookup would answer. Anything else, including every miss, goes the long way.
 import { PORT_LAN, PORT_WAN } from "../abi";
 import { capacity, C_SESSIONS } from "../config";
 import { arenaTake } from "../arena";
@@ -23,7 +23,7 @@ import { IP_MIN_HEADER, IP_SRC, IP_DST, PROTO_TCP, PROTO_UDP } from "../wire/ipv
 import { UDP_HEADER_LEN, UDP_CHECKSUM, TCP_CHECKSUM, TCP_MIN_HEADER, TCP_OFFSET, TCP_FLAGS, TCP_SYN, TCP_FIN, TCP_RST } from "../wire/l4";
 import { Pkt } from "../router/packet";
 import { emitInline, portMac, sendIp } from "../router/output";
-import { arpMac, arpRemember, arpSerial, arpStillFresh } from "../router/arp";
+import { arpEpoch, arpFreshUntil, arpMac, arpRemember } from "../router/arp";
 import { ETH_DST, ETH_SRC, ETH_HEADER_LEN, copyMac } from "../wire/ethernet";
 import { TTL_DECREMENT_DELTA } from "../router/icmp-local";
 import { algInspectsUdp } from "../alg/hooks";
@@ -42,9 +42,9 @@ const E_DELTA_L4 = 24; // u16: the address and port change
 const E_SESSION = 28;
 const E_HOP = 32; // next hop, host order
 const E_SERIAL = 36; // the session's serial when recorded (nat/sessions.ts sessionSerial)
-const E_ARP = 40; // the next hop's ARP cache entry, once resolved (router/arp.ts arpRemember), else 0
-const E_ARP_SERIAL = 44; // that entry's serial then
-const E_ETH = 48; // 12 bytes: the Ethernet destination and source the entry gave
+const E_ARP_EPOCH = 40; // the ARP cache's epoch when E_ETH was filled (router/arp.ts), odd when never
+const E_ARP_UNTIL = 44; // E_ETH holds until then (arpFreshUntil)
+const E_ETH = 48; // 12 bytes: the next hop's Ethernet destination, and our source
 const E_BYTES: u32 = 60;
 
 // Sets of two entries: two flows that hash alike both keep theirs. A set whose two entries both hold
@@ -128,8 +128,10 @@ export function expressRecord(in2out: bool, si: u32, newAddr: u32, newPort: u32,
   store<u32>(e, si, E_SESSION);
   store<u32>(e, hop, E_HOP);
   store<u32>(e, sessionSerial(si), E_SERIAL);
-  store<u32>(e, 0, E_ARP);
+  store<u32>(e, NO_HEADER, E_ARP_EPOCH);
 }
+
+const NO_HEADER: u32 = 1; // an epoch the ARP cache never has (it counts in twos from 0)
 
 /** Ones-complement sum of a 20-byte IP header given as its five words, folded: 0xffff when its
  *  checksum is right. */
@@ -204,8 +206,7 @@ export function expressRecord(in2out: bool, si: u32, newAddr: u32, newPort: u32,
   // sendIp's work, with the Ethernet header remembered; sendIp itself when the ARP entry changed.
   const out: u16 = in2out ? PORT_WAN : PORT_LAN;
   const outLen = ETH_HEADER_LEN + total;
-  const arp = load<u32>(e, E_ARP);
-  if (arp != 0 && arpStillFresh(arp, load<u32>(e, E_ARP_SERIAL), now)) {
+  if (load<u32>(e, E_ARP_EPOCH) == arpEpoch() && <i32>(now - load<u32>(e, E_ARP_UNTIL)) < 0) {
     store<u32>(frame, load<u32>(e, E_ETH)); // frame is 4-aligned (abi.ts SLOT_DATA)
     store<u32>(frame, load<u32>(e, E_ETH + 4), 4);
     store<u32>(frame, load<u32>(e, E_ETH + 8), 8);
@@ -221,9 +222,12 @@ export function expressRecord(in2out: bool, si: u32, newAddr: u32, newPort: u32,
 /** Remembers the next hop's Ethernet header when its ARP entry is resolved and fresh. */
 function rememberHop(e: usize, out: u16, hop: u32, now: u32): void {
   const arp = arpRemember(out, hop, now);
-  store<u32>(e, arp, E_ARP);
-  if (arp == 0) return;
-  store<u32>(e, arpSerial(arp), E_ARP_SERIAL);
+  if (arp == 0) {
+    store<u32>(e, NO_HEADER, E_ARP_EPOCH);
+    return;
+  }
+  store<u32>(e, arpEpoch(), E_ARP_EPOCH);
+  store<u32>(e, arpFreshUntil(arp), E_ARP_UNTIL);
   copyMac(e + E_ETH + ETH_DST, arpMac(arp));
   copyMac(e + E_ETH + ETH_SRC, portMac(out));
 }

@@ -13,13 +13,13 @@ import {
 } from "../wire/arp";
 import { emit, portMac } from "./output";
 import { expired } from "./packet";
+import { expressForgetAll } from "../nat/express";
 
 const ARP_WAYS: u32 = 8;
 const ARP_RETRY_MS: u32 = 1000;
 const ARP_QUEUE_MS: u32 = 3000;
 
-// Cache entry: u32 addr, u32 updated, u16 port, u8 resolved, u8 used, u8 mac[6], u16 pad, u32 requestedAt,
-// u32 serial = 28 bytes
+// Cache entry: u32 addr, u32 updated, u16 port, u8 resolved, u8 used, u8 mac[6], u16 pad, u32 requestedAt = 24 bytes
 const E_ADDR = 0;
 const E_UPDATED = 4;
 const E_PORT = 8;
@@ -27,8 +27,7 @@ const E_RESOLVED = 10;
 const E_USED = 11;
 const E_MAC = 12;
 const E_REQUESTED = 20;
-const E_SERIAL = 24; // changes whenever what a lookup answers may change (arpRemember); kept across reuse
-const E_BYTES: u32 = 28;
+const E_BYTES: u32 = 24;
 
 // Queue entry: u32 nextHop, u32 queuedAt, u16 port, u16 len, u8 busy, pad; then the frame = Q_HEADER + SLOT_BYTES
 const Q_HOP = 0;
@@ -45,6 +44,16 @@ class Arp {
   static queueSlots: u32 = 0;
   static queued: u32 = 0;
   static scratch: usize = 0; // a frame buffer for requests and replies
+  // Even, and 2 more with every claim and every learn: while it stands, every lookup answers as it did
+  // (up to entries going stale with time). nat/express.ts remembers answers against it.
+  static epoch: u32 = 0;
+}
+
+/** Something a lookup answers changed. On the day the epoch wraps, the express path forgets every answer
+ *  it remembered, so that none can meet its old epoch again. */
+function changed(): void {
+  Arp.epoch += 2;
+  if (Arp.epoch == 0) expressForgetAll();
 }
 
 export function arpInit(): bool {
@@ -56,6 +65,7 @@ export function arpInit(): bool {
   Arp.queue = arenaTake(<usize>Arp.queueSlots * (Q_HEADER + SLOT_BYTES));
   Arp.queued = 0;
   Arp.scratch = arenaTake(64);
+  Arp.epoch = 0;
   return Arp.table != 0 && Arp.queue != 0 && Arp.scratch != 0;
 }
 
@@ -86,9 +96,8 @@ function claim(port: u16, addr: u32, now: u32): usize {
     const age = now - load<u32>(e, E_UPDATED);
     if (age >= oldest) { oldest = age; victim = e; }
   }
-  const serial = load<u32>(victim, E_SERIAL);
-  memory.fill(victim, 0, E_SERIAL); // everything but the serial, the last field
-  store<u32>(victim, serial + 1, E_SERIAL);
+  memory.fill(victim, 0, E_BYTES);
+  changed();
   store<u32>(victim, addr, E_ADDR);
   store<u16>(victim, port, E_PORT);
   store<u8>(victim, 1, E_USED);
@@ -108,28 +117,27 @@ export function arpLookup(port: u16, addr: u32, now: u32): usize {
   return e + E_MAC;
 }
 
+/** See Arp.epoch: while arpEpoch() returns the same, a lookup's answer changes only by going stale. */
+@inline export function arpEpoch(): u32 {
+  return Arp.epoch;
+}
+
 /**
- * For a caller that remembers a lookup (nat/express.ts): the entry of a resolved, fresh next hop (else
- * 0). Its serial (arpSerial) changes with every claim and every learn, so while it stays the same the
- * entry still answers this next hop with this MAC, and only its age can change (arpStillFresh).
+ * For a caller that remembers a lookup (nat/express.ts): the entry of a resolved, fresh next hop, else
+ * 0. The answer holds, while the epoch stands, until arpFreshUntil(e): (i32)(now - that) < 0 implies
+ * that arpLookup's expiry test still passes.
  */
 export function arpRemember(port: u16, addr: u32, now: u32): usize {
   const e = find(port, addr);
   return macOf(e, now) != 0 ? e : 0;
 }
 
-@inline export function arpSerial(e: usize): u32 {
-  return load<u32>(e, E_SERIAL);
-}
-
 @inline export function arpMac(e: usize): usize {
   return e + E_MAC;
 }
 
-/** True when entry e (from arpRemember) still has `serial` and has not gone stale: then arpLookup of its
- *  next hop would answer arpMac(e). */
-@inline export function arpStillFresh(e: usize, serial: u32, now: u32): bool {
-  return load<u32>(e, E_SERIAL) == serial && !expired(now, load<u32>(e, E_UPDATED), timeout(T_ARP) * 1000);
+@inline export function arpFreshUntil(e: usize): u32 {
+  return load<u32>(e, E_UPDATED) + timeout(T_ARP) * 1000;
 }
 
 function learn(port: u16, addr: u32, mac: usize, now: u32): void {
@@ -137,7 +145,7 @@ function learn(port: u16, addr: u32, mac: usize, now: u32): void {
   copyMac(e + E_MAC, mac);
   store<u8>(e, 1, E_RESOLVED);
   store<u32>(e, now, E_UPDATED);
-  store<u32>(e, load<u32>(e, E_SERIAL) + 1, E_SERIAL);
+  changed();
   flushQueue(port, addr, e + E_MAC);
 }
 
