@@ -37,6 +37,20 @@ export const counterBase = memory.data(<i32>Counter.Count * 4, 16);
   store<u32>(p, load<u32>(p) + n);
 }
 
+/**
+ * Counters that are sums of others are not counted per frame but written here, before anyone reads
+ * the counters (the counters() export, the console): every frame received is rx_lan, rx_wan or
+ * drop_bad_port, and every frame sent tx_lan or tx_wan.
+ */
+export function countersSettle(): void {
+  store<u32>(counterBase + (<usize>Counter.RxFrames << 2), counterOf(Counter.RxLan) + counterOf(Counter.RxWan) + counterOf(Counter.DropBadPort));
+  store<u32>(counterBase + (<usize>Counter.TxFrames << 2), counterOf(Counter.TxLan) + counterOf(Counter.TxWan));
+}
+
+@inline function counterOf(c: Counter): u32 {
+  return load<u32>(counterBase + (<usize>c << 2));
+}
+
 export function countersReset(): void {
   memory.fill(counterBase, 0, <usize>Counter.Count * 4);
 }

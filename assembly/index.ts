@@ -3,7 +3,7 @@
 
 import { ABI_VERSION, SLOT_BYTES, DUMP_RECORD_BYTES, DUMP_MAX } from "./abi";
 import { CFG_CAPACITY, configBuffer } from "./config";
-import { Counter, COUNTER_NAMES, counterBase } from "./counters";
+import { Counter, COUNTER_NAMES, counterBase, countersSettle } from "./counters";
 import { routerInit, routerProcess, Rings } from "./router/router";
 import { dumpTable, dumpArea, dumpNext } from "./dump";
 import { ADVISOR_CATALOG } from "./alg/advisor";
@@ -31,7 +31,7 @@ export function outCapacity(): u32 { return Rings.outSlots; }
 /** Handles `count` frames from the input ring at time nowMs; returns how many frames it wrote out. */
 export function process(count: u32, nowMs: u32): u32 { return routerProcess(count, nowMs); }
 
-export function counters(): usize { return counterBase; }
+export function counters(): usize { countersSettle(); return counterBase; }
 export function counterCount(): u32 { return <u32>Counter.Count; }
 export function counterNames(): usize { return changetype<usize>(COUNTER_NAMES); }
 export function counterNamesLength(): u32 { return <u32>COUNTER_NAMES.length; }

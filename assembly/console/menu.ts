@@ -2,7 +2,7 @@
 // the arrow keys (or type an item's number), Enter opens an item or saves a field, Backspace/Delete/Tab
 // without Enter undo the field, Esc goes back toward the Main Menu. Changes are staged and take effect
 // on Restart System, which the Superuser alone may do. Driven by bytes; draws with VT100 sequences.
-import { Counter, COUNTER_NAMES, counterBase } from "../counters";
+import { Counter, COUNTER_NAMES, counterBase, countersSettle } from "../counters";
 import {
   O_LAN_ADDR, O_LAN_PREFIX, O_WAN_ADDR, O_WAN_PREFIX, O_WAN_GATEWAY, O_FLAGS, O_FILTERING, O_IPSEC_MODE,
   O_DEFAULT_SERVER, SERVER_BYTES, MAP_BYTES, CFG_OK,
@@ -407,6 +407,7 @@ function drawAdvisor(): void {
 
 function drawStats(): void {
   header("Statistics & Logs");
+  countersSettle();
   const names = COUNTER_NAMES;
   let idx: u32 = 0, col: u32 = 0, start = 0;
   for (let i = 0; i <= names.length; i++) {
@@ -433,6 +434,7 @@ function drawQuick(): void {
   puts("   gateway "); putIp(load<u32>(staged, O_WAN_GATEWAY));
   puts("\n  LAN address      "); putIp(load<u32>(staged, O_LAN_ADDR)); puts("/"); putNum(load<u8>(staged, O_LAN_PREFIX));
   puts("\n  IPsec mode       "); puts(choiceLabel(12, load<u8>(staged, O_IPSEC_MODE)));
+  countersSettle();
   puts("\n  Frames in/out    "); putNum(load<u32>(counterBase + (<usize>Counter.RxFrames << 2))); puts(" / "); putNum(load<u32>(counterBase + (<usize>Counter.TxFrames << 2)));
   puts("\n  NAT in2out/out2in "); putNum(load<u32>(counterBase + (<usize>Counter.NatIn2Out << 2))); puts(" / "); putNum(load<u32>(counterBase + (<usize>Counter.NatOut2In << 2)));
   puts("\n  Server List entries "); putNum(serverCount()); puts(", Map List entries "); putNum(mapCount());

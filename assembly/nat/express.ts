@@ -22,7 +22,7 @@ import { addCarry, fold, updatedChecksum } from "../wire/checksum";
 import { IP_MIN_HEADER, IP_SRC, IP_DST, PROTO_TCP, PROTO_UDP } from "../wire/ipv4";
 import { UDP_HEADER_LEN, UDP_CHECKSUM, TCP_CHECKSUM, TCP_MIN_HEADER, TCP_OFFSET, TCP_FLAGS, TCP_SYN, TCP_FIN, TCP_RST } from "../wire/l4";
 import { Pkt } from "../router/packet";
-import { emitInline, portMac, sendIp } from "../router/output";
+import { emitFitting, portMac, sendIp } from "../router/output";
 import { arpEpoch, arpFreshUntil, arpMac, arpRemember } from "../router/arp";
 import { ETH_DST, ETH_SRC, ETH_HEADER_LEN, copyMac } from "../wire/ethernet";
 import { TTL_DECREMENT_DELTA } from "../router/icmp-local";
@@ -167,10 +167,11 @@ const NO_HEADER: u32 = 1; // an epoch the ARP cache never has (it counts in twos
   const proto = (w2 >>> 8) & 0xff; // byte 9
   const l4 = ip + IP_MIN_HEADER;
   const l4Len = total - IP_MIN_HEADER; // wraps (and fails below) when total < 20
+  // l4Len wraps past 0xffff when total < 20: one unsigned compare tests both ends.
   if (proto == PROTO_UDP) {
-    if (l4Len < UDP_HEADER_LEN || l4Len > 0xffff) return false;
+    if (l4Len - UDP_HEADER_LEN > 0xffff - UDP_HEADER_LEN) return false;
   } else if (proto == PROTO_TCP) {
-    if (l4Len < TCP_MIN_HEADER || l4Len > 0xffff) return false;
+    if (l4Len - TCP_MIN_HEADER > 0xffff - TCP_MIN_HEADER) return false;
     const off = (<u32>load<u8>(l4, TCP_OFFSET) >> 4) << 2;
     if (off < TCP_MIN_HEADER || off > l4Len) return false;
     if ((load<u8>(l4, TCP_FLAGS) & (TCP_SYN | TCP_FIN | TCP_RST)) != 0) return false; // TCP state changes
@@ -210,7 +211,7 @@ const NO_HEADER: u32 = 1; // an epoch the ARP cache never has (it counts in twos
     store<u32>(frame, load<u32>(e, E_ETH)); // frame is 4-aligned (abi.ts SLOT_DATA)
     store<u32>(frame, load<u32>(e, E_ETH + 4), 4);
     store<u32>(frame, load<u32>(e, E_ETH + 8), 8);
-    emitInline(out, frame, outLen);
+    emitFitting(out, frame, outLen); // outLen <= len, which the batch loop held to FRAME_MAX
   } else {
     const hop = load<u32>(e, E_HOP);
     sendIp(out, hop, frame, outLen, now);

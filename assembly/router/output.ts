@@ -19,13 +19,14 @@ export class Out {
 
 /** Copies a complete frame into the output ring; Ethernet minimum size is padded with zeros. */
 export function emit(port: u16, frame: usize, len: u32): void {
-  emitInline(port, frame, len);
+  if (len > FRAME_MAX) { count(Counter.DropOversize); return; }
+  emitFitting(port, frame, len);
 }
 
-/** emit's body, for the one caller that forwards most frames (nat/express.ts): a call less per frame. */
-@inline export function emitInline(port: u16, frame: usize, len: u32): void {
+/** emit for a frame known to fit a slot (len <= FRAME_MAX), inlined where a call per frame counts:
+ *  the express path (nat/express.ts), which forwards a received frame. */
+@inline export function emitFitting(port: u16, frame: usize, len: u32): void {
   if (Out.used >= Out.slots) { count(Counter.OutRingFull); return; }
-  if (len > FRAME_MAX) { count(Counter.DropOversize); return; }
   const slot = Out.ring + <usize>Out.used * SLOT_BYTES;
   let outLen = len;
   memory.copy(slot + SLOT_DATA, frame, len);
@@ -35,8 +36,7 @@ export function emit(port: u16, frame: usize, len: u32): void {
   }
   store<u16>(slot, port, SLOT_PORT);
   store<u16>(slot, <u16>outLen, SLOT_LENGTH);
-  Out.used++;
-  count(Counter.TxFrames);
+  Out.used++; // tx_frames is tx_lan + tx_wan (counters.ts countersSettle)
   count(port == PORT_LAN ? Counter.TxLan : Counter.TxWan);
 }
 
