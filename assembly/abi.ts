@@ -2,10 +2,14 @@
 // The host writes a batch of frames into the input ring, calls process(count, nowMs) once,
 // and reads what to transmit from the output ring. Both rings use the same slot layout:
 //   slot i at ring + i * SLOT_BYTES: u16 port (PORT_LAN | PORT_WAN), u16 length, bytes[length]
+// except that an output slot whose length has SLOT_REF set holds no bytes: its first data word is the
+// linear-memory offset of the frame, (length & ~SLOT_REF) bytes long. The module does this for a
+// received frame it forwards where it lies, in the input ring, so it is valid until the host writes
+// the input ring again (transmit first, as every host does).
 // Rings and tables are carved from linear memory by init(); memory never grows after init.
 // Its twin on the host is host/abi.ts: change both together and bump ABI_VERSION.
 
-export const ABI_VERSION: u32 = 1;
+export const ABI_VERSION: u32 = 2;
 
 export const PORT_LAN: u16 = 0;
 export const PORT_WAN: u16 = 1;
@@ -17,6 +21,7 @@ export const SLOT_DATA = 4;
 /** 1518 bytes: an Ethernet frame without FCS plus one 802.1Q tag, rounded up to 16. */
 export const SLOT_BYTES: u32 = 1536;
 export const FRAME_MAX: u32 = SLOT_BYTES - SLOT_DATA;
+export const SLOT_REF: u32 = 0x8000; // in an output slot's length: see above
 
 @external("natpass", "abort")
 declare function hostAbortImport(message: usize, file: usize, line: u32, column: u32): void;

@@ -1,7 +1,7 @@
 // Host twin of assembly/abi.ts: slot layout, port ids and the dump record words.
 // Change both together; the module's abiVersion() must equal ABI_VERSION.
 
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 export const PORT_LAN = 0;
 export const PORT_WAN = 1;
 export type Port = typeof PORT_LAN | typeof PORT_WAN;
@@ -10,6 +10,8 @@ export const PORT_NAMES = ['lan', 'wan'] as const;
 export const SLOT_PORT = 0;
 export const SLOT_LENGTH = 2;
 export const SLOT_DATA = 4;
+/** In an output slot's length: the slot's first data word is the frame's offset in linear memory. */
+export const SLOT_REF = 0x8000;
 
 export const DUMP_SESSIONS = 0;
 export const DUMP_MAPPINGS = 1;

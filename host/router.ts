@@ -3,7 +3,7 @@
 // caller uses the production ABI on whichever engine it picked.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ABI_VERSION, DUMP_END, INIT_ERRORS, Port, SLOT_DATA } from './abi.ts';
+import { ABI_VERSION, DUMP_END, INIT_ERRORS, Port, SLOT_DATA, SLOT_REF } from './abi.ts';
 import { decodeConfig, encodeConfig, parseConfig, RouterConfig } from './config.ts';
 import { Engine, EngineKind, engineFromEnv, loadEngine, readAsString } from './engines/engine.ts';
 
@@ -99,7 +99,8 @@ export class Router {
     for (let k = 0; k < produced; k++) {
       const slot = outRing + k * this.slotBytes;
       const len = dv.getUint16(slot + 2, true);
-      out.push({ port: dv.getUint16(slot, true) as Port, data: mem.slice(slot + SLOT_DATA, slot + SLOT_DATA + len) });
+      const at = len & SLOT_REF ? dv.getUint32(slot + SLOT_DATA, true) : slot + SLOT_DATA;
+      out.push({ port: dv.getUint16(slot, true) as Port, data: mem.slice(at, at + (len & ~SLOT_REF)) });
     }
   }
 

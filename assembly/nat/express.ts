@@ -22,7 +22,7 @@ import { addCarry, fold, updatedChecksum } from "../wire/checksum";
 import { IP_MIN_HEADER, IP_SRC, IP_DST, PROTO_TCP, PROTO_UDP } from "../wire/ipv4";
 import { UDP_HEADER_LEN, UDP_CHECKSUM, TCP_CHECKSUM, TCP_MIN_HEADER, TCP_OFFSET, TCP_FLAGS, TCP_SYN, TCP_FIN, TCP_RST } from "../wire/l4";
 import { Pkt } from "../router/packet";
-import { emitFitting, portMac, sendIp } from "../router/output";
+import { emitInPlace, portMac, sendIp } from "../router/output";
 import { arpEpoch, arpFreshUntil, arpMac, arpRemember } from "../router/arp";
 import { ETH_DST, ETH_SRC, ETH_HEADER_LEN, copyMac } from "../wire/ethernet";
 import { TTL_DECREMENT_DELTA } from "../router/icmp-local";
@@ -211,7 +211,7 @@ const NO_HEADER: u32 = 1; // an epoch the ARP cache never has (it counts in twos
     store<u32>(frame, load<u32>(e, E_ETH)); // frame is 4-aligned (abi.ts SLOT_DATA)
     store<u32>(frame, load<u32>(e, E_ETH + 4), 4);
     store<u32>(frame, load<u32>(e, E_ETH + 8), 8);
-    emitFitting(out, frame, outLen); // outLen <= len, which the batch loop held to FRAME_MAX
+    emitInPlace(out, frame, outLen); // the frame lies in the input ring
   } else {
     const hop = load<u32>(e, E_HOP);
     sendIp(out, hop, frame, outLen, now);

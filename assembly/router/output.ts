@@ -1,6 +1,6 @@
 // Transmit: copy finished frames into the output ring, resolving the next hop's MAC through ARP first.
 // A frame whose next hop is unresolved waits in the ARP queue (router/arp.ts) and leaves on the reply.
-import { SLOT_BYTES, SLOT_PORT, SLOT_LENGTH, SLOT_DATA, FRAME_MAX, PORT_LAN } from "../abi";
+import { SLOT_BYTES, SLOT_PORT, SLOT_LENGTH, SLOT_DATA, SLOT_REF, FRAME_MAX, PORT_LAN } from "../abi";
 import { Config, configBuffer, O_LAN_MAC, O_WAN_MAC } from "../config";
 import { Counter, count } from "../counters";
 import { ETH_DST, ETH_SRC, ETH_MIN_FRAME, copyMac } from "../wire/ethernet";
@@ -19,14 +19,8 @@ export class Out {
 
 /** Copies a complete frame into the output ring; Ethernet minimum size is padded with zeros. */
 export function emit(port: u16, frame: usize, len: u32): void {
-  if (len > FRAME_MAX) { count(Counter.DropOversize); return; }
-  emitFitting(port, frame, len);
-}
-
-/** emit for a frame known to fit a slot (len <= FRAME_MAX), inlined where a call per frame counts:
- *  the express path (nat/express.ts), which forwards a received frame. */
-@inline export function emitFitting(port: u16, frame: usize, len: u32): void {
   if (Out.used >= Out.slots) { count(Counter.OutRingFull); return; }
+  if (len > FRAME_MAX) { count(Counter.DropOversize); return; }
   const slot = Out.ring + <usize>Out.used * SLOT_BYTES;
   let outLen = len;
   memory.copy(slot + SLOT_DATA, frame, len);
@@ -37,6 +31,25 @@ export function emit(port: u16, frame: usize, len: u32): void {
   store<u16>(slot, port, SLOT_PORT);
   store<u16>(slot, <u16>outLen, SLOT_LENGTH);
   Out.used++; // tx_frames is tx_lan + tx_wan (counters.ts countersSettle)
+  count(port == PORT_LAN ? Counter.TxLan : Counter.TxWan);
+}
+
+/**
+ * emit for a frame that lies in this batch's input ring and fits a slot: the output slot refers to it instead
+ * of holding a copy (abi.ts SLOT_REF). Padding, when needed, goes after it in its own input slot.
+ */
+@inline export function emitInPlace(port: u16, frame: usize, len: u32): void {
+  if (Out.used >= Out.slots) { count(Counter.OutRingFull); return; }
+  const slot = Out.ring + <usize>Out.used * SLOT_BYTES;
+  let outLen = len;
+  if (outLen < ETH_MIN_FRAME) {
+    memory.fill(frame + outLen, 0, ETH_MIN_FRAME - outLen);
+    outLen = ETH_MIN_FRAME;
+  }
+  store<u16>(slot, port, SLOT_PORT);
+  store<u16>(slot, <u16>(outLen | SLOT_REF), SLOT_LENGTH);
+  store<u32>(slot, frame, SLOT_DATA);
+  Out.used++;
   count(port == PORT_LAN ? Counter.TxLan : Counter.TxWan);
 }
 

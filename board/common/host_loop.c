@@ -16,6 +16,8 @@
 #include "m3_env.h"
 
 #define KEY_MARGINS 0x14 // Ctrl-T, as BSD's status key
+#define ABI_VERSION 2 // assembly/abi.ts: the slot layout below
+#define SLOT_REF 0x8000 // an output slot's length flag: its first data word is the frame's offset
 
 extern char *heap_peak;
 extern char __heap_start;
@@ -25,7 +27,7 @@ static IM3Runtime runtime;
 // them off the NIC to transmitting the output (make bench runs QEMU with -icount to make it meaningful).
 static uint32_t frames_in, busy_us, process_us;
 static IM3Function fn_process;
-static uint32_t ring_in, ring_out, slot_bytes, batch;
+static uint32_t ring_in, ring_out, slot_bytes, batch, mem_bytes;
 
 static m3ApiRawFunction(natpass_abort) {
   m3ApiGetArg(uint32_t, msg);
@@ -93,6 +95,9 @@ static int32_t init_with(const uint8_t *record, uint32_t len, int *ok) {
 
 static int read_rings(void) {
   int ok;
+  uint32_t abi = module_call("abiVersion", 0, 0, 0, &ok);
+  if (!ok || abi != ABI_VERSION) { printf("natpass: module ABI %lu, board ABI %u\n", (unsigned long)abi, ABI_VERSION); return 0; }
+  m3_GetMemory(runtime, &mem_bytes, 0);
   ring_in = module_call("inRing", 0, 0, 0, &ok);
   ring_out = module_call("outRing", 0, 0, 0, &ok);
   slot_bytes = module_call("slotBytes", 0, 0, 0, &ok);
@@ -188,9 +193,14 @@ static void transmit(uint32_t produced) {
   for (uint32_t i = 0; i < produced; i++) {
     uint8_t *slot = mem + ring_out + i * slot_bytes;
     uint16_t port, len;
+    uint32_t at;
     memcpy(&port, slot, 2);
     memcpy(&len, slot + 2, 2);
-    hal_eth_tx(port, slot + 4, len);
+    memcpy(&at, slot + 4, 4);
+    // SLOT_REF: the frame stays where it lies in the input ring, which is written again only after this.
+    uint32_t n = len & ~SLOT_REF;
+    if (!(len & SLOT_REF)) hal_eth_tx(port, slot + 4, n);
+    else if (at <= mem_bytes && n <= mem_bytes - at) hal_eth_tx(port, mem + at, n);
   }
 }
 
