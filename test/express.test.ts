@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { Net, LAN, WAN, WAN_IP, LAN_IP, GATEWAY_IP, GATEWAY_MAC, hostMac } from './helpers/net.ts';
 import { lan, wan } from './helpers/traffic.ts';
-import { arpRequest, inetChecksum, parseFrame } from '../host/packets.ts';
+import { arpRequest, fragment, inetChecksum, parseFrame } from '../host/packets.ts';
 import { PORT_LAN } from '../host/abi.ts';
 
 const IKEV2_SA_INIT = 34; // exchange type (RFC 7296 3.1)
@@ -156,6 +156,24 @@ describe('express path', () => {
     const delta = (k: string) => (after[k] ?? 0) - (before[k] ?? 0);
     expect(delta('express_forwarded')).toBe(5);
     for (const k of ['rx_frames', 'rx_lan', 'nat_in2out', 'tx_frames', 'tx_wan']) expect(delta(k), k).toBe(5);
+  });
+
+  it('counts a frame the full output ring refused as the long way does: received and translated, not sent', async () => {
+    const net = await Net.create({ limits: { batch: 2, outSlots: 2 } });
+    const out = lan.udp({ src: H1, dst: R1, sport: 5000, dport: 6000, payload: Buffer.from('x') });
+    for (let i = 0; i < 2; i++) expect(WAN(net.fromLan(out).step())).toHaveLength(1); // recorded, then express
+    // A held second fragment leaves with the first: two frames out of one, which fill both output
+    // slots ahead of an express frame in the same batch.
+    const frags = fragment(lan.udp({ src: H1, dst: R1, sport: 5000, dport: 6000, payload: Buffer.alloc(2000, 7), id: 77 }), 1500);
+    expect(frags).toHaveLength(2);
+    expect(net.fromLan(frags[1]).step()).toHaveLength(0);
+    const before = net.counters();
+    const sent = WAN(net.fromLan(frags[0]).fromLan(out).step());
+    expect(sent.map((f) => f.p.ip!.fragOffset).sort((a, b) => a - b)).toEqual([0, frags[0].length - 34]);
+    const after = net.counters();
+    const delta = (k: string) => (after[k] ?? 0) - (before[k] ?? 0);
+    const keys = ['express_forwarded', 'rx_lan', 'nat_in2out', 'tx_wan', 'tx_frames', 'out_ring_full'];
+    expect(keys.map(delta)).toEqual([1, 2, 2, 2, 2, 1]);
   });
 
   it('asks ARP again once the next hop\'s entry is stale, as the long way does', async () => {

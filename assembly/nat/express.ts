@@ -17,7 +17,7 @@
 import { PORT_LAN, PORT_WAN } from "../abi";
 import { capacity, C_SESSIONS } from "../config";
 import { arenaTake } from "../arena";
-import { Counter, count } from "../counters";
+import { Counter, count, countExpress } from "../counters";
 import { addCarry, fold, updatedChecksum } from "../wire/checksum";
 import { IP_MIN_HEADER, IP_SRC, IP_DST, PROTO_TCP, PROTO_UDP } from "../wire/ipv4";
 import { UDP_HEADER_LEN, UDP_CHECKSUM, TCP_CHECKSUM, TCP_MIN_HEADER, TCP_OFFSET, TCP_FLAGS, TCP_SYN, TCP_FIN, TCP_RST } from "../wire/l4";
@@ -202,8 +202,6 @@ const NO_HEADER: u32 = 1; // an epoch the ARP cache never has (it counts in twos
     store<u16>(l4 + UDP_CHECKSUM, <u16>(sum == 0 ? 0xffff : sum));
   }
   touchSession(si, s, now, in2out);
-  count(in2out ? Counter.NatIn2Out : Counter.NatOut2In);
-  count(Counter.ExpressForwarded);
   // sendIp's work, with the Ethernet header remembered; sendIp itself when the ARP entry changed.
   const out: u16 = in2out ? PORT_WAN : PORT_LAN;
   const outLen = ETH_HEADER_LEN + total;
@@ -211,13 +209,25 @@ const NO_HEADER: u32 = 1; // an epoch the ARP cache never has (it counts in twos
     store<u32>(frame, load<u32>(e, E_ETH)); // frame is 4-aligned (abi.ts SLOT_DATA)
     store<u32>(frame, load<u32>(e, E_ETH + 4), 4);
     store<u32>(frame, load<u32>(e, E_ETH + 8), 8);
-    emitInPlace(out, frame, outLen); // the frame lies in the input ring
+    if (emitInPlace(out, frame, outLen)) { // the frame lies in the input ring
+      countExpress(port); // all four of its counters (counters.ts): rx, nat, tx, express_forwarded
+      return true;
+    }
   } else {
     const hop = load<u32>(e, E_HOP);
-    sendIp(out, hop, frame, outLen, now);
+    sendIp(out, hop, frame, outLen, now); // counts tx, if it sends
     rememberHop(e, out, hop, now);
   }
+  countUnsent(in2out);
   return true;
+}
+
+/** The counters of an express frame that emitInPlace did not send (sendIp did, or ARP holds it, or the
+ *  output ring was full), all but tx. */
+function countUnsent(in2out: bool): void {
+  count(in2out ? Counter.RxLan : Counter.RxWan);
+  count(in2out ? Counter.NatIn2Out : Counter.NatOut2In);
+  count(Counter.ExpressForwarded);
 }
 
 /** Remembers the next hop's Ethernet header when its ARP entry is resolved and fresh. */

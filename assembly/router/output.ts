@@ -35,11 +35,12 @@ export function emit(port: u16, frame: usize, len: u32): void {
 }
 
 /**
- * emit for a frame that lies in this batch's input ring and fits a slot: the output slot refers to it instead
- * of holding a copy (abi.ts SLOT_REF). Padding, when needed, goes after it in its own input slot.
+ * emit (false when the ring is full) for the express path's frames, which lie in this batch's input ring and fit a slot: the output
+ * slot refers to the frame instead of holding a copy (abi.ts SLOT_REF), and padding, when needed, goes
+ * after it in its own input slot. tx_lan or tx_wan is the caller's (counters.ts countExpress).
  */
-@inline export function emitInPlace(port: u16, frame: usize, len: u32): void {
-  if (Out.used >= Out.slots) { count(Counter.OutRingFull); return; }
+@inline export function emitInPlace(port: u16, frame: usize, len: u32): bool {
+  if (Out.used >= Out.slots) { count(Counter.OutRingFull); return false; }
   const slot = Out.ring + <usize>Out.used * SLOT_BYTES;
   let outLen = len;
   if (outLen < ETH_MIN_FRAME) {
@@ -50,7 +51,7 @@ export function emit(port: u16, frame: usize, len: u32): void {
   store<u16>(slot, <u16>(outLen | SLOT_REF), SLOT_LENGTH);
   store<u32>(slot, frame, SLOT_DATA);
   Out.used++;
-  count(port == PORT_LAN ? Counter.TxLan : Counter.TxWan);
+  return true;
 }
 
 /** Sends an IPv4 frame to `nextHop` on `port`: addressed now if its MAC is known, else queued behind ARP. */

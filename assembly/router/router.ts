@@ -81,9 +81,9 @@ function handleFrame(port: u16, frame: usize, len: u32, now: u32): void {
     const port = load<u16>(slot, SLOT_PORT);
     const len = <u32>load<u16>(slot, SLOT_LENGTH);
     if (port >= PORT_COUNT) { count(Counter.DropBadPort); continue; }
+    if (len <= FRAME_MAX && expressForward(port, slot + SLOT_DATA, len, nowMs)) continue; // counted there
     count(port == PORT_LAN ? Counter.RxLan : Counter.RxWan);
     if (len > FRAME_MAX) { count(Counter.DropOversize); continue; }
-    if (expressForward(port, slot + SLOT_DATA, len, nowMs)) continue;
     handleFrame(port, slot + SLOT_DATA, len, nowMs);
   }
   // The incremental timer sweeps advance once per SWEEP_MS of module time, not once per call: a host

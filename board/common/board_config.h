@@ -23,7 +23,8 @@
 // and called newlib's memcpy for every wasm load and store (12 % of the RP2040's instructions per frame,
 // profiled in rp2040js). There each access takes the widest width the wasm address allows, inline:
 // a word when 4-aligned, halfwords when 2-aligned (an IPv4 address behind a 14-byte Ethernet header),
-// else bytes. Only the wasm address is tested: the other side is a C variable of its own type.
+// else bytes, with the aligned case laid out as the straight path. Only the wasm address is tested: the
+// other side is a C variable of its own type.
 #if defined(__ARM_ARCH_6M__) && !defined(__ASSEMBLER__)
 #include <stdint.h>
 #include <string.h>
@@ -32,8 +33,8 @@ typedef uint32_t __attribute__((may_alias)) board_u32;
 static inline __attribute__((always_inline)) uint32_t board_load_n(const uint8_t *p, size_t n) {
   uintptr_t a = (uintptr_t)p;
   if (n == 1) return *p;
-  if (n == 2) return (a & 1) == 0 ? *(const board_u16 *)p : (uint32_t)p[0] | (uint32_t)p[1] << 8;
-  if ((a & 3) == 0) return *(const board_u32 *)p;
+  if (n == 2) return __builtin_expect((a & 1) == 0, 1) ? *(const board_u16 *)p : (uint32_t)p[0] | (uint32_t)p[1] << 8;
+  if (__builtin_expect((a & 3) == 0, 1)) return *(const board_u32 *)p;
   if ((a & 1) == 0) return (uint32_t)((const board_u16 *)p)[0] | (uint32_t)((const board_u16 *)p)[1] << 16;
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
@@ -41,11 +42,11 @@ static inline __attribute__((always_inline)) void board_store_n(uint8_t *p, uint
   uintptr_t a = (uintptr_t)p;
   if (n == 1) { *p = (uint8_t)v; return; }
   if (n == 2) {
-    if ((a & 1) == 0) *(board_u16 *)p = (uint16_t)v;
+    if (__builtin_expect((a & 1) == 0, 1)) *(board_u16 *)p = (uint16_t)v;
     else { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
     return;
   }
-  if ((a & 3) == 0) *(board_u32 *)p = v;
+  if (__builtin_expect((a & 3) == 0, 1)) *(board_u32 *)p = v;
   else if ((a & 1) == 0) { ((board_u16 *)p)[0] = (uint16_t)v; ((board_u16 *)p)[1] = (uint16_t)(v >> 16); }
   else { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24); }
 }
