@@ -6,8 +6,9 @@
 // Idle expiry is O(1): each timer class (UDP, TCP established, TCP transitory, ICMP) is a list in the
 // order sessions took their place at its tail, so only list heads are ever examined. A used session
 // moves to the tail at most once per LRU_LAG_MS, not with every packet (expireSessions says why that
-// is enough). Table full: evict the oldest transitory TCP session (RFC 5382 allows it), otherwise
-// refuse the new flow; existing sessions are never touched.
+// is enough). Table full: evict the transitory TCP session at its list's head, the least recently used
+// one to within LRU_LAG_MS (RFC 5382 allows it), otherwise refuse the new flow; existing sessions are
+// never touched.
 import { capacity, timeout, C_SESSIONS, T_UDP, T_TCP_ESTABLISHED, T_TCP_TRANSITORY, T_ICMP } from "../config";
 import { arenaTake } from "../arena";
 import { Counter, count } from "../counters";
