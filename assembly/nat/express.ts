@@ -10,8 +10,9 @@
 // packet depends only on that key and the config (martian and local checks, Map List, the ALG's ports,
 // hairpinning, the route), except the session; the config changes only through init, which clears the
 // table, and an entry is trusted only while its session has not been removed since it was recorded
-// (sessionSerial). The per-packet effects are the long way's own calls: counters, touchSession (idle
-// timer, LRU), and sendIp's (ARP, transmit): the next hop's Ethernet header is remembered with the ARP
+// (sessionSerial). The per-packet effects are the long way's: the same counters (one tally per frame,
+// counters.ts countExpress), touchSession (idle timer, LRU), and sendIp's work (ARP, transmit; the frame
+// is sent where it lies, output.ts emitInPlace): the next hop's Ethernet header is remembered with the ARP
 // cache's epoch, and used only while no ARP entry has changed since and the answer is fresh, as
 // arpLookup would answer. Anything else, including every miss, goes the long way.
 import { PORT_LAN, PORT_WAN } from "../abi";
@@ -166,8 +167,7 @@ const NO_HEADER: u32 = 1; // an epoch the ARP cache never has (it counts in twos
   if (total > len - ETH_HEADER_LEN) return false;
   const proto = (w2 >>> 8) & 0xff; // byte 9
   const l4 = ip + IP_MIN_HEADER;
-  const l4Len = total - IP_MIN_HEADER; // wraps (and fails below) when total < 20
-  // l4Len wraps past 0xffff when total < 20: one unsigned compare tests both ends.
+  const l4Len = total - IP_MIN_HEADER; // wraps past 0xffff when total < 20: one unsigned compare below tests both ends
   if (proto == PROTO_UDP) {
     if (l4Len - UDP_HEADER_LEN > 0xffff - UDP_HEADER_LEN) return false;
   } else if (proto == PROTO_TCP) {

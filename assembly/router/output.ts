@@ -35,9 +35,10 @@ export function emit(port: u16, frame: usize, len: u32): void {
 }
 
 /**
- * emit (false when the ring is full) for the express path's frames, which lie in this batch's input ring and fit a slot: the output
- * slot refers to the frame instead of holding a copy (abi.ts SLOT_REF), and padding, when needed, goes
- * after it in its own input slot. tx_lan or tx_wan is the caller's (counters.ts countExpress).
+ * emit for the express path's frames, which lie in this batch's input ring and fit a slot; false when
+ * the ring is full. The output slot refers to the frame instead of holding a copy (abi.ts SLOT_REF), and
+ * padding, when needed, goes after it in its own input slot. tx_lan or tx_wan is the caller's to count
+ * (counters.ts countExpress).
  */
 @inline export function emitInPlace(port: u16, frame: usize, len: u32): bool {
   if (Out.used >= Out.slots) { count(Counter.OutRingFull); return false; }

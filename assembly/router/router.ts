@@ -86,10 +86,10 @@ function handleFrame(port: u16, frame: usize, len: u32, now: u32): void {
     if (len > FRAME_MAX) { count(Counter.DropOversize); continue; }
     handleFrame(port, slot + SLOT_DATA, len, nowMs);
   }
+  algAfterBatch(nowMs);
   // The incremental timer sweeps advance once per SWEEP_MS of module time, not once per call: a host
   // that calls once per frame or two (a small board's batch) would otherwise pay for a sweep with each
   // frame. Every timer is seconds long or at least 100 ms (config.ts), so none is late by more than this.
-  algAfterBatch(nowMs);
   if (nowMs - tickedMs >= SWEEP_MS) {
     tickedMs = nowMs;
     expireSessions(nowMs);
