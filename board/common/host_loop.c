@@ -193,14 +193,14 @@ static void transmit(uint32_t produced) {
   for (uint32_t i = 0; i < produced; i++) {
     uint8_t *slot = mem + ring_out + i * slot_bytes;
     uint16_t port, len;
-    uint32_t at;
     memcpy(&port, slot, 2);
     memcpy(&len, slot + 2, 2);
-    memcpy(&at, slot + 4, 4);
-    // SLOT_REF: the frame stays where it lies in the input ring, which is written again only after this.
     uint32_t n = len & ~SLOT_REF;
-    if (!(len & SLOT_REF)) hal_eth_tx(port, slot + 4, n);
-    else if (at <= mem_bytes && n <= mem_bytes - at) hal_eth_tx(port, mem + at, n);
+    if (!(len & SLOT_REF)) { hal_eth_tx(port, slot + 4, n); continue; }
+    // SLOT_REF: the frame stays where it lies in the input ring, which is written again only after this.
+    uint32_t at;
+    memcpy(&at, slot + 4, 4);
+    if (at <= mem_bytes && n <= mem_bytes - at) hal_eth_tx(port, mem + at, n);
   }
 }
 
