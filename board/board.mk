@@ -8,7 +8,7 @@ APT_PACKAGES += gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
 BOARD_OUT := build/board
 CROSS := arm-none-eabi-
 BOARD_COMMON := board/common/startup.c board/common/host_loop.c board/common/console.c board/common/board_console.c board/common/config_store.c board/common/syscalls.c board/common/stack.c
-# The boards build wasm3 from a copy of its sources with these edits, all for 32-bit cores (README
+# The boards build wasm3 from a copy of its sources with these edits, all for 32-bit cores (docs/board.md
 # "Board" has the figures). Each is checked after the sed that makes it, so a new wasm3 version whose
 # source differs stops the build instead of building unedited code.
 # - The register every op handler passes on (_r0) is 32 bits wide instead of 64. AAPCS passes a 64-bit

@@ -4,7 +4,7 @@
 // addresses, ports, protocol and ingress port exactly as they lie in the frame. A later packet with the
 // same key that needs nothing else (20-byte IP header, not a fragment, TTL above 1, a valid header
 // checksum, no SYN, FIN or RST) takes the recorded rewrite: about a quarter of the long way's work
-// (README "Board" has the profile).
+// (docs/board.md has the profile).
 //
 // Why this is the long way's result and not a guess: every decision the long way takes for such a
 // packet depends only on that key and the config (martian and local checks, Map List, the ALG's ports,

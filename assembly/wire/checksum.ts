@@ -23,7 +23,7 @@
 /** Ones-complement sum of `len` bytes at p (not yet complemented), added to `initial`. Sums 32-bit
  *  little-endian words with end-around carry and swaps the folded result once: the ones-complement sum
  *  is independent of byte order and of word width (RFC 1071 2(B), 2(C)), and this halves the loop.
- *  No 64-bit arithmetic: the boards' wasm3 keeps its register in 32 bits (README "Board"). */
+ *  No 64-bit arithmetic: the boards' wasm3 keeps its register in 32 bits (docs/board.md). */
 export function sumBytes(p: usize, len: u32, initial: u32): u32 {
   let sum: u32 = 0;
   let i: u32 = 0;
