@@ -29,6 +29,16 @@ const behaviour = (filtering: string, cls: string): Cell[] => [
     technote: 'RFC 4787 REQ-9: hairpinning with the external source', natpass: filtering === 'endpoint-independent' ? 'pass' : 'fail' },
 ];
 
+const overlap = (id: string, how: string): Cell[] => [
+  { id: `three-hosts-at-once-${id}`, phase: 'multi', what: `three hosts start ${how} to one gateway at the same moment, raw ESP; pings, then the gateway first after 12 s idle`,
+    technote: 'may not be overlapped (the limit of 4.10)', natpass: 'pass' },
+];
+
+const rekey = (id: string, how: string): Cell[] => [
+  { id: `rekey-${id}`, phase: 'multi', what: `strongSwan ${how}: CHILD SA and IKE SA rekeyed every 20 s under 5 pings/s for 60 s, at most 1 lost`,
+    technote: 'not covered', natpass: 'pass' },
+];
+
 export const CELLS: Cell[] = [
   { id: 'esp-tunnel-manual-pat', phase: 'multi', what: 'ESP tunnel mode, manual keys, through PAT', technote: 'works', natpass: 'pass' },
   { id: 'ah-tunnel-manual-pat', phase: 'multi', what: 'AH tunnel mode, manual keys, through PAT', technote: 'fails (AH authenticates the rewritten source address)', natpass: 'fail' },
@@ -42,6 +52,14 @@ export const CELLS: Cell[] = [
   { id: 'ikev2-idle-gateway-first', phase: 'multi', what: 'strongSwan IKEv2 (MOBIKE on 4500, no NAT seen), raw ESP, idle 11 s, gateway first', technote: 'not covered', natpass: 'pass' },
   { id: 'two-hosts-two-gateways', phase: 'multi', what: 'two LAN hosts × two gateways (IKEv2 and IKEv1) at once', technote: 'works (4.10)', natpass: 'pass' },
   { id: 'ike-simultaneous-same-gateway', phase: 'multi', what: 'two hosts start IKEv2 to the same gateway at the same moment', technote: 'may fail (the limit of 4.10)', natpass: 'pass' },
+  // Issue 14: raw ESP for several hosts behind natpass with one gateway (NAT hidden by SPI labels, guest/lib.sh
+  // hide_nat_by_label), several SAs per tunnel, rekeys under traffic, PMTU errors for tunnels.
+  ...overlap('ikev1', 'IKEv1 main mode'), ...overlap('ikev2', 'IKEv2 without MOBIKE'), ...overlap('ikev2-mobike', 'IKEv2 with MOBIKE'),
+  { id: 'two-child-sas-ikev2', phase: 'multi', what: 'strongSwan IKEv2, raw ESP, two CHILD SAs (two subnets): IKE_AUTH, then CREATE_CHILD_SA', technote: 'not covered', natpass: 'pass' },
+  { id: 'two-child-sas-ikev1', phase: 'multi', what: 'strongSwan IKEv1, raw ESP, two CHILD SAs (two subnets): two Quick Modes in one phase 1', technote: 'not covered', natpass: 'pass' },
+  ...rekey('ikev2-mobike-raw', 'IKEv2 with MOBIKE, raw ESP'), ...rekey('ikev2-raw', 'IKEv2 without MOBIKE, raw ESP'), ...rekey('ikev1-raw', 'IKEv1 (reauthentication), raw ESP'),
+  ...rekey('ikev2-natt', 'IKEv2, NAT-T'), ...rekey('ikev1-natt', 'IKEv1 (reauthentication), NAT-T'),
+  { id: 'pmtu-frag-needed-esp', phase: 'multi', what: 'ICMP "fragmentation needed" from a router with a 1280-byte link, quoting a host\'s raw ESP (IKEv2)', technote: 'RFC 5508 REQ-4: translate ICMP errors to the right host', natpass: 'pass' },
   { id: 'server-list-esp-owner', phase: 'server-list', what: 'ESP tunnel from the host that owns UDP 500', technote: 'works (4.8)', natpass: 'pass' },
   { id: 'server-list-esp-other', phase: 'server-list', what: 'ESP tunnel from another host', technote: 'fails: inbound ESP goes to the UDP 500 host (4.8)', natpass: 'fail' },
   ...behaviour('address-dependent', 'Address Dependent'),

@@ -34,9 +34,15 @@ function phaseConfig(p: Phase): string {
 /** One natpass run process for a phase; resolves when it prints "ready". */
 async function startNatpass(p: Phase, lan: string, wan: string): Promise<{ proc: ChildProcess; out: () => string }> {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'host/cli.ts', 'run', '--config', phaseConfig(p),
-    '--lan', lan, '--wan', wan, '--pcap', `${OUT}/pcap/${p.name}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    '--lan', lan, '--wan', wan, '--pcap', `${OUT}/pcap/${p.name}`, '--stats', '1'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
-  proc.stdout!.on('data', (d) => (out += d));
+  // The guest reads natpass's counters mid-phase (guest/lib.sh natpass_counter): the latest complete stats line.
+  writeFileSync(`${RESULTS}/counters.txt`, '');
+  proc.stdout!.on('data', (d) => {
+    out += d;
+    const stats = out.slice(0, out.lastIndexOf('\n')).split('\n').filter((l) => l.startsWith('  ') && l.includes('=')).pop();
+    if (stats) writeFileSync(`${RESULTS}/counters.txt`, stats + '\n');
+  });
   for (let i = 0; i < 500 && !out.includes('ready'); i++) await sleep(20);
   if (!out.includes('ready')) throw new Error(`natpass run for phase ${p.name} did not start:\n${out}`);
   return { proc, out: () => out };
@@ -63,7 +69,7 @@ async function main(): Promise<number> {
   ];
   const started = Date.now();
   const qemu = spawn('qemu-system-x86_64', [
-    '-M', 'q35', '-nodefaults', '-no-user-config', '-display', 'none', '-serial', 'stdio', '-no-reboot', '-m', '768M', '-smp', '1',
+    '-M', 'q35', '-nodefaults', '-no-user-config', '-display', 'none', '-serial', 'stdio', '-no-reboot', '-m', '1024M', '-smp', '1',
     '-kernel', `${OUT}/kernel-${kver}/vmlinux`, '-initrd', `${OUT}/initramfs.cpio.gz`,
     '-append', `console=ttyS0 quiet panic=-1 natpass.script=${resolve('test/lab/guest/scenarios.sh')}`,
     '-virtfs', 'local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap',
@@ -75,12 +81,12 @@ async function main(): Promise<number> {
   qemu.stdout.on('data', (d) => {
     guest += d;
     const lines = guest.split('\n');
-    for (; shown < lines.length - 1; shown++) if (lines[shown].startsWith('lab:')) console.log(lines[shown].trim());
+    for (; shown < lines.length - 1; shown++) if (lines[shown].startsWith('lab:')) console.log(`${lines[shown].trim()} [${((Date.now() - started) / 1000).toFixed(0)} s]`);
   });
   qemu.stderr.on('data', (d) => (guest += d));
   let exited = false;
   qemu.on('exit', () => (exited = true));
-  const timer = setTimeout(() => qemu.kill('SIGKILL'), 270_000);
+  const timer = setTimeout(() => qemu.kill('SIGKILL'), 420_000);
 
   let running: { proc: ChildProcess; out: () => string } | null = null;
   let phase = 0;
