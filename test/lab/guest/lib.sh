@@ -72,12 +72,17 @@ charon {
   plugins { vici { socket = unix:///tmp/sw/$1/vici } }
   filelog { log { path = /tmp/sw/$1/charon.log
     default = 1
-    ike = 2 } }
+    ike = 2
+    flush_line = yes } }
 }
 swanctl { load = random openssl }
 CONF
   ip netns exec "$1" sh -c "mount -t tmpfs run /run && STRONGSWAN_CONF=/tmp/sw/$1/strongswan.conf exec /usr/lib/ipsec/charon" >/dev/null 2>&1 &
+  echo $! > "/tmp/sw/$1/pid"
 }
+
+# swan_stop NS...: stops these charons (their tunnels would go on rekeying into the later phases)
+swan_stop() { for ns in "$@"; do read -r pid < "/tmp/sw/$ns/pid" && kill "$pid" 2>/dev/null; done; }
 
 # swan NS COMMAND ARGS...: swanctl against NS's charon (its complaints go to /tmp/sw/NS/swanctl.err)
 swan() { ns=$1; cmd=$2; shift 2; STRONGSWAN_CONF="/tmp/sw/$ns/strongswan.conf" ip netns exec "$ns" swanctl "$cmd" --uri "unix:///tmp/sw/$ns/vici" "$@" 2>>"/tmp/sw/$ns/swanctl.err"; }

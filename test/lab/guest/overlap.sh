@@ -26,17 +26,16 @@ overlap_setup() {
   for h in $OVERLAP_HOSTS b1:43; do swan_start "${h%%:*}" "${h#*:}"; done
 }
 
-overlap_cells() {
-  pids=
+# overlap_start: these cells (and b1's PMTU cell after its two-CHILD cells) in the background;
+# their rows wait in cell_later until lab_wait (scenarios.sh)
+overlap_start() {
   for c in ikev1:c1:31 ikev2:c2:32 ikev2-mobike:c3:33; do
     oifs=$IFS; IFS=:; set -- $c; IFS=$oifs
     simultaneous_cell "three-hosts-at-once-$1" "$2" "$3" &
-    pids="$pids $!"
+    LAB_PIDS="$LAB_PIDS $!"
   done
-  two_child_cell two-child-sas-ikev2 d1 34
-  two_child_cell two-child-sas-ikev1 d2 35
-  wait $pids
-  cells_flush
+  { two_child_cell two-child-sas-ikev2 d1 34; two_child_cell two-child-sas-ikev1 d2 35; pmtu_cell; } &
+  LAB_PIDS="$LAB_PIDS $!"
 }
 
 # simultaneous_cell ID GW OCTET: a1..a3 start their tunnels to GW together; each pings, then after
@@ -69,5 +68,5 @@ two_child_cell() {
   p2=$(pings b1 10.5.43.1 "10.7.$3.1") || r=fail
   e=$(encap b1)
   [ "$e" = "raw ESP" ] || r=fail
-  cell "$1" "$r" "first subnet $p1, second subnet $p2 pings; b1 CHILD SAs with $2 installed: $(swan b1 --list-sas --ike "$2" 2>/dev/null | grep -c INSTALLED), SAs: $e; natpass so far: drop_esp_unknown_spi=$(natpass_counter drop_esp_unknown_spi)"
+  cell_later "$1" "$r" "first subnet $p1, second subnet $p2 pings; b1 CHILD SAs with $2 installed: $(swan b1 --list-sas --ike "$2" 2>/dev/null | grep -c INSTALLED), SAs: $e; natpass so far: drop_esp_unknown_spi=$(natpass_counter drop_esp_unknown_spi)"
 }

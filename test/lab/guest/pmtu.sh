@@ -29,5 +29,5 @@ pmtu_cell() {
   sleep 1.5 # natpass's counters reach counters.txt once a second
   after=$(natpass_counter drop_icmp_error_no_session)
   [ "$mtu" = "mtu 1280" ] && [ "$after" = "$before" ] && [ "$p" = "3 of 3" ] || r=fail
-  cell pmtu-frag-needed-esp "$r" "$p small pings; g1 sent $sent frag-needed, b1 received $got; b1 route to f1: ${mtu:-no PMTU learned}${big:+, ping says $big}; natpass drop_icmp_error_no_session $before -> $after; SAs: $(encap b1)"
+  cell_later pmtu-frag-needed-esp "$r" "$p small pings; g1 sent $sent frag-needed, b1 received $got; b1 route to f1: ${mtu:-no PMTU learned}${big:+, ping says $big}; natpass drop_icmp_error_no_session $before -> $after; SAs: $(encap b1)"
 }
