@@ -1,14 +1,17 @@
 # RFC 5780 NAT behaviour discovery with coturn: turnserver on t1 (two WAN addresses), the client on
 # n1 behind natpass. The cells name natpass's filtering setting; the host checks the class reported.
 turn_started=
+# turn_start: starts turnserver; scenarios.sh calls it well before the first behaviour cell, since a
+# loaded guest may need more than a second to bring it up
+turn_start() {
+  # -c /dev/null: Debian's /etc/turnserver.conf turns RFC 5780 off
+  ip netns exec t1 turnserver -c /dev/null -L 198.51.100.20 -L 198.51.100.21 --no-tls --no-dtls --no-auth --no-cli \
+    --log-file /tmp/turnserver.log >/dev/null 2>&1 &
+  turn_started=1
+}
+
 behaviour_cells() {
-  if [ -z "$turn_started" ]; then
-    # -c /dev/null: Debian's /etc/turnserver.conf turns RFC 5780 off
-    ip netns exec t1 turnserver -c /dev/null -L 198.51.100.20 -L 198.51.100.21 --no-tls --no-dtls --no-auth --no-cli \
-      --log-file /tmp/turnserver.log >/dev/null 2>&1 &
-    turn_started=1
-    sleep 1
-  fi
+  [ -n "$turn_started" ] || { turn_start; sleep 1; }
   out=$(ip netns exec n1 timeout 30 turnutils_natdiscovery -m -f 198.51.100.20 2>&1)
   echo "$out" > "$R/natdiscovery-$1.txt"
   mapping=$(echo "$out" | grep -oE '(Endpoint Independent|Address Dependent|Address and Port Dependent) Mapping' | head -1)

@@ -3,7 +3,8 @@
 # The five tunnels run side by side, in the background of the other multi-phase cells. r1..r3 (.45-.47)
 # tunnel in raw ESP to e1..e3 (.36-.38, SPI labels hide natpass); r4 (.48, no label rule) in NAT-T to
 # e4 (.39) and e5 (.40). Hard lifetimes are 20 s past the rekey, so a rekey slowed by a loaded guest
-# still replaces its SA before it expires; a new SA that natpass does not carry loses every ping. IKEv1's reauthentication falls at 30 s: when it coincides with a Quick Mode
+# still replaces its SA before it expires; a new SA that natpass does not carry loses every ping.
+# rand_time is 2 s (its default is the whole margin, which rekeys at random times up to 20 s early). IKEv1's reauthentication falls at 30 s: when it coincides with a Quick Mode
 # rekey strongSwan 5.9 lets the CHILD SA expire (seen in NAT-T too, where natpass only translates).
 # ID:HOST:OCTET:GATEWAY:OCTET:VERSION:MOBIKE:ENCAP:IKE_REKEY
 REKEY_TUNNELS="rekey-ikev2-mobike-raw:r1:45:e1:36:2:yes:raw:20s
@@ -19,7 +20,7 @@ rekey_setup() {
   for t in $REKEY_TUNNELS; do
     oifs=$IFS; IFS=:; set -- $t; IFS=$oifs
     if [ "$8" = raw ]; then peer="192.168.1.$3"; else peer=%any; fi
-    swan_conn "$2" "$4" "$6" "198.51.100.$5" "$2" "$4" "10.5.$3.1/32" "10.6.$5.1/32" "mobike=$7 rekey_time=$9 over_time=20s" "rekey_time=20s life_time=40s"
+    swan_conn "$2" "$4" "$6" "198.51.100.$5" "$2" "$4" "10.5.$3.1/32" "10.6.$5.1/32" "mobike=$7 rekey_time=$9 over_time=20s rand_time=2s" "rekey_time=20s life_time=40s rand_time=2s"
     swan_conn w "$4-$2" "$6" "$peer" "$4" "$2" "10.6.$5.1/32" "10.5.$3.1/32" "mobike=$7 local_addrs=198.51.100.$5"
   done
   for h in r1:45 r2:46 r3:47 r4:48; do swan_start "${h%%:*}" "${h#*:}"; done

@@ -58,7 +58,7 @@ lab_wait() {
 next_phase multi && {
   manual_cells
   swan_ready w f1 $OVERLAP_NS $REKEY_NS && { rekey_start; overlap_start; }
-  ike_cells; lab_wait; behaviour_cells address-dependent
+  turn_start; ike_cells; lab_wait; behaviour_cells address-dependent
 }
 next_phase server-list && server_list_cells
 next_phase endpoint-independent && behaviour_cells endpoint-independent
