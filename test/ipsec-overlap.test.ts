@@ -301,3 +301,21 @@ describe('ICMP errors about tunnels (RFC 5508 REQ-3, REQ-4)', () => {
   });
 });
 
+
+describe('spoofed ESP during a rekey (issue 20)', () => {
+  it('a spoofed SPI bound during a rekey does not displace the host\'s genuine new SPI', async () => {
+    const net = await Net.create();
+    negotiate(net, H1, G1, 2, 0x1n);
+    expect(dsts(espIn(net, G1, 0x100))).toEqual([H1]);
+    exchange(net, H1, G1, 2, IKEV2_CHILD, 0x1n, 0x1001n, { messageId: 2 });
+    // An attacker spoofing the gateway's address sends random SPIs during the rekey window...
+    for (const spi of [0xdead, 0xbeef, 0xf00d]) espIn(net, G1, spi);
+    // ...and the gateway's genuine new SPI still reaches the host, as does the old one.
+    expect(dsts(espIn(net, G1, 0x101))).toEqual([H1]);
+    expect(dsts(espIn(net, G1, 0x100))).toEqual([H1]);
+    // Past the window, a new SPI nobody is owed is dropped again.
+    net.idle(11_000);
+    expect(dsts(espIn(net, G1, 0x999))).toEqual([]);
+    expect(net.counters().drop_esp_unknown_spi).toBe(1);
+  });
+});
