@@ -6,12 +6,14 @@
 # still replaces its SA before it expires; a new SA that natpass does not carry loses every ping.
 # rand_time is 2 s (its default is the whole margin, which rekeys at random times up to 20 s early). IKEv1's reauthentication falls at 30 s: when it coincides with a Quick Mode
 # rekey strongSwan 5.9 lets the CHILD SA expire (seen in NAT-T too, where natpass only translates).
-# ID:HOST:OCTET:GATEWAY:OCTET:VERSION:MOBIKE:ENCAP:IKE_REKEY
-REKEY_TUNNELS="rekey-ikev2-mobike-raw:r1:45:e1:36:2:yes:raw:20s
-rekey-ikev2-raw:r2:46:e2:37:2:no:raw:20s
-rekey-ikev1-raw:r3:47:e3:38:1:no:raw:30s
-rekey-ikev2-natt:r4:48:e4:39:2:yes:natt:20s
-rekey-ikev1-natt:r4:48:e5:40:1:no:natt:30s"
+# IKEv1 may lose up to 10 pings: strongSwan's Quick Mode rekeys lost 2 to 6 of them in the loaded guest
+# over NAT-T too, where natpass only translates ports (2026-12-03); the IKEv2 tunnels lost none.
+# ID:HOST:OCTET:GATEWAY:OCTET:VERSION:MOBIKE:ENCAP:IKE_REKEY:MAX_LOST
+REKEY_TUNNELS="rekey-ikev2-mobike-raw:r1:45:e1:36:2:yes:raw:20s:1
+rekey-ikev2-raw:r2:46:e2:37:2:no:raw:20s:1
+rekey-ikev1-raw:r3:47:e3:38:1:no:raw:30s:10
+rekey-ikev2-natt:r4:48:e4:39:2:yes:natt:20s:1
+rekey-ikev1-natt:r4:48:e5:40:1:no:natt:30s:10"
 REKEY_NS="r1 r2 r3 r4"
 REKEY_PINGS=300
 
@@ -35,8 +37,9 @@ rekey_start() {
   done
 }
 
-# rekey_cell ID HOST OCTET GW OCTET VERSION MOBIKE ENCAP IKE_REKEY: passes when at most one ping is lost
-# and the host's log shows at least two CHILD SA rekeys and one IKE rekey (or reauthentication) of this tunnel
+# rekey_cell ID HOST OCTET GW OCTET VERSION MOBIKE ENCAP IKE_REKEY MAX_LOST: passes when at most MAX_LOST
+# pings are lost and the host's log shows at least two CHILD SA rekeys and one IKE rekey (or
+# reauthentication) of this tunnel
 rekey_cell() {
   swan "$2" --initiate --child "$4" --timeout 30 >"/tmp/i-$2-$4" 2>&1
   out=$(ip netns exec "$2" ping -c $REKEY_PINGS -i 0.2 -W 2 -I "10.5.$3.1" "10.6.$5.1" 2>&1)
@@ -48,6 +51,6 @@ rekey_cell() {
   e=$(encap "$2")
   case $8 in raw) want="raw ESP";; *) want="ESP-in-UDP";; esac
   r=pass
-  [ "$n" -ge $((REKEY_PINGS - 1)) ] && [ "$ike" -ge 2 ] && [ "$child" -ge 3 ] && [ "${e#"$want"}" != "$e" ] || r=fail
-  cell_later "$1" "$r" "$n of $REKEY_PINGS pings in 60 s${lost:+ (lost:$lost)}; $2 log for $4: IKE SA established/rekeyed $ike times, CHILD SA established $child times; SAs: $e; natpass so far: drop_esp_unknown_spi=$(natpass_counter drop_esp_unknown_spi) drop_ike_unknown_cookie=$(natpass_counter drop_ike_unknown_cookie) ike_hold_timed_out=$(natpass_counter ike_hold_timed_out)"
+  [ "$n" -ge $((REKEY_PINGS - ${10})) ] && [ "$ike" -ge 2 ] && [ "$child" -ge 3 ] && [ "${e#"$want"}" != "$e" ] || r=fail
+  cell_later "$1" "$r" "$n of $REKEY_PINGS pings in 60 s${lost:+ (lost:$lost)}; $2 log for $4: IKE SA established/rekeyed $ike times, CHILD SA established $child times; SAs: $e; $2 xfrm errors: $(xstat "$2"); natpass so far: drop_esp_unknown_spi=$(natpass_counter drop_esp_unknown_spi) drop_ike_unknown_cookie=$(natpass_counter drop_ike_unknown_cookie) ike_hold_timed_out=$(natpass_counter ike_hold_timed_out)"
 }
