@@ -15,6 +15,8 @@ const RESULTS = `${OUT}/results`;
 const BASE_CONFIG = JSON.parse(readFileSync('test/lab/natpass-lab.json', 'utf8'));
 const TSHARK_BAD = 'ip.checksum.status == "Bad" || tcp.checksum.status == "Bad" || udp.checksum.status == "Bad" || icmp.checksum.status == "Bad" || _ws.malformed || _ws.expert.severity >= "Error"';
 
+/** natpass run's counters line ("  rx_frames=12 ..."), not its "  io: ..." line. */
+const COUNTERS_LINE = /^  [a-z0-9_]+=\d/;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function freePorts(n: number): Promise<number[]> {
@@ -40,7 +42,7 @@ async function startNatpass(p: Phase, lan: string, wan: string): Promise<{ proc:
   writeFileSync(`${RESULTS}/counters.txt`, '');
   proc.stdout!.on('data', (d) => {
     out += d;
-    const stats = out.slice(0, out.lastIndexOf('\n')).split('\n').filter((l) => l.startsWith('  ') && l.includes('=')).pop();
+    const stats = out.slice(0, out.lastIndexOf('\n')).split('\n').filter((l) => COUNTERS_LINE.test(l)).pop();
     if (stats) writeFileSync(`${RESULTS}/counters.txt`, stats + '\n');
   });
   for (let i = 0; i < 500 && !out.includes('ready'); i++) await sleep(20);
@@ -52,7 +54,7 @@ async function stopNatpass(n: { proc: ChildProcess; out: () => string }, p: Phas
   const exited = new Promise((r) => n.proc.on('exit', r));
   n.proc.kill('SIGINT');
   await exited;
-  const counters = n.out().trim().split('\n').pop() ?? '';
+  const counters = n.out().split('\n').filter((l) => COUNTERS_LINE.test(l)).pop() ?? '';
   console.log(`natpass counters, phase ${p.name}: ${counters.trim()}`);
 }
 

@@ -67,6 +67,9 @@ charon {
   spi_label = 0x${2}00000000000000}
   # only the plugins PSK IKE needs: every plugin file is a 9p lookup under TCG, 30-odd charons start at once
   load = random nonce aes sha1 sha2 hmac gcm openssl kdf kernel-netlink socket-default vici
+  # issue 14's gateways share one charon (w), which past 10 half-open IKE SAs would answer with COOKIE
+  # where separate gateways would not
+  cookie_threshold = 1000
   retransmit_timeout = 2
   retransmit_tries = 3
   plugins { vici { socket = unix:///tmp/sw/$1/vici } }
