@@ -48,9 +48,28 @@ export const DEFAULT_CONFIG_JSON = {
   ipsec: { mode: 'multi', ikePorts: [500] },
 };
 
+export interface ConfigProblem { field: string; message: string }
+
+/** One or more problems, each naming its field; `file` names the file they were found in. */
 export class ConfigError extends Error {
-  constructor(readonly field: string, message: string) {
-    super(`config ${field}: ${message}`);
+  readonly problems: ConfigProblem[];
+  constructor(field: string, message: string, more: ConfigProblem[] = [], readonly file?: string) {
+    const problems = [{ field, message }, ...more];
+    super(problems.map((p) => `config ${p.field}: ${p.message}`).join('\n'));
+    this.problems = problems;
+  }
+
+  static of(problems: ConfigProblem[], file?: string): ConfigError {
+    return new ConfigError(problems[0].field, problems[0].message, problems.slice(1), file);
+  }
+
+  inFile(file: string): ConfigError {
+    return ConfigError.of(this.problems, file);
+  }
+
+  /** One line per problem: `FILE: field: message`, or `config field: message` without a file. */
+  lines(): string[] {
+    return this.problems.map((p) => `${this.file ? `${this.file}: ` : 'config '}${p.field}: ${p.message}`);
   }
 }
 

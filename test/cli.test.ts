@@ -1,17 +1,118 @@
-// The command line: help, field-named config errors, replay's three outputs, and the demo (make run).
-import { describe, expect, it } from 'vitest';
+// The command line: the same behaviour through `node --import tsx host/cli.ts`, the installed bin and
+// npx; option syntax; one-line errors with exit 1 (input) or 2 (usage); replay's three outputs; the demo.
+import { beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { writePcap, readPcap } from '../host/pcap.ts';
 import { parseFrame } from '../host/packets.ts';
 import { checkPcap } from './helpers/tshark.ts';
 import { twoHostCaptures, H1, H2 } from './fixtures/two-hosts.ts';
 
+const REPO = resolve(import.meta.dirname, '..');
+const ENV = { ...process.env, NO_COLOR: '1', NATPASS_DEBUG: '' };
+
 function natpass(...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'host/cli.ts', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return spawnSync(process.execPath, ['--import', 'tsx', 'host/cli.ts', ...args], { encoding: 'utf8', env: ENV });
 }
+
+/** An error the user can act on: exactly one line on stderr, no stack frame, nothing on stdout. */
+function expectOneLineError(r: ReturnType<typeof natpass>, status: number, mentions: string) {
+  expect(r.status).toBe(status);
+  expect(r.stderr).not.toMatch(/^\s+at /m);
+  expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+  expect(r.stderr).toContain(mentions);
+}
+
+function tempDir(name: string): string {
+  return mkdtempSync(join(tmpdir(), `natpass-${name}-`));
+}
+
+function twoHostFiles(): { dir: string; lan: string; wan: string } {
+  const dir = tempDir('replay');
+  const { lan, wan } = twoHostCaptures();
+  writePcap(join(dir, 'in-lan.pcap'), lan);
+  writePcap(join(dir, 'in-wan.pcap'), wan);
+  return { dir, lan: join(dir, 'in-lan.pcap'), wan: join(dir, 'in-wan.pcap') };
+}
+
+const BAD_SERVER = { nat: { serverList: [{ protocol: 'udp', externalPort: 500, internalHost: '8.8.8.8' }] } };
+
+// What a user who installs natpass gets: npm links the bin into node_modules/.bin and makes it executable.
+describe('natpass as installed (node_modules/.bin/natpass) and through npx', () => {
+  let bin = '';
+  const modes = () => ['host/cli.ts', 'host/natpass.js'].map((f) => statSync(join(REPO, f)).mode & 0o777);
+  let modesBefore: number[] = [];
+  beforeAll(() => {
+    modesBefore = modes();
+    const project = tempDir('installed');
+    writeFileSync(join(project, 'package.json'), '{"name":"uses-natpass","private":true}');
+    execFileSync('npm', ['install', '--offline', '--no-save', '--no-audit', '--no-fund', '--ignore-scripts', REPO], { cwd: project, stdio: 'pipe' });
+    bin = join(project, 'node_modules', '.bin', 'natpass');
+  }, 120_000);
+  const installed = (...args: string[]) => spawnSync(bin, args, { encoding: 'utf8', env: ENV, cwd: tmpdir() });
+
+  it('prints help and refuses a bad config with exit 1, from another directory', () => {
+    const top = installed('--help');
+    expect(top.status).toBe(0);
+    expect(top.stdout).toContain('usage: natpass <command>');
+    const help = installed('help', 'replay');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('natpass replay --lan');
+    const dir = tempDir('bin');
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify(BAD_SERVER));
+    expectOneLineError(installed('config', 'check', join(dir, 'bad.json')), 1, 'nat.serverList[0].internalHost');
+  }, 60_000);
+
+  it('runs through npx in the repository and leaves file modes in the tree as they are', () => {
+    const r = spawnSync('npx', ['--offline', 'natpass', 'config', 'check', '--help'], { encoding: 'utf8', env: ENV, cwd: REPO });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('natpass config check FILE');
+    const dir = tempDir('npx');
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify(BAD_SERVER));
+    const bad = spawnSync('npx', ['--offline', 'natpass', 'config', 'check', join(dir, 'bad.json')], { encoding: 'utf8', env: ENV, cwd: REPO });
+    expectOneLineError(bad, 1, 'nat.serverList[0].internalHost');
+    expect(modes()).toEqual(modesBefore);
+    const tracked = execFileSync('git', ['ls-files', '-s', 'host/cli.ts', 'host/natpass.js'], { cwd: REPO, encoding: 'utf8' });
+    expect(tracked).toMatch(/^100644 \S+ 0\thost\/cli\.ts$/m);
+    expect(tracked).toMatch(/^100755 \S+ 0\thost\/natpass\.js$/m);
+  }, 60_000);
+});
+
+describe('options and errors', () => {
+  it('takes --name=value and short flags', () => {
+    const { dir, lan, wan } = twoHostFiles();
+    const r = natpass('replay', `--lan=${lan}`, '-w', wan, '-o', join(dir, 'out'), '-e', 'v8');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('replayed 9 frames');
+  }, 30_000);
+
+  it('exits 2 on a usage error: unknown option, missing value, bad number, stray argument', () => {
+    for (const [args, says] of [
+      [['replay', '--lan', 'x', '--wan', 'y', '--out', 'z', '--bogus'], 'unknown option --bogus'],
+      [['replay', '--lan'], '--lan needs a value'],
+      [['demo', '--pace', 'soon'], '--pace must be a whole number'],
+      [['demo', 'extra'], "unexpected argument 'extra'"],
+      [['replay', '--wan', 'y', '--out', 'z'], '--lan is required'],
+    ] as [string[], string][]) {
+      const r = natpass(...args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr.split('\n')[0]).toContain(says);
+      expect(r.stderr).not.toMatch(/^\s+at /m);
+    }
+  }, 60_000);
+
+  it('replay: a missing input, a directory as input and a file as --out are one-line errors', () => {
+    const { dir, lan, wan } = twoHostFiles();
+    expectOneLineError(natpass('replay', '--lan', join(dir, 'nope.pcap'), '--wan', wan, '--out', join(dir, 'o1')), 1, `${join(dir, 'nope.pcap')}: cannot read: no such file`);
+    mkdirSync(join(dir, 'adir'));
+    expectOneLineError(natpass('replay', '--lan', lan, '--wan', join(dir, 'adir'), '--out', join(dir, 'o2')), 1, `${join(dir, 'adir')}: cannot read: is a directory`);
+    writeFileSync(join(dir, 'taken'), 'x');
+    expectOneLineError(natpass('replay', '--lan', lan, '--wan', wan, '--out', join(dir, 'taken')), 1, `--out ${join(dir, 'taken')}: exists and is not a directory`);
+  }, 60_000);
+});
 
 describe('natpass CLI', () => {
   it('explains itself and every command', () => {
@@ -27,20 +128,14 @@ describe('natpass CLI', () => {
   }, 60_000);
 
   it('refuses a bad config with the field it concerns', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'natpass-cli-'));
-    const cfg = join(dir, 'bad.json');
-    writeFileSync(cfg, JSON.stringify({ nat: { serverList: [{ protocol: 'udp', externalPort: 500, internalHost: '8.8.8.8' }] } }));
-    const r = natpass('config', 'check', cfg);
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain('nat.serverList[0].internalHost');
+    const cfg = join(tempDir('cli'), 'bad.json');
+    writeFileSync(cfg, JSON.stringify(BAD_SERVER));
+    expectOneLineError(natpass('config', 'check', cfg), 1, `${cfg}: nat.serverList[0].internalHost: 8.8.8.8 is not a host on the LAN`);
   }, 30_000);
 
   it('replays two LAN hosts talking UDP and TCP to two WAN hosts with the expected translations', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'natpass-replay-'));
-    const { lan, wan } = twoHostCaptures();
-    writePcap(join(dir, 'in-lan.pcap'), lan);
-    writePcap(join(dir, 'in-wan.pcap'), wan);
-    const r = natpass('replay', '--lan', join(dir, 'in-lan.pcap'), '--wan', join(dir, 'in-wan.pcap'), '--out', join(dir, 'out'));
+    const { dir, lan, wan } = twoHostFiles();
+    const r = natpass('replay', '--lan', lan, '--wan', wan, '--out', join(dir, 'out'));
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     for (const f of ['lan.pcap', 'wan.pcap', 'state.json']) expect(existsSync(join(dir, 'out', f))).toBe(true);

@@ -8,7 +8,7 @@ import { icmpEcho, ike, esp, parseFrame, ParsedFrame, tcp, udp } from '../packet
 import { Router } from '../router.ts';
 import { buildState } from '../state.ts';
 import { SimHost, dnsServer, dnsQuery, plainHost, vpnGateway, webServer } from '../demo/hosts.ts';
-import { Command, engineOption, parseOptions } from './command.ts';
+import { Command, ENGINE_OPTION, engineOption, intOption, noMorePositionals, parseOptions } from './command.ts';
 
 const ROUTER_LAN_MAC = DEFAULT_CONFIG_JSON.lan.mac;
 const ROUTER_WAN_MAC = DEFAULT_CONFIG_JSON.wan.mac;
@@ -115,17 +115,19 @@ a DNS server, a web server and an IPsec gateway on the WAN side. The hosts ping,
 page and bring up an IKEv2 tunnel with ESP; every frame the router sends is printed, then its NAT table,
 IPsec tunnel table and counters. Time is simulated; it exits 0 when the script ends, or on Ctrl-C.
 Options:
-  --pace MS      wait MS real milliseconds between scripted events (default 150; 0 runs at once)
-  --engine NAME  v8 (default) or wasm3`,
+  -p, --pace MS      wait MS real milliseconds between scripted events (default 150; 0 runs at once)
+  -e, --engine NAME  v8 (default) or wasm3`,
   async main(argv) {
-    const { opts } = parseOptions(argv, ['pace', 'engine']);
-    const paceMs = opts.pace === undefined ? 150 : Number(opts.pace);
+    const { opts, rest } = parseOptions(argv, { pace: { type: 'string', short: 'p' }, ...ENGINE_OPTION });
+    noMorePositionals(rest, 0);
+    const paceMs = intOption(opts.pace, 'pace', 0, 60_000, 150);
+    const engine = engineOption(opts.engine);
     let stopped = false;
     const onSignal = () => { stopped = true; };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     try {
-      await runDemo({ engine: engineOption(opts), paceMs, log: (s) => console.log(s), stop: () => stopped });
+      await runDemo({ engine, paceMs, log: (s) => console.log(s), stop: () => stopped });
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
