@@ -114,6 +114,45 @@ describe('options and errors', () => {
   }, 60_000);
 });
 
+// Files as an attacker or a careless editor writes them: each refusal is one line naming the file and
+// the field, exit 1; a byte-order mark is not a problem.
+describe('natpass config check on hostile files', () => {
+  const dir = tempDir('hostile');
+  const check = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    return natpass('config', 'check', join(dir, name));
+  };
+
+  it('names the field of an object where text belongs, an empty key and a reversed port range', () => {
+    for (const [name, text, says] of [
+      ['tostring.json', '{"nat":{"filtering":{"toString":1}}}', 'nat.filtering: {"toString":1} is not one of'],
+      ['cidr.json', '{"lan":{"address":{"toString":1}}}', 'lan.address: must be text in quotes, not an object'],
+      ['port.json', '{"nat":{"serverList":[{"externalPort":{"toString":1},"internalHost":"192.168.1.9"}]}}', 'nat.serverList[0].externalPort: {"toString":1} is not a port'],
+      ['empty.json', '{"": 1}', '[""]: is not a known setting'],
+      ['null.json', '{"nat":{"mapList":[null]}}', 'nat.mapList[0]: must be an object, not null'],
+      ['reversed.json', '{"nat":{"portRange":[60000,2000]}}', 'nat.portRange: [60000, 2000] is reversed'],
+    ]) expectOneLineError(check(name, text), 1, `${join(dir, name)}: ${says}`);
+  }, 60_000);
+
+  it('refuses a list with a hole as JSON it cannot read, and accepts a byte-order mark', () => {
+    expectOneLineError(check('holes.json', '{"ipsec":{"ikePorts":[500,,600]}}'), 1, `${join(dir, 'holes.json')}: is not valid JSON`);
+    const bom = check('bom.json', '\uFEFF{"nat":{"hairpin":false}}');
+    expect(bom.stderr).toBe('');
+    expect(bom.stdout.trim()).toBe('ok');
+  }, 30_000);
+
+  it('lists every problem, one line each', () => {
+    const r = check('many.json', '{"nat":{"fitlering":"x","portRange":[1,2]},"limits":{"batch":0}}');
+    expect(r.status).toBe(1);
+    expect(r.stderr.trimEnd().split('\n')).toEqual([
+      `natpass config: ${join(dir, 'many.json')}: nat.portRange[0]: 1 is out of range 1024..65535`,
+      `natpass config: ${join(dir, 'many.json')}: nat.portRange[1]: 2 is out of range 1024..65535`,
+      `natpass config: ${join(dir, 'many.json')}: nat.fitlering: is not a known setting (did you mean 'filtering'?)`,
+      `natpass config: ${join(dir, 'many.json')}: limits.batch: 0 is out of range 1..1024`,
+    ]);
+  }, 30_000);
+});
+
 describe('natpass CLI', () => {
   it('explains itself and every command', () => {
     const top = natpass('--help');

@@ -18,7 +18,7 @@ export function loadConfigFile(path: string): unknown {
     // Editors on some systems start UTF-8 files with a byte-order mark; JSON.parse refuses it.
     json = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (e) {
-    throw new UserError(`${path}: is not valid JSON: ${(e as Error).message.split('\n')[0]}`);
+    throw new UserError(`${path}: is not valid JSON: ${jsonProblem(text, (e as Error).message)}`);
   }
   try {
     parseConfig(json);
@@ -26,6 +26,15 @@ export function loadConfigFile(path: string): unknown {
     throw e instanceof ConfigError ? e.inFile(path) : e;
   }
   return json;
+}
+
+/** JSON.parse's message with its character position turned into line:column (the BOM counts as nothing). */
+function jsonProblem(text: string, message: string): string {
+  const first = message.split('\n')[0];
+  const at = /at position (\d+)/.exec(first);
+  if (!at) return first;
+  const before = text.replace(/^\uFEFF/, '').slice(0, Number(at[1])).split('\n');
+  return `${first.replace(/ in JSON at position \d+.*$/, '')} at line ${before.length}, column ${before[before.length - 1].length + 1}`;
 }
 
 export const configCommand: Command = {
