@@ -189,6 +189,12 @@ describe('natpass CLI', () => {
     expect(state.counters.nat_in2out).toBe(4);
   }, 60_000);
 
+  it('make run installs no Debian package: the demo needs Node and npm packages only', () => {
+    const plan = execFileSync('make', ['-n', '-B', 'run'], { cwd: REPO, encoding: 'utf8' });
+    expect(plan).toContain('host/cli.ts demo');
+    expect(plan).not.toMatch(/apt-get|dpkg/);
+  }, 30_000);
+
   it('runs the demo to completion: translations, an IPsec tunnel, and a clean exit', () => {
     const out = execFileSync(process.execPath, ['--import', 'tsx', 'host/cli.ts', 'demo', '--pace', '0'], { encoding: 'utf8' });
     expect(out).toContain('router > WAN  UDP  198.51.100.2:40000 > 203.0.113.53:53');
