@@ -201,5 +201,11 @@ describe('natpass CLI', () => {
     expect(out).toContain('udp 192.168.1.11:40000 <-> 198.51.100.2:1024');
     expect(out).toMatch(/IKEv2 192\.168\.1\.20 <-> 203\.0\.113\.1 {2}state bound/);
     expect(out).toContain('esp inbound spi 0xc0ffee01');
+    // What the router receives from the WAN is shown too, in order, with TCP flags by name.
+    expect(out).toContain('router > WAN  TCP  198.51.100.2:51000 > 203.0.113.80:80 flags SYN\n' +
+      '  t= 100ms  web        > router  TCP  203.0.113.80:80 > 198.51.100.2:51000 flags SYN+ACK\n' +
+      '  t= 101ms  router > LAN  TCP  203.0.113.80:80 > 192.168.1.10:51000 flags SYN+ACK\n');
+    expect(out).toContain('vpn-gw     > router  ESP  203.0.113.1 > 198.51.100.2 spi 0xc0ffee01');
+    expect(out).not.toMatch(/flags 0x/);
   }, 60_000);
 });
