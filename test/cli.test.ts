@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync, existsSy
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { writePcap, readPcap } from '../host/pcap.ts';
-import { parseFrame } from '../host/packets.ts';
+import { arpReply, parseFrame, udp } from '../host/packets.ts';
 import { checkPcap } from './helpers/tshark.ts';
 import { twoHostCaptures, H1, H2 } from './fixtures/two-hosts.ts';
 
@@ -194,6 +194,20 @@ describe('natpass CLI', () => {
     expect(plan).toContain('host/cli.ts demo');
     expect(plan).not.toMatch(/apt-get|dpkg/);
   }, 30_000);
+
+  it('replay streams a long capture and reports progress with a count on stderr', () => {
+    const dir = tempDir('progress');
+    const frames = Array.from({ length: 3000 }, (_, i) => ({ timeMs: 1000 + i, data: udp({ srcMac: H1.mac, dstMac: '02:00:00:00:01:01', src: H1.ip, dst: '203.0.113.53', sport: 40000 + (i % 50), dport: 53 }) }));
+    writePcap(join(dir, 'lan.pcap'), frames);
+    writePcap(join(dir, 'wan.pcap'), [{ timeMs: 1001.5, data: arpReply({ srcMac: '02:00:00:00:02:fe', dstMac: '02:00:00:00:02:01', senderIp: '198.51.100.1', targetIp: '198.51.100.2' }) }]);
+    const r = natpass('replay', '-l', join(dir, 'lan.pcap'), '-w', join(dir, 'wan.pcap'), '-o', join(dir, 'out'), '--progress', '0.000001');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('replayed 3001 frames');
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThan(0);
+    for (const l of lines) expect(l).toMatch(/^natpass replay: [\d,]+ frames, \d+% of 0\.\d MB read$/);
+    expect(readPcap(join(dir, 'out', 'wan.pcap')).length).toBe(3001); // the ARP request, then every datagram
+  }, 60_000);
 
   it('runs the demo to completion: translations, an IPsec tunnel, and a clean exit', () => {
     const out = execFileSync(process.execPath, ['--import', 'tsx', 'host/cli.ts', 'demo', '--pace', '0'], { encoding: 'utf8' });
