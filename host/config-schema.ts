@@ -52,7 +52,8 @@ export const IPV4_PATTERN = new RegExp(`^${IPV4}$`);
 const MAC_PATTERN = /^[0-9a-fA-F][02468aceACE](:[0-9a-fA-F]{2}){5}$/;
 const PREFIX = { any: '([1-9]|[12]\\d|3[0-2])', lan: '([89]|[12]\\d|30)' };
 
-const show = (v: unknown) => (typeof v === 'string' ? `'${v}'` : JSON.stringify(v));
+/** A value as an error message quotes it: text in quotes, anything else as JSON (never via its toString). */
+export const show = (v: unknown) => (typeof v === 'string' ? `'${v}'` : JSON.stringify(v));
 
 const ipv4 = (what: string) =>
   z.string().regex(IPV4_PATTERN, { error: (iss) => `${show(iss.input)} is not an IPv4 address like 192.168.1.10` }).describe(what);

@@ -3,7 +3,7 @@
 // every problem at once), then the rules that span fields, and returns the RouterConfig that
 // encodeConfig() lays out. Addresses are dotted quads; the record holds them as u32.
 import type { z } from 'zod';
-import { CONFIG_SCHEMA, ConfigJson, Filtering, IpsecMode, LIMIT_FIELDS, Limits, ServerProtocol, TIMEOUT_FIELDS, Timeouts } from './config-schema.ts';
+import { CONFIG_SCHEMA, ConfigJson, Filtering, IpsecMode, LIMIT_FIELDS, Limits, ServerProtocol, TIMEOUT_FIELDS, Timeouts, show } from './config-schema.ts';
 
 export { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, LIMIT_FIELDS, TIMEOUT_FIELDS } from './config-schema.ts';
 export type { Filtering, IpsecMode, Limits, ServerProtocol, Timeouts } from './config-schema.ts';
@@ -86,7 +86,6 @@ export function fieldName(path: readonly PropertyKey[]): string {
   return out || '(the whole file)';
 }
 
-const show = (v: unknown) => (typeof v === 'string' ? `'${v}'` : JSON.stringify(v));
 const kind = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'an object' : typeof v === 'string' ? `the text ${show(v)}` : `${typeof v} ${show(v)}`);
 const EXPECTED: Record<string, string> = { object: 'an object', array: 'a list', string: 'text in quotes', number: 'a number', int: 'a whole number', boolean: 'true or false', tuple: 'a list' };
 
