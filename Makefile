@@ -53,7 +53,7 @@ run: $(NPM_STAMP) build
 typecheck: $(NPM_STAMP)
 	npx tsc -p tsconfig.json
 
-# natpass.schema.json from host/config-schema.ts (test/config.test.ts fails while it is stale).
+# host/natpass.schema.json from host/config-schema.ts (test/config.test.ts fails while it is stale).
 schema: $(NPM_STAMP)
 	node --import tsx host/gen-schema.ts --write
 
