@@ -42,12 +42,12 @@ export const S_PREV = 36; // LRU
 export const S_NEXT = 40; // LRU, or free list
 export const S_MAPPING = 44;
 export const S_SIBLING = 48; // next session of the same mapping
-export const S_SIBLING_PREV = 68; // previous one (NO_INDEX: the list's head), so leaving the list is O(1)
 export const S_PKTS_IN2OUT = 52;
 export const S_PKTS_OUT2IN = 56;
 export const S_DELTA_IP = 60; // u16: IP header checksum delta, in2out
 export const S_DELTA_L4 = 62; // u16: transport checksum delta (address + port), in2out
 export const S_QUEUED = 64; // when the session took its place at its list's tail
+export const S_SIBLING_PREV = 68; // previous session of the same mapping (NO_INDEX: the head): O(1) removal
 export const S_SERIAL = 72; // u32: removals of this slot so far, kept across reuse (see sessionSerial); last
 export const S_BYTES: u32 = 76;
 
