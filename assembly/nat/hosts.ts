@@ -130,9 +130,16 @@ export function hostSessions(addr: u32): u32 {
   return load<u32>(e, H_ADDR) == 0 ? 0 : load<u32>(e, H_SESSIONS);
 }
 
-/** True when the host may take one of `free` free sessions (see the header). */
-export function hostSessionAdmits(addr: u32, free: u32): bool {
-  return admits(hostSessions(addr), Hosts.sessionFloor, Hosts.sessionOwed, free);
+/** Takes one of `free` free sessions for the host when its share admits it (see the header): one probe
+ *  on the path of every new flow. False, and nothing counted, when it does not. */
+export function hostSessionTake(addr: u32, free: u32): bool {
+  const e = entryAt(slotOf(addr));
+  if (load<u32>(e, H_ADDR) == 0) return free > 0; // no mapping of its own (cannot happen: addSession has one)
+  const n = load<u32>(e, H_SESSIONS);
+  if (!admits(n, Hosts.sessionFloor, Hosts.sessionOwed, free)) return false;
+  if (n < Hosts.sessionFloor) Hosts.sessionOwed--;
+  store<u32>(e, n + 1, H_SESSIONS);
+  return true;
 }
 
 /** True when removing one of the host's sessions leaves it more than `others` and at least its floor:

@@ -19,7 +19,7 @@ import { PROTO_TCP, PROTO_UDP } from "../wire/ipv4";
 import { NO_INDEX, hash3, mix, bucketCountFor } from "./hash";
 import { unlinkFrom, pushFront, threadFree } from "./chains";
 import { mappingAt, removeMapping, M_SESSIONS, M_SESSION_COUNT, M_CREATED, M_EXT_ADDR, M_EXT_PORT, M_IN_ADDR, M_IN_PORT } from "./mappings";
-import { hostSessionAdmits, hostSessionsAbove, hostSessionCount, hostSessions } from "./hosts";
+import { hostSessionTake, hostSessionsAbove, hostSessionCount, hostSessions } from "./hosts";
 import { workStep } from "../work";
 import { expired } from "../router/packet";
 import { expressForgetAll } from "./express";
@@ -299,9 +299,12 @@ function removeSession(i: u32): void {
 /** Creates a session under a mapping; NO_INDEX when full (after trying to evict a transitory one). */
 export function addSession(mapping: u32, proto: u8, remAddr: u32, remPort: u32, flags: u8, now: u32): u32 {
   const host = load<u32>(mappingAt(mapping), M_IN_ADDR);
-  if (!hostSessionAdmits(host, Sessions.slots - Sessions.live) && !evictFor(host, mapping)) {
-    count(Sessions.freeHead == NO_INDEX ? Counter.DropSessionTableFull : Counter.DropHostShare);
-    return NO_INDEX;
+  if (!hostSessionTake(host, Sessions.slots - Sessions.live)) {
+    if (!evictFor(host, mapping)) {
+      count(Sessions.freeHead == NO_INDEX ? Counter.DropSessionTableFull : Counter.DropHostShare);
+      return NO_INDEX;
+    }
+    hostSessionCount(host, true); // the room it made
   }
   const i = Sessions.freeHead;
   const s = sessionAt(i);
@@ -327,7 +330,6 @@ export function addSession(mapping: u32, proto: u8, remAddr: u32, remPort: u32, 
   pushFront(outBucket(proto, extAddr, extPort, remAddr, remPort), Sessions.base, S_BYTES, i, S_NEXT_OUT);
   siblingPush(m, i);
   store<u32>(m, load<u32>(m, M_SESSION_COUNT) + 1, M_SESSION_COUNT);
-  hostSessionCount(inAddr, true);
   lruAppend(i, classFor(proto, TCP_NONE), now);
   Sessions.live++;
   count(Counter.SessionsCreated);
