@@ -1,4 +1,4 @@
-// Per-host accounting and shares (RFC 6888 REQ-3/REQ-4, docs/fairness.md): an open-addressed table of
+// Per-host accounting and shares (RFC 6888 REQ-4/REQ-5, docs/fairness.md): an open-addressed table of
 // LAN address -> live mappings and sessions, with backward-shift deletion so it never fills with
 // tombstones. Each table (mappings, sessions) keeps a floor for every host the hosts table can hold:
 // `owed` is the sum of what hosts still lack of their floor, and a host past its floor takes a free
