@@ -33,3 +33,4 @@ TEST_TARGETS += test-wasm3
 bench: deps build $(WASM3_ADDON)
 	@command -v valgrind >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null)
 	node --import tsx host/bench/bench.ts
+	node --import tsx host/bench/longest-call.ts

@@ -131,6 +131,11 @@ export class Router {
     return rows;
   }
 
+  /** The most table work one process() call did since the last read, in steps (assembly/work.ts). */
+  workPeak(): number {
+    return this.engine.call('workPeak') >>> 0;
+  }
+
   /** Linear memory size in bytes: fixed after init. */
   memoryBytes(): number {
     return this.engine.memory().byteLength;
