@@ -4,7 +4,7 @@
 # wasm3's sources come from host/host.mk's wasm3-src (PyPI's pywasm3 sdist, pinned). Each port's
 # default config (tables sized to its RAM) is board/<port>/board-config.json.
 
-APT_PACKAGES += gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
+APT_PACKAGES += gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc
 BOARD_OUT := build/board
 CROSS := arm-none-eabi-
 BOARD_COMMON := board/common/startup.c board/common/host_loop.c board/common/console.c board/common/board_console.c board/common/config_store.c board/common/syscalls.c board/common/stack.c
@@ -57,7 +57,7 @@ $(BOARD_OUT)/module-checked: $(WASM) board/common/check-module.ts $(NPM_STAMP)
 board_embed = -DNATPASS_WASM_PATH='"$(WASM)"' -DNATPASS_CONFIG_PATH='"$(BOARD_OUT)/$(1)/default-config.bin"' \
   -DNATPASS_MEMORY_BYTES=$$(cat $(BOARD_OUT)/$(1)/default-config.bin.bytes)
 
-.PHONY: board board-qemu board-rp2040 size
+.PHONY: board board-qemu board-rp2040 board-riscv size
 
 $(BOARD_OUT)/%/default-config.bin: board/%/board-config.json board/common/gen-config.ts host/config.ts $(WASM) $(NPM_STAMP)
 	@mkdir -p $(@D)
@@ -94,9 +94,25 @@ $(BOARD_OUT)/rp2040-w5500.bin: $(BOARD_OUT)/rp2040-w5500.elf
 $(BOARD_OUT)/rp2040-w5500.uf2: $(BOARD_OUT)/rp2040-w5500.bin $(RP2040_DIR)/image.ts
 	node --import tsx $(RP2040_DIR)/image.ts uf2 $< $@
 
+# RISC-V (RV32IMC, the ESP32-C3's core) with picolibc. Debian's toolchain has no rv32imc multilib:
+# -march=rv32imc -mabi=ilp32 links the rv32im/ilp32 libraries, which is right (rv32imc_zicsr would fall
+# back to a 64-bit default). board/common/picolibc.c gives picolibc its stdout and sbrk.
+RISCV_CROSS := riscv64-unknown-elf-
+RISCV_FLAGS := -march=rv32imc -mabi=ilp32 --specs=picolibc.specs
+RISCV_LDFLAGS := -nostartfiles -Wl,--gc-sections -Wl,--no-warn-rwx-segments
+RISCV_COMMON := $(BOARD_COMMON) board/common/picolibc.c board/common/module.S
+RV_QEMU_DIR := board/qemu-riscv32
+$(BOARD_OUT)/qemu-riscv32.elf: $(BOARD_DEPS) $(BOARD_OUT)/qemu-riscv32/default-config.bin board/common/picolibc.c $(RV_QEMU_DIR)/*.c $(RV_QEMU_DIR)/*.h $(RV_QEMU_DIR)/start.S $(RV_QEMU_DIR)/link.ld
+	@command -v $(RISCV_CROSS)gcc >/dev/null || $(MAKE) apt
+	$(RISCV_CROSS)gcc $(RISCV_FLAGS) $(BOARD_CFLAGS) -I$(RV_QEMU_DIR) $(call board_embed,qemu-riscv32) \
+	  -T$(RV_QEMU_DIR)/link.ld $(RISCV_LDFLAGS) -Wl,-Map=$(BOARD_OUT)/qemu-riscv32.map \
+	  $(RV_QEMU_DIR)/start.S $(RV_QEMU_DIR)/board.c $(RV_QEMU_DIR)/virtio_net.c $(RISCV_COMMON) $(BOARD_WASM3_C) -o $@
+	$(RISCV_CROSS)size $@
+
 board-qemu: $(BOARD_OUT)/qemu-mps2-an385.elf
 board-rp2040: $(BOARD_OUT)/rp2040-w5500.bin $(BOARD_OUT)/rp2040-w5500.uf2
-board: board-qemu board-rp2040
+board-riscv: $(BOARD_OUT)/qemu-riscv32.elf
+board: board-qemu board-rp2040 board-riscv
 
 size: board
 	node --import tsx board/common/size.ts
