@@ -124,4 +124,5 @@ BOARD_TEST_DEPS := board
 bench-board: board
 	node --import tsx board/qemu-mps2-an385/bench.ts
 	node --import tsx board/rp2040-w5500/bench.ts
+	node --import tsx board/qemu-riscv32/bench.ts
 bench: bench-board

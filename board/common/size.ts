@@ -1,4 +1,4 @@
-// make size: flash and RAM use of each board port. Sections from arm-none-eabi-size; the wasm3 heap,
+// make size: flash and RAM use of each board port. Sections from the port's binutils size; the wasm3 heap,
 // the deepest native stack (painted) and wasm3's value stack from the firmware's own margins report
 // (board/common/uart.ts), read at boot, after traffic of every kind and after a console session,
 // because wasm3 compiles each function the first time it runs and keeps it in RAM.
@@ -26,21 +26,22 @@ const CONSOLE_WALK: [string, string][] = [
 ];
 
 
-function sections(elf: string) {
-  const sizes = execFileSync('arm-none-eabi-size', ['-A', elf], { encoding: 'utf8' });
-  const symbols = execFileSync('arm-none-eabi-nm', [elf], { encoding: 'utf8' });
+function sections(elf: string, cross: string) {
+  const sizes = execFileSync(`${cross}size`, ['-A', elf], { encoding: 'utf8' });
+  const symbols = execFileSync(`${cross}nm`, [elf], { encoding: 'utf8' });
   const symbol = (name: string) => parseInt(new RegExp(`^([0-9a-f]+) \\w ${name}$`, 'm').exec(symbols)?.[1] ?? '0', 16);
   const section = (name: string) => Number(new RegExp(`^\\${name}\\s+(\\d+)`, 'm').exec(sizes)?.[1] ?? 0);
   return {
-    flash: section('.boot2') + section('.text') + section('.ARM.exidx') + section('.data'),
-    text: section('.text'), data: section('.data'), bss: section('.bss'),
+    // RISC-V keeps read-only data in .rodata; the Arm link scripts put it in .text.
+    flash: section('.boot2') + section('.text') + section('.rodata') + section('.ARM.exidx') + section('.data'),
+    text: section('.text') + section('.rodata'), data: section('.data'), bss: section('.bss'),
     stackBytes: symbol('__stack_top') - symbol('__stack_limit'),
     heapBytes: symbol('__heap_end') - symbol('__heap_start'),
   };
 }
 
 for (const port of BOARD_PORTS) {
-  const s = sections(port.elf);
+  const s = sections(port.elf, port.cross);
   const board = await port.start();
   try {
     const boot = await board.margins();

@@ -1,7 +1,10 @@
 // virtio-net over virtio-mmio (virtio 1.x, section 4.2 of the spec), polled. The driver negotiates
 // VERSION_1 and MAC only, so every frame carries the 12-byte header, all zero on transmit (no offloads).
 // Receive buffers are posted once and handed back after each frame is copied out; transmit copies the
-// frame into one of its own buffers, so the caller's memory (the module's ring) is free at once.
+// frame (behind its header) into the transmit arena, so the caller's memory (the module's ring) is free
+// at once. QEMU transmits a queue's frames from its main loop, later than the notify: with one full-
+// sized buffer per frame the driver waited for it (35,000 instructions per frame under -icount), while
+// an arena of 4 KiB holds dozens of small frames and two full-sized ones in flight.
 #include <string.h>
 #include "virtio_net.h"
 
@@ -79,7 +82,6 @@ int vnet_init(vnet *n, uintptr_t base) {
     n->rxq.avail.ring[i] = i;
   }
   n->rxq.avail.idx = VNET_RX_BUFS;
-  for (uint16_t i = 0; i < VNET_TX_BUFS; i++) n->txq.desc[i] = (struct vq_desc){ (uint32_t)(uintptr_t)n->tx_buf[i], 0, 0, 0 };
   n->tx_free = VNET_TX_BUFS;
   if (queue_init(base, RXQ, VNET_RX_BUFS, n->rxq.desc, &n->rxq.avail, &n->rxq.used)) return -1;
   if (queue_init(base, TXQ, VNET_TX_BUFS, n->txq.desc, &n->txq.avail, &n->txq.used)) return -1;
@@ -109,25 +111,40 @@ size_t vnet_receive(vnet *n, uint8_t *buf, size_t cap) {
   return keep ? len : 0;
 }
 
-/** Takes back the transmit buffers the device has finished with. */
+/** Takes back the descriptors the device has finished with, and their room in the arena. QEMU
+ *  completes a queue's buffers in the order they were made available, so the oldest goes first. */
 static void reap(vnet *n) {
   volatile uint16_t *used_idx = &n->txq.used.idx;
   while (*used_idx != n->tx_seen) { n->tx_seen++; n->tx_free++; }
+  if (n->tx_free == VNET_TX_BUFS) n->tx_head = n->tx_tail = 0;
+  else n->tx_head = n->tx_start[n->tx_seen % VNET_TX_BUFS];
+}
+
+/** Where a buffer of `size` bytes fits in the arena after the frames in flight, or -1. */
+static int arena_place(vnet *n, uint32_t size) {
+  if (n->tx_free == 0) return -1;
+  if (n->tx_free == VNET_TX_BUFS) return 0; // empty (reap reset it)
+  if (n->tx_tail > n->tx_head) { // in flight: [head, tail); free: [tail, end) and [0, head)
+    if (n->tx_tail + size <= VNET_TX_ARENA) return n->tx_tail;
+    return size < n->tx_head ? 0 : -1;
+  }
+  return n->tx_tail + size < n->tx_head ? n->tx_tail : -1; // wrapped: free is [tail, head)
 }
 
 int vnet_send(vnet *n, const uint8_t *frame, size_t len) {
   if (len + VNET_HDR > VNET_BUF) { n->tx_dropped++; return -1; }
-  reap(n);
-  for (int i = 0; n->tx_free == 0; i++) {
+  uint32_t size = (uint32_t)(len + VNET_HDR + 3) & ~3u;
+  int at;
+  for (int i = 0; reap(n), (at = arena_place(n, size)) < 0; i++)
     if (i == SPIN_LIMIT) { n->tx_dropped++; return -1; }
-    reap(n);
-  }
   __sync_synchronize();
-  // Buffers complete in order of submission (QEMU's transmit is in order), so the next slot is free.
-  uint16_t slot = n->txq.avail.idx % VNET_TX_BUFS;
-  memset(n->tx_buf[slot], 0, VNET_HDR);
-  memcpy(n->tx_buf[slot] + VNET_HDR, frame, len);
-  n->txq.desc[slot].len = (uint32_t)(len + VNET_HDR);
+  uint16_t slot = n->txq.avail.idx % VNET_TX_BUFS; // descriptors are used in order too
+  uint8_t *buf = n->tx_arena + at;
+  memset(buf, 0, VNET_HDR);
+  memcpy(buf + VNET_HDR, frame, len);
+  n->txq.desc[slot] = (struct vq_desc){ (uint32_t)(uintptr_t)buf, (uint32_t)(len + VNET_HDR), 0, 0 };
+  n->tx_start[slot] = (uint16_t)at;
+  n->tx_tail = (uint16_t)(at + size);
   n->txq.avail.ring[slot] = slot;
   __sync_synchronize();
   n->txq.avail.idx++;
