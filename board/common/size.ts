@@ -40,7 +40,8 @@ function sections(elf: string, cross: string) {
   };
 }
 
-for (const port of BOARD_PORTS) {
+// BOARD_PORT=name measures one port only.
+for (const port of BOARD_PORTS.filter((p) => !process.env.BOARD_PORT || p.name === process.env.BOARD_PORT)) {
   const s = sections(port.elf, port.cross);
   const board = await port.start();
   try {

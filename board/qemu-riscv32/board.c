@@ -1,7 +1,7 @@
 // QEMU virt, RV32 (qemu-system-riscv32 -M virt -bios none): the ns16550 UART for the console, the
 // CLINT's 10 MHz mtime for the clocks, two virtio-net NICs (LAN and WAN, told apart by their MACs:
 // emulator.ts gives them 52:54:00:00:00:01 and :02), and the config slots in RAM outside the image
-// (link.ld). Everything is polled; no interrupt is enabled.
+// (link.ld: the end of the "flash"). Everything is polled; no interrupt is enabled.
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -83,7 +83,7 @@ void hal_init(void) {
 
 const char *hal_board_name(void) { return "qemu-riscv32"; }
 
-// ---- config "flash": two 8 KiB slots in RAM outside the image (link.ld), with NOR semantics ----
+// ---- config flash: two 8 KiB slots at the end of the "flash" (link.ld), with NOR semantics ----
 extern uint8_t __flash_slots[];
 
 const uint8_t *hal_flash_slot(int slot) { return __flash_slots + slot * HAL_FLASH_SLOT_BYTES; }

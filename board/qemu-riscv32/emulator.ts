@@ -12,7 +12,7 @@ import { Margins, UartBoard, readMargins, typeAndWait } from '../common/uart.ts'
 
 export const RISCV_ELF = 'build/board/qemu-riscv32.elf';
 /** Where the config slots (board/common/slots.ts) lie in QEMU's RAM (link.ld). */
-const SLOTS_ADDRESS = 0x80100000;
+const SLOTS_ADDRESS = 0x803fc000;
 
 export function riscvAvailable(): string | null {
   if (!existsSync(RISCV_ELF)) return `${RISCV_ELF} is not built (make board)`;
