@@ -1,6 +1,8 @@
-# Board firmware: the same module under wasm3 in C, for two ports (board/<port>/):
+# Board firmware: the same module under wasm3 in C, for four ports (board/<port>/):
 #   qemu-mps2-an385  Cortex-M3 with QEMU's LAN9118 (LAN and WAN as VLANs on its one NIC)
 #   rp2040-w5500     Cortex-M0+ with two W5500 on SPI; ELF, raw image and UF2 (runs in rp2040js)
+#   qemu-riscv32     RV32IMC in QEMU virt with the ESP32-C3's RAM and two virtio-net NICs
+#   esp32c3-w5500    ESP32-C3 with two W5500 on SPI; ELF and esptool image (hardware only, not run here)
 # wasm3's sources come from host/host.mk's wasm3-src (PyPI's pywasm3 sdist, pinned). Each port's
 # default config (tables sized to its RAM) is board/<port>/board-config.json.
 

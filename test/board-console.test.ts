@@ -1,5 +1,5 @@
-// The management console on each board's UART (QEMU mps2-an385; RP2040 in rp2040js, whose flash
-// routines are the harness's bootrom model): log in, add a Server List entry for UDP 500, save to the
+// The management console on each board's UART (QEMU mps2-an385 and riscv32; RP2040 in rp2040js, whose
+// flash routines are the harness's bootrom model): log in, add a Server List entry for UDP 500, save to the
 // flash slots and restart, and the entry forwards frames. At boot the firmware takes the newest valid
 // flash slot and ignores a torn one, reading the record host/persist.ts writes.
 import { afterEach, describe, expect, it } from 'vitest';
