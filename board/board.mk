@@ -118,6 +118,7 @@ ESPTOOL_VERSION := 5.6.0
 ESPTOOL := build/esptool/bin/esptool
 APT_PACKAGES += python3-venv
 $(ESPTOOL):
+	@python3 -c 'import ensurepip' 2>/dev/null || $(MAKE) apt
 	rm -rf build/esptool && python3 -m venv build/esptool
 	build/esptool/bin/pip install --quiet --disable-pip-version-check esptool==$(ESPTOOL_VERSION)
 ESP_DIR := board/esp32c3-w5500

@@ -20,12 +20,14 @@ void Cache_Resume_ICache(uint32_t autoload);
 int Cache_Invalidate_Addr(uint32_t addr, uint32_t size);
 
 static uint32_t staged[PAGE / 4]; // in DRAM: what the ROM programs is read from here
+static int unlocked;              // the flash's write protection is cleared once (a status register write)
 
 /** Erases `sectors` sectors from flash offset `at` (data == 0), or programs `len` bytes of `staged` at
  *  `at` (word-aligned, within one page). Runs from IRAM with the cache suspended. */
 IRAM static int flash_op(uint32_t at, uint32_t sectors, uint32_t len) {
   uint32_t autoload = Cache_Suspend_ICache();
-  int rc = esp_rom_spiflash_unlock();
+  int rc = unlocked ? 0 : esp_rom_spiflash_unlock();
+  unlocked = rc == 0;
   for (uint32_t i = 0; rc == 0 && i < sectors; i++) rc = esp_rom_spiflash_erase_sector(at / SECTOR + i);
   if (rc == 0 && len) rc = esp_rom_spiflash_write(at, staged, (int32_t)len);
   Cache_Resume_ICache(autoload);
