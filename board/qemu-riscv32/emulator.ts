@@ -1,14 +1,17 @@
 // Runs the qemu-riscv32 firmware in qemu-system-riscv32 (-M virt) with two virtio-net NICs, each on its
 // own loopback datagram link (QEMU's -netdev dgram: one Ethernet frame per UDP datagram): the LAN NIC
 // (MAC 52:54:00:00:00:01, which board.c looks for) and the WAN NIC (:02). Untagged frames, one socket
-// per port. The console is the ns16550 UART on stdio.
+// per port. The console is the ns16550 UART on stdio; QEMU's monitor, on a unix socket, reads the config
+// slots back (flashSlots), so a test can power-cycle the board: a new one started with the old one's slots.
 import { spawn, ChildProcess } from 'node:child_process';
 import { createSocket, Socket } from 'node:dgram';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PORT_LAN, PORT_WAN, Port } from '../../host/abi.ts';
 import { Margins, UartBoard, readMargins, typeAndWait } from '../common/uart.ts';
+import { SLOT_BYTES } from '../common/slots.ts';
 
 export const RISCV_ELF = 'build/board/qemu-riscv32.elf';
 /** Where the config slots (board/common/slots.ts) lie in QEMU's RAM (link.ld). */
@@ -36,14 +39,15 @@ async function freePort(): Promise<number> {
 export class RiscvBoard implements UartBoard {
   readonly received: { port: Port; data: Uint8Array }[] = [];
   console = '';
-  private constructor(private qemu: ChildProcess, private socks: Socket[], private qemuPorts: number[]) {}
+  private constructor(private qemu: ChildProcess, private socks: Socket[], private qemuPorts: number[], private dir: string) {}
 
   /** Boots the firmware. `slots` (16 KiB, slot A then B) preloads the config slots; `icount` ties the
    *  board's clock to instructions executed (QEMU -icount shift=N: 2^N ns each). */
   static async start(opts: { slots?: Uint8Array; icount?: number } = {}): Promise<RiscvBoard> {
+    const dir = mkdtempSync(join(tmpdir(), 'natpass-riscv-'));
     let slotsImage: string | undefined;
     if (opts.slots) {
-      slotsImage = join(mkdtempSync(join(tmpdir(), 'natpass-riscv-')), 'slots.bin');
+      slotsImage = join(dir, 'slots.bin');
       writeFileSync(slotsImage, opts.slots);
     }
     const socks = [await boundSocket(), await boundSocket()];
@@ -56,16 +60,29 @@ export class RiscvBoard implements UartBoard {
     const qemu = spawn('qemu-system-riscv32', [
       '-M', 'virt', '-bios', 'none', '-nographic', '-no-reboot', '-kernel', RISCV_ELF,
       '-global', 'virtio-mmio.force-legacy=false', ...nic(PORT_LAN, 'lan'), ...nic(PORT_WAN, 'wan'),
+      '-monitor', `unix:${join(dir, 'monitor')},server,nowait`,
       ...(opts.icount !== undefined ? ['-icount', `shift=${opts.icount}`] : []),
       ...(slotsImage ? ['-device', `loader,file=${slotsImage},addr=0x${SLOTS_ADDRESS.toString(16)},force-raw=on`] : []),
     ], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const board = new RiscvBoard(qemu, socks, qemuPorts);
+    const board = new RiscvBoard(qemu, socks, qemuPorts, dir);
     qemu.stdout!.on('data', (d: Buffer) => (board.console += d.toString()));
     qemu.stderr!.on('data', (d: Buffer) => (board.console += d.toString()));
     socks.forEach((sock, port) => sock.on('message', (msg) => board.received.push({ port: port as Port, data: new Uint8Array(msg) })));
     await board.waitFor(() => board.console.includes('natpass: ready') || board.console.includes('halted'), 30_000);
     if (!board.console.includes('natpass: ready')) { board.stop(); throw new Error(`board did not start:\n${board.console}`); }
     return board;
+  }
+
+  /** The two config slots as they stand in the board's flash (QEMU's monitor saves that memory). */
+  async flashSlots(): Promise<Uint8Array> {
+    const file = join(this.dir, `slots-${Date.now()}.bin`);
+    const monitor = connect(join(this.dir, 'monitor'));
+    await new Promise<void>((r, reject) => monitor.once('connect', () => r()).once('error', reject));
+    monitor.write(`pmemsave 0x${SLOTS_ADDRESS.toString(16)} ${2 * SLOT_BYTES} "${file}"\n`);
+    const saved = await this.waitFor(() => existsSync(file) && statSync(file).size === 2 * SLOT_BYTES, 5000);
+    monitor.end();
+    if (!saved) throw new Error('QEMU did not save the config slots');
+    return new Uint8Array(readFileSync(file));
   }
 
   async waitFor(cond: () => boolean, ms: number): Promise<boolean> {
@@ -116,5 +133,6 @@ export class RiscvBoard implements UartBoard {
   stop(): void {
     this.qemu.kill('SIGTERM');
     for (const sock of this.socks) sock.close();
+    this.qemu.once('exit', () => rmSync(this.dir, { recursive: true, force: true }));
   }
 }
