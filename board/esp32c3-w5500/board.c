@@ -57,6 +57,7 @@ static void spi_init(void) {
   REG(SYSTEM_PERIP_RST_EN0) |= SYSTEM_SPI2;
   REG(SYSTEM_PERIP_RST_EN0) &= ~SYSTEM_SPI2;
   REG(SPI_CLK_GATE) = SPI_CLK_EN | SPI_MST_CLK_ACTIVE;
+  REG(SPI_SLAVE) = 0;
   // 40 MHz / (CLKCNT_N + 1) with N = 1: 20 MHz, under the W5500's guaranteed 33.3 MHz. H = 0, L = N.
   REG(SPI_CLOCK) = (1u << 12) | (0u << 6) | 1u;
   REG(SPI_CTRL) = 0;                                                // MSB first both ways

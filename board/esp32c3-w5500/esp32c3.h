@@ -71,7 +71,7 @@
 #define SPI2 0x60024000u
 #define SPI_CMD (SPI2 + 0x00)
 #define SPI_CMD_UPDATE (1u << 23)
-#define SPI_CMD_USR (1u << 24)
+#define SPI_CMD_USR (1u << 24) // starts a transaction; the controller clears it when done
 #define SPI_CTRL (SPI2 + 0x08)
 #define SPI_CLOCK (SPI2 + 0x0c)
 #define SPI_USER (SPI2 + 0x10)
@@ -86,6 +86,7 @@
 #define SPI_DMA_CONF (SPI2 + 0x30)
 #define SPI_FIFO_RESETS ((1u << 31) | (1u << 30) | (1u << 29))
 #define SPI_W0 (SPI2 + 0x98)
+#define SPI_SLAVE (SPI2 + 0xe0) // 0: master, no slave interrupts
 #define SPI_BUFFER_BYTES 64
 #define SPI_CLK_GATE (SPI2 + 0xe8)
 #define SPI_CLK_EN (1u << 0)

@@ -98,8 +98,10 @@ export class RiscvBoard implements UartBoard {
     this.socks[port].send(frame, this.qemuPorts[port], '127.0.0.1');
   }
 
-  /** Sends a frame and collects what the board transmits until it has been quiet for `quietMs`. */
-  async exchange(port: Port, frame: Uint8Array, quietMs = 250): Promise<{ port: Port; data: Uint8Array }[]> {
+  /** Sends a frame and collects what the board transmits until it has been quiet for `quietMs` of wall
+   *  time. 600 ms, not the mps2 runner's 250: a path's first frame makes wasm3 compile its functions and
+   *  QEMU translate that code, which on a loaded two-core machine once took longer than 250 ms. */
+  async exchange(port: Port, frame: Uint8Array, quietMs = 600): Promise<{ port: Port; data: Uint8Array }[]> {
     const start = this.received.length;
     this.send(port, frame);
     let seen = start;
