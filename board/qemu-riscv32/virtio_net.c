@@ -3,8 +3,8 @@
 // Receive buffers are posted once and handed back after each frame is copied out; transmit copies the
 // frame (behind its header) into the transmit arena, so the caller's memory (the module's ring) is free
 // at once. QEMU transmits a queue's frames from its main loop, later than the notify: with one full-
-// sized buffer per frame the driver waited for it (35,000 instructions per frame under -icount), while
-// an arena of 4 KiB holds dozens of small frames and two full-sized ones in flight.
+// sized buffer per frame the driver waited for it (40,812 instructions per frame under -icount instead
+// of 6,501), while an arena of 4 KiB holds dozens of small frames and two full-sized ones in flight.
 #include <string.h>
 #include "virtio_net.h"
 
@@ -21,8 +21,6 @@
 #define QUEUE_NUM 0x038
 #define QUEUE_READY 0x044
 #define QUEUE_NOTIFY 0x050
-#define INTERRUPT_STATUS 0x060
-#define INTERRUPT_ACK 0x064
 #define STATUS 0x070
 #define QUEUE_DESC 0x080
 #define QUEUE_DRIVER 0x090
