@@ -4,6 +4,10 @@
 // longer than the SPI controller's FIFO or buffer. The RX buffer holds [u16 length incl. itself][frame]
 // records; pointers are 16-bit and the chip wraps them inside its buffers itself.
 #include "w5500.h"
+// The board's SPI, as static functions in its own directory's w5500_port.h, so that they are inlined
+// here: w5500_select and w5500_deselect (a GPIO chip select, held across several transfers: one W5500
+// SPI frame), and w5500_transfer (shift n bytes out, tx or zeros, and in, rx or discarded).
+#include "w5500_port.h"
 
 #define BLOCK_COMMON 0
 #define BLOCK_S0_REG 1

@@ -1,6 +1,6 @@
 // WIZnet W5500 in MACRAW mode: socket 0 takes all 16 KiB of TX and of RX buffer and carries whole
 // Ethernet frames; the natpass module does all filtering and addressing. The protocol is here; the
-// board gives the SPI bus and chip select (w5500_select, w5500_deselect, w5500_transfer).
+// board gives the SPI bus and chip select in its w5500_port.h (w5500.c says what).
 #pragma once
 #include <stdint.h>
 #include <stddef.h>
@@ -19,8 +19,3 @@ size_t w5500_receive(w5500 *chip, uint8_t *buf, size_t cap);
 /** Queues one frame for transmission; 0 on success, -1 when the chip had no room (counted). */
 int w5500_send(w5500 *chip, const uint8_t *frame, size_t len);
 
-// The board's side: chip select (held across several transfers: one W5500 SPI frame), and a transfer
-// that shifts n bytes out (tx, or zeros) and in (rx, or discarded).
-void w5500_select(w5500 *chip);
-void w5500_deselect(w5500 *chip);
-void w5500_transfer(w5500 *chip, const uint8_t *tx, uint8_t *rx, size_t n);

@@ -1,5 +1,8 @@
-// The RP2040's side of the W5500 driver (board/common/w5500.c): PL022 SPI transfers and chip select
-// on SIO GPIO, which frames one W5500 SPI frame across several transfers.
+// The RP2040's side of the W5500 driver, included by board/common/w5500.c alone so that its calls are
+// inlined there (as one file, the transfer loop specialised per call site; a call per transfer cost
+// 7 us a frame): PL022 SPI transfers and chip select on SIO GPIO, which frames one W5500 SPI frame
+// across several transfers.
+#pragma once
 #include "w5500.h"
 
 #define REG(addr) (*(volatile uint32_t *)(addr))
@@ -13,7 +16,7 @@
  *  so the first 8 bytes go straight into the TX FIFO, and after that each byte received makes room for
  *  the next: never more than the FIFOs' depth in flight, and no status polling but for RX data. Kept
  *  tight because at 31.25 MHz a byte lasts 32 cycles, about what one loop turn costs. */
-void w5500_transfer(w5500 *c, const uint8_t *tx, uint8_t *rx, size_t n) {
+static void w5500_transfer(w5500 *c, const uint8_t *tx, uint8_t *rx, size_t n) {
   volatile uint32_t *dr = (volatile uint32_t *)(c->spi + SSPDR), *sr = (volatile uint32_t *)(c->spi + SSPSR);
   size_t sent = n < 8 ? n : 8, got = 0;
   for (size_t i = 0; i < sent; i++) *dr = tx ? tx[i] : 0;
@@ -26,5 +29,5 @@ void w5500_transfer(w5500 *c, const uint8_t *tx, uint8_t *rx, size_t n) {
   }
 }
 
-void w5500_select(w5500 *c) { REG(SIO_OUT_CLR) = 1u << c->cs; }
-void w5500_deselect(w5500 *c) { REG(SIO_OUT_SET) = 1u << c->cs; }
+static void w5500_select(w5500 *c) { REG(SIO_OUT_CLR) = 1u << c->cs; }
+static void w5500_deselect(w5500 *c) { REG(SIO_OUT_SET) = 1u << c->cs; }
