@@ -1,0 +1,134 @@
+// What the status page shows, computed from the same dump and counter exports as state.json
+// (host/state.ts) once per second at most, whatever the number of viewers: the module is read
+// between batches on the event loop, never from the packet path. Rates come from the per-port
+// counters (rx_lan, tx_lan, rx_wan, tx_wan) sampled each second; u32 counters may wrap.
+import type { Router } from '../router.ts';
+import { buildState } from '../state.ts';
+
+export const RATE_SERIES = ['rx_lan', 'tx_lan', 'rx_wan', 'tx_wan'] as const;
+export const RATE_POINTS = 300; // five minutes of one-second samples
+const STATE_MAX_AGE_MS = 1000;
+
+export interface RatePoint { t: number; perSecond: Record<(typeof RATE_SERIES)[number], number> }
+
+type StateDoc = ReturnType<typeof buildState> & {
+  counters: Record<string, number>;
+  ipsec: { mode: string; ikeSessions: IkeRow[]; sas: SaRow[] };
+  sessions: FlowRow[];
+  advisor: Record<string, unknown>[];
+};
+interface IkeRow { host: string; remote: string; hostPort: number; externalPort: number; version: string; state: string; ageMs: number; initiatorCookie: string; natT: { floatedTo4500: boolean; espInUdp: boolean | null; natDetection: boolean } }
+interface SaRow { proto: string; host: string; remote: string; spi: string; direction: string; packets: number; ageMs: number }
+export type FlowRow = Record<string, string | number>;
+
+export interface Tunnel {
+  host: string; remote: string; ikeVersion: string; state: string; cookie: string;
+  spisOut: string[]; spisIn: string[]; transport: string; packets: number; ageMs: number;
+}
+
+export class StatusSource {
+  private cached: { at: number; doc: StateDoc } | null = null;
+  private rates: RatePoint[] = [];
+  private last: { at: number; counters: Record<string, number> } | null = null;
+  private timer: NodeJS.Timeout;
+
+  constructor(private router: Router, private startedAt = Date.now()) {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), 1000);
+    this.timer.unref();
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Exactly what `natpass replay` writes as state.json, at most a second old. */
+  state(): StateDoc {
+    const now = Date.now();
+    if (!this.cached || now - this.cached.at >= STATE_MAX_AGE_MS) this.cached = { at: now, doc: buildState(this.router) as StateDoc };
+    return this.cached.doc;
+  }
+
+  /** After a change (Restart System): the next read dumps the module again. */
+  invalidate(): void {
+    this.cached = null;
+  }
+
+  private sample(): void {
+    const at = Date.now();
+    const counters = this.router.counters();
+    if (this.last) {
+      const seconds = Math.max(0.001, (at - this.last.at) / 1000);
+      const perSecond = {} as RatePoint['perSecond'];
+      // A Restart System re-inits the counters: a fall is a restart, not a wrap, and counts from zero.
+      for (const k of RATE_SERIES) {
+        const before = this.last.counters[k], now = counters[k];
+        perSecond[k] = Math.round(((now >= before ? now - before : now) / seconds) * 10) / 10;
+      }
+      this.rates.push({ t: at, perSecond });
+      if (this.rates.length > RATE_POINTS) this.rates.shift();
+    }
+    this.last = { at, counters };
+  }
+
+  /** The page's live document: everything but the flows, which are paged (flows()). */
+  snapshot(): Record<string, unknown> {
+    const s = this.state();
+    const drops = Object.entries(s.counters).filter(([k]) => k.startsWith('drop_') || k === 'out_ring_full');
+    const traffic = Object.entries(s.counters).filter(([k]) => !k.startsWith('drop_') && k !== 'out_ring_full');
+    return {
+      at: Date.now(),
+      uptimeMs: Date.now() - this.startedAt,
+      engine: s.engine,
+      config: this.configSummary(),
+      tunnels: tunnels(s.ipsec.ikeSessions, s.ipsec.sas),
+      ipsecMode: s.ipsec.mode,
+      advisor: s.advisor,
+      counters: { traffic, drops },
+      flowCount: s.sessions.length,
+      rates: this.rates,
+    };
+  }
+
+  private configSummary() {
+    const c = this.router.config;
+    return { lan: `${c.lan.address}/${c.lan.prefix}`, wan: `${c.wan.address}/${c.wan.prefix}`, gateway: c.wan.gateway, serverList: c.nat.serverList };
+  }
+
+  /** One page of the session table, filtered by words that must all appear in a row. */
+  flows(query: string, page: number, size: number): { rows: FlowRow[]; total: number; page: number; pages: number } {
+    const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+    const all = this.state().sessions.filter((r) => {
+      const text = Object.values(r).join(' ').toLowerCase() + ` ${r.inAddr}:${r.inPort} ${r.extAddr}:${r.extPort} ${r.remAddr}:${r.remPort}`;
+      return words.every((w) => text.includes(w));
+    });
+    const pages = Math.max(1, Math.ceil(all.length / size));
+    const p = Math.min(Math.max(1, page), pages);
+    return { rows: all.slice((p - 1) * size, p * size), total: all.length, page: p, pages };
+  }
+}
+
+/** A tunnel is a LAN host and a remote gateway: its IKE session(s) and the SAs bound between them. */
+export function tunnels(ike: IkeRow[], sas: SaRow[]): Tunnel[] {
+  const key = (r: { host: string; remote: string }) => `${r.host} ${r.remote}`;
+  const out = new Map<string, Tunnel>();
+  for (const k of ike) {
+    if (out.has(key(k))) continue;
+    const udp = k.natT.floatedTo4500 || k.natT.espInUdp === true;
+    out.set(key(k), {
+      host: k.host, remote: k.remote, ikeVersion: k.version, state: k.state, cookie: k.initiatorCookie,
+      spisOut: [], spisIn: [], transport: udp ? 'NAT-T (ESP in UDP 4500)' : 'raw ESP/AH (IP 50/51)', packets: 0, ageMs: k.ageMs,
+    });
+  }
+  for (const a of sas) {
+    let t = out.get(key(a));
+    if (!t) { // SAs without an IKE session in the table (it expired first): still a tunnel
+      t = { host: a.host, remote: a.remote, ikeVersion: '-', state: 'no IKE session', cookie: '', spisOut: [], spisIn: [], transport: `raw ${a.proto.toUpperCase()}`, packets: 0, ageMs: a.ageMs };
+      out.set(key(a), t);
+    }
+    (a.direction === 'outbound' ? t.spisOut : t.spisIn).push(a.spi);
+    t.packets += a.packets;
+    t.ageMs = Math.min(t.ageMs, a.ageMs);
+  }
+  return [...out.values()];
+}
