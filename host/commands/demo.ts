@@ -127,6 +127,9 @@ async function steadyTraffic(start: number, stop: () => boolean, exchange: (fram
   const t0 = Date.now();
   for (let tick = 0; !stop(); tick++) {
     const now = start + (Date.now() - t0);
+    // The phone starts an IKEv1 main mode without NAT-T to the same gateway: a second tunnel, and the advisor speaks.
+    if (tick === 0) exchange(ike({ ...from(1), dst: '203.0.113.1', sport: 500, dport: 500, icookie: 0x9f0e11a1n, rcookie: 0n, version: 1, exchange: 2 }), now, true);
+    if (tick === 1) exchange(ike({ ...from(1), dst: '203.0.113.1', sport: 500, dport: 500, icookie: 0x9f0e11a1n, rcookie: 0x6a7e5a1dn, version: 1, exchange: 32, flags: 0x01 }), now, true);
     exchange(esp({ ...from(2), dst: '203.0.113.1', spi: 0xbeef0001, seq: 3 + tick }), now, true);
     if (tick % 5 === 0) exchange(icmpEcho({ ...from(0), dst: '203.0.113.53', type: 8, id: 0x4242, seq: 2 + tick / 5 }), now, true);
     // A new lookup from a new port every two seconds: the flows table grows (UDP idles out after 300 s).

@@ -117,15 +117,17 @@ export function tunnels(ike: IkeRow[], sas: SaRow[]): Tunnel[] {
     const udp = k.natT.floatedTo4500 || k.natT.espInUdp === true;
     out.set(key(k), {
       host: k.host, remote: k.remote, ikeVersion: k.version, state: k.state, cookie: k.initiatorCookie,
-      spisOut: [], spisIn: [], transport: udp ? 'NAT-T (ESP in UDP 4500)' : 'raw ESP/AH (IP 50/51)', packets: 0, ageMs: k.ageMs,
+      spisOut: [], spisIn: [], transport: udp ? 'NAT-T (ESP in UDP 4500)' : 'raw (no SA yet)', packets: 0, ageMs: k.ageMs,
     });
   }
   for (const a of sas) {
     let t = out.get(key(a));
     if (!t) { // SAs without an IKE session in the table (it expired first): still a tunnel
-      t = { host: a.host, remote: a.remote, ikeVersion: '-', state: 'no IKE session', cookie: '', spisOut: [], spisIn: [], transport: `raw ${a.proto.toUpperCase()}`, packets: 0, ageMs: a.ageMs };
+      t = { host: a.host, remote: a.remote, ikeVersion: '-', state: 'no IKE session', cookie: '', spisOut: [], spisIn: [], transport: '', packets: 0, ageMs: a.ageMs };
       out.set(key(a), t);
     }
+    // Not floated to UDP: the SAs say which IP protocol carries the tunnel through the ALG.
+    if (!t.transport.startsWith('NAT-T')) t.transport = a.proto === 'ah' ? 'raw AH (IP 51)' : 'raw ESP (IP 50)';
     (a.direction === 'outbound' ? t.spisOut : t.spisIn).push(a.spi);
     t.packets += a.packets;
     t.ageMs = Math.min(t.ageMs, a.ageMs);

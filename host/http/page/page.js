@@ -48,7 +48,7 @@ function render(s) {
   const advisor = $('advisor');
   advisor.replaceChildren(...(s.advisor.length ? s.advisor.map((f) => {
     const li = el('li');
-    li.append(el('span', f.name, 'name'), ` ${f.host} → ${f.remote} (seen ${f.count}×, ${age(f.ageMs)} ago): ${f.reason} `, el('strong', 'Fix: '), f.fix);
+    li.append(el('span', f.name, 'name'), ` ${f.host} → ${f.remote} (seen ${f.count}×, ${age(f.ageMs)} ago): ${f.reason}${/[.!?]$/.test(f.reason) ? '' : '.'} `, el('strong', 'Fix: '), f.fix);
     return li;
   }) : [el('li', 'No findings: every tunnel the advisor watched looks right.', 'empty')]));
   const showZero = $('show-zero').checked;
@@ -83,8 +83,10 @@ function drawChart(rates) {
   const W = 600, H = 200, L = 44, B = 18, T = 8;
   const max = Math.max(1, ...rates.flatMap((p) => Object.values(p.perSecond)));
   const top = niceCeiling(max);
-  const span = 300; // seconds shown
   const now = rates.length ? rates[rates.length - 1].t : Date.now();
+  // The window grows with the data from one minute to five, so a fresh start is not a sliver at the edge.
+  const span = Math.min(300, Math.max(60, rates.length ? Math.ceil((now - rates[0].t) / 60000) * 60 : 60));
+  $('chart-span').textContent = `per port, last ${span / 60} min`;
   const x = (t) => L + (W - L - 4) * (1 - (now - t) / 1000 / span);
   const y = (v) => H - B - (H - B - T) * (v / top);
   const parts = [];
@@ -97,10 +99,10 @@ function drawChart(rates) {
     label.textContent = String(top * f);
     parts.push(line, label);
   }
-  for (const [sec, text] of [[300, '−5 min'], [150, '−2.5 min'], [0, 'now']]) {
+  for (const [sec, text] of [[span, `−${span / 60} min`], [span / 2, `−${span / 120} min`], [0, 'now']]) {
     const label = document.createElementNS(ns, 'text');
     label.setAttribute('x', x(now - sec * 1000)); label.setAttribute('y', H - 4);
-    label.setAttribute('text-anchor', sec === 300 ? 'start' : sec === 0 ? 'end' : 'middle');
+    label.setAttribute('text-anchor', sec === span ? 'start' : sec === 0 ? 'end' : 'middle');
     label.textContent = text;
     parts.push(label);
   }
@@ -136,7 +138,16 @@ async function loadFlows() {
   $('flow-next').disabled = f.page >= f.pages;
   const kind = (flags) => [flags & 1 && 'server list', flags & 2 && 'default server', flags & 4 && 'IPsec ALG', flags & 8 && 'static map'].filter(Boolean).join(', ') || 'NAPT';
   fill('flows', f.rows.length ? f.rows.map((r) => row([r.proto, mono(`${r.inAddr}:${r.inPort}`), mono(`${r.extAddr}:${r.extPort}`), mono(`${r.remAddr}:${r.remPort}`),
-    r.proto === 'tcp' ? `tcp ${r.tcpState}` : '', kind(r.flags), num(r.pktsIn2Out), num(r.pktsOut2In), el('td', age(r.ageMs), 'num')])) : [row([el('td', 'no flows match')])]);
+    r.proto === 'tcp' ? tcpState(r.tcpState) : '', kind(r.flags), num(r.pktsIn2Out), num(r.pktsOut2In), el('td', age(r.ageMs), 'num')])) : [row([el('td', 'no flows match')])]);
+}
+
+/** A session's TCP state word: the flags seen so far (assembly/nat/sessions.ts, RFC 5382 section 5). */
+function tcpState(bits) {
+  if (bits & 16) return 'reset';
+  if ((bits & 12) === 12) return 'closed (FIN both ways)';
+  if (bits & 12) return 'closing';
+  if ((bits & 3) === 3) return 'established';
+  return bits & 3 ? 'opening' : '';
 }
 
 async function api(path, body) {
@@ -185,6 +196,7 @@ function start() {
     $('login-password').value = '';
     if (!r.ok) { say('login-message', r.body.error, true); return; }
     session = r.body;
+    $('login-name').value = '';
     say('login-message', session.role === 'superuser' ? 'Logged in as the Superuser: the Server List may be changed.' : 'Logged in read-only.', false);
     showSession();
   });
