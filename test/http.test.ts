@@ -63,7 +63,9 @@ describe('status page (natpass demo --http, headless chromium)', () => {
     const settled = await state();
     await page.waitForFunction((t, f) => document.querySelectorAll('#tunnels tbody tr').length === t && document.querySelectorAll('#advisor li:not(.empty)').length === f,
       { timeout: 5000 }, settled.ipsec.ikeSessions.length, settled.advisor.length);
-    const before = await state();
+    const before = await state() as StateJson & { engine: string };
+    expect(before.engine).toBe(process.env.NATPASS_ENGINE ?? 'v8'); // the demo runs on the suite's engine
+    expect(await page.$eval('#summary', (e) => e.textContent)).toContain(`engine ${before.engine}`);
     const tunnels = await cellTexts(page, 'tunnels');
     const traffic = await cellTexts(page, 'traffic');
     const after = await state();
@@ -109,7 +111,7 @@ describe('status page (natpass demo --http, headless chromium)', () => {
   it('moves the rate chart while the demo hosts send frames', async () => {
     const line = () => page.$eval('#chart polyline[data-series="rx_lan"]', (p) => p.getAttribute('points') ?? '');
     const legend = () => page.$eval('#legend', (e) => e.textContent ?? '');
-    await page.waitForFunction(() => (document.querySelector('#chart polyline[data-series="rx_lan"]')?.getAttribute('points') ?? '').split(' ').length >= 2);
+    await page.waitForFunction(() => (document.querySelector('#chart polyline[data-series="rx_lan"]')?.getAttribute('points') ?? '').split(' ').length >= 2, { timeout: 10_000 });
     const first = await line();
     await new Promise((r) => setTimeout(r, 2500));
     const second = await line();

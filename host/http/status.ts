@@ -1,25 +1,20 @@
-// What the status page shows, computed from the same dump and counter exports as state.json
-// (host/state.ts) once per second at most, whatever the number of viewers: the module is read
-// between batches on the event loop, never from the packet path. Rates come from the per-port
-// counters (rx_lan, tx_lan, rx_wan, tx_wan) sampled each second; u32 counters may wrap.
+// What the status page shows, read through the same dump and counter exports as state.json
+// (host/state.ts), between batches on the event loop, never from the packet path. Each second: the
+// counters and the small tables (IKE sessions, SAs, findings). The session table, which may be large,
+// only when a viewer pages it, at most every 5 s. Rates come from the per-port counters sampled each second.
 import type { Router } from '../router.ts';
-import { buildState } from '../state.ts';
+import { advisorState, buildState, ipsecState, sessionsState } from '../state.ts';
 
 export const RATE_SERIES = ['rx_lan', 'tx_lan', 'rx_wan', 'tx_wan'] as const;
 export const RATE_POINTS = 300; // five minutes of one-second samples
-const STATE_MAX_AGE_MS = 1000;
+/** The session table can hold tens of thousands of rows: it is read at most this often, and only when asked. */
+const FLOWS_MAX_AGE_MS = 5000;
 
 export interface RatePoint { t: number; perSecond: Record<(typeof RATE_SERIES)[number], number> }
 
-type StateDoc = ReturnType<typeof buildState> & {
-  counters: Record<string, number>;
-  ipsec: { mode: string; ikeSessions: IkeRow[]; sas: SaRow[] };
-  sessions: FlowRow[];
-  advisor: Record<string, unknown>[];
-};
-interface IkeRow { host: string; remote: string; hostPort: number; externalPort: number; version: string; state: string; ageMs: number; initiatorCookie: string; natT: { floatedTo4500: boolean; espInUdp: boolean | null; natDetection: boolean } }
+interface IkeRow { host: string; remote: string; version: string; state: string; ageMs: number; initiatorCookie: string; natT: { floatedTo4500: boolean; espInUdp: boolean | null } }
 interface SaRow { proto: string; host: string; remote: string; spi: string; direction: string; packets: number; ageMs: number }
-export type FlowRow = Record<string, string | number>;
+export type FlowRow = Record<string, unknown>;
 
 export interface Tunnel {
   host: string; remote: string; ikeVersion: string; state: string; cookie: string;
@@ -27,7 +22,7 @@ export interface Tunnel {
 }
 
 export class StatusSource {
-  private cached: { at: number; doc: StateDoc } | null = null;
+  private flowsRead: { at: number; rows: FlowRow[]; text: string[] | null } | null = null;
   private rates: RatePoint[] = [];
   private last: { at: number; counters: Record<string, number> } | null = null;
   private timer: NodeJS.Timeout;
@@ -42,16 +37,14 @@ export class StatusSource {
     clearInterval(this.timer);
   }
 
-  /** Exactly what `natpass replay` writes as state.json, at most a second old. */
-  state(): StateDoc {
-    const now = Date.now();
-    if (!this.cached || now - this.cached.at >= STATE_MAX_AGE_MS) this.cached = { at: now, doc: buildState(this.router) as StateDoc };
-    return this.cached.doc;
+  /** Exactly what `natpass replay` writes as state.json (every table: read only when asked for). */
+  state(): Record<string, unknown> {
+    return buildState(this.router);
   }
 
-  /** After a change (Restart System): the next read dumps the module again. */
+  /** After a change (Restart System): the next flows request reads the table again. */
   invalidate(): void {
-    this.cached = null;
+    this.flowsRead = null;
   }
 
   private sample(): void {
@@ -71,21 +64,20 @@ export class StatusSource {
     this.last = { at, counters };
   }
 
-  /** The page's live document: everything but the flows, which are paged (flows()). */
+  /** The page's live document: counters and the small tables (IKE, SAs, findings); flows are paged (flows()). */
   snapshot(): Record<string, unknown> {
-    const s = this.state();
-    const drops = Object.entries(s.counters).filter(([k]) => k.startsWith('drop_') || k === 'out_ring_full');
-    const traffic = Object.entries(s.counters).filter(([k]) => !k.startsWith('drop_') && k !== 'out_ring_full');
+    const counters = this.router.counters();
+    const ipsec = ipsecState(this.router);
+    const isDrop = (k: string) => k.startsWith('drop_') || k === 'out_ring_full';
     return {
       at: Date.now(),
       uptimeMs: Date.now() - this.startedAt,
-      engine: s.engine,
+      engine: this.router.engine.kind,
       config: this.configSummary(),
-      tunnels: tunnels(s.ipsec.ikeSessions, s.ipsec.sas),
-      ipsecMode: s.ipsec.mode,
-      advisor: s.advisor,
-      counters: { traffic, drops },
-      flowCount: s.sessions.length,
+      tunnels: tunnels(ipsec.ikeSessions as IkeRow[], ipsec.sas as unknown as SaRow[]),
+      ipsecMode: ipsec.mode,
+      advisor: advisorState(this.router),
+      counters: { traffic: Object.entries(counters).filter(([k]) => !isDrop(k)), drops: Object.entries(counters).filter(([k]) => isDrop(k)) },
       rates: this.rates,
     };
   }
@@ -96,15 +88,20 @@ export class StatusSource {
   }
 
   /** One page of the session table, filtered by words that must all appear in a row. */
-  flows(query: string, page: number, size: number): { rows: FlowRow[]; total: number; page: number; pages: number } {
+  flows(query: string, page: number, size: number): { rows: FlowRow[]; total: number; matches: number; page: number; pages: number; ageMs: number } {
+    const now = Date.now();
+    if (!this.flowsRead || now - this.flowsRead.at >= FLOWS_MAX_AGE_MS) {
+      this.flowsRead = { at: now, rows: sessionsState(this.router), text: null };
+    }
     const words = query.toLowerCase().split(/\s+/).filter(Boolean);
-    const all = this.state().sessions.filter((r) => {
-      const text = Object.values(r).join(' ').toLowerCase() + ` ${r.inAddr}:${r.inPort} ${r.extAddr}:${r.extPort} ${r.remAddr}:${r.remPort}`;
-      return words.every((w) => text.includes(w));
-    });
+    const read = this.flowsRead;
+    // What a filter matches: the protocol and each endpoint as addr:port; made once per read, on the first filter.
+    const text = () => (read.text ??= read.rows.map((r) => `${r.proto} ${r.inAddr}:${r.inPort} ${r.extAddr}:${r.extPort} ${r.remAddr}:${r.remPort}`));
+    const all = words.length === 0 ? read.rows : read.rows.filter((_r, i) => words.every((w) => text()[i].includes(w)));
+    const rows = read.rows;
     const pages = Math.max(1, Math.ceil(all.length / size));
     const p = Math.min(Math.max(1, page), pages);
-    return { rows: all.slice((p - 1) * size, p * size), total: all.length, page: p, pages };
+    return { rows: all.slice((p - 1) * size, p * size), total: rows.length, matches: all.length, page: p, pages, ageMs: now - read.at };
   }
 }
 

@@ -8,6 +8,7 @@ const SERIES = { rx_lan: 'LAN in', tx_lan: 'LAN out', rx_wan: 'WAN in', tx_wan: 
 let session = { role: 'visitor' };
 let last = null;
 const flowView = { q: '', page: 1, size: 25 };
+const FLOWS_EVERY = 5; // snapshots (seconds) between two reads of the flows table
 
 function el(tag, text, cls) {
   const e = document.createElement(tag);
@@ -60,7 +61,6 @@ function render(s) {
   fill('traffic', counterRows(s.counters.traffic, false));
   const drops = counterRows(s.counters.drops, true);
   fill('drops', drops.length ? drops : [row([el('td', 'no drops'), el('td')])]);
-  $('flow-count').textContent = `${s.flowCount} session(s)`;
   $('config-line').textContent = session.role === 'superuser' ? 'you may change it' : 'read-only';
   fill('servers', s.config.serverList.length ? s.config.serverList.map((e, i) => {
     const cells = [num(i + 1), e.name, e.protocol, el('td', e.externalPort === e.externalPortEnd ? e.externalPort : `${e.externalPort}-${e.externalPortEnd}`, 'num'), mono(e.internalHost), num(e.internalPort)];
@@ -133,7 +133,8 @@ async function loadFlows() {
   if (!r.ok) return;
   const f = await r.json();
   flowView.page = f.page;
-  $('flow-page').textContent = `page ${f.page} of ${f.pages} · ${f.total} match(es)`;
+  $('flow-count').textContent = `${f.total} session(s), read ${age(f.ageMs)} ago`;
+  $('flow-page').textContent = `page ${f.page} of ${f.pages} · ${f.matches} match(es)`;
   $('flow-prev').disabled = f.page <= 1;
   $('flow-next').disabled = f.page >= f.pages;
   const kind = (flags) => [flags & 1 && 'server list', flags & 2 && 'default server', flags & 4 && 'IPsec ALG', flags & 8 && 'static map'].filter(Boolean).join(', ') || 'NAPT';
@@ -182,7 +183,9 @@ async function changeServers(change) {
 
 function start() {
   const events = new EventSource('/events');
-  events.onmessage = (m) => { render(JSON.parse(m.data)); loadFlows(); };
+  // The session table may be large: the server reads it at most every 5 s, and so does the page.
+  let messages = 0;
+  events.onmessage = (m) => { render(JSON.parse(m.data)); if (messages++ % FLOWS_EVERY === 0) loadFlows(); };
   events.onopen = () => { $('live').textContent = 'live'; $('live').className = 'live'; };
   events.onerror = () => { $('live').textContent = 'offline'; $('live').className = 'live off'; };
   fetch('/api/session').then((r) => r.json()).then((s) => { session = s; showSession(); });
