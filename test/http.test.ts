@@ -127,6 +127,28 @@ describe('status page (natpass demo --http, headless chromium)', () => {
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
   }, 30_000);
 
+  it('pages and filters the flows table, rows as the router dumps them', async () => {
+    // The demo's phone looks a name up from a new port every two seconds: soon more than one page of 10.
+    await page.select('#flow-size', '10');
+    await page.waitForFunction(() => /page 1 of [2-9]/.test(document.querySelector('#flow-page')?.textContent ?? ''), { timeout: 20_000 });
+    const sessions = ((await state()) as unknown as { sessions: { proto: string; inAddr: string; inPort: number; remAddr: string; remPort: number }[] }).sessions;
+    const inside = new Set(sessions.map((s) => `${s.inAddr}:${s.inPort}`));
+    const first = await cellTexts(page, 'flows');
+    expect(first).toHaveLength(10);
+    await page.click('#flow-next');
+    await page.waitForFunction(() => /page 2 of/.test(document.querySelector('#flow-page')?.textContent ?? ''));
+    const second = await cellTexts(page, 'flows');
+    expect(second.length).toBeGreaterThan(0);
+    for (const r of [...first, ...second]) expect(inside.has(r[1]), r[1]).toBe(true); // every row is a session the router holds
+    expect(new Set([...first, ...second].map((r) => r[1])).size).toBe(first.length + second.length); // no row on both pages
+    await page.type('#flow-filter', '192.168.1.11:41001');
+    await page.waitForFunction(() => /· 1 match/.test(document.querySelector('#flow-page')?.textContent ?? ''));
+    const only = await cellTexts(page, 'flows');
+    expect(only.map((r) => [r[0], r[1], r[3]])).toEqual([['udp', '192.168.1.11:41001', '203.0.113.53:53']]);
+    await page.$eval('#flow-filter', (e) => ((e as HTMLInputElement).value = ''));
+    await page.select('#flow-size', '25');
+  }, 30_000);
+
   it('lets neither a visitor nor a guest change anything, and GET changes nothing', async () => {
     const servers = async () => ((await (await fetch(url + 'api/status')).json()) as { config: { serverList: unknown[] } }).config.serverList;
     const entry = { name: 'x', protocol: 'udp', externalPort: 500, internalHost: '192.168.1.20' };

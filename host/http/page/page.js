@@ -193,6 +193,7 @@ function start() {
   $('flow-filter').addEventListener('input', (e) => { flowView.q = e.target.value; flowView.page = 1; loadFlows(); });
   $('flow-prev').addEventListener('click', () => { flowView.page--; loadFlows(); });
   $('flow-next').addEventListener('click', () => { flowView.page++; loadFlows(); });
+  $('flow-size').addEventListener('change', (e) => { flowView.size = Number(e.target.value); flowView.page = 1; loadFlows(); });
   $('login').addEventListener('submit', async (e) => {
     e.preventDefault();
     const r = await api('/api/login', { name: $('login-name').value, password: $('login-password').value });
