@@ -150,15 +150,24 @@ export async function startStatusServer(opts: StatusServerOptions): Promise<Stat
     send(res, 404, { error: 'not found' });
   };
 
+  const failed = (res: ServerResponse) => (e: Error) => {
+    opts.log?.(`http: ${e.message}`);
+    if (!res.headersSent) send(res, 500, { error: 'internal error' });
+    else res.end();
+  };
   const server: Server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://status.invalid');
+    // The path alone, parsed as a path: "//host/x" is not a URL with another host here.
+    const path = (req.url ?? '/').split('?')[0];
+    const url = URL.parse('http://status.invalid' + (req.url ?? '/'));
+    if (!url || !path.startsWith('/')) return send(res, 400, { error: 'bad request path' });
     if (!hostAllowed(req)) return send(res, 421, { error: 'unexpected Host header' });
-    if (req.method === 'GET' || req.method === 'HEAD') return get(req, res, url);
-    if (req.method === 'POST') {
-      post(req, res, url).catch((e: Error) => { opts.log?.(`http: ${e.message}`); if (!res.headersSent) send(res, 500, { error: 'internal error' }); });
-      return;
+    try {
+      if (req.method === 'GET') return get(req, res, url);
+      if (req.method === 'POST') return void post(req, res, url).catch(failed(res));
+    } catch (e) {
+      return failed(res)(e as Error);
     }
-    send(res, 405, { error: 'GET or POST only' }, { Allow: 'GET, HEAD, POST' });
+    send(res, 405, { error: 'GET or POST only' }, { Allow: 'GET, POST' });
   });
   const ticker = setInterval(() => {
     if (viewers.size === 0) return;
