@@ -1,9 +1,8 @@
-// The live status page over HTTP (node:http, no framework): the page and its script from
-// host/http/page/, the status as JSON and as server-sent events (one snapshot a second to every
-// viewer), the flows table by page. Reading needs no login. Changing needs the Superuser: a session
-// cookie (HttpOnly, SameSite=Strict), a CSRF token in a header, a JSON body (so no plain cross-site
-// form can post), the Origin checked, and the password again at the console (console-gate.ts).
-// Nothing changes on GET. It listens on loopback unless given another address.
+// The live status page over HTTP (node:http, no framework): the page from host/http/page/, the status
+// as JSON and as server-sent events (one snapshot a second for all viewers), the flows by page. Reading
+// needs no login and nothing changes on GET. Changing needs the Superuser's session cookie (HttpOnly,
+// SameSite=Strict), its CSRF token, a JSON body from this origin, and the password again at the console
+// (console-gate.ts). docs/status-page.md explains the whole; it listens on loopback unless told otherwise.
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -125,6 +124,7 @@ export async function startStatusServer(opts: StatusServerOptions): Promise<Stat
         if (await opts.consoleBusy?.()) return send(res, 503, { error: 'The console is in use (telnet): one session at a time.' });
         const r = gate.login(body.name as string, body.password as string);
         if (!r.ok) { opts.log?.(`http: failed login for '${String(body.name).slice(0, 16)}' from ${req.socket.remoteAddress}`); return send(res, r.status, { error: r.message }); }
+        for (const [k, v] of sessions) if (v.expires < Date.now()) sessions.delete(k); // sessions never outlive their idle time
         const token = randomBytes(32).toString('base64url');
         const s: WebSession = { name: r.name, role: r.role, csrf: randomBytes(24).toString('base64url'), expires: Date.now() + SESSION_IDLE_MS };
         sessions.set(token, s);
