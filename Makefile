@@ -48,7 +48,7 @@ typecheck: $(NPM_STAMP)
 	npx tsc -p tsconfig.json
 
 test-v8: deps build $(BOARD_TEST_DEPS) $(TAP_ADDON) $(WASM3_ADDON)
-	NATPASS_ENGINE=v8 npx vitest run
+	NATPASS_ENGINE=v8 npx vitest run --testTimeout=30000
 
 test: typecheck test-v8 $(TEST_TARGETS)
 
