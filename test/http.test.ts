@@ -13,7 +13,7 @@ const SCREENSHOT = 'build/status-page.png';
 interface StateJson {
   counters: Record<string, number>;
   advisor: { name: string; host: string; remote: string; reason: string; fix: string }[];
-  ipsec: { ikeSessions: { host: string; remote: string; version: string; state: string }[]; sas: { host: string; remote: string; spi: string; direction: string; packets: number }[] };
+  ipsec: { ikeSessions: { host: string; remote: string; version: string; state: string }[]; sas: { host: string; remote: string; spi: string; direction: string; packets: number; sharedWith: string[] }[] };
 }
 
 let demo: ChildProcess;
@@ -76,7 +76,7 @@ describe('status page (natpass demo --http, headless chromium)', () => {
       const row = tunnels.find((r) => r[0] === ike.host && r[1] === ike.remote);
       expect(row, `tunnel ${ike.host} <-> ${ike.remote}`).toBeDefined();
       const sas = before.ipsec.sas.filter((a) => a.host === ike.host && a.remote === ike.remote);
-      const spis = (dir: string) => sas.filter((a) => a.direction === dir).map((a) => a.spi).join(' ') || '–';
+      const spis = (dir: string) => sas.filter((a) => a.direction === dir).map((a) => a.spi + (a.sharedWith.length ? ` (shared with ${a.sharedWith.join(', ')})` : '')).join(' ') || '–';
       expect(row!.slice(2, 6)).toEqual([ike.version, ike.state, spis('outbound'), spis('inbound')]);
       const packets = (s: StateJson) => s.ipsec.sas.filter((a) => a.host === ike.host && a.remote === ike.remote).reduce((n, a) => n + a.packets, 0);
       expect(localeNumber(row![7])).toBeGreaterThanOrEqual(packets(before) - 10); // the page's copy may be up to a second older

@@ -13,7 +13,7 @@ const FLOWS_MAX_AGE_MS = 5000;
 export interface RatePoint { t: number; perSecond: Record<(typeof RATE_SERIES)[number], number> }
 
 interface IkeRow { host: string; remote: string; version: string; state: string; ageMs: number; initiatorCookie: string; natT: { floatedTo4500: boolean; espInUdp: boolean | null } }
-interface SaRow { proto: string; host: string; remote: string; spi: string; direction: string; packets: number; ageMs: number }
+interface SaRow { proto: string; host: string; remote: string; spi: string; direction: string; packets: number; ageMs: number; sharedWith?: string[] }
 export type FlowRow = Record<string, unknown>;
 
 export interface Tunnel {
@@ -125,7 +125,9 @@ export function tunnels(ike: IkeRow[], sas: SaRow[]): Tunnel[] {
     }
     // Not floated to UDP: the SAs say which IP protocol carries the tunnel through the ALG.
     if (!t.transport.startsWith('NAT-T')) t.transport = a.proto === 'ah' ? 'raw AH (IP 51)' : 'raw ESP (IP 50)';
-    (a.direction === 'outbound' ? t.spisOut : t.spisIn).push(a.spi);
+    // An inbound SPI the ALG delivers to several hosts while it cannot tell which owns it (docs/ipsec.md).
+    const shared = a.sharedWith?.length ? ` (shared with ${a.sharedWith.join(', ')})` : '';
+    (a.direction === 'outbound' ? t.spisOut : t.spisIn).push(a.spi + shared);
     t.packets += a.packets;
     t.ageMs = Math.min(t.ageMs, a.ageMs);
   }

@@ -43,7 +43,7 @@ function render(s) {
   $('summary').textContent = `LAN ${s.config.lan} · WAN ${s.config.wan} via ${s.config.gateway} · engine ${s.engine} · up ${age(s.uptimeMs)}`;
   $('ipsec-mode').textContent = `passthrough mode: ${s.ipsecMode}`;
   fill('tunnels', s.tunnels.length ? s.tunnels.map((t) => {
-    const state = el('td', t.state, `state-${t.state}`);
+    const state = el('td', t.state, `state-${t.state.replace(/\W+/g, '-')}`);
     return row([mono(t.host), mono(t.remote), t.ikeVersion, state, mono(t.spisOut.join(' ') || '–'), mono(t.spisIn.join(' ') || '–'), t.transport, num(t.packets), el('td', age(t.ageMs), 'num')]);
   }) : [row([el('td', 'no tunnels', 'empty')])]);
   const advisor = $('advisor');
