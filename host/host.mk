@@ -34,3 +34,7 @@ bench: deps build $(WASM3_ADDON)
 	@command -v valgrind >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null)
 	node --import tsx host/bench/bench.ts
 	node --import tsx host/bench/longest-call.ts
+
+# The status page's test (test/http.test.ts) drives Debian's chromium through puppeteer-core;
+# puppeteer-core downloads no browser of its own.
+APT_PACKAGES += chromium

@@ -10,13 +10,15 @@ import { Command, ENGINE_OPTION, UsageError, engineOption, intOption, noMorePosi
 import { bootRouter } from './console.ts';
 import { ConsoleSession } from '../console/session.ts';
 import { startTelnet } from '../console/telnet.ts';
+import { isLoopback, startStatusServer } from '../http/server.ts';
+import { httpOption } from './http-option.ts';
 
 const TICK_MS = 50;
 
 export const runCommand: Command = {
   name: 'run',
   summary: 'the router between two frame ports (QEMU dgram links or TAP interfaces)',
-  usage: `natpass run --lan PORT --wan PORT [--config FILE] [--state DIR] [--pcap DIR] [--telnet PORT] [--engine v8|wasm3]
+  usage: `natpass run --lan PORT --wan PORT [--config FILE] [--state DIR] [--pcap DIR] [--telnet PORT] [--http ADDR:PORT] [--engine v8|wasm3]
 
 Runs the router until Ctrl-C (SIGINT) or SIGTERM, moving frames between two ports:
   dgram:LOCAL:REMOTE   one Ethernet frame per UDP datagram on 127.0.0.1: receive on LOCAL, send to REMOTE
@@ -31,14 +33,17 @@ Options (--name=value works too):
   -s, --state DIR     saved configuration and accounts (see natpass console); Restart System applies in place
   --pcap DIR          write DIR/lan.pcap and DIR/wan.pcap: every frame that crossed each port, both ways
   -t, --telnet PORT   serve the management console over telnet on 127.0.0.1:PORT
+  --http ADDR:PORT    serve the live status page (docs/status-page.md) on ADDR:PORT; PORT alone listens on
+                      127.0.0.1 (the LAN side of this host): give another address only if you mean to expose it
   --stats SEC         print the non-zero counters every SEC seconds (default: only at exit)
   -e, --engine NAME   v8 (default) or wasm3`,
   async main(argv) {
     const { opts, rest } = parseOptions(argv, {
       lan: { type: 'string', short: 'l' }, wan: { type: 'string', short: 'w' }, config: { type: 'string', short: 'c' },
       state: { type: 'string', short: 's' }, pcap: { type: 'string' }, telnet: { type: 'string', short: 't' },
-      stats: { type: 'string' }, ...ENGINE_OPTION,
+      stats: { type: 'string' }, http: { type: 'string' }, ...ENGINE_OPTION,
     });
+    const http = httpOption(opts as Record<string, string | true>);
     noMorePositionals(rest, 0);
     const lanSpec = required(opts.lan, 'lan'), wanSpec = required(opts.wan, 'wan');
     const telnetPort = opts.telnet === undefined ? undefined : intOption(opts.telnet, 'telnet', 1, 65535, 0);
@@ -83,12 +88,19 @@ Options (--name=value works too):
       ? await startTelnet(new ConsoleSession(router, store, now), { host: '127.0.0.1', port: telnetPort, log })
       : null;
     if (telnet) log(`  console: telnet 127.0.0.1:${telnetPort}`);
+    // The web logs in through the same module console as telnet: one user at a time.
+    const telnetBusy = () => new Promise<boolean>((resolve) => (telnet ? telnet.getConnections((_e, n) => resolve(n > 0)) : resolve(false)));
+    const status = http
+      ? await startStatusServer({ router, console: new ConsoleSession(router, store, now), ...http, consoleBusy: telnetBusy, log })
+      : null;
+    if (status) log(`  status page: ${status.url}${isLoopback(http!.host) ? '' : ' (not loopback: whoever reaches it sees the router\'s state)'}`);
     log('ready (Ctrl-C stops)');
     return new Promise<number>((resolve) => {
       const stop = (signal: string) => {
         clearInterval(ticker);
         if (statsTimer) clearInterval(statsTimer);
         telnet?.close();
+        void status?.close();
         for (const p of ports) p.close();
         pcaps?.forEach((p) => p.close());
         log(`natpass run: stopped by ${signal}`);
