@@ -6,9 +6,10 @@ WASM3_ADDON := host/wasm3/build/Release/natpass_wasm3.node
 
 .PHONY: wasm3-src wasm3-addon test-wasm3 tap-addon
 
-TAP_ADDON := host/ports/tap/build/Release/natpass_tap.node
-$(TAP_ADDON): host/ports/tap/tap.c host/ports/tap/binding.gyp $(NPM_STAMP)
-	cd host/ports/tap && npx node-gyp rebuild --nodedir=/usr --silent
+# TAP and AF_PACKET ports for natpass run (host/ports/native); TAP_ADDON keeps its name for the Makefile.
+TAP_ADDON := host/ports/native/build/Release/natpass_ports.node
+$(TAP_ADDON): $(wildcard host/ports/native/*.c host/ports/native/*.h) host/ports/native/binding.gyp $(NPM_STAMP)
+	cd host/ports/native && npx node-gyp rebuild --nodedir=/usr --silent
 
 tap-addon: $(TAP_ADDON)
 

@@ -14,6 +14,14 @@ export interface Frame {
   data: Uint8Array;
 }
 
+/** Byte offsets in linear memory of the input and output rings (layout: docs/abi.md). */
+export interface RingLayout {
+  inRing: number;
+  outRing: number;
+  slotBytes: number;
+  capacity: number;
+}
+
 export class Router {
   private pending: Frame[] = [];
   private slotBytes = 0;
@@ -102,6 +110,21 @@ export class Router {
       const at = len & SLOT_REF ? dv.getUint32(slot + SLOT_DATA, true) : slot + SLOT_DATA;
       out.push({ port: dv.getUint16(slot, true) as Port, data: mem.slice(at, at + (len & ~SLOT_REF)) });
     }
+  }
+
+  /** Where the rings lie, for a host that fills and drains them itself (host/ports/pump.ts). */
+  ringLayout(): RingLayout {
+    return {
+      inRing: this.engine.call('inRing') >>> 0,
+      outRing: this.engine.call('outRing') >>> 0,
+      slotBytes: this.slotBytes,
+      capacity: this.batchCapacity,
+    };
+  }
+
+  /** Runs `count` frames the caller wrote into the input ring; returns how many output slots it filled. */
+  processRing(count: number, nowMs: number): number {
+    return this.engine.call('process', count, nowMs >>> 0) >>> 0;
   }
 
   counters(): Record<string, number> {

@@ -62,9 +62,9 @@ if (tapSkip) console.log(`TAP test skipped: ${tapSkip}`);
 
 describe.skipIf(tapSkip !== null)('TAP port', () => {
   it('receives the kernel\'s frames and delivers ours to it', async () => {
-    const { openTapPort } = await import('../host/ports/tap.ts');
+    const { openNativePort } = await import('../host/ports/native.ts');
     const name = `nptap${process.pid % 10000}`;
-    const port = openTapPort(name);
+    const port = openNativePort('tap', name);
     try {
       execFileSync('ip', ['link', 'set', name, 'up']);
       execFileSync('ip', ['addr', 'add', '10.213.0.1/24', 'dev', name]);

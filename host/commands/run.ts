@@ -1,11 +1,14 @@
-// natpass run: the router between two real frame ports (QEMU datagram links or TAP interfaces).
-// Frames that arrive in the same turn of the event loop are handed to the module as one batch; a
-// timer runs process(0, now) so idle timers expire; --pcap records what crossed each port.
+// natpass run: the router between two real frame ports (QEMU datagram links, TAP or real interfaces).
+// Two native ports (tap:, packet:) run the batch path (host/ports/pump.ts: the addon fills and drains
+// the rings, no JavaScript per frame); otherwise frames that arrive in the same turn of the event loop
+// are handed to the module as one batch. A timer runs process(0, now) so idle timers expire.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PORT_LAN, PORT_WAN, Port } from '../abi.ts';
 import { PcapWriter } from '../pcap.ts';
 import { FramePort, openPort } from '../ports/port.ts';
+import { isNative } from '../ports/native.ts';
+import { BatchPump, formatPumpStats } from '../ports/pump.ts';
 import { Command, UsageError, engineOption, parseOptions, required } from './command.ts';
 import { bootRouter } from './console.ts';
 import { ConsoleSession } from '../console/session.ts';
@@ -15,7 +18,7 @@ const TICK_MS = 50;
 
 export const runCommand: Command = {
   name: 'run',
-  summary: 'the router between two frame ports (QEMU dgram links or TAP interfaces)',
+  summary: 'the router between two frame ports (QEMU dgram links, TAP or real interfaces)',
   usage: `natpass run --lan PORT --wan PORT [--config FILE] [--state DIR] [--pcap DIR] [--telnet PORT] [--engine v8|wasm3]
 
 Runs the router until Ctrl-C (SIGINT) or SIGTERM, moving frames between two ports:
@@ -24,12 +27,16 @@ Runs the router until Ctrl-C (SIGINT) or SIGTERM, moving frames between two port
                         remote.type=inet,remote.host=127.0.0.1,remote.port=LOCAL)
   tap:NAME             a Linux TAP interface (created if missing; needs root); turn offloads off on the
                        peer side (ethtool -K IF tx off tso off gso off gro off)
+  packet:NAME          an existing interface (a NIC, a veth) through AF_PACKET (also if:NAME; needs root):
+                       put it up with no address of its own; natpass uses its configured MACs (promiscuous)
+Two native ports (tap/packet) move frames in batches with no JavaScript per frame (docs/host-io.md).
 Options:
   --config FILE   the configuration (JSON) when --state holds no saved one; default: the embedded default
   --state DIR     saved configuration and accounts (see natpass console); Restart System applies in place
   --pcap DIR      write DIR/lan.pcap and DIR/wan.pcap: every frame that crossed each port, both ways
   --telnet PORT   serve the management console over telnet on 127.0.0.1:PORT
-  --stats SEC     print the non-zero counters every SEC seconds (default: only at exit)
+  --stats SEC     print the non-zero counters (and host I/O: batches, frames per batch, drops at each
+                  port) every SEC seconds (default: only at exit)
   --engine NAME   v8 (default) or wasm3`,
   async main(argv) {
     const { opts } = parseOptions(argv, ['lan', 'wan', 'config', 'state', 'pcap', 'telnet', 'stats', 'engine']);
@@ -52,6 +59,9 @@ Options:
     log(`natpass run: engine ${router.engine.kind}, ${saved ? `saved configuration (sequence ${saved.sequence})` : 'configuration from ' + ((opts.config as string) ?? 'the embedded default')}`);
     log(`  lan: ${ports[0].description} (${router.config.lan.address}/${router.config.lan.prefix})`);
     log(`  wan: ${ports[1].description} (${router.config.wan.address}/${router.config.wan.prefix} via ${router.config.wan.gateway})`);
+    const [lanPort, wanPort] = ports;
+    const pump = isNative(lanPort) && isNative(wanPort) ? new BatchPump(router, lanPort, wanPort, now, pcaps) : null;
+    if (pump) log('  frames move in batches of up to ' + router.batchCapacity + ' (native ports)');
     let scheduled = false;
     const flush = () => {
       scheduled = false;
@@ -65,11 +75,18 @@ Options:
       router.receive(port, frame);
       if (!scheduled) { scheduled = true; setImmediate(flush); }
     };
-    ports[PORT_LAN].onFrame(receive(PORT_LAN));
-    ports[PORT_WAN].onFrame(receive(PORT_WAN));
-    const ticker = setInterval(() => { if (!scheduled) flush(); }, TICK_MS);
+    if (pump) {
+      pump.start();
+    } else {
+      ports[PORT_LAN].onFrame(receive(PORT_LAN));
+      ports[PORT_WAN].onFrame(receive(PORT_WAN));
+    }
+    const ticker = setInterval(() => { if (pump) pump.tick(); else if (!scheduled) flush(); }, TICK_MS);
     const statsEvery = Number(opts.stats ?? 0);
-    const showCounters = () => log('  ' + Object.entries(router.counters()).filter(([, v]) => v > 0).map(([k, v]) => `${k}=${v}`).join(' '));
+    const showCounters = () => {
+      log('  ' + Object.entries(router.counters()).filter(([, v]) => v > 0).map(([k, v]) => `${k}=${v}`).join(' '));
+      if (pump) log('  ' + formatPumpStats(pump.stats()));
+    };
     const statsTimer = statsEvery > 0 ? setInterval(showCounters, statsEvery * 1000) : null;
     const telnet = typeof opts.telnet === 'string'
       ? await startTelnet(new ConsoleSession(router, store, now), { host: '127.0.0.1', port: Number(opts.telnet), log })
@@ -81,10 +98,10 @@ Options:
         clearInterval(ticker);
         if (statsTimer) clearInterval(statsTimer);
         telnet?.close();
-        for (const p of ports) p.close();
-        pcaps?.forEach((p) => p.close());
         log(`natpass run: stopped by ${signal}`);
         showCounters();
+        for (const p of ports) p.close();
+        pcaps?.forEach((p) => p.close());
         resolve(0);
       };
       process.once('SIGINT', () => stop('SIGINT'));

@@ -1,0 +1,118 @@
+// Moves frames in batches between a port's descriptor and the module's slot rings, with no
+// JavaScript per frame. Reading fills consecutive input slots until EAGAIN or the share of the ring
+// given is full: a TAP needs one read() per frame (the tun driver hands out one frame per call; readv
+// only scatters that one frame), an AF_PACKET socket takes the whole batch in one recvmmsg().
+// Writing walks the output ring once: a TAP takes one write() per frame, each AF_PACKET port one
+// sendmmsg() for all its frames. A frame the kernel refuses is counted as a drop, never retried.
+#define _GNU_SOURCE
+#include "ports.h"
+#include <errno.h>
+#include <linux/if_packet.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#define MAX_BATCH 1024 // config.ts's limits.batch and limits.outSlots stay within 4096; chunks of this
+
+static inline void put16(uint8_t *at, uint16_t v) { at[0] = (uint8_t)v; at[1] = (uint8_t)(v >> 8); }
+static inline uint16_t get16(const uint8_t *at) { return (uint16_t)(at[0] | at[1] << 8); }
+static inline uint32_t get32(const uint8_t *at) { return (uint32_t)at[0] | (uint32_t)at[1] << 8 | (uint32_t)at[2] << 16 | (uint32_t)at[3] << 24; }
+
+// A frame longer than the slot keeps its true length (capped at 0xffff) so the module counts it.
+static inline void fill_slot(uint8_t *slot, uint16_t port_no, size_t length) {
+  put16(slot, port_no);
+  put16(slot + 2, (uint16_t)(length > 0xffff ? 0xffff : length));
+}
+
+static uint32_t read_tap(struct port_io *p, uint8_t *ring, uint32_t slot_bytes, uint16_t port_no, uint32_t max) {
+  uint32_t n = 0;
+  while (n < max) {
+    uint8_t *slot = ring + (size_t)n * slot_bytes;
+    ssize_t r = read(p->fd, slot + SLOT_DATA, slot_bytes - SLOT_DATA);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break; // EAGAIN: drained; EIO: the interface is down, frames resume when it is up
+    fill_slot(slot, port_no, (size_t)r);
+    n++;
+  }
+  return n;
+}
+
+static uint32_t read_packet(struct port_io *p, uint8_t *ring, uint32_t slot_bytes, uint16_t port_no, uint32_t max) {
+  struct mmsghdr msgs[MAX_BATCH];
+  struct iovec iov[MAX_BATCH];
+  if (max > MAX_BATCH) max = MAX_BATCH;
+  memset(msgs, 0, sizeof msgs[0] * max);
+  for (uint32_t k = 0; k < max; k++) {
+    iov[k].iov_base = ring + (size_t)k * slot_bytes + SLOT_DATA;
+    iov[k].iov_len = slot_bytes - SLOT_DATA;
+    msgs[k].msg_hdr.msg_iov = &iov[k];
+    msgs[k].msg_hdr.msg_iovlen = 1;
+  }
+  int got;
+  do got = recvmmsg(p->fd, msgs, max, MSG_DONTWAIT | MSG_TRUNC, NULL); while (got < 0 && errno == EINTR);
+  if (got <= 0) return 0;
+  // MSG_TRUNC makes msg_len the frame's true length, so an oversize frame reaches the module's count.
+  for (int k = 0; k < got; k++) fill_slot(ring + (size_t)k * slot_bytes, port_no, msgs[k].msg_len);
+  return (uint32_t)got;
+}
+
+uint32_t read_batch(struct port_io *p, uint8_t *ring, uint32_t slot_bytes, uint16_t port_no, uint32_t max) {
+  uint32_t n = p->kind == KIND_TAP ? read_tap(p, ring, slot_bytes, port_no, max) : read_packet(p, ring, slot_bytes, port_no, max);
+  if (n > 0) {
+    p->stats.rx_batches++;
+    p->stats.rx_frames += n;
+    if (n == max) p->stats.rx_full++;
+  }
+  return n;
+}
+
+static void send_tap(struct port_io *p, const uint8_t *frame, uint32_t length) {
+  ssize_t w;
+  do w = write(p->fd, frame, length); while (w < 0 && errno == EINTR);
+  if (w == (ssize_t)length) p->stats.tx_frames++;
+  else p->stats.tx_drops++;
+}
+
+// One sendmmsg() per run of frames; a frame the kernel refuses is skipped and counted.
+static void send_packet_run(struct port_io *p, struct mmsghdr *msgs, uint32_t count) {
+  uint32_t done = 0;
+  while (done < count) {
+    int sent = sendmmsg(p->fd, msgs + done, count - done, MSG_DONTWAIT);
+    if (sent < 0 && errno == EINTR) continue;
+    if (sent <= 0) { p->stats.tx_drops++; done++; continue; }
+    p->stats.tx_frames += sent;
+    done += (uint32_t)sent;
+  }
+}
+
+void write_batch(struct port_io *ports[2], const uint8_t *mem, size_t mem_len, uint32_t out_ring,
+                 uint32_t slot_bytes, uint32_t count) {
+  static struct mmsghdr msgs[2][MAX_BATCH];
+  static struct iovec iov[2][MAX_BATCH];
+  uint32_t queued[2] = {0, 0};
+  for (uint32_t k = 0; k < count; k++) {
+    const uint8_t *slot = mem + out_ring + (size_t)k * slot_bytes;
+    uint16_t port_no = get16(slot) & 1, length = get16(slot + 2);
+    size_t at = length & SLOT_REF ? get32(slot + SLOT_DATA) : (size_t)(slot + SLOT_DATA - mem);
+    length &= ~SLOT_REF;
+    if (at + length > mem_len) continue; // the module never does this; a bad offset is not sent
+    struct port_io *p = ports[port_no];
+    if (p->kind == KIND_TAP) { send_tap(p, mem + at, length); continue; }
+    uint32_t q = queued[port_no]++;
+    iov[port_no][q] = (struct iovec){ .iov_base = (void *)(mem + at), .iov_len = length };
+    memset(&msgs[port_no][q], 0, sizeof msgs[0][0]);
+    msgs[port_no][q].msg_hdr.msg_iov = &iov[port_no][q];
+    msgs[port_no][q].msg_hdr.msg_iovlen = 1;
+    if (queued[port_no] == MAX_BATCH) { send_packet_run(p, msgs[port_no], MAX_BATCH); queued[port_no] = 0; }
+  }
+  for (int i = 0; i < 2; i++) if (queued[i]) send_packet_run(ports[i], msgs[i], queued[i]);
+}
+
+void refresh_kernel_drops(struct port_io *p) {
+  if (p->kind != KIND_PACKET) return;
+  struct tpacket_stats st;
+  socklen_t len = sizeof st;
+  // The kernel resets these counts on every read, so they are added up here.
+  if (getsockopt(p->fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0) p->stats.kernel_drops += st.tp_drops;
+}

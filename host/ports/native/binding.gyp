@@ -1,0 +1,1 @@
+{ "targets": [{ "target_name": "natpass_ports", "sources": ["open.c", "batch.c", "addon.c"], "cflags": ["-O2"] }] }

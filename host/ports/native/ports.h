@@ -1,0 +1,40 @@
+// Shared between the native port files: what an open port is and what it counts.
+// open.c makes descriptors, batch.c moves frames between them and the module's slot rings,
+// addon.c is the N-API glue (handles, libuv readiness, JavaScript calls).
+#ifndef NATPASS_PORTS_H
+#define NATPASS_PORTS_H
+#include <stddef.h>
+#include <stdint.h>
+
+enum port_kind { KIND_TAP = 0, KIND_PACKET = 1 };
+
+// Slot layout of the module's rings (host/abi.ts): u16 port, u16 length, then the bytes.
+#define SLOT_DATA 4
+#define SLOT_REF 0x8000u
+
+// Counted per port; the status output reads them. Doubles so JavaScript gets them as numbers.
+struct port_stats {
+  double rx_batches;   // read calls that returned at least one frame
+  double rx_frames;
+  double rx_full;      // batches that stopped because their share of the ring was full
+  double tx_frames;
+  double tx_drops;     // frames the kernel refused (queue full, interface down): lost as on a wire
+  double kernel_drops; // AF_PACKET only: frames the kernel dropped before we read them
+};
+
+struct port_io {
+  int fd;
+  enum port_kind kind;
+  struct port_stats stats;
+};
+
+// open.c: each returns a non-blocking descriptor, or -1 with a one-line reason in err.
+int open_tap(const char *name, char *err, size_t errlen);
+int open_packet(const char *name, char *err, size_t errlen);
+
+// batch.c
+uint32_t read_batch(struct port_io *p, uint8_t *ring, uint32_t slot_bytes, uint16_t port_no, uint32_t max);
+void write_batch(struct port_io *ports[2], const uint8_t *mem, size_t mem_len, uint32_t out_ring,
+                 uint32_t slot_bytes, uint32_t count);
+void refresh_kernel_drops(struct port_io *p);
+#endif
