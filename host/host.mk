@@ -30,7 +30,18 @@ test-wasm3: deps build $(WASM3_ADDON)
 TEST_TARGETS += test-wasm3
 
 # Packets per second on every engine (never part of make test). Figures go to build/bench/.
-.PHONY: bench
-bench: deps build $(WASM3_ADDON)
-	@command -v valgrind >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null)
+# Then end to end (host/bench/e2e.ts, root only): natpass run against Linux's NAT in namespaces.
+BENCH_PACKAGES := valgrind iperf3 ethtool nftables
+.PHONY: bench bench-e2e bench-packages
+bench-packages:
+	@missing=""; for p in $(BENCH_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+bench: deps build $(WASM3_ADDON) $(TAP_ADDON) bench-packages
 	node --import tsx host/bench/bench.ts
+	node --import tsx host/bench/e2e.ts
+
+bench-e2e: deps build $(WASM3_ADDON) $(TAP_ADDON) bench-packages
+	node --import tsx host/bench/e2e.ts

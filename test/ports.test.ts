@@ -135,3 +135,19 @@ describe.skipIf(tapSkip !== null)('batch path through TAP devices', () => {
     }
   }, 20_000);
 });
+
+describe.skipIf(tapSkip !== null)('natpass run on two TAPs', () => {
+  it('runs the batch path and reports host I/O counters in its status output', async () => {
+    const tag = process.pid % 10000;
+    const child = spawn(process.execPath, ['--import', 'tsx', 'host/cli.ts', 'run', '--lan', `tap:npcl${tag}`, '--wan', `tap:npcw${tag}`],
+      { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    for (let i = 0; i < 300 && !out.includes('ready'); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(out).toContain('frames move in batches of up to 256');
+    child.kill('SIGINT');
+    expect(await new Promise((r) => child.on('exit', r))).toBe(0);
+    expect(out).toMatch(/io: batches=\d+ frames=\d+ frames_per_batch=[\d.]+ largest_batch=\d+ \| lan rx=\d+ .*tx_drops=0 kernel_drops=0 \| wan /);
+  }, 20_000);
+});
