@@ -26,6 +26,7 @@ export class Router {
   private pending: Frame[] = [];
   private slotBytes = 0;
   private counterNameList: string[] = [];
+  private rings: RingLayout | null = null;
 
   private constructor(
     readonly engine: Engine,
@@ -56,6 +57,7 @@ export class Router {
     const ptr = this.engine.call('configPtr') >>> 0;
     if (record.length > this.engine.call('configCapacity')) throw new Error('config record is larger than the module accepts');
     this.engine.memory().set(record, ptr);
+    this.rings = null; // init carves the rings again
     const rc = this.engine.call('init', record.length, nowMs >>> 0);
     if (rc !== 0) throw new Error(`module refused the config: ${INIT_ERRORS[rc] ?? `error ${rc}`}`);
     (this as { config: RouterConfig }).config = decodeConfig(record);
@@ -114,12 +116,12 @@ export class Router {
 
   /** Where the rings lie, for a host that fills and drains them itself (host/ports/pump.ts). */
   ringLayout(): RingLayout {
-    return {
+    return (this.rings ??= {
       inRing: this.engine.call('inRing') >>> 0,
       outRing: this.engine.call('outRing') >>> 0,
       slotBytes: this.slotBytes,
       capacity: this.batchCapacity,
-    };
+    });
   }
 
   /** Runs `count` frames the caller wrote into the input ring; returns how many output slots it filled. */
