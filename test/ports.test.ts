@@ -89,7 +89,16 @@ describe.skipIf(tapSkip !== null)('TAP port', () => {
   }, 20_000);
 });
 
-describe.skipIf(tapSkip !== null)('batch path through TAP devices', () => {
+// natpass's side of each link, and the kernel's side seen through AF_PACKET: a TAP (what the kernel sends
+// into it, natpass reads) or a veth pair (natpass on one end, the wire socket on its peer).
+function makeLink(kind: 'tap' | 'packet', name: string): { natpassSide: string; wireSide: string; remove(): void } {
+  if (kind === 'tap') return { natpassSide: name, wireSide: name, remove() {} }; // a TAP goes with its descriptor
+  execFileSync('ip', ['link', 'add', name, 'type', 'veth', 'peer', 'name', `${name}p`]);
+  execFileSync('ip', ['link', 'set', `${name}p`, 'up']);
+  return { natpassSide: name, wireSide: `${name}p`, remove: () => execFileSync('ip', ['link', 'del', name]) };
+}
+
+describe.skipIf(tapSkip !== null).each(['tap', 'packet'] as const)('batch path through %s ports', (kind) => {
   it('moves a burst larger than one batch through the ring in full batches, every frame translated and in order', async () => {
     const { openNativePort } = await import('../host/ports/native.ts');
     const { BatchPump, formatPumpStats } = await import('../host/ports/pump.ts');
@@ -97,20 +106,19 @@ describe.skipIf(tapSkip !== null)('batch path through TAP devices', () => {
     const BATCH = 8, BURST = 100;
     const router = await Router.create({ limits: { batch: BATCH, outSlots: 16 } });
     const tag = process.pid % 10000;
-    // natpass's side of each TAP, and the kernel's side seen through AF_PACKET (what the TAP sends
-    // to natpass is what that socket transmits; what natpass writes is what it receives).
-    const [lanName, wanName] = [`npbl${tag}`, `npbw${tag}`];
-    const lan = openNativePort('tap', lanName), wan = openNativePort('tap', wanName);
-    const opened = [lan, wan];
+    const links = [makeLink(kind, `np${kind[0]}l${tag}`), makeLink(kind, `np${kind[0]}w${tag}`)];
+    const opened: { close(): void }[] = [];
     try {
-      for (const n of [lanName, wanName]) execFileSync('ip', ['link', 'set', n, 'up']);
-      const lanWire = openNativePort('packet', lanName), wanWire = openNativePort('packet', wanName);
+      const [lan, wan] = links.map((l) => openNativePort(kind, l.natpassSide));
+      opened.push(lan, wan);
+      for (const l of links) execFileSync('ip', ['link', 'set', l.natpassSide, 'up']);
+      const [lanWire, wanWire] = links.map((l) => openNativePort('packet', l.wireSide));
       opened.push(lanWire, wanWire);
       const translated: ReturnType<typeof parseFrame>[] = [];
       wanWire.onFrame((f) => { const p = parseFrame(f); if (p.udp?.dport === 7777) translated.push(p); });
       lanWire.onFrame(() => {});
       // The gateway announces itself first, so no frame waits for ARP; then the whole burst is queued
-      // in the LAN TAP before natpass reads anything.
+      // in the LAN port before natpass reads anything.
       wanWire.send(arpRequest({ srcMac: '02:00:00:00:02:fe', senderIp: router.config.wan.gateway, targetIp: router.config.wan.address }));
       for (let i = 0; i < BURST; i++) {
         lanWire.send(udp({ srcMac: '02:00:00:00:10:10', dstMac: router.config.lan.mac, src: '192.168.1.10', dst: '203.0.113.5', sport: 5555, dport: 7777, payload: Uint8Array.of(i >> 8, i & 0xff) }));
@@ -132,6 +140,7 @@ describe.skipIf(tapSkip !== null)('batch path through TAP devices', () => {
       expect(formatPumpStats(s)).toMatch(/frames_per_batch=\d/);
     } finally {
       opened.forEach((p) => p.close());
+      links.forEach((l) => l.remove());
     }
   }, 20_000);
 });
