@@ -22,7 +22,7 @@ const UDP_SINK_PORT = 9; // discard; the WAN host's input filter drops it so no 
 const FLOOD = `${OUT}/udpflood`;
 
 type Setup = { name: string; router: 'linux' | 'natpass'; engine?: 'v8' | 'wasm3'; ports?: 'packet' | 'tap'; offloads?: boolean };
-const SETUPS: Setup[] = [
+const ALL_SETUPS: Setup[] = [
   { name: 'Linux nftables masquerade', router: 'linux', offloads: true },
   { name: 'Linux nftables, offloads off', router: 'linux', offloads: false },
   { name: 'natpass V8, AF_PACKET', router: 'natpass', engine: 'v8', ports: 'packet' },
@@ -30,6 +30,9 @@ const SETUPS: Setup[] = [
   { name: 'natpass V8, TAP', router: 'natpass', engine: 'v8', ports: 'tap' },
   { name: 'natpass wasm3, TAP', router: 'natpass', engine: 'wasm3', ports: 'tap' },
 ];
+
+// E2E_ONLY=TEXT keeps the setups whose name contains TEXT, and Linux's first row as the reference.
+const SETUPS = ALL_SETUPS.filter((s, i) => i === 0 || !process.env.E2E_ONLY || s.name.includes(process.env.E2E_ONLY));
 
 interface Result { setup: string; tcpMbps: number; udpOfferedPps: number; udpDeliveredPps: number; rttMs: number; cpuUsPerFrame?: number; io?: string }
 

@@ -14,6 +14,8 @@ export type NativeKind = 'tap' | 'packet';
 
 export interface PortStats {
   rxBatches: number; rxFrames: number; rxFull: number; txFrames: number; txDrops: number; kernelDrops: number;
+  /** TAP only: TCP super-frames written, each several of txFrames (host/ports/native/merge.c). */
+  txMerged: number;
 }
 
 interface Addon {

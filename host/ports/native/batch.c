@@ -2,17 +2,20 @@
 // JavaScript per frame. Reading fills consecutive input slots until EAGAIN or the share of the ring
 // given is full: a TAP needs one read() per frame (the tun driver hands out one frame per call; readv
 // only scatters that one frame), an AF_PACKET socket takes the whole batch in one recvmmsg().
-// Writing walks the output ring once: a TAP takes one write() per frame, each AF_PACKET port one
-// sendmmsg() for all its frames. A frame the kernel refuses is counted as a drop, never retried.
+// Writing walks the output ring once: a TAP takes one writev() per frame or per run of TCP segments
+// merged into one super-frame (merge.c), each AF_PACKET port one sendmmsg() for all its frames. A frame
+// the kernel refuses is counted as a drop, never retried. TAP frames carry a virtio-net header both ways.
 #define _GNU_SOURCE
 #include "ports.h"
 #include <errno.h>
 #include <linux/if_packet.h>
+#include <linux/virtio_net.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
+#define MAX_IP_FRAME (14 + 65535)
 #define MAX_BATCH 1024 // config.ts's limits.batch and limits.outSlots stay within 4096; chunks of this
 
 static inline void put16(uint8_t *at, uint16_t v) { at[0] = (uint8_t)v; at[1] = (uint8_t)(v >> 8); }
@@ -27,12 +30,14 @@ static inline void fill_slot(uint8_t *slot, uint16_t port_no, size_t length) {
 
 static uint32_t read_tap(struct port_io *p, uint8_t *ring, uint32_t slot_bytes, uint16_t port_no, uint32_t max) {
   uint32_t n = 0;
+  struct virtio_net_hdr vnet;
   while (n < max) {
     uint8_t *slot = ring + (size_t)n * slot_bytes;
-    ssize_t r = read(p->fd, slot + SLOT_DATA, slot_bytes - SLOT_DATA);
+    struct iovec iov[2] = { { &vnet, sizeof vnet }, { slot + SLOT_DATA, slot_bytes - SLOT_DATA } };
+    ssize_t r = readv(p->fd, iov, 2);
     if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) break; // EAGAIN: drained; EIO: the interface is down, frames resume when it is up
-    fill_slot(slot, port_no, (size_t)r);
+    if (r <= (ssize_t)sizeof vnet) break; // EAGAIN: drained; EIO: the interface is down, frames resume when it is up
+    fill_slot(slot, port_no, (size_t)r - sizeof vnet);
     n++;
   }
   return n;
@@ -67,11 +72,47 @@ uint32_t read_batch(struct port_io *p, uint8_t *ring, uint32_t slot_bytes, uint1
   return n;
 }
 
-static void send_tap(struct port_io *p, const uint8_t *frame, uint32_t length) {
+static void send_tap(struct port_io *p, const struct virtio_net_hdr *vnet, const uint8_t *frame, uint32_t length, uint32_t frames) {
+  struct iovec iov[2] = { { (void *)vnet, sizeof *vnet }, { (void *)frame, length } };
   ssize_t w;
-  do w = write(p->fd, frame, length); while (w < 0 && errno == EINTR);
-  if (w == (ssize_t)length) p->stats.tx_frames++;
-  else p->stats.tx_drops++;
+  do w = writev(p->fd, iov, 2); while (w < 0 && errno == EINTR);
+  if (w == (ssize_t)(length + sizeof *vnet)) p->stats.tx_frames += frames;
+  else p->stats.tx_drops += frames;
+}
+
+/** The frame in output slot k, or NULL when its offset lies outside memory (the module never does that). */
+static const uint8_t *out_frame(const uint8_t *mem, size_t mem_len, uint32_t out_ring, uint32_t slot_bytes, uint32_t k,
+                                uint16_t *port_no, uint32_t *length) {
+  const uint8_t *slot = mem + out_ring + (size_t)k * slot_bytes;
+  uint16_t len = get16(slot + 2);
+  size_t at = len & SLOT_REF ? get32(slot + SLOT_DATA) : (size_t)(slot + SLOT_DATA - mem);
+  *port_no = get16(slot) & 1;
+  *length = len & ~SLOT_REF;
+  return at + *length <= mem_len ? mem + at : NULL;
+}
+
+/** Sends output slot first on its TAP, merged with the TCP segments after it where they continue it;
+ *  returns how many slots it consumed. */
+static uint32_t send_tap_run(struct port_io *p, uint16_t port_no, const uint8_t *frame, uint32_t length,
+                             const uint8_t *mem, size_t mem_len, uint32_t out_ring, uint32_t slot_bytes, uint32_t first, uint32_t count) {
+  static uint8_t super[MAX_IP_FRAME];
+  const uint8_t *frames[MERGE_MAX] = { frame };
+  uint32_t lengths[MERGE_MAX] = { length }, n = 1;
+  while (n < MERGE_MAX && first + n < count) {
+    uint16_t port;
+    const uint8_t *f = out_frame(mem, mem_len, out_ring, slot_bytes, first + n, &port, &lengths[n]);
+    if (!f || port != port_no) break;
+    frames[n++] = f;
+  }
+  struct virtio_net_hdr vnet;
+  uint32_t super_len, merged = merge_tcp(frames, lengths, n, super, &vnet, &super_len);
+  if (merged > 1) {
+    send_tap(p, &vnet, super, super_len, merged);
+    p->stats.tx_merged++;
+    return merged;
+  }
+  send_tap(p, &vnet, frame, length, 1); // merge_tcp zeroed the header: a plain frame
+  return 1;
 }
 
 // One sendmmsg() per run of frames; a frame the kernel refuses is skipped and counted.
@@ -92,15 +133,14 @@ void write_batch(struct port_io *ports[2], const uint8_t *mem, size_t mem_len, u
   static struct iovec iov[2][MAX_BATCH];
   uint32_t queued[2] = {0, 0};
   for (uint32_t k = 0; k < count; k++) {
-    const uint8_t *slot = mem + out_ring + (size_t)k * slot_bytes;
-    uint16_t port_no = get16(slot) & 1, length = get16(slot + 2);
-    size_t at = length & SLOT_REF ? get32(slot + SLOT_DATA) : (size_t)(slot + SLOT_DATA - mem);
-    length &= ~SLOT_REF;
-    if (at + length > mem_len) continue; // the module never does this; a bad offset is not sent
+    uint16_t port_no;
+    uint32_t length;
+    const uint8_t *frame = out_frame(mem, mem_len, out_ring, slot_bytes, k, &port_no, &length);
+    if (!frame) continue; // a bad offset is not sent
     struct port_io *p = ports[port_no];
-    if (p->kind == KIND_TAP) { send_tap(p, mem + at, length); continue; }
+    if (p->kind == KIND_TAP) { k += send_tap_run(p, port_no, frame, length, mem, mem_len, out_ring, slot_bytes, k, count) - 1; continue; }
     uint32_t q = queued[port_no]++;
-    iov[port_no][q] = (struct iovec){ .iov_base = (void *)(mem + at), .iov_len = length };
+    iov[port_no][q] = (struct iovec){ .iov_base = (void *)frame, .iov_len = length };
     memset(&msgs[port_no][q], 0, sizeof msgs[0][0]);
     msgs[port_no][q].msg_hdr.msg_iov = &iov[port_no][q];
     msgs[port_no][q].msg_hdr.msg_iovlen = 1;

@@ -1,5 +1,7 @@
 // Opens the two kinds of native frame port, both non-blocking so a batch reads until EAGAIN:
-//   TAP: TUNSETIFF with IFF_TAP | IFF_NO_PI, one read() or write() per Ethernet frame.
+//   TAP: TUNSETIFF with IFF_TAP | IFF_NO_PI | IFF_VNET_HDR, one read() or write() per Ethernet frame,
+//   each behind a virtio-net header (no offloads are turned on, so received frames are whole and
+//   checksummed; transmitted ones may be TCP super-frames, merge.c).
 //   AF_PACKET: a raw socket bound to one interface, promiscuous (natpass answers for its own MAC
 //   addresses, not the NIC's), ignoring frames the host itself sends, with large socket buffers.
 // Needs CAP_NET_ADMIN / CAP_NET_RAW (root).
@@ -32,7 +34,7 @@ int open_tap(const char *name, char *err, size_t errlen) {
   }
   struct ifreq ifr;
   memset(&ifr, 0, sizeof ifr);
-  ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+  ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
   strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
   if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
     snprintf(err, errlen, "TUNSETIFF %s: %s", name, strerror(errno));
