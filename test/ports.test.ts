@@ -6,7 +6,7 @@ import { createSocket, Socket } from 'node:dgram';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { arpReply, arpRequest, parseFrame, udp } from '../host/packets.ts';
+import { arpReply, arpRequest, inetChecksum, parseFrame, tcp, udp } from '../host/packets.ts';
 import { checkPcap } from './helpers/tshark.ts';
 
 async function socketOn(port = 0): Promise<Socket> {
@@ -141,6 +141,66 @@ describe.skipIf(tapSkip !== null).each(['tap', 'packet'] as const)('batch path t
     } finally {
       opened.forEach((p) => p.close());
       links.forEach((l) => l.remove());
+    }
+  }, 20_000);
+});
+
+describe.skipIf(tapSkip !== null)('TCP segments leaving through a TAP', () => {
+  it('merges a run of 45 full segments into one 64 KB super-frame (44 segments, checksum left to the offload) and the 45th alone, bytes intact', async () => {
+    const { addon, openNativePort } = await import('../host/ports/native.ts');
+    const { BatchPump } = await import('../host/ports/pump.ts');
+    const { Router } = await import('../host/router.ts');
+    const router = await Router.create({});
+    const tag = process.pid % 10000;
+    const [lanName, wanName] = [`npml${tag}`, `npmw${tag}`];
+    const opened: { close(): void }[] = [];
+    try {
+      const lan = openNativePort('tap', lanName), wan = openNativePort('tap', wanName);
+      opened.push(lan, wan);
+      for (const n of [lanName, wanName]) execFileSync('ip', ['link', 'set', n, 'up']);
+      const lanWire = openNativePort('packet', lanName), wanWire = openNativePort('packet', wanName);
+      opened.push(lanWire, wanWire);
+      lanWire.onFrame(() => {});
+      const flow = { srcMac: '02:00:00:00:10:10', dstMac: router.config.lan.mac, src: '192.168.1.10', dst: '203.0.113.5', sport: 40000, dport: 80 };
+      const MSS = 1460, SEGMENTS = 45, ISN = 1000;
+      const data = Uint8Array.from({ length: MSS * SEGMENTS }, (_, i) => (i * 7 + (i >> 8)) & 0xff);
+      wanWire.send(arpRequest({ srcMac: '02:00:00:00:02:fe', senderIp: router.config.wan.gateway, targetIp: router.config.wan.address }));
+      lanWire.send(tcp({ ...flow, flags: 'S', seq: ISN - 1 }));
+      const t0 = Date.now();
+      const pump = new BatchPump(router, lan, wan, () => Date.now() - t0);
+      pump.start();
+      await new Promise((r) => setTimeout(r, 200)); // the SYN opens the session; then the run arrives as one batch
+      for (let k = 0; k < SEGMENTS; k++) lanWire.send(tcp({ ...flow, flags: 'A', seq: ISN + k * MSS, ack: 1, payload: data.subarray(k * MSS, (k + 1) * MSS) }));
+      // The WAN side read with slots large enough for a super-frame.
+      const SLOT = 70_004, io = addon(), buf = new Uint8Array(SLOT * 8), got: Uint8Array[] = [];
+      for (let i = 0; i < 100 && got.reduce((n, f) => n + (parseFrame(f).tcp?.payload.length ?? 0), 0) < data.length; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        const n = io.read(wanWire.handle, buf, 0, SLOT, 0, 0, 8);
+        for (let k = 0; k < n; k++) {
+          const len = buf[k * SLOT + 2] | (buf[k * SLOT + 3] << 8);
+          const f = buf.slice(k * SLOT + 4, k * SLOT + 4 + len);
+          if (parseFrame(f).tcp?.dport === 80 && parseFrame(f).tcp!.payload.length > 0) got.push(f);
+        }
+      }
+      expect(got.map((f) => parseFrame(f).tcp!.payload.length)).toEqual([44 * MSS, MSS]);
+      const [big, last] = got.map(parseFrame);
+      expect(big.ip!.src).toBe(router.config.wan.address);
+      expect(big.ip!.totalLength).toBe(20 + 20 + 44 * MSS);
+      expect(big.ip!.headerChecksumOk).toBe(true);
+      expect(Buffer.from(big.tcp!.payload).equals(Buffer.from(data.subarray(0, 44 * MSS)))).toBe(true);
+      expect(Buffer.from(last.tcp!.payload).equals(Buffer.from(data.subarray(44 * MSS)))).toBe(true);
+      expect(last.tcp!.seq).toBe(big.tcp!.seq + 44 * MSS);
+      expect(last.tcp!.sport).toBe(big.tcp!.sport);
+      // What the offload does: sum the segment with the pseudo-header sum in the field, complement, store.
+      const seg = got[0].slice(34);
+      const done = inetChecksum(seg);
+      seg[16] = done >> 8; seg[17] = done & 0xff;
+      const completed = Uint8Array.from([...got[0].subarray(0, 34), ...seg]);
+      expect(parseFrame(completed).tcp!.checksumOk).toBe(true);
+      expect(last.tcp!.checksumOk).toBe(true);
+      expect(wan.stats().txMerged).toBe(1);
+    } finally {
+      opened.forEach((p) => p.close());
     }
   }, 20_000);
 });
