@@ -6,7 +6,7 @@ import { createSocket, Socket } from 'node:dgram';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { arpReply, arpRequest, inetChecksum, parseFrame, tcp, udp } from '../host/packets.ts';
+import { arpReply, arpRequest, parseFrame, tcp, udp } from '../host/packets.ts';
 import { checkPcap } from './helpers/tshark.ts';
 
 async function socketOn(port = 0): Promise<Socket> {
@@ -191,12 +191,10 @@ describe.skipIf(tapSkip !== null)('TCP segments leaving through a TAP', () => {
       expect(Buffer.from(last.tcp!.payload).equals(Buffer.from(data.subarray(44 * MSS)))).toBe(true);
       expect(last.tcp!.seq).toBe(big.tcp!.seq + 44 * MSS);
       expect(last.tcp!.sport).toBe(big.tcp!.sport);
-      // What the offload does: sum the segment with the pseudo-header sum in the field, complement, store.
-      const seg = got[0].slice(34);
-      const done = inetChecksum(seg);
-      seg[16] = done >> 8; seg[17] = done & 0xff;
-      const completed = Uint8Array.from([...got[0].subarray(0, 34), ...seg]);
-      expect(parseFrame(completed).tcp!.checksumOk).toBe(true);
+      // The kernel hands the super-frame on with its checksum still to do (a virtio-net header saying
+      // where), and our AF_PACKET read finishes it as an offload would: right only if natpass put the
+      // right pseudo-header sum in the field.
+      expect(big.tcp!.checksumOk).toBe(true);
       expect(last.tcp!.checksumOk).toBe(true);
       expect(wan.stats().txMerged).toBe(1);
     } finally {

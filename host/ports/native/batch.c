@@ -2,9 +2,10 @@
 // JavaScript per frame. Reading fills consecutive input slots until EAGAIN or the share of the ring
 // given is full: a TAP needs one read() per frame (the tun driver hands out one frame per call; readv
 // only scatters that one frame), an AF_PACKET socket takes the whole batch in one recvmmsg().
-// Writing walks the output ring once: a TAP takes one writev() per frame or per run of TCP segments
-// merged into one super-frame (merge.c), each AF_PACKET port one sendmmsg() for all its frames. A frame
-// the kernel refuses is counted as a drop, never retried. TAP frames carry a virtio-net header both ways.
+// Writing walks the output ring once: a run of TCP segments of one flow leaves as one super-frame
+// (merge.c, one writev), other frames with one write() each on a TAP and one sendmmsg() per batch on an
+// AF_PACKET port. A frame the kernel refuses is counted as a drop, never retried. Frames carry a
+// virtio-net header both ways on both kinds (IFF_VNET_HDR, PACKET_VNET_HDR).
 #define _GNU_SOURCE
 #include "ports.h"
 #include <errno.h>
@@ -44,21 +45,29 @@ static uint32_t read_tap(struct port_io *p, uint8_t *ring, uint32_t slot_bytes, 
 }
 
 static uint32_t read_packet(struct port_io *p, uint8_t *ring, uint32_t slot_bytes, uint16_t port_no, uint32_t max) {
-  struct mmsghdr msgs[MAX_BATCH];
-  struct iovec iov[MAX_BATCH];
+  static struct mmsghdr msgs[MAX_BATCH];
+  static struct iovec iov[MAX_BATCH][2];
+  static struct virtio_net_hdr vnet[MAX_BATCH];
   if (max > MAX_BATCH) max = MAX_BATCH;
   memset(msgs, 0, sizeof msgs[0] * max);
   for (uint32_t k = 0; k < max; k++) {
-    iov[k].iov_base = ring + (size_t)k * slot_bytes + SLOT_DATA;
-    iov[k].iov_len = slot_bytes - SLOT_DATA;
-    msgs[k].msg_hdr.msg_iov = &iov[k];
-    msgs[k].msg_hdr.msg_iovlen = 1;
+    iov[k][0] = (struct iovec){ &vnet[k], sizeof vnet[k] };
+    iov[k][1] = (struct iovec){ ring + (size_t)k * slot_bytes + SLOT_DATA, slot_bytes - SLOT_DATA };
+    msgs[k].msg_hdr.msg_iov = iov[k];
+    msgs[k].msg_hdr.msg_iovlen = 2;
   }
   int got;
   do got = recvmmsg(p->fd, msgs, max, MSG_DONTWAIT | MSG_TRUNC, NULL); while (got < 0 && errno == EINTR);
   if (got <= 0) return 0;
-  // MSG_TRUNC makes msg_len the frame's true length, so an oversize frame reaches the module's count.
-  for (int k = 0; k < got; k++) fill_slot(ring + (size_t)k * slot_bytes, port_no, msgs[k].msg_len);
+  for (int k = 0; k < got; k++) {
+    uint8_t *slot = ring + (size_t)k * slot_bytes;
+    // MSG_TRUNC makes msg_len the frame's true length, so an oversize frame reaches the module's count.
+    size_t length = msgs[k].msg_len > sizeof vnet[k] ? msgs[k].msg_len - sizeof vnet[k] : 0;
+    fill_slot(slot, port_no, length);
+    // A sender on this host that left its checksum to the offload (veth, tx checksumming on): finish it.
+    if (vnet[k].flags & VIRTIO_NET_HDR_F_NEEDS_CSUM && length <= slot_bytes - SLOT_DATA)
+      finish_checksum(slot + SLOT_DATA, (uint32_t)length, vnet[k].csum_start, vnet[k].csum_offset);
+  }
   return (uint32_t)got;
 }
 
@@ -72,7 +81,7 @@ uint32_t read_batch(struct port_io *p, uint8_t *ring, uint32_t slot_bytes, uint1
   return n;
 }
 
-static void send_tap(struct port_io *p, const struct virtio_net_hdr *vnet, const uint8_t *frame, uint32_t length, uint32_t frames) {
+static void send_one(struct port_io *p, const struct virtio_net_hdr *vnet, const uint8_t *frame, uint32_t length, uint32_t frames) {
   struct iovec iov[2] = { { (void *)vnet, sizeof *vnet }, { (void *)frame, length } };
   ssize_t w;
   do w = writev(p->fd, iov, 2); while (w < 0 && errno == EINTR);
@@ -91,28 +100,22 @@ static const uint8_t *out_frame(const uint8_t *mem, size_t mem_len, uint32_t out
   return at + *length <= mem_len ? mem + at : NULL;
 }
 
-/** Sends output slot first on its TAP, merged with the TCP segments after it where they continue it;
- *  returns how many slots it consumed. */
-static uint32_t send_tap_run(struct port_io *p, uint16_t port_no, const uint8_t *frame, uint32_t length,
-                             const uint8_t *mem, size_t mem_len, uint32_t out_ring, uint32_t slot_bytes, uint32_t first, uint32_t count) {
-  static uint8_t super[MAX_IP_FRAME];
+/** Merges output slot first with the TCP segments after it on the same port into super (merge.c);
+ *  returns how many slots the super-frame holds, or 0 when slot first leaves alone. */
+static uint32_t try_merge(uint16_t port_no, const uint8_t *frame, uint32_t length, const uint8_t *mem, size_t mem_len,
+                          uint32_t out_ring, uint32_t slot_bytes, uint32_t first, uint32_t count,
+                          uint8_t *super, struct virtio_net_hdr *vnet, uint32_t *super_len) {
+  if (!tcp_segment(frame, length)) return 0; // most frames stop here, before any look ahead
   const uint8_t *frames[MERGE_MAX] = { frame };
   uint32_t lengths[MERGE_MAX] = { length }, n = 1;
   while (n < MERGE_MAX && first + n < count) {
     uint16_t port;
     const uint8_t *f = out_frame(mem, mem_len, out_ring, slot_bytes, first + n, &port, &lengths[n]);
-    if (!f || port != port_no) break;
+    if (!f || port != port_no || !tcp_segment(f, lengths[n])) break;
     frames[n++] = f;
   }
-  struct virtio_net_hdr vnet;
-  uint32_t super_len, merged = merge_tcp(frames, lengths, n, super, &vnet, &super_len);
-  if (merged > 1) {
-    send_tap(p, &vnet, super, super_len, merged);
-    p->stats.tx_merged++;
-    return merged;
-  }
-  send_tap(p, &vnet, frame, length, 1); // merge_tcp zeroed the header: a plain frame
-  return 1;
+  uint32_t merged = merge_tcp(frames, lengths, n, super, vnet, super_len);
+  return merged > 1 ? merged : 0;
 }
 
 // One sendmmsg() per run of frames; a frame the kernel refuses is skipped and counted.
@@ -130,20 +133,33 @@ static void send_packet_run(struct port_io *p, struct mmsghdr *msgs, uint32_t co
 void write_batch(struct port_io *ports[2], const uint8_t *mem, size_t mem_len, uint32_t out_ring,
                  uint32_t slot_bytes, uint32_t count) {
   static struct mmsghdr msgs[2][MAX_BATCH];
-  static struct iovec iov[2][MAX_BATCH];
+  static struct iovec iov[2][MAX_BATCH][2];
+  static uint8_t super[MAX_IP_FRAME];
+  static const struct virtio_net_hdr plain; // no offload asked: the frame is sent as it is
   uint32_t queued[2] = {0, 0};
   for (uint32_t k = 0; k < count; k++) {
     uint16_t port_no;
-    uint32_t length;
+    uint32_t length, super_len;
     const uint8_t *frame = out_frame(mem, mem_len, out_ring, slot_bytes, k, &port_no, &length);
     if (!frame) continue; // a bad offset is not sent
     struct port_io *p = ports[port_no];
-    if (p->kind == KIND_TAP) { k += send_tap_run(p, port_no, frame, length, mem, mem_len, out_ring, slot_bytes, k, count) - 1; continue; }
+    struct virtio_net_hdr vnet;
+    uint32_t merged = try_merge(port_no, frame, length, mem, mem_len, out_ring, slot_bytes, k, count, super, &vnet, &super_len);
+    if (merged) {
+      // Frames queued before it leave first, so the port keeps the ring's order.
+      if (queued[port_no]) { send_packet_run(p, msgs[port_no], queued[port_no]); queued[port_no] = 0; }
+      send_one(p, &vnet, super, super_len, merged);
+      p->stats.tx_merged++;
+      k += merged - 1;
+      continue;
+    }
+    if (p->kind == KIND_TAP) { send_one(p, &plain, frame, length, 1); continue; }
     uint32_t q = queued[port_no]++;
-    iov[port_no][q] = (struct iovec){ .iov_base = (void *)frame, .iov_len = length };
+    iov[port_no][q][0] = (struct iovec){ .iov_base = (void *)&plain, .iov_len = sizeof plain };
+    iov[port_no][q][1] = (struct iovec){ .iov_base = (void *)frame, .iov_len = length };
     memset(&msgs[port_no][q], 0, sizeof msgs[0][0]);
-    msgs[port_no][q].msg_hdr.msg_iov = &iov[port_no][q];
-    msgs[port_no][q].msg_hdr.msg_iovlen = 1;
+    msgs[port_no][q].msg_hdr.msg_iov = iov[port_no][q];
+    msgs[port_no][q].msg_hdr.msg_iovlen = 2;
     if (queued[port_no] == MAX_BATCH) { send_packet_run(p, msgs[port_no], MAX_BATCH); queued[port_no] = 0; }
   }
   for (int i = 0; i < 2; i++) if (queued[i]) send_packet_run(ports[i], msgs[i], queued[i]);

@@ -39,17 +39,30 @@ static uint16_t fold(uint32_t sum) {
   return (uint16_t)sum;
 }
 
-/** A frame that may start or continue a merge: IPv4 without options or fragmentation, TCP with only
- *  ACK (and PSH) set, some payload. Fills the header length and payload size. */
+/** A frame that may take part in a merge: IPv4 without options or fragmentation, TCP with only ACK
+ *  (and PSH) set, some payload. Fills the header length and payload size. */
 static int mergeable(const uint8_t *f, uint32_t len, uint32_t *hdr_len, uint32_t *payload) {
   if (len < TCP_OPTIONS || be16(f + 12) != 0x0800 || f[ETH_LEN] != 0x45 || f[IP_PROTOCOL] != 6) return 0;
   if ((be16(f + IP_FRAGMENT) & ~IP_DF) != 0 || (f[ETH_LEN + 1] & 3) != 0) return 0; // fragments; ECN marks
   uint32_t ip_total = be16(f + IP_TOTAL_LENGTH), tcp_len = (uint32_t)(f[TCP_OFFSET] >> 4) * 4;
-  if (tcp_len < 20 || ETH_LEN + ip_total > len || IP_LEN + tcp_len >= ip_total) return 0;
+  if (tcp_len < 20 || ETH_LEN + ip_total > len || IP_LEN + tcp_len >= ip_total) return 0; // no payload: nothing to merge
   if ((f[TCP_FLAGS] & ~FLAG_PSH) != FLAG_ACK || (f[TCP_OFFSET] & 0x0f) != 0) return 0;
   *hdr_len = TCP + tcp_len;
   *payload = ip_total - IP_LEN - tcp_len;
   return 1;
+}
+
+int tcp_segment(const uint8_t *frame, uint32_t length) {
+  uint32_t hdr_len, payload;
+  return mergeable(frame, length, &hdr_len, &payload);
+}
+
+void finish_checksum(uint8_t *frame, uint32_t length, uint32_t start, uint32_t offset) {
+  if (start + offset + 2 > length) return; // a header that does not fit the frame: left for the module to drop
+  uint32_t sum = 0;
+  for (uint32_t i = start; i + 1 < length; i += 2) sum += be16(frame + i);
+  if ((length - start) & 1) sum += (uint32_t)frame[length - 1] << 8;
+  put_be16(frame + start + offset, (uint16_t)~fold(sum));
 }
 
 /** next continues first's flow: every header byte equal but the IP length, id and checksum and the

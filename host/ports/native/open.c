@@ -3,7 +3,8 @@
 //   each behind a virtio-net header (no offloads are turned on, so received frames are whole and
 //   checksummed; transmitted ones may be TCP super-frames, merge.c).
 //   AF_PACKET: a raw socket bound to one interface, promiscuous (natpass answers for its own MAC
-//   addresses, not the NIC's), ignoring frames the host itself sends, with large socket buffers.
+//   addresses, not the NIC's), ignoring frames the host itself sends, with large socket buffers and a
+//   virtio-net header on every frame (PACKET_VNET_HDR: TSO for merged TCP, checksums left by a sender).
 // Needs CAP_NET_ADMIN / CAP_NET_RAW (root).
 #include "ports.h"
 #include <arpa/inet.h>
@@ -60,6 +61,11 @@ int open_packet(const char *name, char *err, size_t errlen) {
   if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
   if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) < 0) setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
   setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
+  if (setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof one) < 0) {
+    snprintf(err, errlen, "PACKET_VNET_HDR on %s: %s", name, strerror(errno));
+    close(fd);
+    return -1;
+  }
   // Frames we send skip the qdisc layer: as a NIC driver would, we count our own drops.
   setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one);
   struct sockaddr_ll sll;

@@ -20,7 +20,7 @@ struct port_stats {
   double tx_frames;
   double tx_drops;     // frames the kernel refused (queue full, interface down): lost as on a wire
   double kernel_drops; // AF_PACKET only: frames the kernel dropped before we read them
-  double tx_merged;    // TAP only: TCP super-frames written (each carries several tx_frames, merge.c)
+  double tx_merged;    // TCP super-frames sent (each carries several tx_frames, merge.c)
 };
 
 struct port_io {
@@ -39,10 +39,12 @@ void write_batch(struct port_io *ports[2], const uint8_t *mem, size_t mem_len, u
                  uint32_t slot_bytes, uint32_t count);
 void refresh_kernel_drops(struct port_io *p);
 
-// merge.c: how many of frames[0..count) merge into one TCP super-frame (0: none, send frames[0] alone);
+// merge.c. merge_tcp: how many of frames[0..count) merge into one TCP super-frame (0: none, send frames[0] alone);
 // the super-frame goes to out (64 KB + a header's room) with its virtio-net header.
 struct virtio_net_hdr;
 #define MERGE_MAX 64 // frames looked at per merge; 64 x 1,460 bytes passes 64 KB
+int tcp_segment(const uint8_t *frame, uint32_t length); // may take part in a merge
+void finish_checksum(uint8_t *frame, uint32_t length, uint32_t start, uint32_t offset); // RFC 1071, where a NEEDS_CSUM header says
 uint32_t merge_tcp(const uint8_t *const frames[], const uint32_t lengths[], uint32_t count,
                    uint8_t *out, struct virtio_net_hdr *vnet, uint32_t *out_len);
 #endif
