@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { arpReply, arpRequest, parseFrame, tcp, udp } from '../host/packets.ts';
 import { checkPcap } from './helpers/tshark.ts';
+import { PcapWriter, readPcap } from '../host/pcap.ts';
 
 async function socketOn(port = 0): Promise<Socket> {
   const s = createSocket('udp4');
@@ -145,14 +146,16 @@ describe.skipIf(tapSkip !== null).each(['tap', 'packet'] as const)('batch path t
   }, 20_000);
 });
 
-describe.skipIf(tapSkip !== null)('TCP segments leaving through a TAP', () => {
-  it('merges a run of 45 full segments into one 64 KB super-frame (44 segments, checksum left to the offload) and the 45th alone, bytes intact', async () => {
+// 45 full segments enter the LAN TAP either one by one or as one super-frame (the wire side's write
+// merges them and the kernel keeps the TAP's TSO: natpass then reads one super-frame and cuts it).
+describe.skipIf(tapSkip !== null).each(['frames', 'super-frame'] as const)('TCP segments through TAPs, entering as %s', (inject) => {
+  it('leave as one 64 KB super-frame (44 segments, checksum left to the offload) and the 45th alone, bytes intact', async () => {
     const { addon, openNativePort } = await import('../host/ports/native.ts');
     const { BatchPump } = await import('../host/ports/pump.ts');
     const { Router } = await import('../host/router.ts');
     const router = await Router.create({});
     const tag = process.pid % 10000;
-    const [lanName, wanName] = [`npml${tag}`, `npmw${tag}`];
+    const [lanName, wanName] = [`np${inject[0]}l${tag}`, `np${inject[0]}w${tag}`];
     const opened: { close(): void }[] = [];
     try {
       const lan = openNativePort('tap', lanName), wan = openNativePort('tap', wanName);
@@ -167,10 +170,19 @@ describe.skipIf(tapSkip !== null)('TCP segments leaving through a TAP', () => {
       wanWire.send(arpRequest({ srcMac: '02:00:00:00:02:fe', senderIp: router.config.wan.gateway, targetIp: router.config.wan.address }));
       lanWire.send(tcp({ ...flow, flags: 'S', seq: ISN - 1 }));
       const t0 = Date.now();
-      const pump = new BatchPump(router, lan, wan, () => Date.now() - t0);
+      // What entered the module, as --pcap records it: the frames natpass cut from a super-frame.
+      const dir = mkdtempSync(join(tmpdir(), 'natpass-split-'));
+      const pcaps = [new PcapWriter(join(dir, 'lan.pcap')), new PcapWriter(join(dir, 'wan.pcap'))];
+      const pump = new BatchPump(router, lan, wan, () => Date.now() - t0, pcaps);
       pump.start();
       await new Promise((r) => setTimeout(r, 200)); // the SYN opens the session; then the run arrives as one batch
-      for (let k = 0; k < SEGMENTS; k++) lanWire.send(tcp({ ...flow, flags: 'A', seq: ISN + k * MSS, ack: 1, payload: data.subarray(k * MSS, (k + 1) * MSS) }));
+      const segments = Array.from({ length: SEGMENTS }, (_, k) => tcp({ ...flow, flags: 'A', seq: ISN + k * MSS, ack: 1, payload: data.subarray(k * MSS, (k + 1) * MSS) }));
+      if (inject === 'frames') segments.forEach((f) => lanWire.send(f));
+      else {
+        const ring = new Uint8Array(SEGMENTS * 1536);
+        segments.forEach((f, k) => { ring[k * 1536 + 2] = f.length & 0xff; ring[k * 1536 + 3] = f.length >> 8; ring.set(f, k * 1536 + 4); });
+        addon().write(lanWire.handle, lanWire.handle, ring, 0, 1536, SEGMENTS);
+      }
       // The WAN side read with slots large enough for a super-frame.
       const SLOT = 70_004, io = addon(), buf = new Uint8Array(SLOT * 8), got: Uint8Array[] = [];
       for (let i = 0; i < 100 && got.reduce((n, f) => n + (parseFrame(f).tcp?.payload.length ?? 0), 0) < data.length; i++) {
@@ -196,7 +208,15 @@ describe.skipIf(tapSkip !== null)('TCP segments leaving through a TAP', () => {
       // right pseudo-header sum in the field.
       expect(big.tcp!.checksumOk).toBe(true);
       expect(last.tcp!.checksumOk).toBe(true);
+      pcaps.forEach((p) => p.close());
+      const entered = readPcap(join(dir, 'lan.pcap')).map((r) => parseFrame(r.data)).filter((p) => p.tcp && p.tcp.payload.length > 0);
+      expect(entered.map((p) => p.tcp!.seq)).toEqual(Array.from({ length: SEGMENTS }, (_, k) => ISN + k * MSS));
+      expect(entered.every((p) => p.ip!.headerChecksumOk && p.tcp!.checksumOk && p.ip!.totalLength === 40 + MSS)).toBe(true);
+      expect(Buffer.concat(entered.map((p) => p.tcp!.payload)).equals(Buffer.from(data))).toBe(true);
       expect(wan.stats().txMerged).toBe(1);
+      // The wire side merged 44 segments as natpass does and sent the 45th alone; natpass cut the 44 apart.
+      expect(lan.stats().rxSplit).toBe(inject === 'frames' ? 0 : 1);
+      expect(router.counters().nat_in2out).toBeGreaterThanOrEqual(SEGMENTS + 1); // the module translated every segment
     } finally {
       opened.forEach((p) => p.close());
     }

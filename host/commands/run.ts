@@ -25,10 +25,11 @@ Runs the router until Ctrl-C (SIGINT) or SIGTERM, moving frames between two port
   dgram:LOCAL:REMOTE   one Ethernet frame per UDP datagram on 127.0.0.1: receive on LOCAL, send to REMOTE
                        (QEMU: -netdev dgram,id=n0,local.type=inet,local.host=127.0.0.1,local.port=REMOTE,
                         remote.type=inet,remote.host=127.0.0.1,remote.port=LOCAL)
-  tap:NAME             a Linux TAP interface (created if missing; needs root); turn offloads off on the
-                       peer side (ethtool -K IF tx off tso off gso off gro off)
+  tap:NAME             a Linux TAP interface (created if missing; needs root), TSO and checksum offload on:
+                       64 KB TCP segments are cut into frames on the way in and merged on the way out
   packet:NAME          an existing interface (a NIC, a veth) through AF_PACKET (also if:NAME; needs root):
-                       put it up with no address of its own; natpass uses its configured MACs (promiscuous)
+                       put it up with no address of its own; natpass uses its configured MACs (promiscuous);
+                       turn off offloads that merge frames before us (ethtool -K NAME gro off lro off)
 Two native ports (tap/packet) move frames in batches with no JavaScript per frame (docs/host-io.md).
 Options:
   --config FILE   the configuration (JSON) when --state holds no saved one; default: the embedded default

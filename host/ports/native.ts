@@ -16,6 +16,8 @@ export interface PortStats {
   rxBatches: number; rxFrames: number; rxFull: number; txFrames: number; txDrops: number; kernelDrops: number;
   /** TAP only: TCP super-frames written, each several of txFrames (host/ports/native/merge.c). */
   txMerged: number;
+  /** TAP only: TCP super-frames received and cut into frames (host/ports/native/split.c). */
+  rxSplit: number;
 }
 
 interface Addon {

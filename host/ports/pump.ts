@@ -102,6 +102,6 @@ export class BatchPump {
 export function formatPumpStats(s: PumpStats): string {
   const perBatch = s.batches ? (s.frames / s.batches).toFixed(1) : '0';
   const port = (name: string, p: PortStats) =>
-    `${name} rx=${p.rxFrames} rx_batches=${p.rxBatches} tx=${p.txFrames} tx_merged=${p.txMerged} tx_drops=${p.txDrops} kernel_drops=${p.kernelDrops}`;
+    `${name} rx=${p.rxFrames} rx_batches=${p.rxBatches} rx_split=${p.rxSplit} tx=${p.txFrames} tx_merged=${p.txMerged} tx_drops=${p.txDrops} kernel_drops=${p.kernelDrops}`;
   return `io: batches=${s.batches} frames=${s.frames} frames_per_batch=${perBatch} largest_batch=${s.largestBatch} | ${port('lan', s.lan)} | ${port('wan', s.wan)}`;
 }

@@ -164,6 +164,7 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
   napi_set_named_property(env, obj, "txDrops", number(env, s->tx_drops));
   napi_set_named_property(env, obj, "kernelDrops", number(env, s->kernel_drops));
   napi_set_named_property(env, obj, "txMerged", number(env, s->tx_merged));
+  napi_set_named_property(env, obj, "rxSplit", number(env, s->rx_split));
   return obj;
 }
 

@@ -30,15 +30,26 @@ static inline void fill_slot(uint8_t *slot, uint16_t port_no, size_t length) {
 }
 
 static uint32_t read_tap(struct port_io *p, uint8_t *ring, uint32_t slot_bytes, uint16_t port_no, uint32_t max) {
-  uint32_t n = 0;
+  uint32_t n = 0, slot_data = slot_bytes - SLOT_DATA;
   struct virtio_net_hdr vnet;
+  struct split_state *split = &p->split;
   while (n < max) {
+    if (split->active) { n += split_next(split, ring + (size_t)n * slot_bytes, slot_bytes, port_no, max - n); continue; }
     uint8_t *slot = ring + (size_t)n * slot_bytes;
-    struct iovec iov[2] = { { &vnet, sizeof vnet }, { slot + SLOT_DATA, slot_bytes - SLOT_DATA } };
-    ssize_t r = readv(p->fd, iov, 2);
+    // A super-frame's first slot_data bytes land in the slot, the rest in split.buf after room for them.
+    struct iovec iov[3] = { { &vnet, sizeof vnet }, { slot + SLOT_DATA, slot_data }, { split->buf + slot_data, sizeof split->buf - slot_data } };
+    ssize_t r = readv(p->fd, iov, 3);
     if (r < 0 && errno == EINTR) continue;
     if (r <= (ssize_t)sizeof vnet) break; // EAGAIN: drained; EIO: the interface is down, frames resume when it is up
-    fill_slot(slot, port_no, (size_t)r - sizeof vnet);
+    uint32_t length = (uint32_t)r - sizeof vnet;
+    if (vnet.gso_type != VIRTIO_NET_HDR_GSO_NONE || length > slot_data) {
+      memcpy(split->buf, slot + SLOT_DATA, slot_data);
+      if (split_start(split, &vnet, length, slot_data)) { p->stats.rx_split++; continue; }
+      // Not one we cut: the slot keeps its true length and the module counts an oversize frame.
+    } else if (vnet.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+      finish_checksum(slot + SLOT_DATA, length, vnet.csum_start, vnet.csum_offset);
+    }
+    fill_slot(slot, port_no, length);
     n++;
   }
   return n;

@@ -62,7 +62,9 @@ void finish_checksum(uint8_t *frame, uint32_t length, uint32_t start, uint32_t o
   uint32_t sum = 0;
   for (uint32_t i = start; i + 1 < length; i += 2) sum += be16(frame + i);
   if ((length - start) & 1) sum += (uint32_t)frame[length - 1] << 8;
-  put_be16(frame + start + offset, (uint16_t)~fold(sum));
+  uint16_t checksum = (uint16_t)~fold(sum);
+  // In UDP (the field at offset 6) zero means "no checksum": a computed zero is sent as 0xffff (RFC 768).
+  put_be16(frame + start + offset, checksum == 0 && offset == 6 ? 0xffff : checksum);
 }
 
 /** next continues first's flow: every header byte equal but the IP length, id and checksum and the

@@ -1,7 +1,7 @@
 // Opens the two kinds of native frame port, both non-blocking so a batch reads until EAGAIN:
 //   TAP: TUNSETIFF with IFF_TAP | IFF_NO_PI | IFF_VNET_HDR, one read() or write() per Ethernet frame,
-//   each behind a virtio-net header (no offloads are turned on, so received frames are whole and
-//   checksummed; transmitted ones may be TCP super-frames, merge.c).
+//   each behind a virtio-net header, with TSO and checksum offload on: received frames may be TCP
+//   super-frames (split.c) or lack their checksum; transmitted ones may be TCP super-frames (merge.c).
 //   AF_PACKET: a raw socket bound to one interface, promiscuous (natpass answers for its own MAC
 //   addresses, not the NIC's), ignoring frames the host itself sends, with large socket buffers and a
 //   virtio-net header on every frame (PACKET_VNET_HDR: TSO for merged TCP, checksums left by a sender).
@@ -39,6 +39,13 @@ int open_tap(const char *name, char *err, size_t errlen) {
   strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
   if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
     snprintf(err, errlen, "TUNSETIFF %s: %s", name, strerror(errno));
+    close(fd);
+    return -1;
+  }
+  // TSO and checksum offload: the kernel may hand over 64 KB TCP super-frames (split.c cuts them) and
+  // frames whose checksum is still to do (batch.c finishes it).
+  if (ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4) < 0) {
+    snprintf(err, errlen, "TUNSETOFFLOAD %s: %s", name, strerror(errno));
     close(fd);
     return -1;
   }

@@ -21,13 +21,26 @@ struct port_stats {
   double tx_drops;     // frames the kernel refused (queue full, interface down): lost as on a wire
   double kernel_drops; // AF_PACKET only: frames the kernel dropped before we read them
   double tx_merged;    // TCP super-frames sent (each carries several tx_frames, merge.c)
+  double rx_split;     // TAP only: TCP super-frames received and cut into frames (split.c)
+};
+
+#define SUPER_FRAME_MAX (14 + 65535) // an Ethernet header and the largest IPv4 packet
+
+// A TCP super-frame being cut into frames (split.c), carried from one batch to the next if need be.
+struct split_state {
+  int active;
+  uint32_t length, hdr_len, ip_len, mss, next, index;
+  uint8_t buf[SUPER_FRAME_MAX];
 };
 
 struct port_io {
   int fd;
   enum port_kind kind;
   struct port_stats stats;
+  struct split_state split; // TAP only
 };
+
+struct virtio_net_hdr;
 
 // open.c: each returns a non-blocking descriptor, or -1 with a one-line reason in err.
 int open_tap(const char *name, char *err, size_t errlen);
@@ -39,9 +52,12 @@ void write_batch(struct port_io *ports[2], const uint8_t *mem, size_t mem_len, u
                  uint32_t slot_bytes, uint32_t count);
 void refresh_kernel_drops(struct port_io *p);
 
+// split.c: split_start takes the super-frame in split.buf (0: not one we cut); split_next fills slots.
+int split_start(struct split_state *s, const struct virtio_net_hdr *vnet, uint32_t length, uint32_t slot_data);
+uint32_t split_next(struct split_state *s, uint8_t *ring, uint32_t slot_bytes, uint16_t port_no, uint32_t max);
+
 // merge.c. merge_tcp: how many of frames[0..count) merge into one TCP super-frame (0: none, send frames[0] alone);
 // the super-frame goes to out (64 KB + a header's room) with its virtio-net header.
-struct virtio_net_hdr;
 #define MERGE_MAX 64 // frames looked at per merge; 64 x 1,460 bytes passes 64 KB
 int tcp_segment(const uint8_t *frame, uint32_t length); // may take part in a merge
 void finish_checksum(uint8_t *frame, uint32_t length, uint32_t start, uint32_t offset); // RFC 1071, where a NEEDS_CSUM header says
