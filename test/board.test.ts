@@ -27,6 +27,7 @@ const steps: [Port, Uint8Array][] = [
   [PORT_WAN, ike({ ...fromWan('203.0.113.1'), sport: 500, dport: 500, icookie: 0xb0a4dn, rcookie: 0x77n, version: 2, exchange: 34, flags: 0x20 })],
   [PORT_LAN, arpReply({ srcMac: H2.mac, dstMac: LAN_MAC, senderIp: H2.ip, targetIp: '192.168.1.1' })],
   [PORT_LAN, ike({ ...fromH(H2), dst: '203.0.113.1', sport: 500, dport: 500, icookie: 0xb0a4dn, rcookie: 0x77n, version: 2, exchange: 35 })],
+  [PORT_WAN, ike({ ...fromWan('203.0.113.1'), sport: 500, dport: 500, icookie: 0xb0a4dn, rcookie: 0x77n, version: 2, exchange: 35, flags: 0x20 })],
   [PORT_WAN, esp({ ...fromWan('203.0.113.1'), spi: 0xc0de0001, seq: 1 })],
   [PORT_LAN, esp({ ...fromH(H2), dst: '203.0.113.1', spi: 0xc0de0002, seq: 1 })],
   [PORT_WAN, esp({ ...fromWan('203.0.113.9'), spi: 0xbad, seq: 1 })],

@@ -2,7 +2,9 @@
 // these before its session lookup; an ALG that does not handle the packet answers NotMine. Each ALG
 // declares what it attaches to in its own file; this is the only place the core reaches them.
 import { Verdict } from "../router/packet";
-import { ipsecIn2Out, ipsecOut2In, ipsecAfterBatch, ipsecTick, ipsecInit, ipsecInspectsUdp } from "./ipsec";
+import { ipsecIn2Out, ipsecOut2In, ipsecAfterBatch, ipsecTick, ipsecInit, ipsecInspectsUdp, ipsecQuoteOwner, QuoteOwner } from "./ipsec";
+
+export { QuoteOwner };
 
 export function algInit(): bool {
   return ipsecInit();
@@ -16,10 +18,16 @@ export function algOut2In(): Verdict {
   return ipsecOut2In();
 }
 
-/** True when an ALG looks at UDP datagrams to this port, in either direction: such flows never take
- *  the express path (nat/express.ts), so every datagram reaches the ALG. */
-export function algInspectsUdp(dport: u32): bool {
-  return ipsecInspectsUdp(dport);
+/** True when an ALG looks at UDP datagrams between these ports, in either direction: such flows never
+ *  take the express path (nat/express.ts), so every datagram reaches the ALG. */
+export function algInspectsUdp(sport: u32, dport: u32): bool {
+  return ipsecInspectsUdp(sport, dport);
+}
+
+/** For an ICMP error whose quoted packet no NAT session explains (nat/icmp-errors.ts): true when an ALG
+ *  knows the inside endpoint (QuoteOwner) of the quoted ESP, AH or IKE packet. */
+export function algQuoteOwner(out2in: bool, proto: u8, src: u32, dst: u32, l4: usize, l4Bytes: u32): bool {
+  return ipsecQuoteOwner(out2in, proto, src, dst, l4, l4Bytes);
 }
 
 /** Work an ALG does after every batch, however little time passed (router.ts). */

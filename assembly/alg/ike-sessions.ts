@@ -2,8 +2,10 @@
 // keyed by (remote, IKE port, initiator cookie/SPI) so inbound IKE on a shared external port 500 is
 // demultiplexed to the right host (IKEv1 cookies and IKEv2 SPIs sit at the same offsets).
 // A second chain by remote lists every host talking IKE to one gateway (for SPI binding and the
-// overlap rule). Bounded: a full table refuses new IKE sessions (counted); idle ones expire.
-import { capacity, C_IKE_SESSIONS } from "../config";
+// overlap rule). Each record also tracks its SA-creating exchanges (alg/exchanges.ts). Bounded: a host
+// holds at most a quarter of the table (its own least recently used session makes room), a full
+// table refuses new IKE sessions (counted), and idle ones expire.
+import { Config, capacity, C_IKE_SESSIONS } from "../config";
 import { arenaTake } from "../arena";
 import { Counter, count } from "../counters";
 import { NO_INDEX, hash3, mix, bucketCountFor } from "../nat/hash";
@@ -11,30 +13,42 @@ import { unlinkFrom, pushFront, threadFree } from "../nat/chains";
 
 export const K_USED = 0; // u8
 export const K_VERSION = 1; // u8: 1 IKEv1/ISAKMP, 2 IKEv2
-export const K_STATE = 2; // u8: IKE_IDLE..IKE_LAPSED
+export const K_OPEN = 2; // u8: OPEN_* bits, an SA-creating exchange whose answer has not been seen
 export const K_NATT = 3; // u8: NATT_* bits
 export const K_HOST = 4;
 export const K_REMOTE = 8;
 export const K_HOST_PORT = 12; // u16
 export const K_EXT_PORT = 14; // u16
-export const K_REM_PORT = 16; // u16
+export const K_OWED = 16; // u8: child SAs created whose inbound SPI has not been bound yet
+export const K_HELD = 17; // u8: packets of this session in the hold queue
 export const K_LAST_EXCHANGE = 18; // u8
 export const K_ADVISED = 19; // u8: findings already raised for this session (bits by finding code)
 export const K_ICOOKIE = 20; // 8 bytes, as on the wire
 export const K_RCOOKIE = 28; // 8 bytes
 export const K_LAST = 36;
-export const K_PENDING_SINCE = 40;
+export const K_DONE_AT = 40; // when the last SA-creating exchange was answered (0: never)
 export const K_NEXT = 44;
 export const K_NEXT_REMOTE = 48;
 export const K_FREE = 52;
 export const K_MESSAGES = 56;
-export const K_BYTES: u32 = 64;
+export const K_FLAGS = 60; // u8: FLAG_* bits
+export const K_HOST_MSGID = 64; // message ID of the exchange the host opened
+export const K_HOST_OPEN_AT = 68;
+export const K_REMOTE_MSGID = 72; // ...and of the one the remote opened
+export const K_REMOTE_OPEN_AT = 76;
+export const K_DONE_MSGID = 80; // IKEv1: the last Quick Mode answered (its third message is no new request)
+export const K_BYTES: u32 = 84;
 
+export const OPEN_BY_HOST: u8 = 1;
+export const OPEN_BY_REMOTE: u8 = 2;
+export const FLAG_AUTH_COUNTED: u8 = 1; // IKEv2: the child SA of IKE_AUTH is counted (EAP takes several)
+
+// Dump states (host/state.ts names them), derived from the fields above by ikeState().
 export const IKE_IDLE: u8 = 0;
-export const IKE_PENDING: u8 = 1; // negotiating: the next unknown inbound SPI from this remote is ours
-export const IKE_HELD: u8 = 2; // waiting behind another host's pending negotiation with the same remote
-export const IKE_BOUND: u8 = 3; // an inbound SPI was bound since the last negotiation
-export const IKE_LAPSED: u8 = 4; // negotiated, but its pending window passed before any inbound SPI bound
+export const IKE_NEGOTIATING: u8 = 1; // an SA-creating exchange is open
+export const IKE_HELD: u8 = 2; // its request waits behind another host's negotiation with the same remote
+export const IKE_BOUND: u8 = 3; // every child SA it created has its inbound SPI bound
+export const IKE_AWAITING: u8 = 4; // a child SA it created has no inbound SPI bound yet (the tunnel is idle)
 
 export const NATT_NAT_D: u8 = 1;
 export const NATT_VENDOR_ID: u8 = 2;
@@ -50,6 +64,7 @@ class Ike {
   static mask: u32 = 0;
   static freeHead: u32 = NO_INDEX;
   static live: u32 = 0;
+  static now: u32 = 0;
 }
 
 @inline export function ikeAt(i: u32): usize {
@@ -93,7 +108,33 @@ export function findIke(remote: u32, port: u32, cookie: usize): u32 {
   return NO_INDEX;
 }
 
-export function addIke(host: u32, hostPort: u32, remote: u32, remPort: u32, extPort: u32, cookie: usize, version: u8, now: u32): u32 {
+/** Sessions one host may hold: a quarter of the table, at least two (a rekey overlaps two IKE SAs). */
+function hostShare(): u32 {
+  return max<u32>(2, Ike.slots >> 2);
+}
+
+/** When `host` holds its share, its least recently used session goes: a host that floods IKE (or
+ *  rekeys its IKE SA for hours, leaving the old ones to idle out) replaces its own, never another's. */
+function makeRoomFor(host: u32): void {
+  if (Ike.live < hostShare()) return;
+  let n: u32 = 0, oldest = NO_INDEX, oldestAge: u32 = 0;
+  const now = Ike.now;
+  for (let i: u32 = 0; i < Ike.slots; i++) {
+    const k = ikeAt(i);
+    if (load<u8>(k, K_USED) == 0 || load<u32>(k, K_HOST) != host) continue;
+    n++;
+    const age = now - load<u32>(k, K_LAST);
+    if (oldest == NO_INDEX || age >= oldestAge) { oldest = i; oldestAge = age; }
+  }
+  if (n >= hostShare() && oldest != NO_INDEX) {
+    removeIke(oldest);
+    count(Counter.IkeSessionsEvicted);
+  }
+}
+
+export function addIke(host: u32, hostPort: u32, remote: u32, extPort: u32, cookie: usize, version: u8, now: u32): u32 {
+  Ike.now = now;
+  makeRoomFor(host);
   const i = Ike.freeHead;
   if (i == NO_INDEX) { count(Counter.DropIkeTableFull); return NO_INDEX; }
   const k = ikeAt(i);
@@ -105,7 +146,6 @@ export function addIke(host: u32, hostPort: u32, remote: u32, remPort: u32, extP
   store<u32>(k, remote, K_REMOTE);
   store<u16>(k, <u16>hostPort, K_HOST_PORT);
   store<u16>(k, <u16>extPort, K_EXT_PORT);
-  store<u16>(k, <u16>remPort, K_REM_PORT);
   const hi = load<u32>(cookie), lo = load<u32>(cookie, 4);
   store<u32>(k, hi, K_ICOOKIE);
   store<u32>(k, lo, K_ICOOKIE + 4);
@@ -125,6 +165,16 @@ export function removeIke(i: u32): void {
   store<u32>(k, Ike.freeHead, K_FREE);
   Ike.freeHead = i;
   Ike.live--;
+}
+
+/** The session for (remote, initiator cookie at `cookie`) on any IKE port: IKE that moved to UDP 4500
+ *  keeps the SPIs of the session that started on an IKE port. */
+export function findIkeAnyPort(remote: u32, cookie: usize): u32 {
+  for (let p: u32 = 0; p < Config.ikePortCount; p++) {
+    const k = findIke(remote, <u32>load<u16>(Config.ikePorts + (p << 1)), cookie);
+    if (k != NO_INDEX) return k;
+  }
+  return NO_INDEX;
 }
 
 /** First session in the remote chain of `remote` (walk with K_NEXT_REMOTE; check K_REMOTE, chains are shared). */

@@ -6,41 +6,43 @@
 //   multi        firmware 4.10 and beyond: many hosts, many gateways, one PAT address.
 // multi in short:
 //   IKE keeps external port 500 (the IKE port) for every host; inbound IKE is demultiplexed by the
-//   initiator cookie / IKEv2 SPI (alg/ike-sessions.ts). An IKE session that negotiates SAs is
-//   "pending": the next unknown inbound SPI from that remote is bound to its host (alg/sas.ts).
-//   Overlap rule (the technote's one limit, removed): while host A's negotiation with remote R is
-//   pending (its last negotiating message is younger than T_IKE_HOLD), host B's negotiating IKE
-//   messages to R are held in a bounded queue. They are released when A's inbound SPI binds, when
-//   A's pending window lapses, or when B's packet has waited T_IKE_HOLD itself, whichever is first.
-//   No negotiation pending (manual keys, or a tunnel idle past its pending window): an unknown inbound
-//   SPI binds to the one host sending ESP to that remote that has no inbound SA from it yet, else to
-//   the one host whose negotiation with it lapsed before any inbound SPI bound (see bindInbound).
-//   An inbound SPI with no candidate is dropped (counted), never guessed; two candidates: dropped.
-//   NAT-T (UDP 4500) is plain NAPT; the ALG notes that the host's IKE session floated, after which
-//   that session no longer holds other hosts' IKE to the same remote (see blockedByOther).
+//   initiator cookie / IKEv2 SPI (alg/ike-sessions.ts). IKE that moved to UDP 4500 (NAT-T, MOBIKE) is
+//   carried by NAPT, and the ALG still reads its headers behind the non-ESP marker.
+//   Each IKE session counts the SA-creating exchanges it saw answered (alg/exchanges.ts): each one owes
+//   its host an inbound SPI from that remote. An unknown inbound SPI goes to the one host owed one, or,
+//   when several are, to each of them until all but one are ruled out (alg/binding.ts).
+//   Overlap rule (the technote's one limit, removed): a host's SA-creating request to a remote waits
+//   while another host's negotiation with it is open (alg/hold.ts), so that usually one host at a time
+//   is owed a new SPI by a remote.
+//   An inbound IKE message with an unknown cookie (a gateway starting a new IKE SA, or one rekeyed by
+//   it) goes to the hosts that already talk IKE with that remote; the one that answers owns the session.
+//   NAT-T (UDP 4500) is plain NAPT; such sessions neither hold other hosts nor take raw SPIs.
 // The ALG decides where a packet goes; the NAT core's translate step rewrites it and fixes checksums.
-import { PORT_LAN, SLOT_BYTES, DUMP_IKE, DUMP_SAS, DUMP_FINDINGS } from "../abi";
-import { Config, timeout, T_IKE, T_IPSEC_SA, T_IKE_HOLD, IPSEC_OFF, IPSEC_MULTI, IPSEC_SERVER_LIST, ikeHoldSlots } from "../config";
-import { arenaTake } from "../arena";
-import { Counter, count } from "../counters";
+import { PORT_LAN, DUMP_IKE, DUMP_SAS, DUMP_FINDINGS } from "../abi";
+import { Config, timeout, T_IKE, T_IPSEC_SA, IPSEC_OFF, IPSEC_MULTI, IPSEC_SERVER_LIST } from "../config";
+import { Counter, count, countMany } from "../counters";
 import { get16, get32 } from "../wire/bytes";
 import { PROTO_UDP, PROTO_ESP, PROTO_AH } from "../wire/ipv4";
 import { UDP_HEADER_LEN } from "../wire/l4";
-import { ESP_SPI, AH_SPI, IKE_RCOOKIE, IKE_VERSION, IKE_EXCHANGE, IKE_HEADER_LEN, NATT_PORT, NON_ESP_MARKER_LEN, negotiatesSa, IKEV1_QUICK_MODE, IKEV2_SA_INIT, IKEV2_AUTH } from "../wire/ipsec";
+import { ESP_SPI, AH_SPI, IKE_RCOOKIE, IKE_VERSION, IKE_EXCHANGE, IKE_HEADER_LEN, NATT_PORT, NON_ESP_MARKER_LEN, IKEV1_QUICK_MODE, IKEV2_SA_INIT, IKEV2_AUTH } from "../wire/ipsec";
 import { Pkt, Verdict, expired } from "../router/packet";
 import { parseIpv4 } from "../router/ipv4";
 import { NO_INDEX } from "../nat/hash";
 import { rewrite, NO_PORT } from "../nat/translate";
-import { deliverIn2Out, deliverOut2In } from "../nat/napt";
+import { deliverIn2Out, deliverOut2In, natIn2Out, natOut2In } from "../nat/napt";
+import { sessionAt, findSessionOutside, S_IN_ADDR, S_IN_PORT } from "../nat/sessions";
 import { noteFirstFragment } from "../nat/fragments";
 import { NONE, serverForExternal, serverListOwnerOfUdp } from "../nat/static";
 import {
-  ikeInit, ikeAt, findIke, addIke, removeIke, firstForRemote, ikeSlots,
-  K_USED, K_VERSION, K_STATE, K_NATT, K_HOST, K_REMOTE, K_HOST_PORT, K_EXT_PORT, K_LAST_EXCHANGE, K_ADVISED, K_ICOOKIE, K_RCOOKIE,
-  K_LAST, K_PENDING_SINCE, K_NEXT_REMOTE, K_MESSAGES, IKE_PENDING, IKE_HELD, IKE_BOUND, IKE_LAPSED, NATT_NAT_D, NATT_FLOATED,
-  NATT_DECIDED, NATT_ENCAP,
+  ikeInit, ikeAt, findIke, findIkeAnyPort, addIke, removeIke, firstForRemote, ikeSlots,
+  K_USED, K_VERSION, K_NATT, K_HOST, K_REMOTE, K_HOST_PORT, K_EXT_PORT, K_LAST_EXCHANGE, K_ADVISED, K_ICOOKIE, K_RCOOKIE,
+  K_LAST, K_NEXT_REMOTE, K_MESSAGES, K_OWED, K_HELD, K_OPEN, K_DONE_AT, NATT_NAT_D, NATT_FLOATED, NATT_DECIDED, NATT_ENCAP,
+  IKE_IDLE, IKE_NEGOTIATING, IKE_HELD, IKE_BOUND, IKE_AWAITING,
 } from "./ike-sessions";
-import { sasInit, saAt, findSa, addSa, removeSa, touchSa, firstSaForRemote, saSlots, A_USED, A_PROTO, A_DIR, A_SPI, A_REMOTE, A_HOST, A_IKE, A_LAST, A_PACKETS, A_NEXT_REMOTE, SA_INBOUND, SA_OUTBOUND } from "./sas";
+import { sasInit, saAt, findSa, addSa, removeSa, touchSa, saSlots, saCandidate, A_USED, A_PROTO, A_DIR, A_SPI, A_REMOTE, A_HOST, A_IKE, A_LAST, A_PACKETS, A_CANDIDATES, SA_INBOUND, SA_OUTBOUND } from "./sas";
+import { opensExchange, trackExchange } from "./exchanges";
+import { bindInbound, deliversTo } from "./binding";
+import { holdInit, holdPacket, mustWait, nextSeq, beginRelease, nextReleasable, heldFrame, heldLen, heldPort, holdEmpty } from "./hold";
 import { natDMatches } from "./nat-d";
 import { advisorInit, advise, inspectIke, IkeFacts, findingSlots, findingRow, FINDING_AH_THROUGH_PAT, FINDING_NO_NAT_T, FINDING_AGGRESSIVE_ID_IP, FINDING_ESP_TO_DEFAULT_SERVER, FINDING_MANUAL_KEYS } from "./advisor";
 
@@ -49,30 +51,20 @@ import { advisorInit, advise, inspectIke, IkeFacts, findingSlots, findingRow, FI
 // sweeps only reclaim room.
 const SWEEP_PER_TICK: u32 = 64;
 
-// Held IKE packet: u32 ike index, u32 heldAt, u16 len, u8 busy; then the frame
-const H_IKE = 0;
-const H_AT = 4;
-const H_LEN = 8;
-const H_BUSY = 10;
-const H_HEADER: u32 = 16;
+// Most hosts an inbound IKE message with an unknown cookie is copied to (see ikeOut2In).
+const MAX_IKE_COPIES: u32 = 4;
 
 class Alg {
-  static hold: usize = 0;
-  static holdSlots: u32 = 0;
-  static held: u32 = 0;
-  static releasing: bool = false;
+  static releasing: bool = false; // a held packet re-enters the NAT core: the overlap rule passed it
   static ikeCursor: u32 = 0;
   static saCursor: u32 = 0;
 }
 
 export function ipsecInit(): bool {
-  Alg.holdSlots = ikeHoldSlots();
-  Alg.hold = arenaTake(<usize>Alg.holdSlots * (H_HEADER + SLOT_BYTES));
-  Alg.held = 0;
   Alg.releasing = false;
   Alg.ikeCursor = 0;
   Alg.saCursor = 0;
-  return Alg.hold != 0 && ikeInit() && sasInit() && advisorInit();
+  return holdInit() && ikeInit() && sasInit() && advisorInit();
 }
 
 function isIkePort(port: u32): bool {
@@ -82,46 +74,14 @@ function isIkePort(port: u32): bool {
 
 // ---------------------------------------------------------------- IKE
 
-/** True when another host's negotiation with `remote` is pending, so `k`'s must wait. A negotiation
- *  whose NAT-D hashes say its SAs will travel in UDP (IKEv2), or that floated to UDP 4500, does not
- *  block: no raw SPI of it will need binding, or it goes on where the ALG holds nothing. A floated one
- *  stays pending, though: with MOBIKE and no NAT (IKEv2 moves to 4500 anyway) its raw ESP still binds. */
-function blockedByOther(k: u32, remote: u32, now: u32): bool {
-  const host = load<u32>(ikeAt(k), K_HOST);
-  const hold = timeout(T_IKE_HOLD);
-  let j = firstForRemote(remote);
-  while (j != NO_INDEX) {
-    const o = ikeAt(j);
-    if (j != k && load<u32>(o, K_REMOTE) == remote && load<u32>(o, K_HOST) != host &&
-        load<u8>(o, K_STATE) == IKE_PENDING && (load<u8>(o, K_NATT) & (NATT_FLOATED | NATT_ENCAP)) == 0 &&
-        !expired(now, load<u32>(o, K_PENDING_SINCE), hold)) return true;
-    j = load<u32>(o, K_NEXT_REMOTE);
-  }
-  return false;
+/** True when the SA-creating request at `ike` (session k) must wait for another host's negotiation. */
+@inline function waits(k: u32, ike: usize, fromHost: bool): bool {
+  return !Alg.releasing && opensExchange(k, ike, fromHost) && mustWait(k, Pkt.now, nextSeq());
 }
 
-function holdPacket(k: u32): Verdict {
-  if (Alg.held >= Alg.holdSlots) { count(Counter.DropIkeHoldFull); return Verdict.Dropped; }
-  for (let i: u32 = 0; i < Alg.holdSlots; i++) {
-    const h = Alg.hold + <usize>i * (H_HEADER + SLOT_BYTES);
-    if (load<u8>(h, H_BUSY) != 0) continue;
-    store<u32>(h, k, H_IKE);
-    store<u32>(h, Pkt.now, H_AT);
-    store<u16>(h, <u16>Pkt.len, H_LEN);
-    store<u8>(h, 1, H_BUSY);
-    memory.copy(h + H_HEADER, Pkt.frame, Pkt.len);
-    Alg.held++;
-    const s = ikeAt(k);
-    if (load<u8>(s, K_STATE) != IKE_PENDING) store<u8>(s, IKE_HELD, K_STATE);
-    count(Counter.IkeHeld);
-    return Verdict.Consumed;
-  }
-  count(Counter.DropIkeHoldFull);
-  return Verdict.Dropped;
-}
-
-/** Reads the clear parts of an IKE message for the advisor and the NAT-T state of its session. */
-function observeIke(k: u32, ike: usize, len: u32, fromHost: bool): void {
+/** Reads the clear parts of an IKE message for the advisor, the NAT-T state of its session and its
+ *  SA-creating exchanges. */
+function observeIke(k: u32, ike: usize, len: u32, fromHost: bool, remotePort: u32): void {
   const s = ikeAt(k);
   const exchange = load<u8>(ike + IKE_EXCHANGE);
   inspectIke(ike, len, load<u8>(s, K_VERSION));
@@ -139,9 +99,10 @@ function observeIke(k: u32, ike: usize, len: u32, fromHost: bool): void {
   // their SAs into UDP 4500 (alg/nat-d.ts).
   if (!fromHost && load<u8>(s, K_VERSION) == 2 && exchange == IKEV2_SA_INIT && IkeFacts.natDSource != 0 && IkeFacts.natDDest != 0) {
     const hostSeesNat = !natDMatches(ike, IkeFacts.natDDest, host, load<u16>(s, K_HOST_PORT));
-    const remoteBehindNat = !natDMatches(ike, IkeFacts.natDSource, remote, get16(Pkt.l4));
+    const remoteBehindNat = !natDMatches(ike, IkeFacts.natDSource, remote, remotePort);
     store<u8>(s, (load<u8>(s, K_NATT) & ~NATT_ENCAP) | NATT_DECIDED | (hostSeesNat || remoteBehindNat ? NATT_ENCAP : 0), K_NATT);
   }
+  trackExchange(k, ike, fromHost, Pkt.now);
   store<u8>(s, exchange, K_LAST_EXCHANGE);
   store<u32>(s, Pkt.now, K_LAST);
   store<u32>(s, load<u32>(s, K_MESSAGES) + 1, K_MESSAGES);
@@ -159,54 +120,84 @@ function liveIke(k: u32): u32 {
   return NO_INDEX;
 }
 
-/** The IKE header of the UDP packet in Pkt, or 0 when the payload cannot be IKE. */
-function ikeHeader(): usize {
-  if (Pkt.l4Len < UDP_HEADER_LEN + IKE_HEADER_LEN) return 0;
-  const ike = Pkt.l4 + UDP_HEADER_LEN;
+/** The IKE header `skip` bytes into the UDP payload of the packet in Pkt, or 0 when it cannot be IKE. */
+function ikeHeader(skip: u32): usize {
+  if (Pkt.l4 == 0 || Pkt.l4Len < UDP_HEADER_LEN + skip + IKE_HEADER_LEN) return 0;
+  const ike = Pkt.l4 + UDP_HEADER_LEN + skip;
   const major = load<u8>(ike + IKE_VERSION) >> 4;
   return major == 1 || major == 2 ? ike : 0;
 }
 
 function ikeIn2Out(ikePort: u32): Verdict {
-  const ike = ikeHeader();
+  const ike = ikeHeader(0);
   if (ike == 0) { count(Counter.DropL4Malformed); return Verdict.Dropped; }
   const hostPort = get16(Pkt.l4);
   let k = liveIke(findIke(Pkt.dst, ikePort, ike));
   if (k == NO_INDEX) {
-    k = addIke(Pkt.src, hostPort, Pkt.dst, ikePort, ikePort, ike, load<u8>(ike + IKE_VERSION) >> 4, Pkt.now);
+    k = addIke(Pkt.src, hostPort, Pkt.dst, ikePort, ike, load<u8>(ike + IKE_VERSION) >> 4, Pkt.now);
     if (k == NO_INDEX) return Verdict.Dropped;
   } else if (load<u32>(ikeAt(k), K_HOST) != Pkt.src) {
     count(Counter.DropIkeUnknownCookie); // another host already uses this cookie with this remote
     return Verdict.Dropped;
   }
-  if (negotiatesSa(load<u8>(ike + IKE_EXCHANGE))) {
-    if (!Alg.releasing && blockedByOther(k, Pkt.dst, Pkt.now)) return holdPacket(k);
-    const s = ikeAt(k);
-    store<u8>(s, IKE_PENDING, K_STATE);
-    store<u32>(s, Pkt.now, K_PENDING_SINCE);
-  }
-  observeIke(k, ike, Pkt.l4Len - UDP_HEADER_LEN, true);
+  if (waits(k, ike, true)) return holdPacket(k, ike);
+  observeIke(k, ike, Pkt.l4Len - UDP_HEADER_LEN, true, ikePort);
   rewrite(true, Config.wanAddr, ikePort, 0xffffffff, 0xffffffff);
   noteFirstFragment(true, false);
   count(Counter.IkeIn2Out);
   return deliverIn2Out();
 }
 
+/** Hosts that talk IKE with `remote` on `ikePort`, for a message of a new IKE SA the remote starts. */
+const ikePeers = memory.data(<i32>MAX_IKE_COPIES * 8, 4); // host, host port
+
+function collectIkePeers(remote: u32, ikePort: u32): u32 {
+  let n: u32 = 0;
+  let j = firstForRemote(remote);
+  while (j != NO_INDEX) {
+    const s = ikeAt(j);
+    j = load<u32>(s, K_NEXT_REMOTE);
+    if (load<u32>(s, K_REMOTE) != remote || <u32>load<u16>(s, K_EXT_PORT) != ikePort) continue;
+    const host = load<u32>(s, K_HOST);
+    let seen = false;
+    for (let i: u32 = 0; i < n; i++) if (load<u32>(ikePeers + (i << 3)) == host) seen = true;
+    if (seen) continue;
+    if (n == MAX_IKE_COPIES) return n + 1;
+    store<u32>(ikePeers + (n << 3), host);
+    store<u32>(ikePeers + (n << 3), load<u16>(s, K_HOST_PORT), 4);
+    n++;
+  }
+  return n;
+}
+
+/**
+ * An inbound IKE message whose cookie no session knows: a remote starting a new IKE SA (IKEv1
+ * reauthentication, a new IKEv2 SA) or speaking first on an IKE SA it rekeyed. Only hosts that already
+ * talk IKE with that remote may get it (as address-dependent filtering would admit it): the one such
+ * host, or a copy to each (IKE is authenticated; the host that answers becomes the session's owner,
+ * see ikeIn2Out). A Server List entry for the port takes it first.
+ */
+function ikeFromStranger(ikePort: u32): Verdict {
+  if (serverForExternal(PROTO_UDP, ikePort) != NONE) return Verdict.NotMine;
+  const n: u32 = Pkt.l4 == 0 ? 0 : collectIkePeers(Pkt.src, ikePort);
+  if (n == 0 || n > MAX_IKE_COPIES) { count(Counter.DropIkeUnknownCookie); return Verdict.Dropped; }
+  for (let i: u32 = 0; i < n; i++) {
+    rewrite(false, load<u32>(ikePeers + (i << 3)), load<u32>(ikePeers + (i << 3), 4), 0xffffffff, 0xffffffff);
+    if (i == 0) noteFirstFragment(false, true);
+    count(Counter.IkeOut2In);
+    deliverOut2In();
+  }
+  if (n > 1) countMany(Counter.IkeCopies, n - 1);
+  return Verdict.Forwarded;
+}
+
 function ikeOut2In(ikePort: u32): Verdict {
-  const ike = ikeHeader();
+  const ike = ikeHeader(0);
   const k = ike == 0 ? NO_INDEX : liveIke(findIke(Pkt.src, ikePort, ike));
-  if (k == NO_INDEX) {
-    // An unknown cookie is a new inbound IKE SA: only a Server List entry may accept it.
-    if (serverForExternal(PROTO_UDP, ikePort) != NONE) return Verdict.NotMine;
-    count(Counter.DropIkeUnknownCookie);
-    return Verdict.Dropped;
-  }
+  if (k == NO_INDEX) return ikeFromStranger(ikePort);
   const s = ikeAt(k);
-  if (negotiatesSa(load<u8>(ike + IKE_EXCHANGE)) && load<u8>(s, K_STATE) != IKE_HELD) {
-    store<u8>(s, IKE_PENDING, K_STATE);
-    store<u32>(s, Pkt.now, K_PENDING_SINCE);
-  }
-  observeIke(k, ike, Pkt.l4Len - UDP_HEADER_LEN, false);
+  if (waits(k, ike, false)) return holdPacket(k, ike);
+  observeIke(k, ike, Pkt.l4Len - UDP_HEADER_LEN, false, get16(Pkt.l4));
   rewrite(false, load<u32>(s, K_HOST), load<u16>(s, K_HOST_PORT), 0xffffffff, 0xffffffff);
   noteFirstFragment(false, true);
   count(Counter.IkeOut2In);
@@ -224,15 +215,50 @@ function ikeFor(host: u32, remote: u32): u32 {
   return NO_INDEX;
 }
 
-/** IKE that moved to UDP 4500 (non-ESP marker): NAPT carries it; the IKE session notes the float. */
-function noteFloat(): void {
-  if (Pkt.l4Len < UDP_HEADER_LEN + NON_ESP_MARKER_LEN || load<u32>(Pkt.l4 + UDP_HEADER_LEN) != 0) return;
-  const k = ikeFor(Pkt.src, Pkt.dst);
-  if (k != NO_INDEX) {
-    const s = ikeAt(k);
-    store<u8>(s, load<u8>(s, K_NATT) | NATT_FLOATED, K_NATT);
-    store<u32>(s, Pkt.now, K_LAST);
+/** The IKE header behind a non-ESP marker in the UDP 4500 datagram in Pkt, or 0 (ESP in UDP, or not IKE). */
+function ikeBehindMarker(): usize {
+  if (Pkt.l4 == 0 || Pkt.l4Len < UDP_HEADER_LEN + NON_ESP_MARKER_LEN || load<u32>(Pkt.l4 + UDP_HEADER_LEN) != 0) return 0;
+  return ikeHeader(NON_ESP_MARKER_LEN);
+}
+
+/** A session for an IKE SA first seen on UDP 4500 (one rekeyed there, or a new one): it inherits what
+ *  the host's other session with that remote knows of NAT. */
+function addFloatedIke(host: u32, hostPort: u32, remote: u32, ike: usize): u32 {
+  if (Config.ikePortCount == 0) return NO_INDEX;
+  const before = ikeFor(host, remote);
+  const k = addIke(host, hostPort, remote, <u32>load<u16>(Config.ikePorts), ike, load<u8>(ike + IKE_VERSION) >> 4, Pkt.now);
+  if (k == NO_INDEX) return k;
+  const natt = before == NO_INDEX ? 0 : load<u8>(ikeAt(before), K_NATT);
+  store<u8>(ikeAt(k), natt | NATT_FLOATED, K_NATT);
+  return k;
+}
+
+/**
+ * IKE on UDP 4500 (NAT-T, or MOBIKE without NAT): NAPT carries it; the ALG reads it as on port 500,
+ * so rekeys there are counted and held like any other, then lets NAPT go on (NotMine).
+ */
+function ikeOn4500(fromHost: bool): Verdict {
+  const ike = ikeBehindMarker();
+  if (ike == 0) return Verdict.NotMine;
+  const remote = fromHost ? Pkt.dst : Pkt.src;
+  let k = liveIke(findIkeAnyPort(remote, ike));
+  if (k == NO_INDEX) {
+    if (fromHost) {
+      k = addFloatedIke(Pkt.src, get16(Pkt.l4), remote, ike);
+    } else {
+      // The remote speaks first on an IKE SA it rekeyed: NAPT knows which host this port belongs to.
+      const si = findSessionOutside(PROTO_UDP, Pkt.dst, get16(Pkt.l4 + 2), remote, get16(Pkt.l4));
+      if (si != NO_INDEX) k = addFloatedIke(load<u32>(sessionAt(si), S_IN_ADDR), load<u16>(sessionAt(si), S_IN_PORT), remote, ike);
+    }
+    if (k == NO_INDEX) return Verdict.NotMine;
+  } else if (fromHost && load<u32>(ikeAt(k), K_HOST) != Pkt.src) {
+    return Verdict.NotMine;
   }
+  if (waits(k, ike, fromHost)) return holdPacket(k, ike);
+  const s = ikeAt(k);
+  store<u8>(s, load<u8>(s, K_NATT) | NATT_FLOATED, K_NATT);
+  observeIke(k, ike, Pkt.l4Len - UDP_HEADER_LEN - NON_ESP_MARKER_LEN, fromHost, get16(Pkt.l4 + (fromHost ? 2 : 0)));
+  return Verdict.NotMine;
 }
 
 // ---------------------------------------------------------------- ESP / AH
@@ -245,16 +271,16 @@ function liveSa(a: u32): u32 {
   return NO_INDEX;
 }
 
-@inline function spiOf(): u32 {
-  return get32(Pkt.l4 + (Pkt.proto == PROTO_ESP ? ESP_SPI : AH_SPI));
+@inline function spiAt(l4: usize, proto: u8): u32 {
+  return get32(l4 + (proto == PROTO_ESP ? ESP_SPI : AH_SPI));
 }
 
 function ipsecProtoIn2Out(): Verdict {
   if (Config.ipsecMode == IPSEC_OFF) return Verdict.NotMine;
   const proto = Pkt.proto;
   const host = Pkt.src, remote = Pkt.dst;
-  if (Config.ipsecMode == IPSEC_MULTI) {
-    const spi = spiOf();
+  if (Config.ipsecMode == IPSEC_MULTI && Pkt.l4 != 0) {
+    const spi = spiAt(Pkt.l4, proto);
     let a = liveSa(findSa(remote, spi, SA_OUTBOUND, proto));
     if (a == NO_INDEX) {
       const ike = ikeFor(host, remote);
@@ -274,119 +300,90 @@ function ipsecProtoIn2Out(): Verdict {
   return deliverIn2Out();
 }
 
-/** True when `host` already receives an SA from `remote`. */
-function hasInbound(remote: u32, host: u32): bool {
-  let a = firstSaForRemote(remote);
-  while (a != NO_INDEX) {
-    const r = saAt(a);
-    if (load<u32>(r, A_REMOTE) == remote && load<u8>(r, A_DIR) == SA_INBOUND && load<u32>(r, A_HOST) == host) return true;
-    a = load<u32>(r, A_NEXT_REMOTE);
+/** Inbound ESP/AH in multi mode: to the host its SPI is bound to, or a copy to each host it is shared by. */
+function multiOut2In(proto: u8): Verdict {
+  if (Pkt.l4 == 0) { count(Counter.DropEspUnknownSpi); return Verdict.Dropped; } // fragments.ts handles later fragments
+  const spi = spiAt(Pkt.l4, proto);
+  let a = liveSa(findSa(Pkt.src, spi, SA_INBOUND, proto));
+  if (a == NO_INDEX) {
+    a = bindInbound(Pkt.src, spi, proto, Pkt.now);
+    if (a == NO_INDEX) return Verdict.Dropped;
   }
-  return false;
-}
-
-const AMBIGUOUS: u32 = 0xfffffffe; // two or more candidates: never guessed (NO_INDEX means none)
-
-/** The outbound SA of the one host sending ESP/AH to `remote` that is still owed an inbound SPI
- *  (manually keyed, or its tunnel stayed idle past the pending window and its side spoke first). */
-function saOfHostOwed(remote: u32): u32 {
-  let found = NO_INDEX;
-  let a = firstSaForRemote(remote);
-  while (a != NO_INDEX) {
-    const r = saAt(a);
-    if (load<u32>(r, A_REMOTE) == remote && load<u8>(r, A_DIR) == SA_OUTBOUND) {
-      const h = load<u32>(r, A_HOST);
-      if ((found == NO_INDEX || h != load<u32>(saAt(found), A_HOST)) && (load<u32>(r, A_IKE) == NO_INDEX || !hasInbound(remote, h))) {
-        if (found != NO_INDEX) return AMBIGUOUS;
-        found = a;
-      }
-    }
-    a = load<u32>(r, A_NEXT_REMOTE);
+  touchSa(a, Pkt.now);
+  const r = saAt(a);
+  const n = <u32>load<u8>(r, A_CANDIDATES);
+  for (let i: u32 = 0; i < n; i++) {
+    rewrite(false, saCandidate(r, i), NO_PORT, 0xffffffff, 0xffffffff);
+    if (i == 0) noteFirstFragment(false, true);
+    count(proto == PROTO_ESP ? Counter.IpsecEspOut2In : Counter.IpsecAhOut2In);
+    deliverOut2In();
   }
-  return found;
-}
-
-/** The one IKE session with `remote` whose negotiation lapsed before any inbound SPI bound (the tunnel
- *  stayed idle and the remote speaks first). Left out: sessions whose SAs travel in UDP, known from the
- *  NAT-D hashes (IKEv2), or assumed when an undecided session floated to 4500 (IKEv1). */
-function lapsedSession(remote: u32): u32 {
-  let found = NO_INDEX;
-  let j = firstForRemote(remote);
-  while (j != NO_INDEX) {
-    const s = ikeAt(j);
-    const state = load<u8>(s, K_STATE);
-    const natt = load<u8>(s, K_NATT);
-    const udpSas = (natt & NATT_ENCAP) != 0 || ((natt & NATT_FLOATED) != 0 && (natt & NATT_DECIDED) == 0);
-    if (load<u32>(s, K_REMOTE) == remote && (state == IKE_LAPSED || state == IKE_PENDING) && !udpSas) {
-      if (found != NO_INDEX && load<u32>(ikeAt(found), K_HOST) != load<u32>(s, K_HOST)) return AMBIGUOUS;
-      found = j;
-    }
-    j = load<u32>(s, K_NEXT_REMOTE);
-  }
-  return found;
-}
-
-/** Binds an unknown inbound SPI to the one host that can own it, or returns 0 (counted). In order:
- *  the one negotiation with that remote inside its pending window; else the one host owed an inbound
- *  SPI by its own ESP; else the one negotiation that lapsed unbound. Two at any step: dropped. */
-function bindInbound(remote: u32, spi: u32, proto: u8): u32 {
-  let candidate = NO_INDEX;
-  let pending: u32 = 0;
-  let j = firstForRemote(remote);
-  while (j != NO_INDEX) {
-    const s = ikeAt(j);
-    if (load<u32>(s, K_REMOTE) == remote && load<u8>(s, K_STATE) == IKE_PENDING && (load<u8>(s, K_NATT) & NATT_ENCAP) == 0 &&
-        !expired(Pkt.now, load<u32>(s, K_PENDING_SINCE), timeout(T_IKE_HOLD))) { candidate = j; pending++; }
-    j = load<u32>(s, K_NEXT_REMOTE);
-  }
-  if (pending > 1) { count(Counter.DropEspAmbiguous); return 0; }
-  let host: u32 = 0;
-  if (pending == 1) {
-    host = load<u32>(ikeAt(candidate), K_HOST);
-  } else {
-    const owed = saOfHostOwed(remote);
-    if (owed != NO_INDEX && owed != AMBIGUOUS) {
-      host = load<u32>(saAt(owed), A_HOST);
-      candidate = load<u32>(saAt(owed), A_IKE);
-    } else if (owed == NO_INDEX) {
-      candidate = lapsedSession(remote);
-      if (candidate != NO_INDEX && candidate != AMBIGUOUS) host = load<u32>(ikeAt(candidate), K_HOST);
-    }
-    if (owed == AMBIGUOUS || candidate == AMBIGUOUS) { count(Counter.DropEspAmbiguous); return 0; }
-    if (host == 0) { count(Counter.DropEspUnknownSpi); return 0; }
-  }
-  if (addSa(proto, SA_INBOUND, spi, remote, host, candidate, Pkt.now) == NO_INDEX) return 0;
-  if (candidate != NO_INDEX) store<u8>(ikeAt(candidate), IKE_BOUND, K_STATE);
-  count(Counter.SpiBound);
-  return host;
+  if (n > 1) countMany(Counter.EspCopies, n - 1);
+  return Verdict.Forwarded;
 }
 
 function ipsecProtoOut2In(): Verdict {
   if (Config.ipsecMode == IPSEC_OFF) return Verdict.NotMine;
   const proto = Pkt.proto;
-  let host: u32 = 0;
-  if (Config.ipsecMode == IPSEC_SERVER_LIST) {
-    host = Config.ikePortCount > 0 ? serverListOwnerOfUdp(load<u16>(Config.ikePorts)) : 0;
-    if (host == 0 && Config.defaultServer != 0) {
-      host = Config.defaultServer;
-      advise(FINDING_ESP_TO_DEFAULT_SERVER, host, Pkt.src, Pkt.now);
-    }
-    if (host == 0) { count(Counter.DropEspUnknownSpi); return Verdict.Dropped; }
-  } else {
-    const spi = spiOf();
-    const a = liveSa(findSa(Pkt.src, spi, SA_INBOUND, proto));
-    if (a != NO_INDEX) {
-      host = load<u32>(saAt(a), A_HOST);
-      touchSa(a, Pkt.now);
-    } else {
-      host = bindInbound(Pkt.src, spi, proto);
-      if (host == 0) return Verdict.Dropped;
-    }
+  if (Config.ipsecMode == IPSEC_MULTI) return multiOut2In(proto);
+  let host = Config.ikePortCount > 0 ? serverListOwnerOfUdp(load<u16>(Config.ikePorts)) : 0;
+  if (host == 0 && Config.defaultServer != 0) {
+    host = Config.defaultServer;
+    advise(FINDING_ESP_TO_DEFAULT_SERVER, host, Pkt.src, Pkt.now);
   }
+  if (host == 0) { count(Counter.DropEspUnknownSpi); return Verdict.Dropped; }
   rewrite(false, host, NO_PORT, 0xffffffff, 0xffffffff);
   noteFirstFragment(false, true);
   count(proto == PROTO_ESP ? Counter.IpsecEspOut2In : Counter.IpsecAhOut2In);
   return deliverOut2In();
+}
+
+// ---------------------------------------------------------------- ICMP errors about tunnels
+
+/** The inside endpoint an ICMP error's quoted packet belongs to (RFC 5508 REQ-4), for nat/icmp-errors.ts. */
+export class QuoteOwner {
+  static addr: u32 = 0;
+  static port: u32 = NO_PORT; // NO_PORT: the quote has no port to rewrite (ESP, AH)
+}
+
+/**
+ * Finds the LAN host of a quoted ESP/AH or IKE packet. out2in: the quote is a packet we sent out
+ * (src our address, dst the remote); in2out: one we delivered to a host (src the remote, dst the
+ * host). `l4` and `l4Bytes` are the quote's transport header and how much of it the error carries.
+ */
+export function ipsecQuoteOwner(out2in: bool, proto: u8, src: u32, dst: u32, l4: usize, l4Bytes: u32): bool {
+  if (Config.ipsecMode != IPSEC_MULTI) return false;
+  const remote = out2in ? dst : src;
+  if (proto == PROTO_ESP || proto == PROTO_AH) {
+    if (l4Bytes < <u32>(proto == PROTO_ESP ? ESP_SPI : AH_SPI) + 4) return false;
+    const spi = spiAt(l4, proto);
+    const a = findSa(remote, spi, out2in ? SA_OUTBOUND : SA_INBOUND, proto);
+    if (a == NO_INDEX) return false;
+    if (!out2in && !deliversTo(a, dst)) return false;
+    QuoteOwner.addr = out2in ? load<u32>(saAt(a), A_HOST) : Config.wanAddr;
+    QuoteOwner.port = NO_PORT;
+    return true;
+  }
+  if (proto != PROTO_UDP || l4Bytes < UDP_HEADER_LEN) return false;
+  const ikePort = get16(l4 + (out2in ? 0 : 2));
+  if (!isIkePort(ikePort) || get16(l4 + (out2in ? 2 : 0)) != ikePort) return false;
+  // The IKE header names the session when the error quotes that far (Linux quotes up to 576 bytes);
+  // RFC 792's eight bytes name only the ports: then the remote must talk IKE with one host alone.
+  let host: u32 = 0, hostPort: u32 = 0;
+  if (l4Bytes >= UDP_HEADER_LEN + 8) {
+    const k = findIke(remote, ikePort, l4 + UDP_HEADER_LEN);
+    if (k == NO_INDEX) return false;
+    host = load<u32>(ikeAt(k), K_HOST);
+    hostPort = load<u16>(ikeAt(k), K_HOST_PORT);
+  } else {
+    if (collectIkePeers(remote, ikePort) != 1) return false;
+    host = load<u32>(ikePeers);
+    hostPort = load<u32>(ikePeers, 4);
+  }
+  if (!out2in && host != dst) return false;
+  QuoteOwner.addr = out2in ? host : Config.wanAddr;
+  QuoteOwner.port = out2in ? hostPort : ikePort;
+  return true;
 }
 
 // ---------------------------------------------------------------- hooks
@@ -394,55 +391,45 @@ function ipsecProtoOut2In(): Verdict {
 export function ipsecIn2Out(): Verdict {
   const proto = Pkt.proto;
   if (proto == PROTO_ESP || proto == PROTO_AH) return ipsecProtoIn2Out();
-  if (proto != PROTO_UDP || Config.ipsecMode != IPSEC_MULTI) return Verdict.NotMine;
+  if (proto != PROTO_UDP || Config.ipsecMode != IPSEC_MULTI || Pkt.l4 == 0) return Verdict.NotMine;
   const dport = get16(Pkt.l4 + 2);
-  if (dport == NATT_PORT) { noteFloat(); return Verdict.NotMine; }
+  if (dport == NATT_PORT) return ikeOn4500(true);
   return isIkePort(dport) ? ikeIn2Out(dport) : Verdict.NotMine;
 }
 
-/** True when ipsecIn2Out or ipsecOut2In looks at (or notes) UDP datagrams to this port. */
-export function ipsecInspectsUdp(dport: u32): bool {
-  return Config.ipsecMode == IPSEC_MULTI && (dport == NATT_PORT || isIkePort(dport));
+/** True when ipsecIn2Out or ipsecOut2In looks at UDP datagrams between these ports (either direction). */
+export function ipsecInspectsUdp(sport: u32, dport: u32): bool {
+  return Config.ipsecMode == IPSEC_MULTI && (dport == NATT_PORT || sport == NATT_PORT || isIkePort(dport));
 }
 
 export function ipsecOut2In(): Verdict {
   const proto = Pkt.proto;
   if (proto == PROTO_ESP || proto == PROTO_AH) return ipsecProtoOut2In();
-  if (proto != PROTO_UDP || Config.ipsecMode != IPSEC_MULTI) return Verdict.NotMine;
+  if (proto != PROTO_UDP || Config.ipsecMode != IPSEC_MULTI || Pkt.l4 == 0) return Verdict.NotMine;
+  if (get16(Pkt.l4) == NATT_PORT) return ikeOn4500(false);
   const dport = get16(Pkt.l4 + 2);
   return isIkePort(dport) ? ikeOut2In(dport) : Verdict.NotMine;
 }
 
 // ---------------------------------------------------------------- timers
 
-function releaseHeld(now: u32): void {
-  const hold = timeout(T_IKE_HOLD);
-  for (let i: u32 = 0; i < Alg.holdSlots && Alg.held != 0; i++) {
-    const h = Alg.hold + <usize>i * (H_HEADER + SLOT_BYTES);
-    if (load<u8>(h, H_BUSY) == 0) continue;
-    const k = load<u32>(h, H_IKE);
-    const s = ikeAt(k);
-    const stale = load<u8>(s, K_USED) == 0;
-    const waitedOut = expired(now, load<u32>(h, H_AT), hold);
-    if (!stale && !waitedOut && blockedByOther(k, load<u32>(s, K_REMOTE), now)) continue;
-    store<u8>(h, 0, H_BUSY);
-    Alg.held--;
-    if (stale) continue;
-    count(waitedOut ? Counter.IkeHoldTimedOut : Counter.IkeHoldReleased);
-    if (!parseIpv4(PORT_LAN, h + H_HEADER, load<u16>(h, H_LEN), now)) continue;
-    Alg.releasing = true;
-    ipsecIn2Out();
-    Alg.releasing = false;
+/** After each batch: held IKE packets go, in arrival order, as soon as nothing holds them any more. */
+export function ipsecAfterBatch(now: u32): void {
+  if (holdEmpty()) return;
+  beginRelease();
+  let h = nextReleasable(now);
+  while (h != 0) {
+    if (parseIpv4(heldPort(h), heldFrame(h), heldLen(h), now)) {
+      Alg.releasing = true;
+      if (heldPort(h) == PORT_LAN) natIn2Out(); else natOut2In();
+      Alg.releasing = false;
+    }
+    h = nextReleasable(now);
   }
 }
 
-/** After each batch: held IKE packets go as soon as nothing holds them any more, not at the next sweep. */
-export function ipsecAfterBatch(now: u32): void {
-  if (Alg.held != 0) releaseHeld(now);
-}
-
 export function ipsecTick(now: u32): void {
-  const ikeIdle = timeout(T_IKE) * 1000, hold = timeout(T_IKE_HOLD), saIdle = timeout(T_IPSEC_SA) * 1000;
+  const ikeIdle = timeout(T_IKE) * 1000, saIdle = timeout(T_IPSEC_SA) * 1000;
   const ikeN = ikeSlots(), saN = saSlots();
   for (let n: u32 = 0; n < SWEEP_PER_TICK && n < ikeN; n++) {
     const k = Alg.ikeCursor;
@@ -450,7 +437,8 @@ export function ipsecTick(now: u32): void {
     const s = ikeAt(k);
     if (load<u8>(s, K_USED) == 0) continue;
     if (expired(now, load<u32>(s, K_LAST), ikeIdle)) { removeIke(k); count(Counter.IkeSessionsExpired); continue; }
-    if (load<u8>(s, K_STATE) == IKE_PENDING && expired(now, load<u32>(s, K_PENDING_SINCE), hold)) store<u8>(s, IKE_LAPSED, K_STATE);
+    // A child SA unbound for an SA lifetime will never be used: its host is owed nothing more.
+    if (load<u8>(s, K_OWED) != 0 && expired(now, load<u32>(s, K_DONE_AT), saIdle)) store<u8>(s, 0, K_OWED);
   }
   for (let n: u32 = 0; n < SWEEP_PER_TICK && n < saN; n++) {
     const i = Alg.saCursor;
@@ -458,6 +446,14 @@ export function ipsecTick(now: u32): void {
     const a = saAt(i);
     if (load<u8>(a, A_USED) != 0 && expired(now, load<u32>(a, A_LAST), saIdle)) { removeSa(i); count(Counter.SasExpired); }
   }
+}
+
+/** The state a dump shows for IKE session `s` (host/state.ts names them). */
+function ikeState(s: usize): u32 {
+  if (load<u8>(s, K_HELD) != 0) return IKE_HELD;
+  if (load<u8>(s, K_OPEN) != 0) return IKE_NEGOTIATING;
+  if (load<u8>(s, K_OWED) != 0) return IKE_AWAITING;
+  return load<u32>(s, K_DONE_AT) != 0 ? IKE_BOUND : IKE_IDLE;
 }
 
 // ---------------------------------------------------------------- state dumps
@@ -483,7 +479,7 @@ export function ipsecDumpRow(table: u32, index: u32, row: usize, now: u32): bool
     store<u32>(row, get32(s + K_RCOOKIE), 24);
     store<u32>(row, get32(s + K_RCOOKIE + 4), 28);
     store<u32>(row, load<u8>(s, K_VERSION), 32);
-    store<u32>(row, load<u8>(s, K_STATE), 36);
+    store<u32>(row, ikeState(s), 36);
     store<u32>(row, now - load<u32>(s, K_LAST), 40);
     store<u32>(row, load<u8>(s, K_NATT), 44);
     return true;
@@ -499,6 +495,9 @@ export function ipsecDumpRow(table: u32, index: u32, row: usize, now: u32): bool
     store<u32>(row, load<u32>(a, A_PACKETS), 20);
     store<u32>(row, now - load<u32>(a, A_LAST), 24);
     store<u32>(row, load<u32>(a, A_IKE), 28);
+    const n = <u32>load<u8>(a, A_CANDIDATES);
+    store<u32>(row, n, 32);
+    for (let i: u32 = 1; i < n; i++) store<u32>(row + ((i - 1) << 2), saCandidate(a, i), 36);
     return true;
   }
   return false;

@@ -1,7 +1,9 @@
 // The IPsec ALG's SA table: ESP/AH security associations seen through the NAT, keyed by
 // (remote, SPI, direction). Outbound SPIs are learned from LAN hosts' packets; inbound SPIs are bound
-// to a host once (alg/ipsec.ts decides which), after which inbound ESP/AH routes exactly.
-// A chain by remote lists a gateway's SAs (manual-key binding). Bounded; idle SAs expire.
+// to a host once (alg/binding.ts decides which), after which inbound ESP/AH routes exactly. An inbound SPI
+// that several hosts may own is "shared": up to MAX_CANDIDATES hosts get a copy until all but one are
+// ruled out. A chain by remote lists a gateway's SAs. Bounded: a host holds at most a quarter of the
+// table (its own least recently used SA makes room); idle SAs expire.
 import { capacity, C_IPSEC_SAS } from "../config";
 import { arenaTake } from "../arena";
 import { Counter, count } from "../counters";
@@ -20,7 +22,10 @@ export const A_PACKETS = 24;
 export const A_NEXT = 28;
 export const A_NEXT_REMOTE = 32;
 export const A_FREE = 36;
-export const A_BYTES: u32 = 40;
+export const A_CANDIDATES = 40; // u8: hosts an inbound SPI is delivered to (1: bound to A_HOST alone)
+export const A_MORE_HOSTS = 44; // u32 x (MAX_CANDIDATES - 1): the other candidates of a shared SPI
+export const MAX_CANDIDATES: u32 = 4;
+export const A_BYTES: u32 = 56;
 
 export const SA_OUTBOUND: u8 = 0;
 export const SA_INBOUND: u8 = 1;
@@ -32,6 +37,7 @@ class Sas {
   static remoteBuckets: usize = 0;
   static mask: u32 = 0;
   static freeHead: u32 = NO_INDEX;
+  static live: u32 = 0;
 }
 
 @inline export function saAt(i: u32): usize {
@@ -50,6 +56,7 @@ export function sasInit(): bool {
   memory.fill(Sas.buckets, 0xff, <usize>b * 4);
   memory.fill(Sas.remoteBuckets, 0xff, <usize>b * 4);
   Sas.freeHead = threadFree(Sas.base, A_BYTES, n, A_FREE);
+  Sas.live = 0;
   return true;
 }
 
@@ -71,7 +78,31 @@ export function findSa(remote: u32, spi: u32, dir: u8, proto: u8): u32 {
   return NO_INDEX;
 }
 
+/** SAs one host may hold: a quarter of the table, at least four (a tunnel and its rekey). */
+function hostShare(): u32 {
+  return max<u32>(4, Sas.slots >> 2);
+}
+
+/** When `host` holds its share, its least recently used SA goes: one host sending ESP with random SPIs
+ *  replaces its own SAs, and every other host's tunnels, and their rekeys, still find room. */
+function makeRoomFor(host: u32, now: u32): void {
+  if (Sas.live < hostShare()) return;
+  let n: u32 = 0, oldest = NO_INDEX, oldestAge: u32 = 0;
+  for (let i: u32 = 0; i < Sas.slots; i++) {
+    const a = saAt(i);
+    if (load<u8>(a, A_USED) == 0 || load<u32>(a, A_HOST) != host) continue;
+    n++;
+    const age = now - load<u32>(a, A_LAST);
+    if (oldest == NO_INDEX || age >= oldestAge) { oldest = i; oldestAge = age; }
+  }
+  if (n >= hostShare() && oldest != NO_INDEX) {
+    removeSa(oldest);
+    count(Counter.SasEvicted);
+  }
+}
+
 export function addSa(proto: u8, dir: u8, spi: u32, remote: u32, host: u32, ike: u32, now: u32): u32 {
+  makeRoomFor(host, now);
   const i = Sas.freeHead;
   if (i == NO_INDEX) { count(Counter.DropSaTableFull); return NO_INDEX; }
   const a = saAt(i);
@@ -85,6 +116,8 @@ export function addSa(proto: u8, dir: u8, spi: u32, remote: u32, host: u32, ike:
   store<u32>(a, host, A_HOST);
   store<u32>(a, ike, A_IKE);
   store<u32>(a, now, A_LAST);
+  store<u8>(a, 1, A_CANDIDATES);
+  Sas.live++;
   pushFront(bucket(remote, spi, dir), Sas.base, A_BYTES, i, A_NEXT);
   pushFront(remoteBucket(remote), Sas.base, A_BYTES, i, A_NEXT_REMOTE);
   return i;
@@ -98,6 +131,7 @@ export function removeSa(i: u32): void {
   store<u8>(a, 0, A_USED);
   store<u32>(a, Sas.freeHead, A_FREE);
   Sas.freeHead = i;
+  Sas.live--;
 }
 
 @inline export function firstSaForRemote(remote: u32): u32 {
@@ -111,4 +145,31 @@ export function saSlots(): u32 { return Sas.slots; }
   const a = saAt(i);
   store<u32>(a, now, A_LAST);
   store<u32>(a, load<u32>(a, A_PACKETS) + 1, A_PACKETS);
+}
+
+/** The n-th host an SA delivers to (0: A_HOST). */
+@inline export function saCandidate(a: usize, n: u32): u32 {
+  return n == 0 ? load<u32>(a, A_HOST) : load<u32>(a + ((n - 1) << 2), A_MORE_HOSTS);
+}
+
+/** Makes `host` one more candidate of a shared SA (the caller keeps the count within MAX_CANDIDATES). */
+export function addCandidate(a: usize, host: u32): void {
+  const n = <u32>load<u8>(a, A_CANDIDATES);
+  store<u32>(a + ((n - 1) << 2), host, A_MORE_HOSTS);
+  store<u8>(a, <u8>(n + 1), A_CANDIDATES);
+}
+
+/** Rules `host` out of a shared SA; true when that leaves the SA bound to one host. */
+export function dropCandidate(a: usize, host: u32): bool {
+  const n = <u32>load<u8>(a, A_CANDIDATES);
+  if (n < 2) return false;
+  for (let i: u32 = 0; i < n; i++) {
+    if (saCandidate(a, i) != host) continue;
+    const last = saCandidate(a, n - 1);
+    if (i == 0) store<u32>(a, last, A_HOST);
+    else store<u32>(a + ((i - 1) << 2), last, A_MORE_HOSTS);
+    store<u8>(a, <u8>(n - 1), A_CANDIDATES);
+    return n - 1 == 1;
+  }
+  return false;
 }

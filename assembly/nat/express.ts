@@ -105,7 +105,7 @@ export function expressRecord(in2out: bool, si: u32, newAddr: u32, newPort: u32,
   if (hop == 0 || Pkt.hl != IP_MIN_HEADER || Pkt.fragment || Pkt.l4 == 0) return;
   if (Pkt.port != (in2out ? PORT_LAN : PORT_WAN)) return; // a hairpinned packet: its own path
   if (proto == PROTO_UDP) {
-    if (algInspectsUdp(<u32>bswap<u16>(load<u16>(Pkt.l4, 2)))) return;
+    if (algInspectsUdp(<u32>bswap<u16>(load<u16>(Pkt.l4)), <u32>bswap<u16>(load<u16>(Pkt.l4, 2)))) return;
   } else if (proto != PROTO_TCP) return;
   const ip = Pkt.ip;
   const src = load<u32>(ip, IP_SRC), dst = load<u32>(ip, IP_DST), ports = load<u32>(Pkt.l4);

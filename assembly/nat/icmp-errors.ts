@@ -2,6 +2,9 @@
 // is matched by the packet it quotes, and both the outer header and the quoted header are translated,
 // with every checksum that covers them fixed: outer IP, quoted IP, the quoted UDP/TCP checksum when
 // the quote reaches it, and the ICMP checksum (recomputed over the whole message, which we hold).
+// An error with a bad ICMP checksum is dropped, not repaired (REQ-3). Errors about tunnels (quoted ESP,
+// AH or IKE, which no NAT session explains) go to the host the IPsec ALG knows (REQ-4): path MTU
+// discovery for a tunnel depends on "fragmentation needed" quoting its ESP.
 import { Config } from "../config";
 import { Counter, count } from "../counters";
 import { get16, set16, get32, set32 } from "../wire/bytes";
@@ -14,6 +17,7 @@ import { rewrite, NO_PORT } from "./translate";
 import { sessionAt, findSessionInside, findSessionOutside, S_EXT_ADDR, S_EXT_PORT, S_IN_ADDR, S_IN_PORT } from "./sessions";
 import { NONE, mapForOutside, mapForInside, mapInternal, mapExternal } from "./static";
 import { deliverIn2Out, deliverOut2In } from "./napt";
+import { algQuoteOwner, QuoteOwner } from "../alg/hooks";
 
 class Quote {
   static ip: usize = 0;
@@ -73,6 +77,14 @@ function rewriteQuote(source: bool, newAddr: u32, newPort: u32): void {
   else if (Quote.proto == PROTO_TCP && Quote.l4Bytes >= 18) applyDelta(l4 + TCP_CHECKSUM, delta);
 }
 
+/** REQ-3: an error whose ICMP checksum is wrong is dropped. A fragmented error cannot be checked whole
+ *  here, and passes as before (its checksum is recomputed over what we hold). */
+function badChecksum(): bool {
+  if (Pkt.fragment || checksum(Pkt.l4, Pkt.ipLen - Pkt.hl, 0) == 0) return false;
+  count(Counter.DropIcmpErrorChecksum);
+  return true;
+}
+
 function fixIcmpChecksum(): void {
   set16(Pkt.l4 + ICMP_CHECKSUM, 0);
   set16(Pkt.l4 + ICMP_CHECKSUM, checksum(Pkt.l4, Pkt.ipLen - Pkt.hl, 0));
@@ -81,6 +93,7 @@ function fixIcmpChecksum(): void {
 /** An error from the WAN about a packet we sent out: the quote's source is our external endpoint. */
 export function icmpErrorOut2In(): Verdict {
   if (!parseQuote()) { count(Counter.DropIcmpMalformed); return Verdict.Dropped; }
+  if (badChecksum()) return Verdict.Dropped;
   let inAddr: u32 = 0, inPort: u32 = NO_PORT;
   const m = Config.mapCount != 0 ? mapForOutside(Quote.src) : NONE;
   if (m != NONE) {
@@ -88,10 +101,17 @@ export function icmpErrorOut2In(): Verdict {
   } else {
     const hasPorts = Quote.proto == PROTO_UDP || Quote.proto == PROTO_TCP || Quote.proto == PROTO_ICMP;
     const si = hasPorts ? findSessionOutside(Quote.proto, Quote.src, Quote.srcPort, Quote.dst, Quote.dstPort) : NO_INDEX;
-    if (si == NO_INDEX) { count(Counter.DropIcmpErrorNoSession); return Verdict.Dropped; }
-    const s = sessionAt(si);
-    inAddr = load<u32>(s, S_IN_ADDR);
-    inPort = load<u16>(s, S_IN_PORT);
+    if (si != NO_INDEX) {
+      const s = sessionAt(si);
+      inAddr = load<u32>(s, S_IN_ADDR);
+      inPort = load<u16>(s, S_IN_PORT);
+    } else if (algQuoteOwner(true, Quote.proto, Quote.src, Quote.dst, Quote.l4, Quote.l4Bytes)) {
+      inAddr = QuoteOwner.addr;
+      inPort = QuoteOwner.port;
+    } else {
+      count(Counter.DropIcmpErrorNoSession);
+      return Verdict.Dropped;
+    }
   }
   rewrite(false, inAddr, NO_PORT, 0xffffffff, 0xffffffff);
   rewriteQuote(true, inAddr, inPort);
@@ -103,6 +123,7 @@ export function icmpErrorOut2In(): Verdict {
 /** An error from a LAN host about a packet it received through us: the quote's destination is the host. */
 export function icmpErrorIn2Out(): Verdict {
   if (!parseQuote()) { count(Counter.DropIcmpMalformed); return Verdict.Dropped; }
+  if (badChecksum()) return Verdict.Dropped;
   let extAddr: u32 = 0, extPort: u32 = NO_PORT;
   const m = Config.mapCount != 0 ? mapForInside(Quote.dst) : NONE;
   if (m != NONE) {
@@ -113,10 +134,17 @@ export function icmpErrorIn2Out(): Verdict {
     const si = hasPorts ? (Quote.proto == PROTO_ICMP
       ? findSessionInside(PROTO_ICMP, Quote.dst, Quote.srcPort, Quote.src, 0)
       : findSessionInside(Quote.proto, Quote.dst, Quote.dstPort, Quote.src, Quote.srcPort)) : NO_INDEX;
-    if (si == NO_INDEX) { count(Counter.DropIcmpErrorNoSession); return Verdict.Dropped; }
-    const s = sessionAt(si);
-    extAddr = load<u32>(s, S_EXT_ADDR);
-    extPort = load<u16>(s, S_EXT_PORT);
+    if (si != NO_INDEX) {
+      const s = sessionAt(si);
+      extAddr = load<u32>(s, S_EXT_ADDR);
+      extPort = load<u16>(s, S_EXT_PORT);
+    } else if (algQuoteOwner(false, Quote.proto, Quote.src, Quote.dst, Quote.l4, Quote.l4Bytes)) {
+      extAddr = QuoteOwner.addr;
+      extPort = QuoteOwner.port;
+    } else {
+      count(Counter.DropIcmpErrorNoSession);
+      return Verdict.Dropped;
+    }
   }
   rewrite(true, extAddr, NO_PORT, 0xffffffff, 0xffffffff);
   if (Quote.proto == PROTO_ICMP) rewriteQuoteIcmpId(extAddr, extPort);
