@@ -1,6 +1,7 @@
 // Shared between the native port files: what an open port is and what it counts.
-// open.c makes descriptors, batch.c moves frames between them and the module's slot rings,
-// addon.c is the N-API glue (handles, libuv readiness, JavaScript calls).
+// open.c makes descriptors, batch.c moves frames between them and the module's slot rings, split.c
+// and merge.c cut and build 64 KB TCP super-frames on the way, addon.c is the N-API glue (handles,
+// libuv readiness, JavaScript calls).
 #ifndef NATPASS_PORTS_H
 #define NATPASS_PORTS_H
 #include <stddef.h>
