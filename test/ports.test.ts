@@ -238,3 +238,32 @@ describe.skipIf(tapSkip !== null)('natpass run on two TAPs', () => {
     expect(out).toMatch(/io: batches=\d+ frames=\d+ frames_per_batch=[\d.]+ largest_batch=\d+ \| lan rx=\d+ .*tx_drops=0 kernel_drops=0 \| wan /);
   }, 20_000);
 });
+
+describe.skipIf(tapSkip !== null)('AF_PACKET port beside a sender that leaves checksums to the offload', () => {
+  it('hands on a UDP datagram from a namespace behind a veth with its checksum finished', async () => {
+    const { openNativePort } = await import('../host/ports/native.ts');
+    const tag = process.pid % 10000, ns = `npck${tag}`, dev = `npck${tag}`;
+    execFileSync('ip', ['netns', 'add', ns]);
+    const opened: { close(): void }[] = [];
+    try {
+      // veths checksum in software only when asked: their default is to leave it to the offload.
+      execFileSync('ip', ['link', 'add', dev, 'type', 'veth', 'peer', 'name', 'c0', 'netns', ns]);
+      execFileSync('ip', ['link', 'set', dev, 'up']);
+      for (const args of [['addr', 'add', '10.213.1.2/24', 'dev', 'c0'], ['link', 'set', 'c0', 'up'], ['neigh', 'add', '10.213.1.1', 'lladdr', '02:00:00:00:99:01', 'dev', 'c0']])
+        execFileSync('ip', ['-n', ns, ...args]);
+      const port = openNativePort('packet', dev);
+      opened.push(port);
+      const frames: ReturnType<typeof parseFrame>[] = [];
+      port.onFrame((f) => { const p = parseFrame(f); if (p.udp?.dport === 9) frames.push(p); });
+      execFileSync('ip', ['netns', 'exec', ns, 'python3', '-c', "import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'left to the offload', ('10.213.1.1', 9))"]);
+      for (let i = 0; i < 100 && frames.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(frames.length).toBe(1);
+      expect(Buffer.from(frames[0].udp!.payload).toString()).toBe('left to the offload');
+      expect(frames[0].udp!.checksumOk).toBe(true);
+    } finally {
+      opened.forEach((p) => p.close());
+      try { execFileSync('ip', ['link', 'del', dev]); } catch { /* gone with the namespace */ }
+      execFileSync('ip', ['netns', 'del', ns]);
+    }
+  }, 20_000);
+});
