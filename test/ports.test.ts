@@ -1,5 +1,6 @@
-// Frame ports for natpass run: QEMU-style datagram links end to end through the CLI, and a real TAP
-// interface (root only) carrying frames both ways with the kernel on the other side.
+// Frame ports for natpass run: QEMU-style datagram links end to end through the CLI; as root, real TAPs
+// and AF_PACKET ports (veths, a namespace) through the batch path: bursts larger than the ring, 64 KB TCP
+// super-frames cut on the way in and merged on the way out, checksums left to an offload, the io counters.
 import { describe, expect, it } from 'vitest';
 import { spawn, execFileSync } from 'node:child_process';
 import { createSocket, Socket } from 'node:dgram';
