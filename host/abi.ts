@@ -46,10 +46,12 @@ export const INIT_ERRORS: Record<number, string> = {
  *           flags: 1 server-list, 2 default server, 4 IPsec ALG, 8 static map
  * MAPPINGS  proto, inAddr, inPort, extAddr, extPort, sessions, ageMs, flags (1 static)
  * IKE       host, hostPort, remote, extPort, icookieHi, icookieLo, rcookieHi, rcookieLo, version, state, ageMs, natT
- *           state: 0 idle, 1 pending (waiting for the first inbound SPI), 2 held (overlap queue), 3 bound
+ *           state: 0 idle, 1 negotiating (an SA-creating exchange unanswered), 2 held (overlap queue),
+ *                  3 bound (every child SA it created has its inbound SPI), 4 awaiting an inbound SPI
  *           natT: 1 NAT-D payloads seen, 2 NAT-T vendor ID seen, 4 floated to UDP 4500,
  *                 8 NAT-D hashes checked (IKEv2), 16 the peers will find NAT (ESP in UDP)
- * SAS       proto (50 ESP, 51 AH), host, remote, spi, direction (0 outbound SPI, 1 inbound SPI), packets, ageMs, ikeIndex
+ * SAS       proto (50 ESP, 51 AH), host, remote, spi, direction (0 outbound SPI, 1 inbound SPI), packets, ageMs, ikeIndex,
+ *           hosts (how many hosts an inbound SPI is delivered to: 1, or up to 4 while shared), then the other hosts
  * FINDINGS  code, host, remote, count, ageMs
  * ARP       addr, port, macHi (first 2 bytes), macLo (last 4 bytes), ageMs, resolved
  */
@@ -57,7 +59,7 @@ export const DUMP_ROWS = {
   sessions: ['proto', 'inAddr', 'inPort', 'extAddr', 'extPort', 'remAddr', 'remPort', 'tcpState', 'ageMs', 'flags', 'pktsIn2Out', 'pktsOut2In'],
   mappings: ['proto', 'inAddr', 'inPort', 'extAddr', 'extPort', 'sessions', 'ageMs', 'flags'],
   ike: ['host', 'hostPort', 'remote', 'extPort', 'icookieHi', 'icookieLo', 'rcookieHi', 'rcookieLo', 'version', 'state', 'ageMs', 'natT'],
-  sas: ['proto', 'host', 'remote', 'spi', 'direction', 'packets', 'ageMs', 'ikeIndex'],
+  sas: ['proto', 'host', 'remote', 'spi', 'direction', 'packets', 'ageMs', 'ikeIndex', 'hosts'],
   findings: ['code', 'host', 'remote', 'count', 'ageMs'],
   arp: ['addr', 'port', 'macHi', 'macLo', 'ageMs', 'resolved'],
 } as const;

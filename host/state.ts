@@ -7,7 +7,7 @@ import { readAsString } from './engines/engine.ts';
 import type { Router } from './router.ts';
 
 const PROTO_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 50: 'esp', 51: 'ah' };
-const IKE_STATES = ['idle', 'pending', 'held', 'bound', 'lapsed'];
+const IKE_STATES = ['idle', 'negotiating', 'held', 'bound', 'awaiting inbound SPI'];
 const ADDRESS_WORDS = new Set(['inAddr', 'extAddr', 'remAddr', 'host', 'remote', 'addr']);
 
 export interface Finding {
@@ -60,6 +60,8 @@ export function buildState(router: Router): Record<string, unknown> {
   const sas = router.dumpTable(DUMP_SAS).map((r) => ({
     ...named(DUMP_ROWS.sas, r), spi: '0x' + hex32(r[3]), direction: r[4] === 1 ? 'inbound' : 'outbound',
     ikeIndex: r[7] === 0xffffffff ? null : r[7],
+    // an inbound SPI several hosts may own is delivered to each of them (docs/ipsec.md)
+    sharedWith: r[8] > 1 ? [...r.subarray(9, 8 + r[8])].map(u32ToIp) : [],
   }));
   const findings = router.dumpTable(DUMP_FINDINGS).map((r) => {
     const f = catalog.get(r[0]);

@@ -8,8 +8,15 @@
 //     authenticated; a host that does not own the SPI drops it), so no tunnel waits on a guess and none
 //     is delivered to a wrong host alone. A candidate whose owed SPIs are all paid by exact bindings is
 //     ruled out of the remote's shared SPIs, and one left alone owns the SPI.
+//   - a spoofed packet proves nothing: one with a random SPI from the remote's address, sent while a host
+//     is owed an SPI, binds to that host and pays its count; so when no host is owed one, a host whose
+//     SA-creating exchange with that remote was answered less than timeouts.ikeHoldMs ago is a candidate
+//     still, and its genuine new SPI binds after any number of spoofed ones (which it drops, and which
+//     age out of its share of the table first, as its least recently used SAs).
 // Hosts whose SAs travel in UDP (NAT-T, known from the NAT-D hashes or IKEv1's float) are no candidates.
+import { timeout, T_IKE_HOLD } from "../config";
 import { Counter, count } from "../counters";
+import { expired } from "../router/packet";
 import { NO_INDEX } from "../nat/hash";
 import {
   ikeAt, firstForRemote, K_REMOTE, K_HOST, K_NATT, K_OWED, K_DONE_AT, K_NEXT_REMOTE, K_VERSION,
@@ -51,6 +58,18 @@ function hasInbound(remote: u32, host: u32): bool {
     a = load<u32>(r, A_NEXT_REMOTE);
   }
   return false;
+}
+
+/** Hosts whose SA-creating exchange with `remote` was answered within the hold window (see the header). */
+function collectRecent(remote: u32, now: u32): void {
+  const window = timeout(T_IKE_HOLD);
+  let j = firstForRemote(remote);
+  while (j != NO_INDEX) {
+    const s = ikeAt(j);
+    const done = load<u32>(s, K_DONE_AT);
+    if (load<u32>(s, K_REMOTE) == remote && done != 0 && !expired(now, done, window) && !sasInUdp(s)) addFound(load<u32>(s, K_HOST));
+    j = load<u32>(s, K_NEXT_REMOTE);
+  }
 }
 
 /** Fills `candidates` with the hosts owed an inbound SPI by `remote`. */
@@ -124,6 +143,7 @@ function sessionOf(host: u32, remote: u32): u32 {
  *  NO_INDEX (counted) when no host is owed one or too many are. */
 export function bindInbound(remote: u32, spi: u32, proto: u8, now: u32): u32 {
   collect(remote);
+  if (Found.n == 0) collectRecent(remote, now);
   if (Found.n == 0) { count(Counter.DropEspUnknownSpi); return NO_INDEX; }
   if (Found.overflow) { count(Counter.DropEspAmbiguous); return NO_INDEX; }
   const first = load<u32>(candidates);

@@ -359,7 +359,7 @@ function drawTunnels(): void {
     puts("  "); putIp(load<u32>(row)); puts("\t"); putIp(load<u32>(row, 8));
     puts(load<u32>(row, 32) == 2 ? "\tv2     " : "\tv1     ");
     const st = load<u32>(row, 36);
-    puts(st == 0 ? "idle" : st == 1 ? "negotiating" : st == 2 ? "held (overlap)" : st == 3 ? "bound" : "lapsed, unbound");
+    puts(st == 0 ? "idle" : st == 1 ? "negotiating" : st == 2 ? "held (overlap)" : st == 3 ? "bound" : "awaiting inbound SPI");
     if ((load<u32>(row, 44) & 4) != 0) puts(", NAT-T");
     puts("\n");
   }

@@ -1,6 +1,6 @@
 // natpass demo (make run): the router on its embedded default configuration, with a demo network
 // simulated in-process around it. Three LAN hosts browse, resolve names, ping and keep a VPN tunnel
-// to a gateway on the Internet; every frame crossing the router is printed, then the NAT table,
+// to a gateway on the Internet; every frame crossing the router, both ways on both ports, is printed, then the NAT table,
 // the IPsec tunnel table and the counters. Time is simulated; --pace slows it down for watching.
 import { PORT_LAN, PORT_WAN, Port } from '../abi.ts';
 import { DEFAULT_CONFIG_JSON } from '../config.ts';
@@ -8,7 +8,7 @@ import { icmpEcho, ike, esp, parseFrame, ParsedFrame, tcp, udp } from '../packet
 import { Router } from '../router.ts';
 import { buildState } from '../state.ts';
 import { SimHost, dnsServer, dnsQuery, plainHost, vpnGateway, webServer } from '../demo/hosts.ts';
-import { Command, engineOption, parseOptions } from './command.ts';
+import { Command, ENGINE_OPTION, engineOption, intOption, noMorePositionals, parseOptions } from './command.ts';
 
 const ROUTER_LAN_MAC = DEFAULT_CONFIG_JSON.lan.mac;
 const ROUTER_WAN_MAC = DEFAULT_CONFIG_JSON.wan.mac;
@@ -24,10 +24,17 @@ function describe(p: ParsedFrame): string {
   const at = (addr: string, port?: number) => (port === undefined ? addr : `${addr}:${port}`);
   if (p.ike) return `IKEv${p.ike.version} ${at(p.ip.src, p.udp!.sport)} > ${at(p.ip.dst, p.udp!.dport)} exchange ${p.ike.exchange}`;
   if (p.udp) return `UDP  ${at(p.ip.src, p.udp.sport)} > ${at(p.ip.dst, p.udp.dport)}`;
-  if (p.tcp) return `TCP  ${at(p.ip.src, p.tcp.sport)} > ${at(p.ip.dst, p.tcp.dport)} flags 0x${p.tcp.flags.toString(16)}`;
+  if (p.tcp) return `TCP  ${at(p.ip.src, p.tcp.sport)} > ${at(p.ip.dst, p.tcp.dport)} flags ${tcpFlagNames(p.tcp.flags)}`;
   if (p.icmp) return `ICMP ${p.ip.src} > ${p.ip.dst} type ${p.icmp.type} id ${p.icmp.id}`;
   if (p.esp) return `ESP  ${p.ip.src} > ${p.ip.dst} spi 0x${p.esp.spi.toString(16)}`;
   return `IP   ${p.ip.src} > ${p.ip.dst} proto ${p.ip.proto}`;
+}
+
+/** TCP flags by name, in the order people say them: SYN+ACK, PSH+ACK, FIN+ACK (RFC 9293 section 3.1). */
+export function tcpFlagNames(flags: number): string {
+  const names: [number, string][] = [[0x02, 'SYN'], [0x01, 'FIN'], [0x04, 'RST'], [0x08, 'PSH'], [0x10, 'ACK'], [0x20, 'URG'], [0x40, 'ECE'], [0x80, 'CWR']];
+  const set = names.filter(([bit]) => flags & bit).map(([, name]) => name);
+  return set.length ? set.join('+') : 'none';
 }
 
 /** The scripted traffic: [time in ms, LAN host index, frame builder]. */
@@ -52,20 +59,28 @@ export async function runDemo(opts: { engine?: 'v8' | 'wasm3'; paceMs: number; l
   const router = await Router.create(DEFAULT_CONFIG_JSON, { engine: opts.engine, nowMs: 0 });
   const log = opts.log;
   log(`natpass demo: router LAN ${DEFAULT_CONFIG_JSON.lan.address}, WAN ${DEFAULT_CONFIG_JSON.wan.address} via ${DEFAULT_CONFIG_JSON.wan.gateway}, engine ${router.engine.kind}`);
+  log(`  LAN: ${lanHosts.map((h) => `${h.name} ${h.ip}`).join(', ')}`);
+  log(`  WAN: ${[gateway, ...internet].map((h) => `${h.name} ${h.ip}`).join(', ')}`);
+  const at = (now: number) => `  t=${String(now).padStart(4)}ms  `;
+  // A frame the router sent, then every answer the simulated machines give to it, as the router receives them.
   const deliver = (port: Port, frame: Uint8Array, now: number) => {
     const p = parseFrame(frame);
+    log(`${at(now)}router > ${port === PORT_LAN ? 'LAN' : 'WAN'}  ${describe(p)}`);
     const targets = port === PORT_LAN ? lanHosts : [gateway, ...internet];
-    const replies: Uint8Array[] = [];
+    let replies = 0;
     for (const h of targets) {
       const forMe = port === PORT_LAN ? h : p.arp ? gateway : internet.find((x) => x.ip === p.ip?.dst);
       if (forMe !== h) continue;
       const routerMac = port === PORT_LAN ? ROUTER_LAN_MAC : ROUTER_WAN_MAC;
-      const rs = h.receive(frame, p, routerMac).map((r) => (port === PORT_WAN && !p.arp ? withSrcMac(r, gateway.mac) : r));
-      replies.push(...rs);
+      for (const sent of h.receive(frame, p, routerMac)) {
+        // The Internet's machines reach the router through the ISP gateway: their frames carry its MAC.
+        const r = port === PORT_WAN && !p.arp ? withSrcMac(sent, gateway.mac) : sent;
+        log(`${at(now)}${h.name.padEnd(10)} > router  ${describe(parseFrame(r))}`);
+        router.receive(port, r);
+        replies++;
+      }
     }
-    for (const r of replies) router.receive(port, r);
-    log(`  t=${String(now).padStart(4)}ms  router > ${port === PORT_LAN ? 'LAN' : 'WAN'}  ${describe(p)}`);
-    return replies.length;
+    return replies;
   };
   const events = script();
   let now = 0;
@@ -73,7 +88,7 @@ export async function runDemo(opts: { engine?: 'v8' | 'wasm3'; paceMs: number; l
     if (opts.stop()) break;
     now = t;
     const frame = build();
-    log(`  t=${String(now).padStart(4)}ms  ${lanHosts[hostIndex].name.padEnd(10)} > router  ${describe(parseFrame(frame))}`);
+    log(`${at(now)}${lanHosts[hostIndex].name.padEnd(10)} > router  ${describe(parseFrame(frame))}`);
     router.receive(PORT_LAN, frame);
     // Run until the network is quiet: every reply the simulated machines send goes back in.
     for (let round = 0; round < 8; round++) {
@@ -112,20 +127,23 @@ export const demoCommand: Command = {
 Starts the router on its embedded default configuration (LAN 192.168.1.1/24, WAN 198.51.100.2/24)
 with a demo network simulated in-process: a laptop, a phone and a VPN client on the LAN; an ISP gateway,
 a DNS server, a web server and an IPsec gateway on the WAN side. The hosts ping, resolve names, fetch a
-page and bring up an IKEv2 tunnel with ESP; every frame the router sends is printed, then its NAT table,
-IPsec tunnel table and counters. Time is simulated; it exits 0 when the script ends, or on Ctrl-C.
+page and bring up an IKEv2 tunnel with ESP; every frame the router receives (from the LAN and from the
+WAN) and every frame it sends is printed, TCP flags by name, then its NAT table, IPsec tunnel table and
+counters. Time is simulated; it exits 0 when the script ends, or on Ctrl-C.
 Options:
-  --pace MS      wait MS real milliseconds between scripted events (default 150; 0 runs at once)
-  --engine NAME  v8 (default) or wasm3`,
+  -p, --pace MS      wait MS real milliseconds between scripted events (default 150; 0 runs at once)
+  -e, --engine NAME  v8 (default) or wasm3`,
   async main(argv) {
-    const { opts } = parseOptions(argv, ['pace', 'engine']);
-    const paceMs = opts.pace === undefined ? 150 : Number(opts.pace);
+    const { opts, rest } = parseOptions(argv, { pace: { type: 'string', short: 'p' }, ...ENGINE_OPTION });
+    noMorePositionals(rest, 0);
+    const paceMs = intOption(opts.pace, 'pace', 0, 60_000, 150);
+    const engine = engineOption(opts.engine);
     let stopped = false;
     const onSignal = () => { stopped = true; };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     try {
-      await runDemo({ engine: engineOption(opts), paceMs, log: (s) => console.log(s), stop: () => stopped });
+      await runDemo({ engine, paceMs, log: (s) => console.log(s), stop: () => stopped });
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

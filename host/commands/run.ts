@@ -9,7 +9,7 @@ import { PcapWriter } from '../pcap.ts';
 import { FramePort, openPort } from '../ports/port.ts';
 import { isNative } from '../ports/native.ts';
 import { BatchPump, formatPumpStats } from '../ports/pump.ts';
-import { Command, UsageError, engineOption, parseOptions, required } from './command.ts';
+import { Command, ENGINE_OPTION, UsageError, engineOption, intOption, noMorePositionals, parseOptions, required } from './command.ts';
 import { bootRouter } from './console.ts';
 import { ConsoleSession } from '../console/session.ts';
 import { startTelnet } from '../console/telnet.ts';
@@ -31,18 +31,27 @@ Runs the router until Ctrl-C (SIGINT) or SIGTERM, moving frames between two port
                        put it up with no address of its own; natpass uses its configured MACs (promiscuous);
                        turn off offloads that merge frames before us (ethtool -K NAME gro off lro off)
 Two native ports (tap/packet) move frames in batches with no JavaScript per frame (docs/host-io.md).
-Options:
-  --config FILE   the configuration (JSON) when --state holds no saved one; default: the embedded default
-  --state DIR     saved configuration and accounts (see natpass console); Restart System applies in place
-  --pcap DIR      write DIR/lan.pcap and DIR/wan.pcap: every frame that crossed each port, both ways
-  --telnet PORT   serve the management console over telnet on 127.0.0.1:PORT
-  --stats SEC     print the non-zero counters (and host I/O: batches, frames per batch, drops at each
-                  port) every SEC seconds (default: only at exit)
-  --engine NAME   v8 (default) or wasm3`,
+Options (--name=value works too):
+  -l, --lan PORT      the LAN port (required)
+  -w, --wan PORT      the WAN port (required)
+  -c, --config FILE   the configuration (JSON) when --state holds no saved one; default: the embedded default
+  -s, --state DIR     saved configuration and accounts (see natpass console); Restart System applies in place
+  --pcap DIR          write DIR/lan.pcap and DIR/wan.pcap: every frame that crossed each port, both ways
+  -t, --telnet PORT   serve the management console over telnet on 127.0.0.1:PORT
+  --stats SEC         print the non-zero counters (and host I/O: batches, frames per batch, drops at each
+                      port) every SEC seconds (default: only at exit)
+  -e, --engine NAME   v8 (default) or wasm3`,
   async main(argv) {
-    const { opts } = parseOptions(argv, ['lan', 'wan', 'config', 'state', 'pcap', 'telnet', 'stats', 'engine']);
-    const lanSpec = required(opts, 'lan'), wanSpec = required(opts, 'wan');
-    const { router, store, saved } = await bootRouter(opts.state as string | undefined, opts.config as string | undefined, engineOption(opts));
+    const { opts, rest } = parseOptions(argv, {
+      lan: { type: 'string', short: 'l' }, wan: { type: 'string', short: 'w' }, config: { type: 'string', short: 'c' },
+      state: { type: 'string', short: 's' }, pcap: { type: 'string' }, telnet: { type: 'string', short: 't' },
+      stats: { type: 'string' }, ...ENGINE_OPTION,
+    });
+    noMorePositionals(rest, 0);
+    const lanSpec = required(opts.lan, 'lan'), wanSpec = required(opts.wan, 'wan');
+    const telnetPort = opts.telnet === undefined ? undefined : intOption(opts.telnet, 'telnet', 1, 65535, 0);
+    const statsEvery = intOption(opts.stats, 'stats', 0, 86_400, 0);
+    const { router, store, saved } = await bootRouter(opts.state, opts.config, engineOption(opts.engine));
     let ports: FramePort[];
     try {
       ports = [await openPort(lanSpec), await openPort(wanSpec)];
@@ -52,12 +61,12 @@ Options:
     const t0 = Date.now();
     const now = () => (Date.now() - t0) >>> 0;
     let pcaps: PcapWriter[] | null = null;
-    if (typeof opts.pcap === 'string') {
+    if (opts.pcap !== undefined) {
       mkdirSync(opts.pcap, { recursive: true });
       pcaps = [new PcapWriter(join(opts.pcap, 'lan.pcap')), new PcapWriter(join(opts.pcap, 'wan.pcap'))];
     }
     const log = (s: string) => console.log(s);
-    log(`natpass run: engine ${router.engine.kind}, ${saved ? `saved configuration (sequence ${saved.sequence})` : 'configuration from ' + ((opts.config as string) ?? 'the embedded default')}`);
+    log(`natpass run: engine ${router.engine.kind}, ${saved ? `saved configuration (sequence ${saved.sequence})` : 'configuration from ' + (opts.config ?? 'the embedded default')}`);
     log(`  lan: ${ports[0].description} (${router.config.lan.address}/${router.config.lan.prefix})`);
     log(`  wan: ${ports[1].description} (${router.config.wan.address}/${router.config.wan.prefix} via ${router.config.wan.gateway})`);
     const [lanPort, wanPort] = ports;
@@ -83,16 +92,15 @@ Options:
       ports[PORT_WAN].onFrame(receive(PORT_WAN));
     }
     const ticker = setInterval(() => { if (pump) pump.tick(); else if (!scheduled) flush(); }, TICK_MS);
-    const statsEvery = Number(opts.stats ?? 0);
     const showCounters = () => {
       log('  ' + Object.entries(router.counters()).filter(([, v]) => v > 0).map(([k, v]) => `${k}=${v}`).join(' '));
       if (pump) log('  ' + formatPumpStats(pump.stats()));
     };
     const statsTimer = statsEvery > 0 ? setInterval(showCounters, statsEvery * 1000) : null;
-    const telnet = typeof opts.telnet === 'string'
-      ? await startTelnet(new ConsoleSession(router, store, now), { host: '127.0.0.1', port: Number(opts.telnet), log })
+    const telnet = telnetPort !== undefined
+      ? await startTelnet(new ConsoleSession(router, store, now), { host: '127.0.0.1', port: telnetPort, log })
       : null;
-    if (telnet) log(`  console: telnet 127.0.0.1:${opts.telnet}`);
+    if (telnet) log(`  console: telnet 127.0.0.1:${telnetPort}`);
     log('ready (Ctrl-C stops)');
     return new Promise<number>((resolve) => {
       const stop = (signal: string) => {
