@@ -7,9 +7,11 @@ SHELL := /bin/bash
 NPM_STAMP := node_modules/.installed
 WASM := build/natpass.wasm
 AS_SOURCES := $(shell find assembly -name '*.ts' 2>/dev/null)
+# Debian packages the tests need (board/ and test/lab/ add theirs). `make run` needs none of them: only
+# Node (package.json "engines") and the npm packages, so it installs nothing with apt and needs no root.
 APT_PACKAGES := tshark wabt
 
-.PHONY: help deps apt build run test test-v8 typecheck clean
+.PHONY: help deps apt build run test test-v8 typecheck schema clean
 
 # Subsystem rules (wasm3, board, lab) add themselves to TEST_TARGETS and APT_PACKAGES here.
 TEST_TARGETS :=
@@ -30,6 +32,9 @@ deps: $(NPM_STAMP) apt
 # Debian packages the tests use; installed only when missing (CI and fresh machines run as root).
 apt:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" != 0 ]; then \
+	  echo "make: the tests need these Debian packages:$$missing; install them as root (or run make as root)"; exit 1; \
+	fi; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
@@ -41,14 +46,19 @@ $(WASM): $(AS_SOURCES) asconfig.json host/pack-data.ts $(NPM_STAMP)
 
 build: $(WASM)
 
-run: deps build
+# The demo: npm packages and the module, nothing from apt.
+run: $(NPM_STAMP) build
 	node --import tsx host/cli.ts demo
 
 typecheck: $(NPM_STAMP)
 	npx tsc -p tsconfig.json
 
+# host/natpass.schema.json from host/config-schema.ts (test/config.test.ts fails while it is stale).
+schema: $(NPM_STAMP)
+	node --import tsx host/gen-schema.ts --write
+
 test-v8: deps build $(BOARD_TEST_DEPS) $(TAP_ADDON) $(WASM3_ADDON)
-	NATPASS_ENGINE=v8 npx vitest run
+	NATPASS_ENGINE=v8 npx vitest run --testTimeout=30000
 
 test: typecheck test-v8 $(TEST_TARGETS)
 

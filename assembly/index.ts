@@ -8,6 +8,7 @@ import { routerInit, routerProcess, Rings } from "./router/router";
 import { dumpTable, dumpArea, dumpNext } from "./dump";
 import { ADVISOR_CATALOG } from "./alg/advisor";
 import { arenaLimit, arenaUsed } from "./arena";
+import { workPeakTake } from "./work";
 
 export function abiVersion(): u32 { return ABI_VERSION; }
 export function slotBytes(): u32 { return SLOT_BYTES; }
@@ -30,6 +31,9 @@ export function outCapacity(): u32 { return Rings.outSlots; }
 
 /** Handles `count` frames from the input ring at time nowMs; returns how many frames it wrote out. */
 export function process(count: u32, nowMs: u32): u32 { return routerProcess(count, nowMs); }
+
+/** The most table work (steps, assembly/work.ts) one process() call did since the last call of this. */
+export function workPeak(): u32 { return workPeakTake(); }
 
 export function counters(): usize { countersSettle(); return counterBase; }
 export function counterCount(): u32 { return <u32>Counter.Count; }

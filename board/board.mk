@@ -1,10 +1,12 @@
-# Board firmware: the same module under wasm3 in C, for two ports (board/<port>/):
+# Board firmware: the same module under wasm3 in C, for four ports (board/<port>/):
 #   qemu-mps2-an385  Cortex-M3 with QEMU's LAN9118 (LAN and WAN as VLANs on its one NIC)
 #   rp2040-w5500     Cortex-M0+ with two W5500 on SPI; ELF, raw image and UF2 (runs in rp2040js)
+#   qemu-riscv32     RV32IMC in QEMU virt with the ESP32-C3's RAM and two virtio-net NICs
+#   esp32c3-w5500    ESP32-C3 with two W5500 on SPI; ELF and esptool image (hardware only, not run here)
 # wasm3's sources come from host/host.mk's wasm3-src (PyPI's pywasm3 sdist, pinned). Each port's
 # default config (tables sized to its RAM) is board/<port>/board-config.json.
 
-APT_PACKAGES += gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
+APT_PACKAGES += gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc
 BOARD_OUT := build/board
 CROSS := arm-none-eabi-
 BOARD_COMMON := board/common/startup.c board/common/host_loop.c board/common/console.c board/common/board_console.c board/common/config_store.c board/common/syscalls.c board/common/stack.c
@@ -57,7 +59,7 @@ $(BOARD_OUT)/module-checked: $(WASM) board/common/check-module.ts $(NPM_STAMP)
 board_embed = -DNATPASS_WASM_PATH='"$(WASM)"' -DNATPASS_CONFIG_PATH='"$(BOARD_OUT)/$(1)/default-config.bin"' \
   -DNATPASS_MEMORY_BYTES=$$(cat $(BOARD_OUT)/$(1)/default-config.bin.bytes)
 
-.PHONY: board board-qemu board-rp2040 size
+.PHONY: board board-qemu board-rp2040 board-riscv size
 
 $(BOARD_OUT)/%/default-config.bin: board/%/board-config.json board/common/gen-config.ts host/config.ts $(WASM) $(NPM_STAMP)
 	@mkdir -p $(@D)
@@ -73,7 +75,7 @@ $(BOARD_OUT)/qemu-mps2-an385.elf: $(BOARD_DEPS) $(BOARD_OUT)/qemu-mps2-an385/def
 # RP2040: boot2 is assembled alone, padded and checksummed (image.ts), then linked first in flash. -O2, not
 # -Os: 6 % faster in process() and a shallower stack (measured), for 10 KB of the 2 MiB flash.
 RP2040_DIR := board/rp2040-w5500
-RP2040_C := $(RP2040_DIR)/board.c $(RP2040_DIR)/w5500.c $(RP2040_DIR)/flash.c
+RP2040_C := $(RP2040_DIR)/board.c board/common/w5500.c $(RP2040_DIR)/flash.c
 $(BOARD_OUT)/rp2040-w5500/boot2.bin: $(RP2040_DIR)/boot2.S $(RP2040_DIR)/image.ts $(NPM_STAMP)
 	@command -v $(CROSS)gcc >/dev/null || $(MAKE) apt
 	@mkdir -p $(@D)
@@ -94,9 +96,48 @@ $(BOARD_OUT)/rp2040-w5500.bin: $(BOARD_OUT)/rp2040-w5500.elf
 $(BOARD_OUT)/rp2040-w5500.uf2: $(BOARD_OUT)/rp2040-w5500.bin $(RP2040_DIR)/image.ts
 	node --import tsx $(RP2040_DIR)/image.ts uf2 $< $@
 
+# RISC-V (RV32IMC, the ESP32-C3's core) with picolibc. Debian's toolchain has no rv32imc multilib:
+# -march=rv32imc -mabi=ilp32 links the rv32im/ilp32 libraries, which is right (rv32imc_zicsr would fall
+# back to a 64-bit default). board/common/picolibc.c gives picolibc its stdout and sbrk.
+RISCV_CROSS := riscv64-unknown-elf-
+RISCV_FLAGS := -march=rv32imc -mabi=ilp32 --specs=picolibc.specs
+RISCV_LDFLAGS := -nostartfiles -Wl,--gc-sections -Wl,--no-warn-rwx-segments
+RISCV_COMMON := $(BOARD_COMMON) board/common/picolibc.c board/common/module.S
+RV_QEMU_DIR := board/qemu-riscv32
+$(BOARD_OUT)/qemu-riscv32.elf: $(BOARD_DEPS) $(BOARD_OUT)/qemu-riscv32/default-config.bin board/common/picolibc.c $(RV_QEMU_DIR)/*.c $(RV_QEMU_DIR)/*.h $(RV_QEMU_DIR)/start.S $(RV_QEMU_DIR)/link.ld
+	@command -v $(RISCV_CROSS)gcc >/dev/null || $(MAKE) apt
+	$(RISCV_CROSS)gcc $(RISCV_FLAGS) $(BOARD_CFLAGS) -I$(RV_QEMU_DIR) $(call board_embed,qemu-riscv32) \
+	  -T$(RV_QEMU_DIR)/link.ld $(RISCV_LDFLAGS) -Wl,-Map=$(BOARD_OUT)/qemu-riscv32.map \
+	  $(RV_QEMU_DIR)/start.S $(RV_QEMU_DIR)/board.c $(RV_QEMU_DIR)/virtio_net.c $(RISCV_COMMON) $(BOARD_WASM3_C) -o $@
+	$(RISCV_CROSS)size $@
+
+# ESP32-C3 (RV32IMC): an esptool image for flash offset 0 with --ram-only-header: the ROM loads its RAM
+# segments and boot.c maps the flash ones (board/esp32c3-w5500/link.ld). esptool comes from PyPI, pinned,
+# into a venv under build/. Runs only on the chip: image-info checks the image, nothing here boots it.
+ESPTOOL_VERSION := 5.6.0
+ESPTOOL := build/esptool/bin/esptool
+APT_PACKAGES += python3-venv
+$(ESPTOOL):
+	@python3 -c 'import ensurepip' 2>/dev/null || $(MAKE) apt
+	rm -rf build/esptool && python3 -m venv build/esptool
+	build/esptool/bin/pip install --quiet --disable-pip-version-check esptool==$(ESPTOOL_VERSION)
+ESP_DIR := board/esp32c3-w5500
+$(BOARD_OUT)/esp32c3-w5500.elf: $(BOARD_DEPS) $(BOARD_OUT)/esp32c3-w5500/default-config.bin board/common/picolibc.c board/common/w5500.c board/common/w5500.h $(ESP_DIR)/*.c $(ESP_DIR)/*.h $(ESP_DIR)/start.S $(ESP_DIR)/*.ld
+	@command -v $(RISCV_CROSS)gcc >/dev/null || $(MAKE) apt
+	$(RISCV_CROSS)gcc $(RISCV_FLAGS) $(BOARD_CFLAGS) -I$(ESP_DIR) $(call board_embed,esp32c3-w5500) \
+	  -T$(ESP_DIR)/link.ld $(ESP_DIR)/rom.ld $(RISCV_LDFLAGS) -Wl,-Map=$(BOARD_OUT)/esp32c3-w5500.map \
+	  $(ESP_DIR)/start.S $(ESP_DIR)/boot.c $(ESP_DIR)/board.c $(ESP_DIR)/flash.c board/common/w5500.c $(RISCV_COMMON) $(BOARD_WASM3_C) -o $@
+	$(RISCV_CROSS)size $@
+
+$(BOARD_OUT)/esp32c3-w5500.bin: $(BOARD_OUT)/esp32c3-w5500.elf $(ESPTOOL)
+	$(ESPTOOL) --chip esp32c3 elf2image --flash-mode dio --flash-freq 40m --flash-size 4MB --ram-only-header -o $@ $<
+	$(ESPTOOL) --chip esp32c3 image-info $@ > $@.info || { cat $@.info; exit 1; }
+	grep -q 'Checksum: .*(valid)' $@.info || { cat $@.info; echo "esptool image-info: checksum not valid"; exit 1; }
+
 board-qemu: $(BOARD_OUT)/qemu-mps2-an385.elf
 board-rp2040: $(BOARD_OUT)/rp2040-w5500.bin $(BOARD_OUT)/rp2040-w5500.uf2
-board: board-qemu board-rp2040
+board-riscv: $(BOARD_OUT)/qemu-riscv32.elf $(BOARD_OUT)/esp32c3-w5500.bin
+board: board-qemu board-rp2040 board-riscv
 
 size: board
 	node --import tsx board/common/size.ts
@@ -108,4 +149,5 @@ BOARD_TEST_DEPS := board
 bench-board: board
 	node --import tsx board/qemu-mps2-an385/bench.ts
 	node --import tsx board/rp2040-w5500/bench.ts
+	node --import tsx board/qemu-riscv32/bench.ts
 bench: bench-board

@@ -1,44 +1,25 @@
 // The router configuration as users write it (JSON) and as the module reads it (the binary record
-// of assembly/config.ts). parseConfig() fills defaults and refuses bad input with the field's path;
-// encodeConfig() lays out the record. Addresses are dotted quads; the record holds them as u32.
+// of assembly/config.ts). parseConfig() checks a file against the schema (config-schema.ts: every field,
+// every problem at once), then the rules that span fields, and returns the RouterConfig that
+// encodeConfig() lays out. Addresses are dotted quads; the record holds them as u32.
+import type { z } from 'zod';
+import { CONFIG_SCHEMA, ConfigJson, Filtering, IpsecMode, LIMIT_FIELDS, Limits, ServerProtocol, TIMEOUT_FIELDS, Timeouts, show } from './config-schema.ts';
 
-export type Filtering = 'endpoint-independent' | 'address-dependent' | 'address-and-port-dependent';
-export type IpsecMode = 'off' | 'server-list' | 'multi';
-export type ServerProtocol = 'udp' | 'tcp' | 'both';
+export { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, LIMIT_FIELDS, TIMEOUT_FIELDS } from './config-schema.ts';
+export type { Filtering, IpsecMode, Limits, ServerProtocol, Timeouts } from './config-schema.ts';
 
 export interface ServerEntry { name: string; protocol: ServerProtocol; externalPort: number; externalPortEnd: number; internalHost: string; internalPort: number }
 export interface MapEntry { name: string; internal: string; external: string }
 
+/** A checked configuration as the record holds it: addresses and prefixes apart, port ranges as two ports. */
 export interface RouterConfig {
   lan: { mac: string; address: string; prefix: number; routedSubnet: { address: string; prefix: number } | null };
   wan: { mac: string; address: string; prefix: number; gateway: string; answerPing: boolean };
-  nat: {
-    filtering: Filtering;
-    hairpin: boolean;
-    portRange: [number, number];
-    serverList: ServerEntry[];
-    defaultServer: string | null;
-    mapList: MapEntry[];
-  };
-  ipsec: { mode: IpsecMode; ikePorts: number[] };
+  nat: Omit<ConfigJson['nat'], 'portRange' | 'serverList' | 'mapList'> & { portRange: [number, number]; serverList: ServerEntry[]; mapList: MapEntry[] };
+  ipsec: ConfigJson['ipsec'];
   timeouts: Timeouts;
   limits: Limits;
 }
-
-/** Seconds unless the name says Ms. Order = the record's order (assembly/config.ts T_*). */
-export const TIMEOUT_FIELDS = ['udp', 'tcpEstablished', 'tcpTransitory', 'icmp', 'ipsecSa', 'ike', 'ikeHoldMs', 'fragmentMs', 'arp'] as const;
-export type Timeouts = Record<(typeof TIMEOUT_FIELDS)[number], number>;
-/** Order = the record's order (assembly/config.ts C_*). */
-export const LIMIT_FIELDS = ['sessions', 'mappings', 'hostQuota', 'hosts', 'fragments', 'fragmentHold', 'arpEntries', 'arpQueue', 'batch', 'outSlots', 'ikeSessions', 'ipsecSas'] as const;
-export type Limits = Record<(typeof LIMIT_FIELDS)[number], number>;
-
-/** Minimums from RFC 4787 REQ-5 (UDP 120 s), RFC 5382 REQ-5 (7440 s / 240 s), RFC 5508 (ICMP 60 s). */
-const TIMEOUT_RANGES: Timeouts = { udp: 120, tcpEstablished: 7440, tcpTransitory: 240, icmp: 60, ipsecSa: 30, ike: 30, ikeHoldMs: 100, fragmentMs: 100, arp: 10 };
-const TIMEOUT_MAX = Math.floor(0x7fffffff / 1000);
-const LIMIT_MAX: Limits = { sessions: 1 << 20, mappings: 1 << 20, hostQuota: 65535, hosts: 1 << 16, fragments: 4096, fragmentHold: 1024, arpEntries: 4096, arpQueue: 1024, batch: 1024, outSlots: 4096, ikeSessions: 1 << 16, ipsecSas: 1 << 16 };
-
-export const DEFAULT_TIMEOUTS: Timeouts = { udp: 300, tcpEstablished: 7440, tcpTransitory: 240, icmp: 60, ipsecSa: 3600, ike: 3600, ikeHoldMs: 10000, fragmentMs: 5000, arp: 300 };
-export const DEFAULT_LIMITS: Limits = { sessions: 65536, mappings: 32768, hostQuota: 4096, hosts: 1024, fragments: 256, fragmentHold: 64, arpEntries: 256, arpQueue: 64, batch: 256, outSlots: 512, ikeSessions: 1024, ipsecSas: 4096 };
 
 /** The embedded default: the technote's 192.168.1.1/24 LAN and a documentation-range WAN. */
 export const DEFAULT_CONFIG_JSON = {
@@ -48,9 +29,28 @@ export const DEFAULT_CONFIG_JSON = {
   ipsec: { mode: 'multi', ikePorts: [500] },
 };
 
+export interface ConfigProblem { field: string; message: string }
+
+/** One or more problems, each naming its field; `file` names the file they were found in. */
 export class ConfigError extends Error {
-  constructor(readonly field: string, message: string) {
-    super(`config ${field}: ${message}`);
+  readonly problems: ConfigProblem[];
+  constructor(field: string, message: string, more: ConfigProblem[] = [], readonly file?: string) {
+    const problems = [{ field, message }, ...more];
+    super(problems.map((p) => `config ${p.field}: ${p.message}`).join('\n'));
+    this.problems = problems;
+  }
+
+  static of(problems: ConfigProblem[], file?: string): ConfigError {
+    return new ConfigError(problems[0].field, problems[0].message, problems.slice(1), file);
+  }
+
+  inFile(file: string): ConfigError {
+    return ConfigError.of(this.problems, file);
+  }
+
+  /** One line per problem: `FILE: field: message`, or `config field: message` without a file. */
+  lines(): string[] {
+    return this.problems.map((p) => `${this.file ? `${this.file}: ` : 'config '}${p.field}: ${p.message}`);
   }
 }
 
@@ -66,50 +66,8 @@ export function u32ToIp(v: number): string {
   return [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join('.');
 }
 
-function macBytes(s: string, field: string): number[] {
-  const m = /^([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2})$/i.exec(String(s));
-  if (!m) throw new ConfigError(field, `'${s}' is not a MAC address like 02:00:00:00:01:01`);
-  const b = m.slice(1).map((h) => parseInt(h, 16));
-  if (b[0] & 1) throw new ConfigError(field, `'${s}' is a multicast MAC address`);
-  return b;
-}
-
-function cidr(s: unknown, field: string): { address: string; prefix: number } {
-  const m = /^([0-9.]+)\/(\d{1,2})$/.exec(String(s));
-  if (!m) throw new ConfigError(field, `'${String(s)}' is not address/prefix like 192.168.1.1/24`);
-  ipToU32(m[1], field);
-  const prefix = Number(m[2]);
-  if (prefix < 1 || prefix > 32) throw new ConfigError(field, `prefix /${prefix} is out of range`);
-  return { address: m[1], prefix };
-}
-
-function obj(v: unknown, field: string): Record<string, unknown> {
-  if (v === undefined) return {};
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ConfigError(field, 'must be an object');
-  return v as Record<string, unknown>;
-}
-
-function int(v: unknown, field: string, lo: number, hi: number, dflt?: number): number {
-  if (v === undefined && dflt !== undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw new ConfigError(field, `must be a whole number`);
-  if (v < lo || v > hi) throw new ConfigError(field, `${v} is out of range ${lo}..${hi}`);
-  return v;
-}
-
-function bool(v: unknown, field: string, dflt: boolean): boolean {
-  if (v === undefined) return dflt;
-  if (typeof v !== 'boolean') throw new ConfigError(field, 'must be true or false');
-  return v;
-}
-
-function oneOf<T extends string>(v: unknown, field: string, allowed: readonly T[], dflt: T): T {
-  if (v === undefined) return dflt;
-  if (!allowed.includes(v as T)) throw new ConfigError(field, `'${String(v)}' is not one of ${allowed.join(', ')}`);
-  return v as T;
-}
-
-function unknownKeys(o: Record<string, unknown>, field: string, known: string[]): void {
-  for (const k of Object.keys(o)) if (!known.includes(k)) throw new ConfigError(field ? `${field}.${k}` : k, 'is not a known setting');
+function macBytes(s: string): number[] {
+  return s.split(':').map((h) => parseInt(h, 16));
 }
 
 function inSubnet(a: number, net: number, prefix: number): boolean {
@@ -117,113 +75,153 @@ function inSubnet(a: number, net: number, prefix: number): boolean {
   return ((a & mask) >>> 0) === ((net & mask) >>> 0);
 }
 
-/** Validates user JSON (any shape) and returns a complete config, or throws ConfigError naming the field. */
-export function parseConfig(input: unknown): RouterConfig {
-  const root = obj(input, 'config');
-  unknownKeys(root, '', ['lan', 'wan', 'nat', 'ipsec', 'timeouts', 'limits']);
-  const lanIn = obj(root.lan, 'lan');
-  unknownKeys(lanIn, 'lan', ['mac', 'address', 'routedSubnet']);
-  const lanAddr = cidr(lanIn.address ?? DEFAULT_CONFIG_JSON.lan.address, 'lan.address');
-  if (lanAddr.prefix < 8 || lanAddr.prefix > 30) throw new ConfigError('lan.address', 'prefix must be /8../30');
-  const routed = lanIn.routedSubnet === undefined || lanIn.routedSubnet === null ? null : cidr(lanIn.routedSubnet, 'lan.routedSubnet');
-  const wanIn = obj(root.wan, 'wan');
-  unknownKeys(wanIn, 'wan', ['mac', 'address', 'gateway', 'answerPing']);
-  const wanAddr = cidr(wanIn.address ?? DEFAULT_CONFIG_JSON.wan.address, 'wan.address');
-  const gateway = String(wanIn.gateway ?? DEFAULT_CONFIG_JSON.wan.gateway);
-  if (!inSubnet(ipToU32(gateway, 'wan.gateway'), ipToU32(wanAddr.address, 'wan.address'), wanAddr.prefix))
-    throw new ConfigError('wan.gateway', `${gateway} is not on the WAN subnet ${wanAddr.address}/${wanAddr.prefix}`);
-  if (inSubnet(ipToU32(wanAddr.address, 'wan.address'), ipToU32(lanAddr.address, 'lan.address'), lanAddr.prefix))
-    throw new ConfigError('wan.address', 'is inside the LAN subnet');
-  const lanMac = String(lanIn.mac ?? DEFAULT_CONFIG_JSON.lan.mac);
-  const wanMac = String(wanIn.mac ?? DEFAULT_CONFIG_JSON.wan.mac);
-  macBytes(lanMac, 'lan.mac');
-  macBytes(wanMac, 'wan.mac');
+/** A field's path as a user reads it: nat.serverList[0].internalHost; odd keys quoted: nat[""]. */
+export function fieldName(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const k of path) {
+    if (typeof k === 'number') out += `[${k}]`;
+    else if (/^[A-Za-z_$][\w$]*$/.test(String(k))) out += out ? `.${String(k)}` : String(k);
+    else out += `[${JSON.stringify(String(k))}]`;
+  }
+  return out || '(the whole file)';
+}
 
-  const isLanHost = (ip: string, field: string) => {
-    const a = ipToU32(ip, field);
-    const onLan = inSubnet(a, ipToU32(lanAddr.address, 'lan.address'), lanAddr.prefix) && ip !== lanAddr.address;
-    const onRouted = routed !== null && inSubnet(a, ipToU32(routed.address, 'lan.routedSubnet'), routed.prefix) && ip !== routed.address;
-    if (!onLan && !onRouted) throw new ConfigError(field, `${ip} is not a host on the LAN${routed ? ' or the routed subnet' : ''}`);
+const kind = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'an object' : typeof v === 'string' ? `the text ${show(v)}` : `${typeof v} ${show(v)}`);
+const EXPECTED: Record<string, string> = { object: 'an object', array: 'a list', string: 'text in quotes', number: 'a number', int: 'a whole number', boolean: 'true or false', tuple: 'a list' };
+
+/** Our wording for zod's generic issues; a field's own message (config-schema.ts) takes precedence. */
+const wording: z.core.$ZodErrorMap = (iss) => {
+  switch (iss.code) {
+    case 'invalid_type':
+      if (iss.input === undefined) return 'is required';
+      if (iss.expected === 'int' && typeof iss.input === 'number') return `${iss.input} is not a whole number`;
+      return `must be ${EXPECTED[iss.expected] ?? iss.expected}, not ${kind(iss.input)}`;
+    case 'invalid_value':
+      return `${show(iss.input)} is not one of ${iss.values.map(String).join(', ')}`;
+    case 'too_small':
+    case 'too_big':
+      if (iss.origin === 'array') return iss.code === 'too_big' ? `has ${(iss.input as unknown[]).length} entries, at most ${iss.maximum} are allowed` : `needs at least ${iss.minimum} entr${iss.minimum === 1 ? 'y' : 'ies'}`;
+      return `${show(iss.input)} is too ${iss.code === 'too_big' ? 'large' : 'small'}`;
+    default:
+      return undefined;
+  }
+};
+
+/** The schema's object at a path (for the keys an unknown key could have meant). */
+function knownKeys(path: readonly PropertyKey[]): string[] {
+  let s = (CONFIG_SCHEMA as unknown as { _zod: { def: Record<string, unknown> } })._zod.def;
+  const inner = () => {
+    while (s.innerType) s = (s.innerType as typeof CONFIG_SCHEMA)._zod.def as unknown as Record<string, unknown>;
+  };
+  for (const k of path) {
+    inner();
+    const next = typeof k === 'number' ? s.element : (s.shape as Record<string, unknown> | undefined)?.[String(k)];
+    if (!next) return [];
+    s = (next as typeof CONFIG_SCHEMA)._zod.def as unknown as Record<string, unknown>;
+  }
+  inner();
+  return Object.keys((s.shape as Record<string, unknown>) ?? {});
+}
+
+/** The known key a typo most likely meant: same letters in another case, or at most two edits away. */
+export function didYouMean(key: string, known: string[]): string | undefined {
+  const lower = key.toLowerCase();
+  let best: string | undefined;
+  let bestCost = Math.min(2, Math.floor(key.length / 2)) + 1;
+  for (const k of known) {
+    const cost = k.toLowerCase() === lower ? 0 : editDistance(lower, k.toLowerCase());
+    if (cost < bestCost) { best = k; bestCost = cost; }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length];
+}
+
+function schemaProblems(issues: readonly z.core.$ZodIssue[]): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  for (const iss of issues) {
+    if (iss.code === 'unrecognized_keys') {
+      const known = knownKeys(iss.path);
+      for (const key of iss.keys) {
+        const guess = didYouMean(key, known);
+        out.push({ field: fieldName([...iss.path, key]), message: `is not a known setting${guess ? ` (did you mean '${guess}'?)` : key === '' ? ' (an empty name)' : ''}` });
+      }
+    } else if (iss.code === 'invalid_type' && iss.input === undefined && typeof iss.path.at(-1) === 'number') {
+      out.push({ field: fieldName(iss.path), message: 'is a hole in the list (nothing between two commas)' });
+    } else {
+      out.push({ field: fieldName(iss.path), message: iss.message });
+    }
+  }
+  return out;
+}
+
+/** Validates user JSON (any shape) and returns a complete config, or throws ConfigError naming every problem. */
+export function parseConfig(input: unknown): RouterConfig {
+  const checked = CONFIG_SCHEMA.safeParse(input, { error: wording, reportInput: true });
+  if (!checked.success) throw ConfigError.of(schemaProblems(checked.error.issues));
+  const problems: ConfigProblem[] = [];
+  const config = crossFieldRules(checked.data, (field, message) => problems.push({ field, message }));
+  if (problems.length) throw ConfigError.of(problems);
+  return config;
+}
+
+const splitCidr = (s: string) => {
+  const [address, prefix] = s.split('/');
+  return { address, prefix: Number(prefix) };
+};
+
+/** The rules that span fields, on a file that passed the schema; builds the RouterConfig on the way. */
+function crossFieldRules(json: ConfigJson, problem: (field: string, message: string) => void): RouterConfig {
+  const lan = splitCidr(json.lan.address), wan = splitCidr(json.wan.address);
+  const routed = json.lan.routedSubnet === null ? null : splitCidr(json.lan.routedSubnet);
+  const u32 = (s: string) => ipToU32(s, '');
+  if (!inSubnet(u32(json.wan.gateway), u32(wan.address), wan.prefix)) problem('wan.gateway', `${json.wan.gateway} is not on the WAN subnet ${json.wan.address}`);
+  if (inSubnet(u32(wan.address), u32(lan.address), lan.prefix)) problem('wan.address', `${wan.address} is inside the LAN subnet ${json.lan.address}`);
+
+  const lanHost = (ip: string, field: string) => {
+    const a = u32(ip);
+    const onLan = inSubnet(a, u32(lan.address), lan.prefix) && a !== u32(lan.address);
+    const onRouted = routed !== null && inSubnet(a, u32(routed.address), routed.prefix) && a !== u32(routed.address);
+    if (!onLan && !onRouted) problem(field, `${ip} is not a host on the LAN${routed ? ' or the routed subnet' : ''}`);
     return ip;
   };
 
-  const natIn = obj(root.nat, 'nat');
-  unknownKeys(natIn, 'nat', ['filtering', 'hairpin', 'portRange', 'serverList', 'defaultServer', 'mapList']);
-  const portRange = natIn.portRange ?? [1024, 65535];
-  if (!Array.isArray(portRange) || portRange.length !== 2) throw new ConfigError('nat.portRange', 'must be [low, high]');
-  const lo = int(portRange[0], 'nat.portRange[0]', 1024, 65535);
-  const hi = int(portRange[1], 'nat.portRange[1]', lo + 255, 65535);
-  const serverIn = natIn.serverList ?? [];
-  if (!Array.isArray(serverIn)) throw new ConfigError('nat.serverList', 'must be a list');
-  if (serverIn.length > 64) throw new ConfigError('nat.serverList', 'at most 64 entries');
-  const serverList: ServerEntry[] = serverIn.map((e, i) => {
-    const f = `nat.serverList[${i}]`;
-    const o = obj(e, f);
-    unknownKeys(o, f, ['name', 'protocol', 'externalPort', 'internalHost', 'internalPort']);
-    const ext = String(o.externalPort ?? '');
-    const m = /^(\d+)(?:-(\d+))?$/.exec(ext);
-    if (!m) throw new ConfigError(`${f}.externalPort`, `'${ext}' is not a port or a range like 5000-5010`);
-    const p0 = int(Number(m[1]), `${f}.externalPort`, 1, 65535);
-    const p1 = m[2] === undefined ? p0 : int(Number(m[2]), `${f}.externalPort`, p0, 65535);
-    const inPort = int(o.internalPort ?? p0, `${f}.internalPort`, 1, 65535 - (p1 - p0));
-    return {
-      name: String(o.name ?? `entry ${i + 1}`),
-      protocol: oneOf(o.protocol, `${f}.protocol`, ['udp', 'tcp', 'both'] as const, 'both'),
-      externalPort: p0,
-      externalPortEnd: p1,
-      internalHost: isLanHost(String(o.internalHost ?? ''), `${f}.internalHost`),
-      internalPort: inPort,
-    };
-  });
-  const mapIn = natIn.mapList ?? [];
-  if (!Array.isArray(mapIn)) throw new ConfigError('nat.mapList', 'must be a list');
-  if (mapIn.length > 64) throw new ConfigError('nat.mapList', 'at most 64 entries');
-  const mapList: MapEntry[] = mapIn.map((e, i) => {
-    const f = `nat.mapList[${i}]`;
-    const o = obj(e, f);
-    unknownKeys(o, f, ['name', 'internal', 'external']);
-    const internal = isLanHost(String(o.internal ?? ''), `${f}.internal`);
-    const external = String(o.external ?? '');
-    ipToU32(external, `${f}.external`);
-    if (external === wanAddr.address) throw new ConfigError(`${f}.external`, 'is the WAN address itself (use the Server List)');
-    return { name: String(o.name ?? `map ${i + 1}`), internal, external };
-  });
-  const defaultServer = natIn.defaultServer === undefined || natIn.defaultServer === null ? null : isLanHost(String(natIn.defaultServer), 'nat.defaultServer');
+  const [lo, hi] = json.nat.portRange;
+  if (hi < lo) problem('nat.portRange', `[${lo}, ${hi}] is reversed: write [low, high]`);
+  else if (hi - lo < 255) problem('nat.portRange', `[${lo}, ${hi}] holds ${hi - lo + 1} ports; at least 256 are needed (high >= low + 255)`);
 
-  const ipsecIn = obj(root.ipsec, 'ipsec');
-  unknownKeys(ipsecIn, 'ipsec', ['mode', 'ikePorts']);
-  const ikePorts = ipsecIn.ikePorts ?? [500];
-  if (!Array.isArray(ikePorts) || ikePorts.length < 1 || ikePorts.length > 8) throw new ConfigError('ipsec.ikePorts', 'must list 1..8 UDP ports');
-  const timeoutsIn = obj(root.timeouts, 'timeouts');
-  unknownKeys(timeoutsIn, 'timeouts', [...TIMEOUT_FIELDS]);
-  const limitsIn = obj(root.limits, 'limits');
-  unknownKeys(limitsIn, 'limits', [...LIMIT_FIELDS]);
-  const timeouts = {} as Timeouts;
-  for (const k of TIMEOUT_FIELDS) {
-    const max = k.endsWith('Ms') ? 120000 : TIMEOUT_MAX;
-    timeouts[k] = int(timeoutsIn[k], `timeouts.${k}`, TIMEOUT_RANGES[k], max, DEFAULT_TIMEOUTS[k]);
-  }
-  const limits = {} as Limits;
-  for (const k of LIMIT_FIELDS) limits[k] = int(limitsIn[k], `limits.${k}`, 1, LIMIT_MAX[k], DEFAULT_LIMITS[k]);
-  if (limits.outSlots < limits.batch) throw new ConfigError('limits.outSlots', 'must be at least limits.batch');
+  const serverList: ServerEntry[] = json.nat.serverList.map((e, i) => {
+    const f = `nat.serverList[${i}]`;
+    const [first, last = first] = String(e.externalPort).split('-').map(Number);
+    if (first < 1 || first > 65535) problem(`${f}.externalPort`, `${first} is out of range 1..65535`);
+    else if (last < first || last > 65535) problem(`${f}.externalPort`, `'${e.externalPort}': the range's end ${last} is out of range ${first}..65535`);
+    const internalPort = e.internalPort ?? first;
+    if (internalPort + (last - first) > 65535) problem(`${f}.internalPort`, `${internalPort} is out of range 1..${65535 - (last - first)} for a range of ${last - first + 1} ports`);
+    return { name: e.name ?? `entry ${i + 1}`, protocol: e.protocol, externalPort: first, externalPortEnd: last, internalHost: lanHost(e.internalHost, `${f}.internalHost`), internalPort };
+  });
+  const mapList: MapEntry[] = json.nat.mapList.map((e, i) => {
+    const f = `nat.mapList[${i}]`;
+    if (u32(e.external) === u32(wan.address)) problem(`${f}.external`, 'is the WAN address itself (use the Server List)');
+    return { name: e.name ?? `map ${i + 1}`, internal: lanHost(e.internal, `${f}.internal`), external: e.external };
+  });
+  const defaultServer = json.nat.defaultServer === null ? null : lanHost(json.nat.defaultServer, 'nat.defaultServer');
+  if (json.limits.outSlots < json.limits.batch) problem('limits.outSlots', `${json.limits.outSlots} must be at least limits.batch (${json.limits.batch})`);
 
   return {
-    lan: { mac: lanMac, address: lanAddr.address, prefix: lanAddr.prefix, routedSubnet: routed },
-    wan: { mac: wanMac, address: wanAddr.address, prefix: wanAddr.prefix, gateway, answerPing: bool(wanIn.answerPing, 'wan.answerPing', true) },
-    nat: {
-      filtering: oneOf(natIn.filtering, 'nat.filtering', ['endpoint-independent', 'address-dependent', 'address-and-port-dependent'] as const, 'address-dependent'),
-      hairpin: bool(natIn.hairpin, 'nat.hairpin', true),
-      portRange: [lo, hi],
-      serverList,
-      defaultServer,
-      mapList,
-    },
-    ipsec: {
-      mode: oneOf(ipsecIn.mode, 'ipsec.mode', ['off', 'server-list', 'multi'] as const, 'multi'),
-      ikePorts: ikePorts.map((p, i) => int(p, `ipsec.ikePorts[${i}]`, 1, 65535)),
-    },
-    timeouts,
-    limits,
+    lan: { mac: json.lan.mac, address: lan.address, prefix: lan.prefix, routedSubnet: routed },
+    wan: { mac: json.wan.mac, address: wan.address, prefix: wan.prefix, gateway: json.wan.gateway, answerPing: json.wan.answerPing },
+    nat: { filtering: json.nat.filtering, hairpin: json.nat.hairpin, portRange: [lo, hi], serverList, defaultServer, mapList },
+    ipsec: { mode: json.ipsec.mode, ikePorts: json.ipsec.ikePorts },
+    timeouts: json.timeouts,
+    limits: json.limits,
   };
 }
 
@@ -251,13 +249,13 @@ export function encodeConfig(c: RouterConfig): Uint8Array {
   v.setUint32(0, CFG_MAGIC, true);
   v.setUint16(4, CFG_VERSION, true);
   v.setUint16(6, length, true);
-  b.set(macBytes(c.lan.mac, 'lan.mac'), 8);
+  b.set(macBytes(c.lan.mac), 8);
   v.setUint32(16, ipToU32(c.lan.address, 'lan.address'), true);
   b[20] = c.lan.prefix;
   b[21] = c.wan.prefix;
   b[22] = FILTERING_CODES[c.nat.filtering];
   b[23] = (c.wan.answerPing ? 1 : 0) | (c.nat.hairpin ? 2 : 0);
-  b.set(macBytes(c.wan.mac, 'wan.mac'), 24);
+  b.set(macBytes(c.wan.mac), 24);
   b[30] = IPSEC_CODES[c.ipsec.mode];
   v.setUint32(32, ipToU32(c.wan.address, 'wan.address'), true);
   v.setUint32(36, ipToU32(c.wan.gateway, 'wan.gateway'), true);

@@ -6,9 +6,10 @@ WASM3_ADDON := host/wasm3/build/Release/natpass_wasm3.node
 
 .PHONY: wasm3-src wasm3-addon test-wasm3 tap-addon
 
-TAP_ADDON := host/ports/tap/build/Release/natpass_tap.node
-$(TAP_ADDON): host/ports/tap/tap.c host/ports/tap/binding.gyp $(NPM_STAMP)
-	cd host/ports/tap && npx node-gyp rebuild --nodedir=/usr --silent
+# TAP and AF_PACKET ports for natpass run (host/ports/native); TAP_ADDON keeps its name for the Makefile.
+TAP_ADDON := host/ports/native/build/Release/natpass_ports.node
+$(TAP_ADDON): $(wildcard host/ports/native/*.c host/ports/native/*.h) host/ports/native/binding.gyp $(NPM_STAMP)
+	cd host/ports/native && npx node-gyp rebuild --nodedir=/usr --silent
 
 tap-addon: $(TAP_ADDON)
 
@@ -24,12 +25,28 @@ wasm3-addon: $(WASM3_ADDON)
 
 # The whole behavioural suite again, every frame through wasm3.
 test-wasm3: deps build $(WASM3_ADDON)
-	NATPASS_ENGINE=wasm3 npx vitest run
+	NATPASS_ENGINE=wasm3 npx vitest run --testTimeout=30000
 
 TEST_TARGETS += test-wasm3
 
 # Packets per second on every engine (never part of make test). Figures go to build/bench/.
-.PHONY: bench
-bench: deps build $(WASM3_ADDON)
-	@command -v valgrind >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null)
+# Then end to end (host/bench/e2e.ts, root only): natpass run against Linux's NAT in namespaces.
+BENCH_PACKAGES := valgrind iperf3 ethtool nftables
+.PHONY: bench bench-e2e bench-packages
+bench-packages:
+	@missing=""; for p in $(BENCH_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+bench: deps build $(WASM3_ADDON) $(TAP_ADDON) bench-packages
 	node --import tsx host/bench/bench.ts
+	node --import tsx host/bench/longest-call.ts
+	node --import tsx host/bench/e2e.ts
+
+bench-e2e: deps build $(WASM3_ADDON) $(TAP_ADDON) bench-packages
+	node --import tsx host/bench/e2e.ts
+
+# The status page's test (test/http.test.ts) drives Debian's chromium through puppeteer-core;
+# puppeteer-core downloads no browser of its own.
+APT_PACKAGES += chromium

@@ -14,10 +14,19 @@ export interface Frame {
   data: Uint8Array;
 }
 
+/** Byte offsets in linear memory of the input and output rings (layout: docs/abi.md). */
+export interface RingLayout {
+  inRing: number;
+  outRing: number;
+  slotBytes: number;
+  capacity: number;
+}
+
 export class Router {
   private pending: Frame[] = [];
   private slotBytes = 0;
   private counterNameList: string[] = [];
+  private rings: RingLayout | null = null;
 
   private constructor(
     readonly engine: Engine,
@@ -48,6 +57,7 @@ export class Router {
     const ptr = this.engine.call('configPtr') >>> 0;
     if (record.length > this.engine.call('configCapacity')) throw new Error('config record is larger than the module accepts');
     this.engine.memory().set(record, ptr);
+    this.rings = null; // init carves the rings again
     const rc = this.engine.call('init', record.length, nowMs >>> 0);
     if (rc !== 0) throw new Error(`module refused the config: ${INIT_ERRORS[rc] ?? `error ${rc}`}`);
     (this as { config: RouterConfig }).config = decodeConfig(record);
@@ -104,6 +114,21 @@ export class Router {
     }
   }
 
+  /** Where the rings lie, for a host that fills and drains them itself (host/ports/pump.ts). */
+  ringLayout(): RingLayout {
+    return (this.rings ??= {
+      inRing: this.engine.call('inRing') >>> 0,
+      outRing: this.engine.call('outRing') >>> 0,
+      slotBytes: this.slotBytes,
+      capacity: this.batchCapacity,
+    });
+  }
+
+  /** Runs `count` frames the caller wrote into the input ring; returns how many output slots it filled. */
+  processRing(count: number, nowMs: number): number {
+    return this.engine.call('process', count, nowMs >>> 0) >>> 0;
+  }
+
   counters(): Record<string, number> {
     const mem = this.engine.memory();
     const base = this.engine.call('counters') >>> 0;
@@ -129,6 +154,11 @@ export class Router {
       cursor = this.engine.call('dumpCursor') >>> 0;
     }
     return rows;
+  }
+
+  /** The most table work one process() call did since the last read, in steps (assembly/work.ts). */
+  workPeak(): number {
+    return this.engine.call('workPeak') >>> 0;
   }
 
   /** Linear memory size in bytes: fixed after init. */

@@ -1,6 +1,7 @@
 // state.json: what the router knows, in words. Counters by name, and every dump table (host/abi.ts
 // DUMP_ROWS) as named rows with dotted addresses and protocol names; advisor findings carry their
-// code, reason and fix from the module's own catalogue.
+// code, reason and fix from the module's own catalogue. The parts are exported one by one so the
+// status page (host/http/) can read the small tables each second without the large ones.
 import { DUMP_ARP, DUMP_FINDINGS, DUMP_IKE, DUMP_MAPPINGS, DUMP_ROWS, DUMP_SAS, DUMP_SESSIONS } from './abi.ts';
 import { u32ToIp } from './config.ts';
 import { readAsString } from './engines/engine.ts';
@@ -41,10 +42,9 @@ function named(words: readonly string[], row: Uint32Array): Record<string, unkno
 
 const hex32 = (v: number) => v.toString(16).padStart(8, '0');
 
-export function buildState(router: Router): Record<string, unknown> {
-  const catalog = advisorCatalog(router);
-  const table = (id: number, words: readonly string[]) => router.dumpTable(id).map((r) => named(words, r));
-  const ike = router.dumpTable(DUMP_IKE).map((r) => {
+/** IKE sessions and SAs, with cookies in hex and NAT-T facts spelled out. */
+export function ipsecState(router: Router) {
+  const ikeSessions = router.dumpTable(DUMP_IKE).map((r) => {
     const o = named(DUMP_ROWS.ike, r);
     return {
       host: o.host, hostPort: o.hostPort, remote: o.remote, externalPort: o.extPort,
@@ -63,10 +63,24 @@ export function buildState(router: Router): Record<string, unknown> {
     // an inbound SPI several hosts may own is delivered to each of them (docs/ipsec.md)
     sharedWith: r[8] > 1 ? [...r.subarray(9, 8 + r[8])].map(u32ToIp) : [],
   }));
-  const findings = router.dumpTable(DUMP_FINDINGS).map((r) => {
+  return { mode: router.config.ipsec.mode, ikeSessions, sas };
+}
+
+/** The advisor's findings with the catalogue's name, reason and fix. */
+export function advisorState(router: Router) {
+  const catalog = advisorCatalog(router);
+  return router.dumpTable(DUMP_FINDINGS).map((r) => {
     const f = catalog.get(r[0]);
     return { code: r[0], name: f?.name ?? 'UNKNOWN', host: u32ToIp(r[1]), remote: u32ToIp(r[2]), count: r[3], ageMs: r[4], reason: f?.reason ?? '', fix: f?.fix ?? '' };
   });
+}
+
+/** The session table (every flow the NAT tracks), one named row per session. */
+export function sessionsState(router: Router): Record<string, unknown>[] {
+  return router.dumpTable(DUMP_SESSIONS).map((r) => named(DUMP_ROWS.sessions, r));
+}
+
+export function buildState(router: Router): Record<string, unknown> {
   const arp = router.dumpTable(DUMP_ARP).map((r) => ({
     addr: u32ToIp(r[0]), port: r[1] === 0 ? 'lan' : 'wan',
     mac: [r[2] >>> 8, r[2] & 255, r[3] >>> 24, (r[3] >>> 16) & 255, (r[3] >>> 8) & 255, r[3] & 255].map((b) => b.toString(16).padStart(2, '0')).join(':'),
@@ -75,10 +89,10 @@ export function buildState(router: Router): Record<string, unknown> {
   return {
     engine: router.engine.kind,
     counters: router.counters(),
-    mappings: table(DUMP_MAPPINGS, DUMP_ROWS.mappings),
-    sessions: table(DUMP_SESSIONS, DUMP_ROWS.sessions),
-    ipsec: { mode: router.config.ipsec.mode, ikeSessions: ike, sas },
-    advisor: findings,
+    mappings: router.dumpTable(DUMP_MAPPINGS).map((r) => named(DUMP_ROWS.mappings, r)),
+    sessions: sessionsState(router),
+    ipsec: ipsecState(router),
+    advisor: advisorState(router),
     arp,
   };
 }

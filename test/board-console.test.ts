@@ -1,6 +1,6 @@
-// The management console on each board's UART (QEMU mps2-an385; RP2040 in rp2040js, whose flash
-// routines are the harness's bootrom model): log in, add a Server List entry for UDP 500, save to the
-// flash slots and restart, and the entry forwards frames. At boot the firmware takes the newest valid
+// The management console on each board's UART (QEMU mps2-an385 and riscv32; RP2040 in rp2040js, whose
+// flash routines are the harness's bootrom model): log in, add a Server List entry for UDP 500, save to the
+// flash slots and restart, and the entry forwards frames (on the RP2040 and riscv32 also after a power cycle). At boot the firmware takes the newest valid
 // flash slot and ignores a torn one, reading the record host/persist.ts writes.
 import { afterEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { decodeSlot, encodeSlot } from '../host/persist.ts';
 import { loadAccounts } from '../host/console/session.ts';
 import { arpReply, parseFrame, udp } from '../host/packets.ts';
 import { Rp2040Board } from '../board/rp2040-w5500/emulator.ts';
+import { RiscvBoard } from '../board/qemu-riscv32/emulator.ts';
 import { BOARD_PORTS, EmulatedBoard } from '../board/ports.ts';
 import { SLOT_BYTES, blankSlots } from '../board/common/slots.ts';
 
@@ -63,9 +64,9 @@ describe.each(BOARD_PORTS)('management console on the board UART ($name)', ({ na
     const after = await board.type('y', 'restarted with the new configuration');
     expect(after).toContain('configuration saved to flash slot A');
     expect(await forwardedToLan(board)).toEqual([`${H1.ip}:500`]);
-    if (board instanceof Rp2040Board) {
+    if (board instanceof Rp2040Board || board instanceof RiscvBoard) {
       // Power off and on: a new board with this one's flash boots the saved entry.
-      const slots = board.flashSlots();
+      const slots = await board.flashSlots();
       const v = new DataView(slots.buffer);
       const record = slots.subarray(0, 24 + v.getUint32(12, true) + v.getUint32(16, true)); // header, config, auth
       expect(decodeSlot(record, 'a')?.sequence).toBe(1);

@@ -2,6 +2,7 @@
 // the same frames and the same config (the port's board-config.json): NAT, ARP, ICMP and the IPsec ALG.
 //   qemu-mps2-an385  Cortex-M3 in QEMU, LAN9118 with VLAN-tagged ports (waits in wall-clock ms)
 //   rp2040-w5500     Cortex-M0+ in rp2040js with two W5500 models on SPI (waits in simulated ms)
+//   qemu-riscv32     RV32IMC in QEMU virt, two virtio-net NICs, the ESP32-C3's RAM (waits in wall-clock ms)
 import { afterEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { Router } from '../host/router.ts';

@@ -6,7 +6,7 @@ import { Net, LAN, WAN, WAN_IP } from './helpers/net.ts';
 import { lan, wan } from './helpers/traffic.ts';
 import { DUMP_IKE, DUMP_SAS } from '../host/abi.ts';
 import { icmpError } from '../host/packets.ts';
-import { IKEV1_MAIN, IKEV1_QUICK, IKEV2_INIT, IKEV2_AUTH, IKEV2_CHILD, NAT_D_NOTIFY, natD, exchange, negotiate, espIn, espOut, dsts } from './helpers/ike.ts';
+import { IKEV1_MAIN, IKEV1_QUICK, IKEV2_INIT, IKEV2_AUTH, IKEV2_CHILD, IKEV2_INFO, NAT_D_NOTIFY, natD, exchange, negotiate, espIn, espOut, dsts } from './helpers/ike.ts';
 
 const HOSTS = ['192.168.1.10', '192.168.1.11', '192.168.1.12'];
 const [H1, H2, H3] = HOSTS;
@@ -134,6 +134,7 @@ describe('several SAs, rekeys and a gateway\'s own exchanges', () => {
     expect(dsts(espIn(net, G1, 0x4101))).toEqual([H1]);
     net.idle(20_000);
     expect(dsts(espIn(net, G1, 0x4102))).toEqual([H1]);
+    espOut(net, H1, G1, 0x41aa); // H1 answers on its new outbound SA: its pairs exist, no SPI is in doubt
     expect(dsts(espIn(net, G1, 0x4103))).toEqual([]); // a third SPI nobody negotiated
     expect(net.counters().drop_esp_unknown_spi).toBe(1);
   });
@@ -206,8 +207,13 @@ describe('several SAs, rekeys and a gateway\'s own exchanges', () => {
     WAN(net.fromLan(lan.ike({ src: H2, dst: G1, sport: 500, dport: 500, icookie: 0xeeen, rcookie: 0xfffn, version: 2, exchange: IKEV2_INIT, flags: 0x20 })).step());
     const next = LAN(net.fromWan(wan.ike({ src: G1, dst: WAN_IP, sport: 500, dport: 500, icookie: 0xeeen, rcookie: 0xfffn, version: 2, exchange: IKEV2_AUTH, messageId: 1 })).step());
     expect(dsts(next)).toEqual([H2]);
-    // H1 answering the same SA later is refused: the cookie is H2's.
-    expect(WAN(net.fromLan(lan.ike({ src: H1, dst: G1, sport: 500, dport: 500, icookie: 0xeeen, rcookie: 0x111n, version: 2, exchange: IKEV2_INIT, flags: 0x20 })).step())).toHaveLength(0);
+    // H1 answers too (its own responder SPI): it goes out, and the gateway's next message, which names
+    // H2's responder SPI, still reaches H2 alone; one naming H1's reaches H1.
+    expect(WAN(net.fromLan(lan.ike({ src: H1, dst: G1, sport: 500, dport: 500, icookie: 0xeeen, rcookie: 0x111n, version: 2, exchange: IKEV2_INIT, flags: 0x20 })).step())).toHaveLength(1);
+    expect(dsts(LAN(net.fromWan(wan.ike({ src: G1, dst: WAN_IP, sport: 500, dport: 500, icookie: 0xeeen, rcookie: 0xfffn, version: 2, exchange: IKEV2_AUTH, messageId: 2 })).step()))).toEqual([H2]);
+    expect(dsts(LAN(net.fromWan(wan.ike({ src: G1, dst: WAN_IP, sport: 500, dport: 500, icookie: 0xeeen, rcookie: 0x111n, version: 2, exchange: IKEV2_INFO, messageId: 0 })).step()))).toEqual([H1]);
+    // A host with no IKE towards G1 cannot join: its "answer" with G1's cookie is its own new SA, and
+    // the gateway's messages name the responder SPIs it chose.
   });
 });
 
@@ -313,7 +319,9 @@ describe('spoofed ESP during a rekey (issue 20)', () => {
     // ...and the gateway's genuine new SPI still reaches the host, as does the old one.
     expect(dsts(espIn(net, G1, 0x101))).toEqual([H1]);
     expect(dsts(espIn(net, G1, 0x100))).toEqual([H1]);
-    // Past the window, a new SPI nobody is owed is dropped again.
+    // Once the host has sent on its new outbound SA and the window has passed, a new SPI nobody is owed
+    // is dropped again.
+    espOut(net, H1, G1, 0xa101);
     net.idle(11_000);
     expect(dsts(espIn(net, G1, 0x999))).toEqual([]);
     expect(net.counters().drop_esp_unknown_spi).toBe(1);

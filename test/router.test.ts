@@ -1,8 +1,8 @@
 // Router basics: ARP, IPv4 validation, TTL, the router's own ICMP. Real frames through the module.
 import { describe, expect, it } from 'vitest';
-import { Net, LAN, WAN, WAN_IP, LAN_IP, ROUTER_LAN_MAC, hostMac } from './helpers/net.ts';
+import { Net, LAN, WAN, WAN_IP, LAN_IP, ROUTER_LAN_MAC, ROUTER_WAN_MAC, GATEWAY_IP, hostMac } from './helpers/net.ts';
 import { lan, wan } from './helpers/traffic.ts';
-import { arpRequest, parseFrame } from '../host/packets.ts';
+import { arpReply, arpRequest, parseFrame } from '../host/packets.ts';
 
 const H1 = '192.168.1.10';
 const R1 = '203.0.113.5';
@@ -36,6 +36,52 @@ describe('ARP', () => {
     net.router.process(2000);
     net.router.process(6000);
     expect(net.counters().drop_arp_timeout).toBe(1);
+  });
+});
+
+describe('ARP senders that are us', () => {
+  it('ignores a reply whose sender MAC is ours, and keeps the frame for the real answer', async () => {
+    const net = await Net.create();
+    net.fromLan(lan.udp({ src: H1, dst: R1, sport: 1, dport: 2 }));
+    net.router.process(2000); // asks for the gateway, holds the frame
+    for (const mac of [ROUTER_WAN_MAC, ROUTER_LAN_MAC]) {
+      net.router.receive(1, arpReply({ srcMac: mac, dstMac: ROUTER_WAN_MAC, senderIp: GATEWAY_IP, targetIp: WAN_IP }));
+    }
+    expect(net.router.process(2001)).toHaveLength(0); // nothing sent to ourselves
+    expect(net.counters().arp_ignored).toBe(2);
+    net.router.receive(1, arpReply({ srcMac: '02:00:00:00:02:fe', dstMac: ROUTER_WAN_MAC, senderIp: GATEWAY_IP, targetIp: WAN_IP }));
+    const out = net.router.process(2002);
+    expect(out).toHaveLength(1);
+    expect(parseFrame(out[0].data).eth.dst).toBe('02:00:00:00:02:fe');
+  });
+
+  it('ignores requests from our own MAC, a multicast MAC or our own address, and answers none of them', async () => {
+    const net = await Net.create();
+    net.fromLan(arpRequest({ srcMac: ROUTER_LAN_MAC, senderIp: H1, targetIp: LAN_IP }));
+    net.fromLan(arpRequest({ srcMac: '01:00:5e:00:00:01', senderIp: H1, targetIp: LAN_IP }));
+    net.fromLan(arpRequest({ srcMac: hostMac(H1), senderIp: LAN_IP, targetIp: LAN_IP }));
+    expect(net.router.process(2000)).toHaveLength(0);
+    expect(net.counters().arp_ignored).toBe(3);
+    expect(net.counters().arp_replies_out).toBe(0);
+  });
+});
+
+describe('ARP queue shares', () => {
+  it('queues at most a quarter of the queue for one silent next hop, so another host still gets its frame', async () => {
+    const net = await Net.create({ limits: { arpQueue: 8 } });
+    const H2 = '192.168.1.11';
+    net.fromLan(lan.udp({ src: H1, dst: R1, sport: 7000, dport: 53 })).step();
+    net.fromLan(lan.udp({ src: H2, dst: R1, sport: 7002, dport: 53 })).step();
+    // Replies for both; the LAN hosts have not answered ARP yet (the router asks, nobody answers here).
+    for (let i = 0; i < 10; i++) net.fromWan(wan.udp({ src: R1, dst: WAN_IP, sport: 53, dport: 7000, payload: new Uint8Array([i]) }));
+    net.router.process((net.now += 1));
+    const t = net.now + 1;
+    net.fromWan(wan.udp({ src: R1, dst: WAN_IP, sport: 53, dport: 7002 }));
+    net.router.process(t);
+    net.router.receive(0, arpReply({ srcMac: hostMac(H2), dstMac: ROUTER_LAN_MAC, senderIp: H2, targetIp: LAN_IP }));
+    const out = net.router.process(t + 1).map((f) => parseFrame(f.data));
+    expect(out.filter((p) => p.ip?.dst === H2)).toHaveLength(1);
+    expect(net.counters().drop_arp_queue_host_share).toBe(8);
   });
 });
 

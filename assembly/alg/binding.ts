@@ -2,37 +2,59 @@
 // The SPI was chosen by the host inside encrypted IKE, so the ALG reasons from what it can see:
 //   - a candidate is a host owed an inbound SPI by that remote: one of its IKE sessions with the remote
 //     answered an SA-creating exchange whose SPI has not been bound yet (alg/exchanges.ts counts them),
-//     or it sends manually keyed ESP/AH to the remote and receives none yet;
+//     or, when no host talks IKE with the remote, it sends manually keyed ESP/AH to it and receives none yet;
 //   - one candidate: the SPI is bound to it, and one of its owed SPIs is paid;
-//   - several: the SPI is shared: each candidate gets a copy of every packet (ESP and AH are
+//   - several: the SPI is shared (the MAX_CANDIDATES likeliest: a host that has shown its new SA pair by
+//     sending on a new outbound SPI first, then the newest answers): each candidate gets a copy of every packet (ESP and AH are
 //     authenticated; a host that does not own the SPI drops it), so no tunnel waits on a guess and none
 //     is delivered to a wrong host alone. A candidate whose owed SPIs are all paid by exact bindings is
 //     ruled out of the remote's shared SPIs, and one left alone owns the SPI.
 //   - a spoofed packet proves nothing: one with a random SPI from the remote's address, sent while a host
-//     is owed an SPI, binds to that host and pays its count; so when no host is owed one, a host whose
-//     SA-creating exchange with that remote was answered less than timeouts.ikeHoldMs ago is a candidate
-//     still, and its genuine new SPI binds after any number of spoofed ones (which it drops, and which
-//     age out of its share of the table first, as its least recently used SAs).
+//     is owed an SPI, binds to that host and pays its count. So when no host is owed an SPI, a host stays
+//     a candidate while its exchange with that remote was answered less than ikeHoldMs ago, or while its
+//     SPI was paid less than a minute ago by inbound ESP alone and it has not sent on a new outbound SPI
+//     (which a spoofer cannot make it do): its genuine SPI binds after any number of spoofed ones (which
+//     it drops; SAs that carried one packet are the first its share of the table gives up, alg/sas.ts).
+//     Left open: a spoofed packet paying host A just before host B is owed an SPI sends A's genuine SPI
+//     to B alone (docs/ipsec.md).
 // Hosts whose SAs travel in UDP (NAT-T, known from the NAT-D hashes or IKEv1's float) are no candidates.
 import { timeout, T_IKE_HOLD } from "../config";
 import { Counter, count } from "../counters";
 import { expired } from "../router/packet";
 import { NO_INDEX } from "../nat/hash";
 import {
-  ikeAt, firstForRemote, K_REMOTE, K_HOST, K_NATT, K_OWED, K_DONE_AT, K_NEXT_REMOTE, K_VERSION,
-  NATT_ENCAP, NATT_FLOATED, NATT_DECIDED,
+  ikeAt, firstForRemote, K_REMOTE, K_HOST, K_NATT, K_OWED, K_DONE_AT, K_NEXT_REMOTE, K_VERSION, K_FLAGS, K_PAID_AT,
+  NATT_ENCAP, NATT_FLOATED, NATT_DECIDED, FLAG_PAID, FLAG_OUT_NEW,
 } from "./ike-sessions";
 import {
   saAt, addSa, firstSaForRemote, addCandidate, dropCandidate, saCandidate,
-  A_REMOTE, A_DIR, A_HOST, A_IKE, A_NEXT_REMOTE, A_CANDIDATES, SA_INBOUND, SA_OUTBOUND, MAX_CANDIDATES,
+  A_REMOTE, A_DIR, A_HOST, A_IKE, A_LAST, A_NEXT_REMOTE, A_CANDIDATES, SA_INBOUND, SA_OUTBOUND, MAX_CANDIDATES,
 } from "./sas";
 
+// Candidates found: host, rank, when its last SA-creating exchange was answered (u32 each).
+const FOUND_MAX: u32 = 16;
+const found = memory.data(<i32>FOUND_MAX * 12, 4);
+// The hosts an SPI goes to, best first (MAX_CANDIDATES at most).
 const candidates = memory.data(<i32>MAX_CANDIDATES * 4, 4);
+
+// How likely a candidate owns a new SPI, for choosing MAX_CANDIDATES among more.
+const RANK_SHOWN: u32 = 3; // owed, and it sent on a new outbound SPI since: its SA pair exists
+const RANK_OWED: u32 = 2; // owed by an answered exchange (may be one that created no ESP SA)
+const RANK_PAID: u32 = 1; // its owed SPI was paid by inbound ESP alone, which a spoofed packet can do
+const RANK_MANUAL: u32 = 0; // sends ESP/AH without IKE
 
 class Found {
   static n: u32 = 0;
-  static overflow: bool = false;
 }
+
+class Pay {
+  static now: u32 = 0;
+}
+
+/** How long a host whose owed SPI was paid by inbound ESP alone, and that has not sent on a new outbound
+ *  SPI since, stays a candidate when nobody is owed one: a spoofed packet may have paid it, and a tunnel
+ *  the remote speaks on first may be idle that long. Bounded, so that a stale doubt ends. */
+const PAID_DOUBT_MS: u32 = 60_000;
 
 /** True when an IKE session's child SAs travel in UDP 4500, so no raw SPI of them needs binding. */
 export function sasInUdp(s: usize): bool {
@@ -42,11 +64,38 @@ export function sasInUdp(s: usize): bool {
   return (natt & NATT_ENCAP) != 0 || ((natt & NATT_FLOATED) != 0 && (natt & NATT_DECIDED) == 0 && load<u8>(s, K_VERSION) == 1);
 }
 
-function addFound(host: u32): void {
-  for (let i: u32 = 0; i < Found.n; i++) if (load<u32>(candidates + (i << 2)) == host) return;
-  if (Found.n == MAX_CANDIDATES) { Found.overflow = true; return; }
-  store<u32>(candidates + (Found.n << 2), host);
+function addFound(host: u32, rank: u32, at: u32): void {
+  for (let i: u32 = 0; i < Found.n; i++) {
+    const f = found + i * 12;
+    if (load<u32>(f) != host) continue;
+    if (rank > load<u32>(f, 4) || (rank == load<u32>(f, 4) && <i32>(at - load<u32>(f, 8)) > 0)) { store<u32>(f, rank, 4); store<u32>(f, at, 8); }
+    return;
+  }
+  if (Found.n == FOUND_MAX) return;
+  const f = found + Found.n * 12;
+  store<u32>(f, host);
+  store<u32>(f, rank, 4);
+  store<u32>(f, at, 8);
   Found.n++;
+}
+
+/** Moves the best MAX_CANDIDATES of `found` (rank, then the newest answer) into `candidates`; their count. */
+function choose(): u32 {
+  const n = min<u32>(Found.n, MAX_CANDIDATES);
+  for (let c: u32 = 0; c < n; c++) {
+    let best: u32 = c;
+    for (let i = c + 1; i < Found.n; i++) {
+      const fi = found + i * 12, fb = found + best * 12;
+      const ri = load<u32>(fi, 4), rb = load<u32>(fb, 4);
+      if (ri > rb || (ri == rb && <i32>(load<u32>(fi, 8) - load<u32>(fb, 8)) > 0)) best = i;
+    }
+    const fc = found + c * 12, fb = found + best * 12;
+    const h = load<u32>(fb), r = load<u32>(fb, 4), t = load<u32>(fb, 8);
+    store<u32>(fb, load<u32>(fc)); store<u32>(fb, load<u32>(fc, 4), 4); store<u32>(fb, load<u32>(fc, 8), 8);
+    store<u32>(fc, h); store<u32>(fc, r, 4); store<u32>(fc, t, 8);
+    store<u32>(candidates + (c << 2), h);
+  }
+  return n;
 }
 
 /** True when `host` already receives an SA from `remote`. */
@@ -60,34 +109,44 @@ function hasInbound(remote: u32, host: u32): bool {
   return false;
 }
 
-/** Hosts whose SA-creating exchange with `remote` was answered within the hold window (see the header). */
-function collectRecent(remote: u32, now: u32): void {
+/** When no host is owed an SPI: hosts whose owed SPI may have been paid by a spoofed packet (see the
+ *  header): their exchange with `remote` was answered within ikeHoldMs, or their SPI was paid within
+ *  PAID_DOUBT_MS by inbound ESP alone and they have not sent on a new outbound SPI since. */
+function collectDoubtful(remote: u32, now: u32): void {
   const window = timeout(T_IKE_HOLD);
   let j = firstForRemote(remote);
   while (j != NO_INDEX) {
     const s = ikeAt(j);
-    const done = load<u32>(s, K_DONE_AT);
-    if (load<u32>(s, K_REMOTE) == remote && done != 0 && !expired(now, done, window) && !sasInUdp(s)) addFound(load<u32>(s, K_HOST));
     j = load<u32>(s, K_NEXT_REMOTE);
+    const done = load<u32>(s, K_DONE_AT);
+    if (load<u32>(s, K_REMOTE) != remote || done == 0 || sasInUdp(s)) continue;
+    const unshown = (load<u8>(s, K_FLAGS) & (FLAG_PAID | FLAG_OUT_NEW)) == FLAG_PAID;
+    if (!expired(now, done, window) || (unshown && !expired(now, load<u32>(s, K_PAID_AT), PAID_DOUBT_MS))) addFound(load<u32>(s, K_HOST), RANK_PAID, done);
   }
 }
 
-/** Fills `candidates` with the hosts owed an inbound SPI by `remote`. */
+/** Fills `found` with the hosts that may own a new inbound SPI from `remote`. */
 function collect(remote: u32): void {
   Found.n = 0;
-  Found.overflow = false;
+  let talksIke = false;
   let j = firstForRemote(remote);
   while (j != NO_INDEX) {
     const s = ikeAt(j);
-    if (load<u32>(s, K_REMOTE) == remote && load<u8>(s, K_OWED) != 0 && !sasInUdp(s)) addFound(load<u32>(s, K_HOST));
     j = load<u32>(s, K_NEXT_REMOTE);
+    if (load<u32>(s, K_REMOTE) != remote) continue;
+    talksIke = true;
+    if (sasInUdp(s)) continue;
+    const flags = load<u8>(s, K_FLAGS), done = load<u32>(s, K_DONE_AT);
+    if (load<u8>(s, K_OWED) != 0) addFound(load<u32>(s, K_HOST), (flags & FLAG_OUT_NEW) != 0 ? RANK_SHOWN : RANK_OWED, done);
   }
-  // Manual keys: a host sending ESP/AH to the remote with no IKE session is owed the SA back.
+  if (talksIke) return;
+  // Manual keys: with no IKE towards that remote at all, a host sending it ESP/AH is owed the SA back.
+  // (With IKE there, a LAN host could otherwise get copies of others' tunnels by sending one packet.)
   let a = firstSaForRemote(remote);
   while (a != NO_INDEX) {
     const r = saAt(a);
     if (load<u32>(r, A_REMOTE) == remote && load<u8>(r, A_DIR) == SA_OUTBOUND && load<u32>(r, A_IKE) == NO_INDEX &&
-        !hasInbound(remote, load<u32>(r, A_HOST))) addFound(load<u32>(r, A_HOST));
+        !hasInbound(remote, load<u32>(r, A_HOST))) addFound(load<u32>(r, A_HOST), RANK_MANUAL, load<u32>(r, A_LAST));
     a = load<u32>(r, A_NEXT_REMOTE);
   }
 }
@@ -110,9 +169,11 @@ function owingSession(host: u32, remote: u32): u32 {
 /** An SPI now known to be `host`'s: one owed SPI is paid; a host owed nothing more leaves shared SPIs. */
 function pay(host: u32, remote: u32): void {
   const k = owingSession(host, remote);
-  if (k == NO_INDEX) return; // manual keys: nothing counted
+  if (k == NO_INDEX) return; // manual keys, or a host whose paid SPI may have been a spoofed one
   const s = ikeAt(k);
   store<u8>(s, load<u8>(s, K_OWED) - 1, K_OWED);
+  store<u8>(s, load<u8>(s, K_FLAGS) | FLAG_PAID, K_FLAGS);
+  store<u32>(s, Pay.now, K_PAID_AT);
   if (owingSession(host, remote) != NO_INDEX) return;
   let a = firstSaForRemote(remote);
   while (a != NO_INDEX) {
@@ -142,19 +203,21 @@ function sessionOf(host: u32, remote: u32): u32 {
 /** Records an unknown inbound SPI from `remote`: bound to its one candidate, shared among several, or
  *  NO_INDEX (counted) when no host is owed one or too many are. */
 export function bindInbound(remote: u32, spi: u32, proto: u8, now: u32): u32 {
+  Pay.now = now;
   collect(remote);
-  if (Found.n == 0) collectRecent(remote, now);
+  if (Found.n == 0) collectDoubtful(remote, now);
   if (Found.n == 0) { count(Counter.DropEspUnknownSpi); return NO_INDEX; }
-  if (Found.overflow) { count(Counter.DropEspAmbiguous); return NO_INDEX; }
+  if (Found.n > MAX_CANDIDATES) count(Counter.DropEspAmbiguous); // the least likely hosts get no copy
+  const n = choose();
   const first = load<u32>(candidates);
   const a = addSa(proto, SA_INBOUND, spi, remote, first, sessionOf(first, remote), now);
   if (a == NO_INDEX) return NO_INDEX;
   count(Counter.SpiBound);
-  if (Found.n == 1) {
+  if (n == 1) {
     pay(first, remote);
   } else {
     const r = saAt(a);
-    for (let i: u32 = 1; i < Found.n; i++) addCandidate(r, load<u32>(candidates + (i << 2)));
+    for (let i: u32 = 1; i < n; i++) addCandidate(r, load<u32>(candidates + (i << 2)));
   }
   return a;
 }

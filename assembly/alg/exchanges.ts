@@ -3,16 +3,16 @@
 // ID closes it and means one more child SA exists, whose inbound SPI the ALG must bind (alg/binding.ts).
 //   IKEv2: IKE_AUTH and CREATE_CHILD_SA; the Response flag tells answers from requests. Several IKE_AUTH
 //          round trips (EAP) create one child SA, so IKE_AUTH counts once per IKE SA. A CREATE_CHILD_SA
-//          that rekeys the IKE SA itself creates no ESP SA; it cannot be told apart (the payloads are
-//          encrypted), so it counts: an extra count makes a host a candidate too many, never too few.
+//          that rekeys the IKE SA itself, a failed IKE_AUTH and the losing side of a rekey collision create
+//          no ESP SA; they cannot be told apart (the payloads are encrypted), so they count: an extra count
+//          makes a host a candidate too many, never too few (alg/binding.ts ranks such hosts last).
 //   IKEv1: Quick Mode (three messages, one message ID): the first message from a side opens, the other
 //          side's answer closes; the third message is neither (its message ID was answered).
+// Each side may have two exchanges outstanding (an IKEv2 window of 2, two Quick Modes at once); a third
+// request replaces the side's oldest.
 import { get32 } from "../wire/bytes";
 import { IKE_VERSION, IKE_EXCHANGE, IKE_FLAGS, IKE_MESSAGE_ID, IKEV1_QUICK_MODE, IKEV2_AUTH, IKEV2_CREATE_CHILD_SA } from "../wire/ipsec";
-import {
-  ikeAt, K_OPEN, K_OWED, K_FLAGS, K_DONE_AT, K_DONE_MSGID, K_HOST_MSGID, K_HOST_OPEN_AT, K_REMOTE_MSGID, K_REMOTE_OPEN_AT,
-  OPEN_BY_HOST, OPEN_BY_REMOTE, FLAG_AUTH_COUNTED,
-} from "./ike-sessions";
+import { ikeAt, K_OPEN, K_OWED, K_FLAGS, K_DONE_AT, K_DONE_MSGIDS, K_OPENS, OPEN_SLOTS, FLAG_AUTH_COUNTED, FLAG_PAID, FLAG_OUT_NEW } from "./ike-sessions";
 
 const IKEV2_FLAG_RESPONSE: u8 = 0x20;
 const OWED_MAX: u8 = 15;
@@ -24,24 +24,35 @@ const OWED_MAX: u8 = 15;
     : exchange == IKEV1_QUICK_MODE;
 }
 
-@inline function sideBit(fromHost: bool): u8 {
-  return fromHost ? OPEN_BY_HOST : OPEN_BY_REMOTE;
+@inline function slotAt(s: usize, i: u32): usize {
+  return s + K_OPENS + (i << 3);
 }
 
-@inline function openMsgId(s: usize, side: u8): u32 {
-  return side == OPEN_BY_HOST ? load<u32>(s, K_HOST_MSGID) : load<u32>(s, K_REMOTE_MSGID);
+/** The open slot of `side` (0 host, 1 remote) holding `msgId`, or -1. */
+function openSlot(s: usize, side: u32, msgId: u32): i32 {
+  const open = <u32>load<u8>(s, K_OPEN);
+  for (let i = side * 2; i < side * 2 + 2; i++) {
+    if ((open & (1 << i)) != 0 && load<u32>(slotAt(s, i)) == msgId) return <i32>i;
+  }
+  return -1;
 }
 
-@inline function isOpen(s: usize, side: u8, msgId: u32): bool {
-  return (load<u8>(s, K_OPEN) & side) != 0 && openMsgId(s, side) == msgId;
+@inline function sideOf(fromHost: bool): u32 {
+  return fromHost ? 0 : 1;
 }
 
-/** True when this message answers an exchange the other side opened. */
-function answers(s: usize, ike: usize, fromHost: bool): bool {
-  const msgId = get32(ike + IKE_MESSAGE_ID);
-  const other = sideBit(!fromHost);
-  if ((load<u8>(ike + IKE_VERSION) >> 4) == 2 && (load<u8>(ike + IKE_FLAGS) & IKEV2_FLAG_RESPONSE) == 0) return false;
-  return isOpen(s, other, msgId);
+@inline function isResponse(ike: usize): bool {
+  return (load<u8>(ike + IKE_VERSION) >> 4) == 2 && (load<u8>(ike + IKE_FLAGS) & IKEV2_FLAG_RESPONSE) != 0;
+}
+
+/** The slot of the other side's exchange this message answers, or -1. */
+function answered(s: usize, ike: usize, fromHost: bool): i32 {
+  if ((load<u8>(ike + IKE_VERSION) >> 4) == 2 && !isResponse(ike)) return -1;
+  return openSlot(s, sideOf(!fromHost), get32(ike + IKE_MESSAGE_ID));
+}
+
+@inline function doneBefore(s: usize, msgId: u32): bool {
+  return load<u32>(s, K_DONE_AT) != 0 && (load<u32>(s, K_DONE_MSGIDS) == msgId || load<u32>(s, K_DONE_MSGIDS + 4) == msgId);
 }
 
 /**
@@ -50,15 +61,11 @@ function answers(s: usize, ike: usize, fromHost: bool): bool {
  * not new, nor is an answer, nor IKEv1's third Quick Mode message.
  */
 export function opensExchange(k: u32, ike: usize, fromHost: bool): bool {
-  if (!createsChildSa(ike)) return false;
+  if (!createsChildSa(ike) || isResponse(ike)) return false;
   const s = ikeAt(k);
   const msgId = get32(ike + IKE_MESSAGE_ID);
-  if ((load<u8>(ike + IKE_VERSION) >> 4) == 2) {
-    if ((load<u8>(ike + IKE_FLAGS) & IKEV2_FLAG_RESPONSE) != 0) return false;
-  } else {
-    if (answers(s, ike, fromHost) || (load<u32>(s, K_DONE_AT) != 0 && load<u32>(s, K_DONE_MSGID) == msgId)) return false;
-  }
-  return !isOpen(s, sideBit(fromHost), msgId);
+  if ((load<u8>(ike + IKE_VERSION) >> 4) == 1 && (answered(s, ike, fromHost) >= 0 || doneBefore(s, msgId))) return false;
+  return openSlot(s, sideOf(fromHost), msgId) < 0;
 }
 
 /** Notes the message in `ike` on session k: opens an exchange, or closes one and counts its child SA. */
@@ -66,37 +73,46 @@ export function trackExchange(k: u32, ike: usize, fromHost: bool, now: u32): voi
   if (!createsChildSa(ike)) return;
   const s = ikeAt(k);
   const msgId = get32(ike + IKE_MESSAGE_ID);
-  if (answers(s, ike, fromHost)) {
-    store<u8>(s, load<u8>(s, K_OPEN) & ~sideBit(!fromHost), K_OPEN);
-    store<u32>(s, msgId, K_DONE_MSGID);
+  const slot = answered(s, ike, fromHost);
+  if (slot >= 0) {
+    store<u8>(s, load<u8>(s, K_OPEN) & ~(<u8>1 << <u8>slot), K_OPEN);
+    store<u32>(s, load<u32>(s, K_DONE_MSGIDS), K_DONE_MSGIDS + 4);
+    store<u32>(s, msgId, K_DONE_MSGIDS);
     store<u32>(s, now == 0 ? 1 : now, K_DONE_AT);
-    const flags = load<u8>(s, K_FLAGS);
+    let flags = load<u8>(s, K_FLAGS) & ~(FLAG_PAID | FLAG_OUT_NEW); // a new SA pair: evidence starts over
     if (load<u8>(ike + IKE_EXCHANGE) == IKEV2_AUTH) {
-      if ((flags & FLAG_AUTH_COUNTED) != 0) return;
+      const counted = (flags & FLAG_AUTH_COUNTED) != 0;
       store<u8>(s, flags | FLAG_AUTH_COUNTED, K_FLAGS);
+      if (counted) return;
+    } else {
+      store<u8>(s, flags, K_FLAGS);
     }
     const owed = load<u8>(s, K_OWED);
     if (owed < OWED_MAX) store<u8>(s, owed + 1, K_OWED);
     return;
   }
   if (!opensExchange(k, ike, fromHost)) return;
-  const side = sideBit(fromHost);
-  store<u8>(s, load<u8>(s, K_OPEN) | side, K_OPEN);
-  if (side == OPEN_BY_HOST) {
-    store<u32>(s, msgId, K_HOST_MSGID);
-    store<u32>(s, now, K_HOST_OPEN_AT);
-  } else {
-    store<u32>(s, msgId, K_REMOTE_MSGID);
-    store<u32>(s, now, K_REMOTE_OPEN_AT);
+  // A free slot of this side, else the side's older one.
+  const side = sideOf(fromHost);
+  const open = <u32>load<u8>(s, K_OPEN);
+  let use = side * 2;
+  if ((open & (1 << use)) != 0) {
+    const other = use + 1;
+    if ((open & (1 << other)) == 0 || <i32>(load<u32>(slotAt(s, other), 4) - load<u32>(slotAt(s, use), 4)) < 0) use = other;
   }
+  store<u32>(slotAt(s, use), msgId);
+  store<u32>(slotAt(s, use), now, 4);
+  store<u8>(s, <u8>(open | (1 << use)), K_OPEN);
 }
 
 /** The time the newest still-open exchange of session `s` was opened, or `none` when none is open. */
 export function openedAt(s: usize, none: u32): u32 {
-  const open = load<u8>(s, K_OPEN);
-  if (open == 0) return none;
-  const h = load<u32>(s, K_HOST_OPEN_AT), r = load<u32>(s, K_REMOTE_OPEN_AT);
-  if (open == OPEN_BY_HOST) return h;
-  if (open == OPEN_BY_REMOTE) return r;
-  return <i32>(h - r) > 0 ? h : r;
+  const open = <u32>load<u8>(s, K_OPEN);
+  let at = none;
+  for (let i: u32 = 0; i < OPEN_SLOTS; i++) {
+    if ((open & (1 << i)) == 0) continue;
+    const t = load<u32>(slotAt(s, i), 4);
+    if (at == none || <i32>(t - at) > 0) at = t;
+  }
+  return at;
 }

@@ -13,7 +13,7 @@ import { unlinkFrom, pushFront, threadFree } from "../nat/chains";
 
 export const K_USED = 0; // u8
 export const K_VERSION = 1; // u8: 1 IKEv1/ISAKMP, 2 IKEv2
-export const K_OPEN = 2; // u8: OPEN_* bits, an SA-creating exchange whose answer has not been seen
+export const K_OPEN = 2; // u8: a bit per K_OPENS slot in use (an SA-creating request not answered yet)
 export const K_NATT = 3; // u8: NATT_* bits
 export const K_HOST = 4;
 export const K_REMOTE = 8;
@@ -32,16 +32,16 @@ export const K_NEXT_REMOTE = 48;
 export const K_FREE = 52;
 export const K_MESSAGES = 56;
 export const K_FLAGS = 60; // u8: FLAG_* bits
-export const K_HOST_MSGID = 64; // message ID of the exchange the host opened
-export const K_HOST_OPEN_AT = 68;
-export const K_REMOTE_MSGID = 72; // ...and of the one the remote opened
-export const K_REMOTE_OPEN_AT = 76;
-export const K_DONE_MSGID = 80; // IKEv1: the last Quick Mode answered (its third message is no new request)
-export const K_BYTES: u32 = 84;
+export const K_OPENS = 64; // OPEN_SLOTS x (u32 message ID, u32 opened at): slots 0-1 the host's, 2-3 the remote's
+export const K_DONE_MSGIDS = 96; // IKEv1: the last two Quick Modes answered (a third message is no new request)
+export const K_PAID_AT = 104; // when an inbound SPI last paid one this session was owed
+export const K_BYTES: u32 = 108;
+export const OPEN_SLOTS: u32 = 4; // IKEv2 windows and concurrent Quick Modes: two outstanding per side
 
-export const OPEN_BY_HOST: u8 = 1;
-export const OPEN_BY_REMOTE: u8 = 2;
 export const FLAG_AUTH_COUNTED: u8 = 1; // IKEv2: the child SA of IKE_AUTH is counted (EAP takes several)
+export const FLAG_PAID: u8 = 2; // an inbound SPI was bound to this host as owed since the last answer
+export const FLAG_OUT_NEW: u8 = 4; // ...and the host sent ESP/AH on a new outbound SPI since the last answer
+export const FLAG_BY_REMOTE: u8 = 8; // the remote started this IKE SA: other hosts may answer it too
 
 // Dump states (host/state.ts names them), derived from the fields above by ikeState().
 export const IKE_IDLE: u8 = 0;
@@ -95,17 +95,28 @@ export function ikeInit(): bool {
   return Ike.remoteBuckets + (<usize>(mix(remote) & Ike.mask) << 2);
 }
 
-/** The session for (remote, IKE port, initiator cookie at `cookie`), or NO_INDEX. */
-export function findIke(remote: u32, port: u32, cookie: usize): u32 {
-  const hi = load<u32>(cookie), lo = load<u32>(cookie, 4);
+/**
+ * The session of the IKE header at `ike` (its initiator cookie, then its responder cookie) with
+ * (remote, IKE port), or NO_INDEX. Several hosts may answer one IKE SA a remote starts (alg/ipsec.ts
+ * copies it to each): their sessions share the initiator cookie, and the responder cookie the remote
+ * echoes names the host whose answer it took. `host` != 0 asks for that host's session only.
+ */
+export function findIke(remote: u32, port: u32, ike: usize, host: u32 = 0): u32 {
+  const hi = load<u32>(ike), lo = load<u32>(ike, 4);
+  const rhi = load<u32>(ike, 8), rlo = load<u32>(ike, 12);
   let i = load<u32>(bucket(remote, port, hi, lo));
+  let first = NO_INDEX, n: u32 = 0;
   while (i != NO_INDEX) {
     const k = ikeAt(i);
     if (load<u32>(k, K_REMOTE) == remote && <u32>load<u16>(k, K_EXT_PORT) == port &&
-        load<u32>(k, K_ICOOKIE) == hi && load<u32>(k, K_ICOOKIE + 4) == lo) return i;
+        load<u32>(k, K_ICOOKIE) == hi && load<u32>(k, K_ICOOKIE + 4) == lo && (host == 0 || load<u32>(k, K_HOST) == host)) {
+      if (load<u32>(k, K_RCOOKIE) == rhi && load<u32>(k, K_RCOOKIE + 4) == rlo) return i;
+      if (first == NO_INDEX) first = i;
+      n++;
+    }
     i = load<u32>(k, K_NEXT);
   }
-  return NO_INDEX;
+  return n == 1 ? first : NO_INDEX;
 }
 
 /** Sessions one host may hold: a quarter of the table, at least two (a rekey overlaps two IKE SAs). */

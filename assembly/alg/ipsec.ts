@@ -24,7 +24,7 @@ import { Counter, count, countMany } from "../counters";
 import { get16, get32 } from "../wire/bytes";
 import { PROTO_UDP, PROTO_ESP, PROTO_AH } from "../wire/ipv4";
 import { UDP_HEADER_LEN } from "../wire/l4";
-import { ESP_SPI, AH_SPI, IKE_RCOOKIE, IKE_VERSION, IKE_EXCHANGE, IKE_HEADER_LEN, NATT_PORT, NON_ESP_MARKER_LEN, IKEV1_QUICK_MODE, IKEV2_SA_INIT, IKEV2_AUTH } from "../wire/ipsec";
+import { ESP_SPI, AH_SPI, IKE_RCOOKIE, IKE_VERSION, IKE_EXCHANGE, IKE_HEADER_LEN, NATT_PORT, NON_ESP_MARKER_LEN, IKEV1_QUICK_MODE, IKEV1_MAIN_MODE, IKEV1_AGGRESSIVE, IKEV2_SA_INIT, IKEV2_AUTH } from "../wire/ipsec";
 import { Pkt, Verdict, expired } from "../router/packet";
 import { parseIpv4 } from "../router/ipv4";
 import { NO_INDEX } from "../nat/hash";
@@ -36,7 +36,7 @@ import { NONE, serverForExternal, serverListOwnerOfUdp } from "../nat/static";
 import {
   ikeInit, ikeAt, findIke, findIkeAnyPort, addIke, removeIke, firstForRemote, ikeSlots,
   K_USED, K_VERSION, K_NATT, K_HOST, K_REMOTE, K_HOST_PORT, K_EXT_PORT, K_LAST_EXCHANGE, K_ADVISED, K_ICOOKIE, K_RCOOKIE,
-  K_LAST, K_NEXT_REMOTE, K_MESSAGES, K_OWED, K_HELD, K_OPEN, K_DONE_AT, NATT_NAT_D, NATT_FLOATED, NATT_DECIDED, NATT_ENCAP,
+  K_LAST, K_NEXT_REMOTE, K_MESSAGES, K_OWED, K_HELD, K_OPEN, K_DONE_AT, K_FLAGS, FLAG_OUT_NEW, FLAG_BY_REMOTE, NATT_NAT_D, NATT_FLOATED, NATT_DECIDED, NATT_ENCAP,
   IKE_IDLE, IKE_NEGOTIATING, IKE_HELD, IKE_BOUND, IKE_AWAITING,
 } from "./ike-sessions";
 import { sasInit, saAt, findSa, addSa, removeSa, touchSa, saSlots, saCandidate, A_USED, A_PROTO, A_DIR, A_SPI, A_REMOTE, A_HOST, A_IKE, A_LAST, A_PACKETS, A_CANDIDATES, SA_INBOUND, SA_OUTBOUND } from "./sas";
@@ -76,7 +76,9 @@ function isIkePort(port: u32): bool {
 
 /** True when the SA-creating request at `ike` (session k) must wait for another host's negotiation. */
 @inline function waits(k: u32, ike: usize, fromHost: bool): bool {
-  return !Alg.releasing && opensExchange(k, ike, fromHost) && mustWait(k, Pkt.now, nextSeq());
+  // A fragmented request (IKE_AUTH with certificates) never waits: its other fragments could not wait
+  // with it, and a first fragment alone cannot be reassembled. It may leave two hosts owed, then shared.
+  return !Alg.releasing && !Pkt.fragment && opensExchange(k, ike, fromHost) && mustWait(k, Pkt.now, nextSeq());
 }
 
 /** Reads the clear parts of an IKE message for the advisor, the NAT-T state of its session and its
@@ -132,13 +134,19 @@ function ikeIn2Out(ikePort: u32): Verdict {
   const ike = ikeHeader(0);
   if (ike == 0) { count(Counter.DropL4Malformed); return Verdict.Dropped; }
   const hostPort = get16(Pkt.l4);
-  let k = liveIke(findIke(Pkt.dst, ikePort, ike));
+  let k = liveIke(findIke(Pkt.dst, ikePort, ike, Pkt.src));
   if (k == NO_INDEX) {
+    // Another host's cookie: refused, unless this is a second host answering an IKE SA the remote
+    // started (each answer carries its own responder cookie, which the remote's next message names).
+    const other = findIke(Pkt.dst, ikePort, ike);
+    const rcookie = load<u32>(ike + IKE_RCOOKIE) | load<u32>(ike + IKE_RCOOKIE + 4);
+    if (other != NO_INDEX && (rcookie == 0 || (load<u8>(ikeAt(other), K_FLAGS) & FLAG_BY_REMOTE) == 0)) {
+      count(Counter.DropIkeUnknownCookie); // another host already uses this cookie with this remote
+      return Verdict.Dropped;
+    }
     k = addIke(Pkt.src, hostPort, Pkt.dst, ikePort, ike, load<u8>(ike + IKE_VERSION) >> 4, Pkt.now);
     if (k == NO_INDEX) return Verdict.Dropped;
-  } else if (load<u32>(ikeAt(k), K_HOST) != Pkt.src) {
-    count(Counter.DropIkeUnknownCookie); // another host already uses this cookie with this remote
-    return Verdict.Dropped;
+    if (rcookie != 0 && opensIkeSa(ike)) store<u8>(ikeAt(k), FLAG_BY_REMOTE, K_FLAGS); // the host answers the remote's first message
   }
   if (waits(k, ike, true)) return holdPacket(k, ike);
   observeIke(k, ike, Pkt.l4Len - UDP_HEADER_LEN, true, ikePort);
@@ -146,6 +154,12 @@ function ikeIn2Out(ikePort: u32): Verdict {
   noteFirstFragment(true, false);
   count(Counter.IkeIn2Out);
   return deliverIn2Out();
+}
+
+/** True for the first exchange of an IKE SA (IKEv1 Main or Aggressive Mode, IKEv2 IKE_SA_INIT). */
+@inline function opensIkeSa(ike: usize): bool {
+  const exchange = load<u8>(ike + IKE_EXCHANGE);
+  return exchange == IKEV1_MAIN_MODE || exchange == IKEV1_AGGRESSIVE || exchange == IKEV2_SA_INIT;
 }
 
 /** Hosts that talk IKE with `remote` on `ikePort`, for a message of a new IKE SA the remote starts. */
@@ -213,6 +227,17 @@ function ikeFor(host: u32, remote: u32): u32 {
     j = load<u32>(s, K_NEXT_REMOTE);
   }
   return NO_INDEX;
+}
+
+/** A host sent on a new outbound SPI: the SA pair its last answered exchange created exists, and the
+ *  inbound half is its own (alg/binding.ts ranks it first; a spoofed packet cannot do this). */
+function showNewPair(host: u32, remote: u32): void {
+  let j = firstForRemote(remote);
+  while (j != NO_INDEX) {
+    const s = ikeAt(j);
+    if (load<u32>(s, K_REMOTE) == remote && load<u32>(s, K_HOST) == host && load<u32>(s, K_DONE_AT) != 0) store<u8>(s, load<u8>(s, K_FLAGS) | FLAG_OUT_NEW, K_FLAGS);
+    j = load<u32>(s, K_NEXT_REMOTE);
+  }
 }
 
 /** The IKE header behind a non-ESP marker in the UDP 4500 datagram in Pkt, or 0 (ESP in UDP, or not IKE). */
@@ -287,6 +312,7 @@ function ipsecProtoIn2Out(): Verdict {
       a = addSa(proto, SA_OUTBOUND, spi, remote, host, ike, Pkt.now);
       if (a == NO_INDEX) return Verdict.Dropped;
       if (ike == NO_INDEX) advise(FINDING_MANUAL_KEYS, host, remote, Pkt.now);
+      else showNewPair(host, remote);
     } else if (load<u32>(saAt(a), A_HOST) != host) {
       count(Counter.DropEspAmbiguous); // two hosts claim one outbound SPI to one remote
       return Verdict.Dropped;
@@ -370,7 +396,7 @@ export function ipsecQuoteOwner(out2in: bool, proto: u8, src: u32, dst: u32, l4:
   // The IKE header names the session when the error quotes that far (Linux quotes up to 576 bytes);
   // RFC 792's eight bytes name only the ports: then the remote must talk IKE with one host alone.
   let host: u32 = 0, hostPort: u32 = 0;
-  if (l4Bytes >= UDP_HEADER_LEN + 8) {
+  if (l4Bytes >= UDP_HEADER_LEN + 16) {
     const k = findIke(remote, ikePort, l4 + UDP_HEADER_LEN);
     if (k == NO_INDEX) return false;
     host = load<u32>(ikeAt(k), K_HOST);

@@ -83,20 +83,23 @@ function hostShare(): u32 {
   return max<u32>(4, Sas.slots >> 2);
 }
 
-/** When `host` holds its share, its least recently used SA goes: one host sending ESP with random SPIs
- *  replaces its own SAs, and every other host's tunnels, and their rekeys, still find room. */
+/** When `host` holds its share, one of its SAs goes: the oldest that carried a single packet (an SPI a
+ *  spoofed packet may have bound, or a flood's), else its least recently used one. So one host sending
+ *  ESP with random SPIs, or a WAN sender spoofing SPIs towards it, replaces those first, and every other
+ *  host's tunnels, and their rekeys, still find room. */
 function makeRoomFor(host: u32, now: u32): void {
   if (Sas.live < hostShare()) return;
-  let n: u32 = 0, oldest = NO_INDEX, oldestAge: u32 = 0;
+  let n: u32 = 0, oldest = NO_INDEX, oldestAge: u32 = 0, single = NO_INDEX, singleAge: u32 = 0;
   for (let i: u32 = 0; i < Sas.slots; i++) {
     const a = saAt(i);
     if (load<u8>(a, A_USED) == 0 || load<u32>(a, A_HOST) != host) continue;
     n++;
     const age = now - load<u32>(a, A_LAST);
     if (oldest == NO_INDEX || age >= oldestAge) { oldest = i; oldestAge = age; }
+    if (load<u32>(a, A_PACKETS) <= 1 && (single == NO_INDEX || age >= singleAge)) { single = i; singleAge = age; }
   }
   if (n >= hostShare() && oldest != NO_INDEX) {
-    removeSa(oldest);
+    removeSa(single != NO_INDEX ? single : oldest);
     count(Counter.SasEvicted);
   }
 }

@@ -10,7 +10,7 @@ import { PROTO_TCP, PROTO_UDP } from "../wire/ipv4";
 import { NO_INDEX } from "./hash";
 import { allocatePort, claimPort, claimReservedPort, releasePort } from "./ports";
 import { hostTake, hostRelease } from "./hosts";
-import { addMapping, findMappingByInside, findMappingByOutside, mappingAt, removeMapping, MAPPING_STATIC, M_FLAGS, M_SESSION_COUNT } from "./mappings";
+import { addMapping, mappingsFree, findMappingByInside, findMappingByOutside, mappingAt, removeMapping, MAPPING_STATIC, M_FLAGS, M_SESSION_COUNT } from "./mappings";
 import { addSession, mappingKnowsAddress, SESSION_SERVER_LIST, SESSION_DEFAULT_SERVER } from "./sessions";
 import { NONE, serverForInternal, serverExternalPort, serverForExternal, serverHost, serverInternalPort } from "./static";
 
@@ -19,7 +19,7 @@ const PORT_EXACT: u8 = 1; // this port or nothing (the Default Server keeps the 
 const PORT_RESERVED: u8 = 2; // a Server List port
 
 function newMapping(proto: u8, inAddr: u32, inPort: u32, extPort: u32, how: u8, now: u32): u32 {
-  if (!hostTake(inAddr)) { count(Counter.DropHostQuota); return NO_INDEX; }
+  if (!hostTake(inAddr, mappingsFree())) return NO_INDEX; // counted there
   let port: u32 = 0;
   if (how == PORT_PREFER) port = allocatePort(proto, extPort);
   else if (how == PORT_EXACT) port = claimPort(proto, extPort) ? extPort : 0;

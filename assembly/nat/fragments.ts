@@ -3,7 +3,10 @@
 // and applied to the later fragments, which need only their address rewritten (the transport checksum
 // sits in the first fragment and was already fixed there). A later fragment that arrives before the
 // first is held (bounded slots) until the first fragment comes or T_FRAGMENT passes.
-// Tracking entries live in a set-associative table: full sets evict their oldest entry.
+// Tracking entries live in a set-associative table: a full set evicts the inserting source's own oldest
+// entry when it has one there, else the set's oldest, so a flooding source replaces its own entries and
+// never another's in a set where it already holds one. One source holds at most a quarter of the hold
+// slots (sourceShare), so others' early fragments find room while it floods (docs/fairness.md).
 import { SLOT_BYTES, PORT_LAN, PORT_WAN } from "../abi";
 import { capacity, timeout, C_FRAGMENTS, C_FRAGMENT_HOLD, T_FRAGMENT } from "../config";
 import { arenaTake } from "../arena";
@@ -84,14 +87,16 @@ export function noteFirstFragment(in2out: bool, rewritesDest: bool): void {
   const src = FragKey.src, dst = FragKey.dst;
   const key = keyOf(in2out);
   const set = setFor(src, dst, key);
-  let victim = set;
-  let oldest: u32 = 0;
+  let victim = set, own: usize = 0;
+  let oldest: u32 = 0, ownOldest: u32 = 0;
   for (let i: u32 = 0; i < WAYS; i++) {
     const e = set + i * F_BYTES;
-    if (load<u8>(e, F_USED) == 0) { victim = e; break; }
+    if (load<u8>(e, F_USED) == 0) { victim = e; own = 0; break; }
     const age = Pkt.now - load<u32>(e, F_AT);
     if (age >= oldest) { oldest = age; victim = e; }
+    if (load<u32>(e, F_SRC) == src && age >= ownOldest) { ownOldest = age; own = e; }
   }
+  if (own != 0) victim = own;
   if (load<u8>(victim, F_USED) != 0) count(Counter.DropFragmentTableFull);
   store<u32>(victim, src, F_SRC);
   store<u32>(victim, dst, F_DST);
@@ -123,6 +128,12 @@ function forwardTranslated(e: usize, in2out: bool): Verdict {
   return Verdict.Forwarded;
 }
 
+/** Fragments one source may have held: a quarter of the slots, at least two (a datagram's few early
+ *  fragments still fit on a board's small hold). */
+@inline function sourceShare(): u32 {
+  return max<u32>(2, Frags.holdSlots >> 2);
+}
+
 /** A fragment without a transport header: translate as its first fragment was, or hold it. */
 export function fragmentLater(in2out: bool): Verdict {
   const key = keyOf(in2out);
@@ -130,23 +141,26 @@ export function fragmentLater(in2out: bool): Verdict {
   if (e != 0) return forwardTranslated(e, in2out);
   if (Frags.releasing) { count(Counter.DropFragmentMalformed); return Verdict.Dropped; }
   if (Frags.held >= Frags.holdSlots) { count(Counter.DropFragmentHoldFull); return Verdict.Dropped; }
+  let free: usize = 0;
+  let held: u32 = 0; // fragments this source already has held
   for (let i: u32 = 0; i < Frags.holdSlots; i++) {
     const h = Frags.hold + <usize>i * (H_HEADER + SLOT_BYTES);
-    if (load<u8>(h, H_BUSY) != 0) continue;
-    store<u32>(h, Pkt.src, 0);
-    store<u32>(h, Pkt.dst, 4);
-    store<u32>(h, key, H_KEY);
-    store<u32>(h, Pkt.now, H_AT);
-    store<u16>(h, <u16>Pkt.len, H_LEN);
-    store<u16>(h, Pkt.port, H_PORT);
-    store<u8>(h, 1, H_BUSY);
-    memory.copy(h + H_HEADER, Pkt.frame, Pkt.len);
-    Frags.held++;
-    count(Counter.FragmentsHeld);
-    return Verdict.Consumed;
+    if (load<u8>(h, H_BUSY) == 0) { if (free == 0) free = h; continue; }
+    if (load<u32>(h, 0) == Pkt.src) held++;
   }
-  count(Counter.DropFragmentHoldFull);
-  return Verdict.Dropped;
+  if (held >= sourceShare()) { count(Counter.DropFragmentHostShare); return Verdict.Dropped; }
+  const h = free; // there is one: fewer than holdSlots are held
+  store<u32>(h, Pkt.src, 0);
+  store<u32>(h, Pkt.dst, 4);
+  store<u32>(h, key, H_KEY);
+  store<u32>(h, Pkt.now, H_AT);
+  store<u16>(h, <u16>Pkt.len, H_LEN);
+  store<u16>(h, Pkt.port, H_PORT);
+  store<u8>(h, 1, H_BUSY);
+  memory.copy(h + H_HEADER, Pkt.frame, Pkt.len);
+  Frags.held++;
+  count(Counter.FragmentsHeld);
+  return Verdict.Consumed;
 }
 
 /** Sends the held fragments of a datagram whose first fragment was just translated. */

@@ -1,14 +1,35 @@
-// Per-host mapping quota (RFC 4787 REQ-? "a NAT SHOULD limit mappings per host" in spirit of RFC 6888 REQ-4):
-// an open-addressed table of LAN address -> live mapping count, with backward-shift deletion so it
-// never fills with tombstones. A host over quota gets no new mapping; its existing flows keep working.
-import { capacity, C_HOSTS, C_HOST_QUOTA } from "../config";
+// Per-host accounting and shares (RFC 6888 REQ-4/REQ-5, docs/fairness.md): an open-addressed table of
+// LAN address -> live mappings and sessions, with backward-shift deletion so it never fills with
+// tombstones. Each table (mappings, sessions) keeps a floor for every host the hosts table can hold:
+// `owed` is the sum of what hosts still lack of their floor, and a host past its floor takes a free
+// record only while more than `owed` stay free. So a host below its floor always finds one, however
+// much another host took. A host over quota or share gets no new entry; its existing flows keep working.
+import { capacity, C_HOSTS, C_HOST_QUOTA, C_MAPPINGS, C_SESSIONS } from "../config";
 import { arenaTake } from "../arena";
+import { Counter, count } from "../counters";
 import { mix } from "./hash";
+import { workStep } from "../work";
+
+const H_ADDR = 0;
+const H_MAPPINGS = 4;
+const H_SESSIONS = 8;
+const H_BYTES: u32 = 12;
 
 class Hosts {
-  static table: usize = 0; // u32 addr, u32 count
+  static table: usize = 0;
   static size: u32 = 0; // power of two
   static live: u32 = 0;
+  static mappingFloor: u32 = 0;
+  static mappingOwed: u32 = 0;
+  static sessionFloor: u32 = 0;
+  static sessionOwed: u32 = 0;
+}
+
+/** Every host's floor of a table: an eighth of it shared by the hosts the hosts table can hold, at
+ *  least one record; none when the table has fewer than two records per host. */
+export function floorOf(slots: u32, hosts: u32): u32 {
+  if (hosts * 2 > slots) return 0;
+  return max<u32>(1, slots / (hosts * 8));
 }
 
 export function hostsInit(): bool {
@@ -16,66 +37,128 @@ export function hostsInit(): bool {
   while (size < capacity(C_HOSTS) * 2) size <<= 1;
   Hosts.size = size;
   Hosts.live = 0;
-  Hosts.table = arenaTake(<usize>size * 8);
+  Hosts.mappingFloor = floorOf(capacity(C_MAPPINGS), capacity(C_HOSTS));
+  Hosts.mappingOwed = Hosts.mappingFloor * capacity(C_HOSTS);
+  Hosts.sessionFloor = floorOf(capacity(C_SESSIONS), capacity(C_HOSTS));
+  Hosts.sessionOwed = Hosts.sessionFloor * capacity(C_HOSTS);
+  Hosts.table = arenaTake(<usize>size * H_BYTES);
   return Hosts.table != 0;
+}
+
+@inline function entryAt(i: u32): usize {
+  return Hosts.table + <usize>i * H_BYTES;
 }
 
 function slotOf(addr: u32): u32 {
   let i = mix(addr) & (Hosts.size - 1);
   while (true) {
-    const a = load<u32>(Hosts.table + <usize>i * 8);
+    const a = load<u32>(entryAt(i));
     if (a == 0 || a == addr) return i;
+    workStep();
     i = (i + 1) & (Hosts.size - 1);
   }
 }
 
-/** Takes one mapping from the host's quota; false when the host (or the host table) is full. */
-export function hostTake(addr: u32): bool {
-  const i = slotOf(addr);
-  const e = Hosts.table + <usize>i * 8;
-  if (load<u32>(e) == 0) {
-    if (Hosts.live >= capacity(C_HOSTS)) return false;
-    store<u32>(e, addr);
-    store<u32>(e, 0, 4);
+/** A host past its floor takes one of `free` records only while more than `owed` stay free. */
+@inline function admits(held: u32, floor: u32, owed: u32, free: u32): bool {
+  return held < floor ? free > 0 : free > owed;
+}
+
+/** Takes one mapping for the host, of `free` left in the table; false, counted, when the host is at its
+ *  quota or its share, or the hosts table or the mappings table is full. */
+export function hostTake(addr: u32, free: u32): bool {
+  const e = entryAt(slotOf(addr));
+  const known = load<u32>(e, H_ADDR) != 0;
+  const n = known ? load<u32>(e, H_MAPPINGS) : 0;
+  if (n >= capacity(C_HOST_QUOTA) || (!known && Hosts.live >= capacity(C_HOSTS))) { count(Counter.DropHostQuota); return false; }
+  if (!admits(n, Hosts.mappingFloor, Hosts.mappingOwed, free)) {
+    count(free == 0 ? Counter.DropMappingTableFull : Counter.DropHostShare);
+    return false;
+  }
+  if (!known) {
+    store<u32>(e, addr, H_ADDR);
+    store<u32>(e, 0, H_SESSIONS);
     Hosts.live++;
   }
-  const n = load<u32>(e, 4);
-  if (n >= capacity(C_HOST_QUOTA)) return false;
-  store<u32>(e, n + 1, 4);
+  store<u32>(e, n + 1, H_MAPPINGS);
+  if (n < Hosts.mappingFloor) Hosts.mappingOwed--;
   return true;
 }
 
+/** Returns one mapping of the host's; the host leaves the table with its last. */
 export function hostRelease(addr: u32): void {
-  let i = slotOf(addr);
-  let e = Hosts.table + <usize>i * 8;
-  if (load<u32>(e) == 0) return;
-  const n = load<u32>(e, 4) - 1;
-  if (n > 0) { store<u32>(e, n, 4); return; }
-  // Backward-shift delete: pull later members of the probe run into the hole.
+  const i = slotOf(addr);
+  const e = entryAt(i);
+  if (load<u32>(e, H_ADDR) == 0) return;
+  const n = load<u32>(e, H_MAPPINGS) - 1;
+  if (n < Hosts.mappingFloor) Hosts.mappingOwed++;
+  if (n > 0) { store<u32>(e, n, H_MAPPINGS); return; }
+  forget(i);
+}
+
+/** Backward-shift delete: pull later members of the probe run into the hole. */
+function forget(i: u32): void {
   const mask = Hosts.size - 1;
   Hosts.live--;
   let hole = i;
   let j = (i + 1) & mask;
   while (true) {
-    const ej = Hosts.table + <usize>j * 8;
-    const a = load<u32>(ej);
+    const ej = entryAt(j);
+    const a = load<u32>(ej, H_ADDR);
     if (a == 0) break;
+    workStep();
     const home = mix(a) & mask;
     // Move the entry if its home is not cyclically within (hole, j].
     const moves = hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
     if (moves) {
-      const to = Hosts.table + <usize>hole * 8;
-      store<u32>(to, a);
-      store<u32>(to, load<u32>(ej, 4), 4);
+      memory.copy(entryAt(hole), ej, H_BYTES);
       hole = j;
     }
     j = (j + 1) & mask;
   }
-  store<u32>(Hosts.table + <usize>hole * 8, 0);
-  store<u32>(Hosts.table + <usize>hole * 8, 0, 4);
+  memory.fill(entryAt(hole), 0, H_BYTES);
 }
 
 export function hostMappings(addr: u32): u32 {
-  const e = Hosts.table + <usize>slotOf(addr) * 8;
-  return load<u32>(e) == 0 ? 0 : load<u32>(e, 4);
+  const e = entryAt(slotOf(addr));
+  return load<u32>(e, H_ADDR) == 0 ? 0 : load<u32>(e, H_MAPPINGS);
+}
+
+/** The host's live sessions (0 for a host without mappings). */
+export function hostSessions(addr: u32): u32 {
+  const e = entryAt(slotOf(addr));
+  return load<u32>(e, H_ADDR) == 0 ? 0 : load<u32>(e, H_SESSIONS);
+}
+
+/** Takes one of `free` free sessions for the host when its share admits it (see the header): one probe
+ *  on the path of every new flow. False, and nothing counted, when it does not. */
+export function hostSessionTake(addr: u32, free: u32): bool {
+  const e = entryAt(slotOf(addr));
+  if (load<u32>(e, H_ADDR) == 0) return free > 0; // no mapping of its own (cannot happen: addSession has one)
+  const n = load<u32>(e, H_SESSIONS);
+  if (!admits(n, Hosts.sessionFloor, Hosts.sessionOwed, free)) return false;
+  if (n < Hosts.sessionFloor) Hosts.sessionOwed--;
+  store<u32>(e, n + 1, H_SESSIONS);
+  return true;
+}
+
+/** True when removing one of the host's sessions leaves it more than `others` and at least its floor:
+ *  a session a host with `others` sessions may evict when it finds no room. */
+export function hostSessionsAbove(addr: u32, others: u32): bool {
+  const n = hostSessions(addr);
+  return n > others + 1 && n > Hosts.sessionFloor;
+}
+
+/** Counts a session taken (`took`) or given back by a host that holds a mapping. */
+export function hostSessionCount(addr: u32, took: bool): void {
+  const e = entryAt(slotOf(addr));
+  if (load<u32>(e, H_ADDR) == 0) return;
+  const n = load<u32>(e, H_SESSIONS);
+  if (took) {
+    if (n < Hosts.sessionFloor) Hosts.sessionOwed--;
+    store<u32>(e, n + 1, H_SESSIONS);
+  } else {
+    if (n - 1 < Hosts.sessionFloor) Hosts.sessionOwed++;
+    store<u32>(e, n - 1, H_SESSIONS);
+  }
 }

@@ -1,7 +1,8 @@
 // NAPT mappings (RFC 4787 "endpoint-independent mapping"): one per internal endpoint and protocol,
 // (inAddr, inPort) <-> (extAddr, extPort), found by either side through two hash indexes.
 // A mapping lives while it has sessions (nat/sessions.ts): the last session's expiry removes it,
-// releasing its port and its place in the host quota. Fixed records, free list, no scans.
+// releasing its port and its place in the host's quota and share (hosts.ts). Fixed records, free list,
+// no scans.
 import { capacity, C_MAPPINGS } from "../config";
 import { arenaTake } from "../arena";
 import { Counter, count } from "../counters";
@@ -19,7 +20,7 @@ export const M_IN_PORT = 12; // u16
 export const M_EXT_PORT = 14; // u16
 export const M_NEXT_IN = 16;
 export const M_NEXT_EXT = 20;
-export const M_SESSIONS = 24; // head of this mapping's session list
+export const M_SESSIONS = 24; // head of this mapping's session list (doubly linked: sessions.ts S_SIBLING)
 export const M_SESSION_COUNT = 28;
 export const M_CREATED = 32; // its sessions keep the time of last use (sessions.ts mappingIdleMs)
 export const M_FREE = 36;
@@ -127,3 +128,4 @@ export function removeMapping(i: u32): void {
 
 export function mappingSlots(): u32 { return Mappings.slots; }
 export function mappingsLive(): u32 { return Mappings.live; }
+export function mappingsFree(): u32 { return Mappings.slots - Mappings.live; }

@@ -6,9 +6,11 @@
 // Idle expiry is O(1): each timer class (UDP, TCP established, TCP transitory, ICMP) is a list in the
 // order sessions took their place at its tail, so only list heads are ever examined. A used session
 // moves to the tail at most once per LRU_LAG_MS, not with every packet (expireSessions says why that
-// is enough). Table full: evict the transitory TCP session at its list's head, the least recently used
-// one to within LRU_LAG_MS (RFC 5382 allows it), otherwise refuse the new flow; existing sessions are
-// never touched.
+// is enough). Each host takes sessions within its share (nat/hosts.ts). A host that finds no room may
+// evict the transitory TCP session at its list's head, the least recently used one to within LRU_LAG_MS
+// (RFC 5382 allows it), when that session is its own or a bigger host's; otherwise the new flow is
+// refused and existing sessions are never touched. Every removal is O(1): the per-mapping session list
+// is doubly linked, and the sweep examines list heads only (docs/fairness.md has the bound per call).
 import { capacity, timeout, C_SESSIONS, T_UDP, T_TCP_ESTABLISHED, T_TCP_TRANSITORY, T_ICMP } from "../config";
 import { arenaTake } from "../arena";
 import { Counter, count } from "../counters";
@@ -17,6 +19,8 @@ import { PROTO_TCP, PROTO_UDP } from "../wire/ipv4";
 import { NO_INDEX, hash3, mix, bucketCountFor } from "./hash";
 import { unlinkFrom, pushFront, threadFree } from "./chains";
 import { mappingAt, removeMapping, M_SESSIONS, M_SESSION_COUNT, M_CREATED, M_EXT_ADDR, M_EXT_PORT, M_IN_ADDR, M_IN_PORT } from "./mappings";
+import { hostSessionTake, hostSessionsAbove, hostSessionCount, hostSessions } from "./hosts";
+import { workStep } from "../work";
 import { expired } from "../router/packet";
 import { expressForgetAll } from "./express";
 
@@ -43,8 +47,9 @@ export const S_PKTS_OUT2IN = 56;
 export const S_DELTA_IP = 60; // u16: IP header checksum delta, in2out
 export const S_DELTA_L4 = 62; // u16: transport checksum delta (address + port), in2out
 export const S_QUEUED = 64; // when the session took its place at its list's tail
-export const S_SERIAL = 68; // u32: removals of this slot so far, kept across reuse (see sessionSerial)
-export const S_BYTES: u32 = 72;
+export const S_SIBLING_PREV = 68; // previous session of the same mapping (NO_INDEX: the head): O(1) removal
+export const S_SERIAL = 72; // u32: removals of this slot so far, kept across reuse (see sessionSerial); last
+export const S_BYTES: u32 = 76;
 
 export const SESSION_SERVER_LIST: u8 = 1;
 export const SESSION_DEFAULT_SERVER: u8 = 2;
@@ -62,7 +67,10 @@ const CLASS_TCP_EST: u8 = 1;
 const CLASS_TCP_TRANS: u8 = 2;
 const CLASS_ICMP: u8 = 3;
 const CLASSES: u32 = 4;
-const EXPIRE_PER_CALL: u32 = 256; // bounded timer work per sweep
+// Removals per sweep: a 32nd of the table (at least 256), so a whole table that went idle at once
+// leaves in 32 sweeps (320 ms) and the sweep's work is bounded by the table's size, not its contents.
+const EXPIRE_SHARE: u32 = 32;
+const EXPIRE_MIN: u32 = 256;
 // A session moves in its list at most this often. Sessions leave up to this long after their timeout
 // (expireSessions), which every timeout allows: none is under 60 s, and RFC 4787 REQ-5 and RFC 5382
 // set minimums. In exchange a packet of a busy flow no longer relinks two lists' worth of neighbours.
@@ -77,6 +85,7 @@ class Sessions {
   static freeHead: u32 = NO_INDEX;
   static live: u32 = 0;
   static lruHeads: usize = 0; // CLASSES x (head, tail)
+  static expireBudget: u32 = 0;
 }
 
 
@@ -99,6 +108,7 @@ export function sessionsInit(): bool {
   memory.fill(Sessions.lruHeads, 0xff, CLASSES * 8);
   Sessions.freeHead = threadFree(Sessions.base, S_BYTES, n, S_NEXT);
   Sessions.live = 0;
+  Sessions.expireBudget = max<u32>(EXPIRE_MIN, n / EXPIRE_SHARE);
   return true;
 }
 
@@ -160,6 +170,7 @@ export function mappingIdleMs(mapping: u32, now: u32): u32 {
 export function mappingKnowsAddress(mapping: u32, remAddr: u32): bool {
   let i = load<u32>(mappingAt(mapping), M_SESSIONS);
   while (i != NO_INDEX) {
+    workStep();
     const s = sessionAt(i);
     if (load<u32>(s, S_REM_ADDR) == remAddr) return true;
     i = load<u32>(s, S_SIBLING);
@@ -241,6 +252,24 @@ export function addTcpState(i: u32, bits: u8, now: u32): void {
   lruAppend(i, cls, now);
 }
 
+// ---- the mapping's session list ----
+
+function siblingPush(m: usize, i: u32): void {
+  const head = load<u32>(m, M_SESSIONS);
+  const s = sessionAt(i);
+  store<u32>(s, head, S_SIBLING);
+  store<u32>(s, NO_INDEX, S_SIBLING_PREV);
+  if (head != NO_INDEX) store<u32>(sessionAt(head), i, S_SIBLING_PREV);
+  store<u32>(m, i, M_SESSIONS);
+}
+
+function siblingUnlink(m: usize, i: u32): void {
+  const s = sessionAt(i);
+  const prev = load<u32>(s, S_SIBLING_PREV), next = load<u32>(s, S_SIBLING);
+  if (prev == NO_INDEX) store<u32>(m, next, M_SESSIONS); else store<u32>(sessionAt(prev), next, S_SIBLING);
+  if (next != NO_INDEX) store<u32>(sessionAt(next), prev, S_SIBLING_PREV);
+}
+
 // ---- create / remove ----
 
 function removeSession(i: u32): void {
@@ -253,7 +282,8 @@ function removeSession(i: u32): void {
   // Leave the mapping's session list; the mapping goes with its last session.
   const mi = load<u32>(s, S_MAPPING);
   const m = mappingAt(mi);
-  unlinkFrom(m + M_SESSIONS, Sessions.base, S_BYTES, i, S_SIBLING);
+  siblingUnlink(m, i);
+  hostSessionCount(load<u32>(s, S_IN_ADDR), false); // before the mapping, which may take the host along
   const left = load<u32>(m, M_SESSION_COUNT) - 1;
   store<u32>(m, left, M_SESSION_COUNT);
   if (left == 0) removeMapping(mi);
@@ -268,15 +298,13 @@ function removeSession(i: u32): void {
 
 /** Creates a session under a mapping; NO_INDEX when full (after trying to evict a transitory one). */
 export function addSession(mapping: u32, proto: u8, remAddr: u32, remPort: u32, flags: u8, now: u32): u32 {
-  if (Sessions.freeHead == NO_INDEX) {
-    const victim = load<u32>(lruHead(CLASS_TCP_TRANS));
-    // Never evict a session of the mapping we are about to extend: it could remove the mapping itself.
-    if (victim == NO_INDEX || load<u32>(sessionAt(victim), S_MAPPING) == mapping) {
-      count(Counter.DropSessionTableFull);
+  const host = load<u32>(mappingAt(mapping), M_IN_ADDR);
+  if (!hostSessionTake(host, Sessions.slots - Sessions.live)) {
+    if (!evictFor(host, mapping)) {
+      count(Sessions.freeHead == NO_INDEX ? Counter.DropSessionTableFull : Counter.DropHostShare);
       return NO_INDEX;
     }
-    removeSession(victim);
-    count(Counter.SessionsEvicted);
+    hostSessionCount(host, true); // the room it made
   }
   const i = Sessions.freeHead;
   const s = sessionAt(i);
@@ -300,7 +328,7 @@ export function addSession(mapping: u32, proto: u8, remAddr: u32, remPort: u32, 
   store<u16>(s, <u16>deltaOf(inAddr, extAddr, inPort, extPort), S_DELTA_L4);
   pushFront(inBucket(proto, inAddr, inPort, remAddr, remPort), Sessions.base, S_BYTES, i, S_NEXT_IN);
   pushFront(outBucket(proto, extAddr, extPort, remAddr, remPort), Sessions.base, S_BYTES, i, S_NEXT_OUT);
-  pushFront(m + M_SESSIONS, Sessions.base, S_BYTES, i, S_SIBLING);
+  siblingPush(m, i);
   store<u32>(m, load<u32>(m, M_SESSION_COUNT) + 1, M_SESSION_COUNT);
   lruAppend(i, classFor(proto, TCP_NONE), now);
   Sessions.live++;
@@ -309,7 +337,25 @@ export function addSession(mapping: u32, proto: u8, remAddr: u32, remPort: u32, 
 }
 
 /**
- * Removes sessions idle past their class's timeout, from the list heads, at most EXPIRE_PER_CALL per
+ * Makes room for a host that found none: removes the transitory session at its list's head when it is
+ * the host's own or a bigger host's (one left above its floor and above this host), so a flooding host
+ * recycles its own half-open sessions and a smaller host can take back from the biggest. Never one that
+ * would take the mapping being extended along with it. True when a session was removed.
+ */
+function evictFor(host: u32, mapping: u32): bool {
+  const victim = load<u32>(lruHead(CLASS_TCP_TRANS));
+  if (victim == NO_INDEX) return false;
+  const v = sessionAt(victim);
+  if (load<u32>(v, S_MAPPING) == mapping && load<u32>(mappingAt(mapping), M_SESSION_COUNT) <= 1) return false;
+  const owner = load<u32>(v, S_IN_ADDR);
+  if (owner != host && !hostSessionsAbove(owner, hostSessions(host))) return false;
+  removeSession(victim);
+  count(Counter.SessionsEvicted);
+  return true;
+}
+
+/**
+ * Removes sessions idle past their class's timeout, from the list heads, at most expireBudget per
  * call. A list is in order of S_QUEUED, and each session's last use lies less than LRU_LAG_MS after its
  * S_QUEUED (touchSession). So when the head's S_QUEUED is not a timeout old, no session behind it is
  * idle that long. A head that is, but was used since, ends the sweep of its list: it expires within
@@ -317,12 +363,13 @@ export function addSession(mapping: u32, proto: u8, remAddr: u32, remPort: u32, 
  * timeout by less than LRU_LAG_MS.
  */
 export function expireSessions(now: u32): void {
-  let budget = EXPIRE_PER_CALL;
+  let budget = Sessions.expireBudget;
   for (let cls: u8 = 0; cls < <u8>CLASSES; cls++) {
     const limit = classTimeoutMs(cls);
     while (budget > 0) {
       const i = load<u32>(lruHead(cls));
       if (i == NO_INDEX) break;
+      workStep();
       const s = sessionAt(i);
       if (!expired(now, load<u32>(s, S_QUEUED), limit) || !expired(now, load<u32>(s, S_LAST), limit)) break;
       removeSession(i);

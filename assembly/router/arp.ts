@@ -1,13 +1,16 @@
 // ARP (RFC 826): answer for our own addresses (and proxy for Map List addresses on the WAN subnet),
 // keep a bounded cache of next hops, and hold frames for unresolved next hops in a bounded queue.
 // The cache is set-associative: an address probes ARP_WAYS slots; a full set evicts its oldest entry.
-// Queued frames wait ARP_QUEUE_MS at most (requests repeat every ARP_RETRY_MS), then drop counted.
+// Queued frames wait ARP_QUEUE_MS at most (requests repeat every ARP_RETRY_MS), then drop counted; one
+// next hop holds at most a quarter of the queue (hopShare), so frames for others find room while it is dead.
+// A request or reply whose sender is us, by MAC or address, or whose sender MAC is broadcast or multicast,
+// is ignored and counted (arp_ignored): no one else may teach us our own addresses or point a next hop at us.
 import { PORT_LAN, PORT_WAN, SLOT_BYTES } from "../abi";
 import { Config, capacity, timeout, C_ARP_ENTRIES, C_ARP_QUEUE, T_ARP, MAP_BYTES } from "../config";
 import { arenaTake } from "../arena";
 import { Counter, count } from "../counters";
 import { get16, set16, get32, set32 } from "../wire/bytes";
-import { ETH_DST, ETH_SRC, ETH_TYPE, ETH_HEADER_LEN, ETHERTYPE_ARP, copyMac, isBroadcast } from "../wire/ethernet";
+import { ETH_DST, ETH_SRC, ETH_TYPE, ETH_HEADER_LEN, ETHERTYPE_ARP, copyMac, isBroadcast, macEquals } from "../wire/ethernet";
 import {
   ARP_HTYPE, ARP_PTYPE, ARP_HLEN, ARP_PLEN, ARP_OPER, ARP_SHA, ARP_SPA, ARP_THA, ARP_TPA, ARP_LEN, ARP_REQUEST, ARP_REPLY,
 } from "../wire/arp";
@@ -193,6 +196,14 @@ function ownsAddress(port: u16, addr: u32): bool {
   return false;
 }
 
+/** False for a sender we must not learn: a broadcast or multicast MAC (the group bit), one of our own
+ *  MACs, or one of our own addresses (a reply from it would point our traffic elsewhere). */
+function senderAcceptable(sha: usize, spa: u32): bool {
+  if (isBroadcast(sha) || (load<u8>(sha) & 1) != 0) return false;
+  if (macEquals(sha, portMac(PORT_LAN)) || macEquals(sha, portMac(PORT_WAN))) return false;
+  return !ownsAddress(PORT_LAN, spa) && !ownsAddress(PORT_WAN, spa);
+}
+
 export function handleArp(port: u16, frame: usize, len: u32, now: u32): void {
   if (len < ETH_HEADER_LEN + ARP_LEN) { count(Counter.DropArpMalformed); return; }
   const a = frame + ETH_HEADER_LEN;
@@ -203,7 +214,7 @@ export function handleArp(port: u16, frame: usize, len: u32, now: u32): void {
   const oper = get16(a + ARP_OPER);
   const spa = get32(a + ARP_SPA);
   const tpa = get32(a + ARP_TPA);
-  if (isBroadcast(a + ARP_SHA) || (load<u8>(a + ARP_SHA) & 1) != 0) { count(Counter.DropArpMalformed); return; }
+  if (!senderAcceptable(a + ARP_SHA, spa)) { count(Counter.ArpIgnored); return; }
   if (oper == ARP_REQUEST) {
     count(Counter.ArpRequestsIn);
     if (!ownsAddress(port, tpa)) return;
@@ -227,23 +238,33 @@ function request(port: u16, addr: u32, now: u32): void {
   sendArp(port, ARP_REQUEST, 0, addr, portAddrFor(port, addr));
 }
 
+/** Frames one next hop may have queued: a quarter of the queue, at least two (a board's queue of two
+ *  slots stays whole for the hop it waits on). */
+@inline function hopShare(): u32 {
+  return max<u32>(2, Arp.queueSlots >> 2);
+}
+
 /** Holds a frame until its next hop resolves; asks for the next hop (rate-limited per address). */
 export function arpEnqueue(port: u16, nextHop: u32, frame: usize, len: u32, now: u32): void {
   request(port, nextHop, now);
   if (Arp.queued >= Arp.queueSlots) { count(Counter.DropArpQueueFull); return; }
+  let free: usize = 0;
+  let held: u32 = 0; // frames already waiting for this next hop
   for (let i: u32 = 0; i < Arp.queueSlots; i++) {
     const q = Arp.queue + <usize>i * (Q_HEADER + SLOT_BYTES);
-    if (load<u8>(q, Q_BUSY) != 0) continue;
-    store<u32>(q, nextHop, Q_HOP);
-    store<u32>(q, now, Q_AT);
-    store<u16>(q, port, Q_PORT);
-    store<u16>(q, <u16>len, Q_LEN);
-    store<u8>(q, 1, Q_BUSY);
-    memory.copy(q + Q_HEADER, frame, len);
-    Arp.queued++;
-    count(Counter.ArpQueued);
-    return;
+    if (load<u8>(q, Q_BUSY) == 0) { if (free == 0) free = q; continue; }
+    if (load<u32>(q, Q_HOP) == nextHop && load<u16>(q, Q_PORT) == port) held++;
   }
+  if (held >= hopShare()) { count(Counter.DropArpQueueHostShare); return; }
+  const q = free; // there is one: fewer than queueSlots are queued
+  store<u32>(q, nextHop, Q_HOP);
+  store<u32>(q, now, Q_AT);
+  store<u16>(q, port, Q_PORT);
+  store<u16>(q, <u16>len, Q_LEN);
+  store<u8>(q, 1, Q_BUSY);
+  memory.copy(q + Q_HEADER, frame, len);
+  Arp.queued++;
+  count(Counter.ArpQueued);
 }
 
 function flushQueue(port: u16, addr: u32, mac: usize): void {

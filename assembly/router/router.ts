@@ -18,6 +18,7 @@ import { sessionsInit, expireSessions } from "../nat/sessions";
 import { fragmentsInit, fragmentsTick } from "../nat/fragments";
 import { algInit, algAfterBatch, algTick } from "../alg/hooks";
 import { expressInit, expressForward } from "../nat/express";
+import { workCallEnd } from "../work";
 
 export class Rings {
   static inRing: usize = 0;
@@ -97,5 +98,6 @@ function handleFrame(port: u16, frame: usize, len: u32, now: u32): void {
     fragmentsTick(nowMs);
     algTick(nowMs);
   }
+  workCallEnd();
   return Out.used;
 }

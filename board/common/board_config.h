@@ -24,8 +24,9 @@
 // profiled in rp2040js). There each access takes the widest width the wasm address allows, inline:
 // a word when 4-aligned, halfwords when 2-aligned (an IPv4 address behind a 14-byte Ethernet header),
 // else bytes, with the aligned case laid out as the straight path. Only the wasm address is tested: the
-// other side is a C variable of its own type.
-#if defined(__ARM_ARCH_6M__) && !defined(__ASSEMBLER__)
+// other side is a C variable of its own type. RV32 takes the same path: GCC's RISC-V tuning treats
+// unaligned accesses as slow (the ESP32-C3 traps or emulates them), so memcpy became byte loads.
+#if (defined(__ARM_ARCH_6M__) || defined(__riscv)) && !defined(__ASSEMBLER__)
 #include <stdint.h>
 #include <string.h>
 typedef uint16_t __attribute__((may_alias)) board_u16;

@@ -1,8 +1,9 @@
-// make size: flash and RAM use of each board port. Sections from arm-none-eabi-size; the wasm3 heap,
+// make size: flash and RAM use of each board port. Sections from the port's binutils size; the wasm3 heap,
 // the deepest native stack (painted) and wasm3's value stack from the firmware's own margins report
 // (board/common/uart.ts), read at boot, after traffic of every kind and after a console session,
 // because wasm3 compiles each function the first time it runs and keeps it in RAM.
 import { execFileSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import { PORT_LAN, PORT_WAN } from '../../host/abi.ts';
 import { arpReply, esp, ike, udp } from '../../host/packets.ts';
 import { BOARD_PORTS, playFrames } from '../ports.ts';
@@ -26,21 +27,23 @@ const CONSOLE_WALK: [string, string][] = [
 ];
 
 
-function sections(elf: string) {
-  const sizes = execFileSync('arm-none-eabi-size', ['-A', elf], { encoding: 'utf8' });
-  const symbols = execFileSync('arm-none-eabi-nm', [elf], { encoding: 'utf8' });
+function sections(elf: string, cross: string) {
+  const sizes = execFileSync(`${cross}size`, ['-A', elf], { encoding: 'utf8' });
+  const symbols = execFileSync(`${cross}nm`, [elf], { encoding: 'utf8' });
   const symbol = (name: string) => parseInt(new RegExp(`^([0-9a-f]+) \\w ${name}$`, 'm').exec(symbols)?.[1] ?? '0', 16);
   const section = (name: string) => Number(new RegExp(`^\\${name}\\s+(\\d+)`, 'm').exec(sizes)?.[1] ?? 0);
   return {
-    flash: section('.boot2') + section('.text') + section('.ARM.exidx') + section('.data'),
-    text: section('.text'), data: section('.data'), bss: section('.bss'),
+    // RISC-V keeps read-only data in .rodata; the Arm link scripts put it in .text.
+    flash: section('.boot2') + section('.text') + section('.rodata') + section('.ARM.exidx') + section('.data'),
+    text: section('.text') + section('.rodata'), data: section('.data'), bss: section('.bss'),
     stackBytes: symbol('__stack_top') - symbol('__stack_limit'),
     heapBytes: symbol('__heap_end') - symbol('__heap_start'),
   };
 }
 
-for (const port of BOARD_PORTS) {
-  const s = sections(port.elf);
+// BOARD_PORT=name measures one port only.
+for (const port of BOARD_PORTS.filter((p) => !process.env.BOARD_PORT || p.name === process.env.BOARD_PORT)) {
+  const s = sections(port.elf, port.cross);
   const board = await port.start();
   try {
     const boot = await board.margins();
@@ -72,4 +75,20 @@ for (const port of BOARD_PORTS) {
   } finally {
     board.stop();
   }
+}
+
+// The ESP32-C3 image runs on no emulator: its sections and the heap its link leaves, from the ELF alone.
+const ESP_ELF = 'build/board/esp32c3-w5500.elf', ESP_IMAGE = 'build/board/esp32c3-w5500.bin';
+if (existsSync(ESP_ELF) && (!process.env.BOARD_PORT || process.env.BOARD_PORT === 'esp32c3-w5500')) {
+  const sizes = execFileSync('riscv64-unknown-elf-size', ['-A', ESP_ELF], { encoding: 'utf8' });
+  const symbols = execFileSync('riscv64-unknown-elf-nm', [ESP_ELF], { encoding: 'utf8' });
+  const section = (name: string) => Number(new RegExp(`^\\${name}\\s+(\\d+)`, 'm').exec(sizes)?.[1] ?? 0);
+  const symbol = (name: string) => parseInt(new RegExp(`^([0-9a-f]+) \\w ${name}$`, 'm').exec(symbols)?.[1] ?? '0', 16);
+  const rows = [
+    ['image (esptool elf2image, padding included)', existsSync(ESP_IMAGE) ? `${statSync(ESP_IMAGE).size} bytes` : 'not made'],
+    ['IRAM code / data / bss', `${section('.iram')} / ${section('.data')} / ${section('.bss') + section('.tbss')} bytes`],
+    ['flash code / read-only data', `${section('.flash.text')} / ${section('.flash.rodata')} bytes`],
+    ['heap available (SRAM below the ROM\'s data less the above and the stack)', `${Math.floor((symbol('__heap_end') - symbol('__heap_start')) / 1024)} KiB`],
+  ];
+  console.log('\n| esp32c3-w5500 (built, not run) | figure |\n|---|---|\n' + rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n'));
 }

@@ -1,5 +1,5 @@
 // Stack painting: fill the stack below the current frame with a pattern at boot; the deepest use
-// is where the pattern ends. wasm3's op handlers are not tail calls on Cortex-M, so this matters.
+// is where the pattern ends. wasm3's op handlers are not tail calls on the Cortex-M0+, so this matters.
 #include <stdint.h>
 
 extern uint32_t __stack_limit, __stack_top;
@@ -8,7 +8,11 @@ extern uint32_t __stack_limit, __stack_top;
 void stack_paint(void) {
   uint32_t *p = &__stack_limit;
   uint32_t *sp;
+#if defined(__riscv)
+  __asm volatile("mv %0, sp" : "=r"(sp));
+#else
   __asm volatile("mov %0, sp" : "=r"(sp));
+#endif
   while (p < sp - 16) *p++ = PAINT;
 }
 

@@ -3,16 +3,18 @@
 // misses (every packet a new flow into an empty table). Engines: V8, wasm3 (our addon), the same
 // module translated to C by wasm2c and compiled natively (the ceiling), and a plain-TypeScript NAPT
 // (the baseline). Median of RUNS runs; instructions per packet for wasm3 and wasm2c from callgrind.
-// Writes build/bench/results.json and build/bench/results.svg, and prints the table.
+// Writes build/bench/results.json and build/bench/results.svg (host/bench/plot.ts), and prints the table.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import os from 'node:os';
 import { encodeConfig, parseConfig } from '../config.ts';
 import { Engine, loadEngine } from '../engines/engine.ts';
 import { WASM_PATH } from '../router.ts';
 import { arpRequest, udp } from '../packets.ts';
 import { TsNapt } from './ts-napt.ts';
+import { BenchResult, plotSvg } from './plot.ts';
 
 const OUT = 'build/bench';
 const FRAME = 64;
@@ -128,33 +130,7 @@ function instructionsPerPacket(kind: 'wasm2c' | 'wasm3', packets: number): numbe
   return (ir(2 * packets) - ir(packets)) / packets;
 }
 
-function svg(results: Result[]): string {
-  const engines = ['wasm2c', 'v8', 'wasm3', 'ts'];
-  const colors: Record<string, string> = { wasm2c: '#4c72b0', v8: '#55a868', wasm3: '#c44e52', ts: '#8172b2' };
-  const cells = results.filter((r) => r.engine === 'v8').map((r) => `${r.mode} b${r.batch} ${r.flows / 1024}k`);
-  const max = Math.max(...results.map((r) => r.pps));
-  const W = 1100, H = 420, left = 70, bottom = 120, bw = (W - left - 20) / cells.length;
-  const y = (v: number) => H - bottom - (Math.log10(Math.max(v, 1e3)) - 3) / (Math.log10(max) - 3) * (H - bottom - 30);
-  let s = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`;
-  s += `<text x="${left}" y="16" font-size="14">natpass: packets per second through process(), 64-byte UDP (log scale)</text>`;
-  for (let e = 3; e <= Math.ceil(Math.log10(max)); e++) {
-    const yy = y(10 ** e);
-    s += `<line x1="${left}" x2="${W - 20}" y1="${yy}" y2="${yy}" stroke="#ddd"/><text x="${left - 6}" y="${yy + 4}" text-anchor="end">1e${e}</text>`;
-  }
-  cells.forEach((c, i) => {
-    engines.forEach((e, j) => {
-      const r = results.find((x) => x.engine === e && `${x.mode} b${x.batch} ${x.flows / 1024}k` === c);
-      if (!r) return;
-      const x = left + i * bw + 4 + j * ((bw - 8) / engines.length);
-      s += `<rect x="${x.toFixed(1)}" y="${y(r.pps).toFixed(1)}" width="${((bw - 8) / engines.length - 1).toFixed(1)}" height="${(H - bottom - y(r.pps)).toFixed(1)}" fill="${colors[e]}"/>`;
-    });
-    s += `<text transform="translate(${left + i * bw + bw / 2},${H - bottom + 8}) rotate(60)" font-size="10">${c}</text>`;
-  });
-  engines.forEach((e, j) => (s += `<rect x="${W - 330 + j * 80}" y="26" width="10" height="10" fill="${colors[e]}"/><text x="${W - 316 + j * 80}" y="35">${e}</text>`));
-  return s + '</svg>\n';
-}
-
-interface Result { engine: string; batch: number; flows: number; mode: Mode; pps: number; runs: number[] }
+type Result = BenchResult;
 
 async function main() {
   mkdirSync(OUT, { recursive: true });
@@ -167,10 +143,12 @@ async function main() {
   const wasm3 = await loadEngine('wasm3', wasm);
   const results: Result[] = [];
   let lastMark = performance.now();
+  const cells = MODES.length * FLOWS.length * BATCHES.length * 4;
   const add = (engine: string, batch: number, flows: number, mode: Mode, runs: number[]) => {
     results.push({ engine, batch, flows, mode, pps: median(runs), runs });
-    if (process.env.BENCH_VERBOSE) process.stderr.write(`${engine} ${mode} ${flows} b${batch}: ${Math.round(median(runs))} pps ${((performance.now() - lastMark) / 1000).toFixed(1)}s\n`);
-    else process.stderr.write('.');
+    // One line per cell with a count, so a long run shows how far it has come.
+    process.stderr.write(`[${String(results.length).padStart(2)}/${cells}] ${engine.padEnd(6)} ${mode.padEnd(6)} ${String(flows / 1024).padStart(2)}k flows batch ${String(batch).padStart(3)}: ` +
+      `${Math.round(median(runs)).toLocaleString('en-US')} pps (${((performance.now() - lastMark) / 1000).toFixed(1)} s)\n`);
     lastMark = performance.now();
   };
   // Size each measurement from a short calibration so every cell takes about TARGET_S seconds.
@@ -187,7 +165,6 @@ async function main() {
     const nTs = cal((n) => tsRun(frames, flows, mode, n));
     add('ts', batch, flows, mode, rounds.map(() => tsRun(frames, flows, mode, nTs)));
   }
-  process.stderr.write('\n');
   let ipp: Record<string, number> = {};
   try {
     ipp = { wasm3: instructionsPerPacket('wasm3', 5_000), wasm2c: instructionsPerPacket('wasm2c', 50_000) };
@@ -208,7 +185,7 @@ async function main() {
   console.log(lines.join('\n'));
   writeFileSync(`${OUT}/results.json`, JSON.stringify({ date, runs: RUNS, results, instructionsPerPacket: ipp }, null, 2));
   writeFileSync(`${OUT}/results.md`, lines.join('\n') + '\n');
-  writeFileSync(`${OUT}/results.svg`, svg(results));
+  writeFileSync(`${OUT}/results.svg`, plotSvg(results, `${date}, median of ${RUNS} runs on this machine (${os.cpus().length} cores, shared)`));
 }
 
 await main();

@@ -4,7 +4,7 @@ import { SlotStore } from '../persist.ts';
 import { configToJson, decodeConfig } from '../config.ts';
 import { ConsoleSession, loadAccounts } from '../console/session.ts';
 import { startTelnet } from '../console/telnet.ts';
-import { Command, engineOption, parseOptions } from './command.ts';
+import { Command, ENGINE_OPTION, engineOption, intOption, noMorePositionals, parseOptions } from './command.ts';
 import { loadConfigFile } from './config.ts';
 
 /** The router as it boots: the newest valid saved record if there is one, else the given or default config. */
@@ -26,27 +26,32 @@ Runs the router with its management console in the style of the Netopia Main Men
 Superuser (admin; default password admin, change it under System Configuration) to change and save
 settings, or as guest (read-only). Return saves a field; Backspace, Delete or Tab before Return undo it;
 Esc goes back toward the Main Menu. Changes take effect on Restart System, which saves them first.
-Options:
-  --state DIR      where the configuration survives power loss (two slots, config.a and config.b);
-                   the newest valid slot is loaded at start. Without it nothing is saved.
-  --config FILE    the configuration to start from when DIR holds no saved one
-  --telnet PORT    also serve the console over telnet on PORT (one session at a time)
-  --listen ADDR    the address telnet listens on (default 127.0.0.1, the LAN side of this host;
-                   do not give a WAN address unless you mean to expose the console)
-  --no-serial      telnet only; do not use this terminal
-  --engine NAME    v8 (default) or wasm3`,
+Options (--name=value works too):
+  -s, --state DIR      where the configuration survives power loss (two slots, config.a and config.b);
+                       the newest valid slot is loaded at start. Without it nothing is saved.
+  -c, --config FILE    the configuration to start from when DIR holds no saved one
+  -t, --telnet PORT    also serve the console over telnet on PORT (one session at a time)
+  --listen ADDR        the address telnet listens on (default 127.0.0.1, the LAN side of this host;
+                       do not give a WAN address unless you mean to expose the console)
+  --no-serial          telnet only; do not use this terminal
+  -e, --engine NAME    v8 (default) or wasm3`,
   async main(argv) {
-    const { opts } = parseOptions(argv, ['state', 'config', 'telnet', 'listen', 'engine'], ['no-serial']);
-    const { router, store, saved, accounts } = await bootRouter(opts.state as string | undefined, opts.config as string | undefined, engineOption(opts));
+    const { opts, rest } = parseOptions(argv, {
+      state: { type: 'string', short: 's' }, config: { type: 'string', short: 'c' }, telnet: { type: 'string', short: 't' },
+      listen: { type: 'string' }, 'no-serial': { type: 'boolean' }, ...ENGINE_OPTION,
+    });
+    noMorePositionals(rest, 0);
+    const telnetPort = opts.telnet === undefined ? undefined : intOption(opts.telnet, 'telnet', 1, 65535, 0);
+    const { router, store, saved, accounts } = await bootRouter(opts.state, opts.config, engineOption(opts.engine));
     const session = new ConsoleSession(router, store, () => Date.now());
     console.error(`natpass console: ${saved ? `loaded saved configuration (slot ${saved.slot}, sequence ${saved.sequence})` : 'default configuration'}, accounts ${accounts}`);
-    if (typeof opts.telnet === 'string') {
-      const server = await startTelnet(session, { host: (opts.listen as string) ?? '127.0.0.1', port: Number(opts.telnet), log: (s) => console.error(s) });
-      console.error(`natpass console: telnet on ${(opts.listen as string) ?? '127.0.0.1'}:${opts.telnet}`);
+    if (telnetPort !== undefined) {
+      const server = await startTelnet(session, { host: opts.listen ?? '127.0.0.1', port: telnetPort, log: (s) => console.error(s) });
+      console.error(`natpass console: telnet on ${opts.listen ?? '127.0.0.1'}:${telnetPort}`);
       process.once('SIGINT', () => server.close());
     }
     if (opts['no-serial'] || !process.stdin.isTTY) {
-      if (typeof opts.telnet !== 'string') console.error('natpass console: no terminal and no --telnet: nothing to serve');
+      if (telnetPort === undefined) console.error('natpass console: no terminal and no --telnet: nothing to serve');
       return new Promise<number>((resolve) => process.once('SIGINT', () => resolve(0)));
     }
     process.stdin.setRawMode(true);

@@ -1,12 +1,13 @@
-// WIZnet W5500 in MACRAW mode on an RP2040 SPI block: socket 0 takes all 16 KiB of TX and of RX
-// buffer and carries whole Ethernet frames; the natpass module does all filtering and addressing.
+// WIZnet W5500 in MACRAW mode: socket 0 takes all 16 KiB of TX and of RX buffer and carries whole
+// Ethernet frames; the natpass module does all filtering and addressing. The protocol is here; the
+// board gives the SPI bus and chip select in its w5500_port.h (w5500.c says what).
 #pragma once
 #include <stdint.h>
 #include <stddef.h>
 
 typedef struct {
-  uint32_t spi;      // SPI block base (PL022)
-  uint8_t cs, reset; // GPIO numbers, driven through SIO
+  uint32_t spi;      // the board's SPI controller
+  uint8_t cs, reset; // GPIO numbers
   uint8_t send_pending;
   uint32_t rx_dropped, tx_dropped;
 } w5500;
@@ -17,3 +18,4 @@ int w5500_init(w5500 *chip);
 size_t w5500_receive(w5500 *chip, uint8_t *buf, size_t cap);
 /** Queues one frame for transmission; 0 on success, -1 when the chip had no room (counted). */
 int w5500_send(w5500 *chip, const uint8_t *frame, size_t len);
+

@@ -1,15 +1,13 @@
-// W5500 MACRAW driver. Every access is one SPI frame in variable-length data mode: a 16-bit offset, a
-// control byte (block select, read/write), then the data; chip select framing is done with SIO GPIO
-// so a frame can be longer than the SPI FIFO. The RX buffer holds [u16 length incl. itself][frame]
+// W5500 MACRAW driver, shared by the boards that carry W5500s (rp2040-w5500, esp32c3-w5500). Every
+// access is one SPI frame in variable-length data mode: a 16-bit offset, a control byte (block select,
+// read/write), then the data; the board frames it with a GPIO chip select (w5500.h), so a frame can be
+// longer than the SPI controller's FIFO or buffer. The RX buffer holds [u16 length incl. itself][frame]
 // records; pointers are 16-bit and the chip wraps them inside its buffers itself.
 #include "w5500.h"
-
-#define REG(addr) (*(volatile uint32_t *)(addr))
-#define SSPDR 0x08
-#define SSPSR 0x0c
-#define SSPSR_RNE 4u
-#define SIO_OUT_SET 0xd0000014
-#define SIO_OUT_CLR 0xd0000018
+// The board's SPI, as static functions in its own directory's w5500_port.h, so that they are inlined
+// here: w5500_select and w5500_deselect (a GPIO chip select, held across several transfers: one W5500
+// SPI frame), and w5500_transfer (shift n bytes out, tx or zeros, and in, rx or discarded).
+#include "w5500_port.h"
 
 #define BLOCK_COMMON 0
 #define BLOCK_S0_REG 1
@@ -37,35 +35,18 @@
 #define SR_MACRAW 0x42
 #define SPIN_LIMIT 100000 // polls before a command or a transmission is given up as lost
 
-/** Shifts n bytes out (tx, or zeros) and in (rx, or discarded). Both FIFOs are empty between calls,
- *  so the first 8 bytes go straight into the TX FIFO, and after that each byte received makes room for
- *  the next: never more than the FIFOs' depth in flight, and no status polling but for RX data. Kept
- *  tight because at 31.25 MHz a byte lasts 32 cycles, about what one loop turn costs. */
-static void spi_transfer(uint32_t spi, const uint8_t *tx, uint8_t *rx, size_t n) {
-  volatile uint32_t *dr = (volatile uint32_t *)(spi + SSPDR), *sr = (volatile uint32_t *)(spi + SSPSR);
-  size_t sent = n < 8 ? n : 8, got = 0;
-  for (size_t i = 0; i < sent; i++) *dr = tx ? tx[i] : 0;
-  while (got < n) {
-    while (!(*sr & SSPSR_RNE)) {}
-    uint8_t b = (uint8_t)*dr;
-    if (rx) rx[got] = b;
-    got++;
-    if (sent < n) { *dr = tx ? tx[sent] : 0; sent++; }
-  }
-}
-
 /** Selects the chip and sends an SPI frame's address phase; the data phase follows until deselect. */
 static void begin(w5500 *c, uint16_t offset, uint8_t control) {
   uint8_t head[3] = { (uint8_t)(offset >> 8), (uint8_t)offset, control };
-  REG(SIO_OUT_CLR) = 1u << c->cs;
-  spi_transfer(c->spi, head, 0, 3);
+  w5500_select(c);
+  w5500_transfer(c, head, 0, 3);
 }
 
-static void end(w5500 *c) { REG(SIO_OUT_SET) = 1u << c->cs; }
+static void end(w5500 *c) { w5500_deselect(c); }
 
 static void access(w5500 *c, uint16_t offset, uint8_t control, const uint8_t *tx, uint8_t *rx, size_t n) {
   begin(c, offset, control);
-  spi_transfer(c->spi, tx, rx, n);
+  w5500_transfer(c, tx, rx, n);
   end(c);
 }
 
@@ -113,11 +94,11 @@ size_t w5500_receive(w5500 *c, uint8_t *buf, size_t cap) {
   // The record's 2-byte length (counting itself), then in the same SPI frame the frame if it is kept.
   uint8_t head[2];
   begin(c, rd, BLOCK_S0_RX << 3);
-  spi_transfer(c->spi, 0, head, 2);
+  w5500_transfer(c, 0, head, 2);
   uint16_t record = (uint16_t)(head[0] << 8 | head[1]);
   size_t len = record >= 2 ? record - 2u : 0;
   int keep = len >= 14 && len <= cap;
-  if (keep) spi_transfer(c->spi, 0, buf, len);
+  if (keep) w5500_transfer(c, 0, buf, len);
   else c->rx_dropped++;
   end(c);
   write16(c, BLOCK_S0_REG, Sn_RX_RD, (uint16_t)(rd + (record >= 2 ? record : 2)));

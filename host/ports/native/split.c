@@ -1,0 +1,88 @@
+// Receive-side segmentation for TAP ports opened with TSO (TUNSETOFFLOAD TUN_F_CSUM | TUN_F_TSO4): the
+// kernel hands over a TCP super-frame of up to 64 KB with a virtio-net header, and we cut it into frames
+// of gso_size bytes of payload, as a NIC would (RFC 793: sequence numbers; RFC 791: length, id and header
+// checksum per frame; FIN and PSH only on the last, CWR only on the first), each with its TCP checksum
+// finished, straight into the module's input slots. The module sees ordinary frames, so its rings and
+// the boards are unchanged. A super-frame larger than the ring's free slots goes on in the next batch.
+#include "ports.h"
+#include <linux/virtio_net.h>
+#include <string.h>
+
+#define ETH_LEN 14
+#define IP_TOTAL_LENGTH (ETH_LEN + 2)
+#define IP_ID (ETH_LEN + 4)
+#define IP_CHECKSUM (ETH_LEN + 10)
+#define IP_SRC (ETH_LEN + 12)
+#define TCP_SEQ 4
+#define TCP_FLAGS 13
+#define TCP_CHECKSUM 16
+#define FLAG_FIN 0x01
+#define FLAG_PSH 0x08
+#define FLAG_CWR 0x80
+
+static inline uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static inline uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
+static inline void put_be16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static inline void put_be32(uint8_t *p, uint32_t v) { put_be16(p, (uint16_t)(v >> 16)); put_be16(p + 2, (uint16_t)v); }
+
+static uint32_t sum16(const uint8_t *p, uint32_t len, uint32_t sum) {
+  for (uint32_t i = 0; i + 1 < len; i += 2) sum += be16(p + i);
+  if (len & 1) sum += (uint32_t)p[len - 1] << 8;
+  return sum;
+}
+
+static uint16_t fold(uint32_t sum) {
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return (uint16_t)sum;
+}
+
+int split_start(struct split_state *s, const struct virtio_net_hdr *vnet, uint32_t length, uint32_t slot_data) {
+  const uint8_t *f = s->buf;
+  s->active = 0;
+  if (vnet->gso_type != VIRTIO_NET_HDR_GSO_TCPV4 || length < ETH_LEN + 40 || be16(f + 12) != 0x0800 || f[ETH_LEN + 9] != 6) return 0;
+  uint32_t ip_len = (f[ETH_LEN] & 0x0f) * 4u;
+  if (ip_len < 20 || ETH_LEN + ip_len + 20 > length) return 0;
+  uint32_t hdr_len = ETH_LEN + ip_len + (f[ETH_LEN + ip_len + 12] >> 4) * 4u;
+  if (hdr_len > length || vnet->gso_size == 0 || hdr_len + vnet->gso_size > slot_data) return 0;
+  s->length = length;
+  s->hdr_len = hdr_len;
+  s->ip_len = ip_len;
+  s->mss = vnet->gso_size;
+  s->next = hdr_len;
+  s->index = 0;
+  s->active = 1;
+  return 1;
+}
+
+uint32_t split_next(struct split_state *s, uint8_t *ring, uint32_t slot_bytes, uint16_t port_no, uint32_t max) {
+  const uint8_t *f = s->buf;
+  uint32_t n = 0, tcp = ETH_LEN + s->ip_len;
+  uint16_t id0 = be16(f + IP_ID);
+  uint32_t seq0 = be32(f + tcp + TCP_SEQ);
+  while (n < max && s->active) {
+    uint8_t *slot = ring + (size_t)n * slot_bytes, *out = slot + SLOT_DATA;
+    uint32_t size = s->length - s->next < s->mss ? s->length - s->next : s->mss;
+    int last = s->next + size >= s->length;
+    memcpy(out, f, s->hdr_len);
+    memcpy(out + s->hdr_len, f + s->next, size);
+    uint32_t frame_len = s->hdr_len + size;
+    put_be16(out + IP_TOTAL_LENGTH, (uint16_t)(frame_len - ETH_LEN));
+    put_be16(out + IP_ID, (uint16_t)(id0 + s->index));
+    out[IP_CHECKSUM] = out[IP_CHECKSUM + 1] = 0;
+    put_be16(out + IP_CHECKSUM, (uint16_t)~fold(sum16(out + ETH_LEN, s->ip_len, 0)));
+    put_be32(out + tcp + TCP_SEQ, seq0 + (s->next - s->hdr_len));
+    if (!last) out[tcp + TCP_FLAGS] &= (uint8_t)~(FLAG_FIN | FLAG_PSH);
+    if (s->index > 0) out[tcp + TCP_FLAGS] &= (uint8_t)~FLAG_CWR;
+    out[tcp + TCP_CHECKSUM] = out[tcp + TCP_CHECKSUM + 1] = 0;
+    uint32_t tcp_len = frame_len - tcp;
+    uint32_t sum = sum16(out + IP_SRC, 8, 6 + tcp_len); // RFC 793 pseudo-header
+    put_be16(out + tcp + TCP_CHECKSUM, (uint16_t)~fold(sum16(out + tcp, tcp_len, sum)));
+    slot[0] = (uint8_t)port_no; slot[1] = 0; // the slot header is little-endian (host/abi.ts)
+    slot[2] = (uint8_t)frame_len; slot[3] = (uint8_t)(frame_len >> 8);
+    s->next += size;
+    s->index++;
+    if (last) s->active = 0;
+    n++;
+  }
+  return n;
+}

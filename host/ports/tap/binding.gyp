@@ -1,1 +1,0 @@
-{ "targets": [{ "target_name": "natpass_tap", "sources": ["tap.c"] }] }
