@@ -64,6 +64,7 @@ describe('several hosts negotiate with one gateway at the same moment', () => {
     for (const [i, h] of HOSTS.entries()) { // tunnels to another gateway, each bound before the next
       negotiate(net, h, G2, 2, BigInt(0x900 + i));
       expect(dsts(espIn(net, G2, 0x900 + i))).toEqual([h]);
+      espOut(net, h, G2, 0x9a0 + i); // it answers on its new outbound SA
     }
     for (const [i, h] of HOSTS.entries()) initNoNat(net, h, G1, BigInt(0x10 + i));
     net.idle(3_000);
@@ -79,9 +80,11 @@ describe('several hosts negotiate with one gateway at the same moment', () => {
     net.fromWan(answer(0)).step();
     const first = WAN(net.fromWan(wan.esp({ src: G1, dst: WAN_IP, spi: 0x100, seq: 1 })).step());
     expect(first.map((f) => f.p.ike!.icookie)).toEqual([0x12n]);
+    espOut(net, H1, G1, 0xa100); // each host answers on its new outbound SA
     net.fromWan(answer(2)).step();
     const second = WAN(net.fromWan(wan.esp({ src: G1, dst: WAN_IP, spi: 0x300, seq: 1 })).step());
     expect(second.map((f) => f.p.ike!.icookie)).toEqual([0x11n]);
+    espOut(net, H3, G1, 0xa300);
     net.fromWan(answer(1)).step();
     expect(dsts(espIn(net, G1, 0x200))).toEqual([H2]);
     expect(dsts(espIn(net, G1, 0x300))).toEqual([H3]);
@@ -145,6 +148,7 @@ describe('several SAs, rekeys and a gateway\'s own exchanges', () => {
     const net = await Net.create();
     negotiate(net, H2, G1, 2, 0x62n);
     expect(dsts(espIn(net, G1, 0x6200))).toEqual([H2]);
+    espOut(net, H2, G1, 0x62aa); // H2 answers on its new outbound SA
     const rc = initNoNat(net, H1, G1, 0x61n);
     exchange(net, H1, G1, 2, IKEV2_AUTH, 0x61n, rc, { natT: true, messageId: 1 });
     expect(dsts(espIn(net, G1, 0x6100))).toEqual([H1]);

@@ -73,6 +73,7 @@ describe('multi mode (firmware 4.10)', () => {
     expect(dsts(LAN(afterBind))).toEqual([H1]);
     expect(WAN(afterBind)[0].p.ike!.icookie).toBe(0xbbn);
     expect(net.counters().ike_hold_released).toBe(1);
+    espOut(net, H1, G1, 0xa11); // H1 answers on its new outbound SA
     // Now H2's child SA is answered, and the gateway's next new SPI is H2's.
     net.fromWan(wan.ike({ src: G1, dst: WAN_IP, sport: 500, dport: 500, icookie: 0xbbn, rcookie: 0x2n, version: 2, exchange: IKEV2_AUTH, flags: 0x20, messageId: 1 })).step();
     expect(dsts(espIn(net, G1, 0x222))).toEqual([H2]);
@@ -164,8 +165,10 @@ describe('multi mode (firmware 4.10)', () => {
     const net = await Net.create();
     negotiate(net, H1, G1, 2, 0x77n);
     espIn(net, G1, 0x500);
+    espOut(net, H1, G1, 0xa5); // each host answers on its new outbound SA
     negotiate(net, H2, G1, 2, 0x88n);
     espIn(net, G1, 0x600);
+    espOut(net, H2, G1, 0xa6);
     exchange(net, H1, G1, 2, IKEV2_CHILD, 0x77n, 0x77n + 0x1000n);
     expect(espIn(net, G1, 0x501)[0].p.ip!.dst).toBe(H1);
     expect(espIn(net, G1, 0x600)[0].p.ip!.dst).toBe(H2);

@@ -10,13 +10,12 @@
 //     is delivered to a wrong host alone. A candidate whose owed SPIs are all paid by exact bindings is
 //     ruled out of the remote's shared SPIs, and one left alone owns the SPI.
 //   - a spoofed packet proves nothing: one with a random SPI from the remote's address, sent while a host
-//     is owed an SPI, binds to that host and pays its count. So when no host is owed an SPI, a host stays
-//     a candidate while its exchange with that remote was answered less than ikeHoldMs ago, or while its
-//     SPI was paid less than a minute ago by inbound ESP alone and it has not sent on a new outbound SPI
-//     (which a spoofer cannot make it do): its genuine SPI binds after any number of spoofed ones (which
-//     it drops; SAs that carried one packet are the first its share of the table gives up, alg/sas.ts).
-//     Left open: a spoofed packet paying host A just before host B is owed an SPI sends A's genuine SPI
-//     to B alone (docs/ipsec.md).
+//     is owed an SPI, binds to that host and pays its count. So a host whose SPI was paid less than a
+//     minute ago by inbound ESP alone, and that has not sent on a new outbound SPI since (which a spoofer
+//     cannot make it do), stays a candidate, ranked last; and when no host is owed an SPI, so does one
+//     whose exchange with that remote was answered less than ikeHoldMs ago. Its genuine SPI binds, or is
+//     shared, after any number of spoofed ones (which it drops; SAs that carried one packet are the first
+//     its share of the table gives up, alg/sas.ts).
 // Hosts whose SAs travel in UDP (NAT-T, known from the NAT-D hashes or IKEv1's float) are no candidates.
 import { timeout, T_IKE_HOLD } from "../config";
 import { Counter, count } from "../counters";
@@ -109,24 +108,27 @@ function hasInbound(remote: u32, host: u32): bool {
   return false;
 }
 
-/** When no host is owed an SPI: hosts whose owed SPI may have been paid by a spoofed packet (see the
- *  header): their exchange with `remote` was answered within ikeHoldMs, or their SPI was paid within
- *  PAID_DOUBT_MS by inbound ESP alone and they have not sent on a new outbound SPI since. */
-function collectDoubtful(remote: u32, now: u32): void {
+/** True when session `s`'s owed SPI was paid less than PAID_DOUBT_MS ago by inbound ESP alone and its
+ *  host has not sent on a new outbound SPI since: a spoofed packet may have paid it (see the header). */
+@inline function inDoubt(s: usize, flags: u8, now: u32): bool {
+  return (flags & (FLAG_PAID | FLAG_OUT_NEW)) == FLAG_PAID && !expired(now, load<u32>(s, K_PAID_AT), PAID_DOUBT_MS);
+}
+
+/** When no host is owed an SPI: hosts whose SA-creating exchange with `remote` was answered less than
+ *  ikeHoldMs ago (spoofed SPIs may have paid what they were owed, and their genuine one comes now). */
+function collectRecent(remote: u32, now: u32): void {
   const window = timeout(T_IKE_HOLD);
   let j = firstForRemote(remote);
   while (j != NO_INDEX) {
     const s = ikeAt(j);
     j = load<u32>(s, K_NEXT_REMOTE);
     const done = load<u32>(s, K_DONE_AT);
-    if (load<u32>(s, K_REMOTE) != remote || done == 0 || sasInUdp(s)) continue;
-    const unshown = (load<u8>(s, K_FLAGS) & (FLAG_PAID | FLAG_OUT_NEW)) == FLAG_PAID;
-    if (!expired(now, done, window) || (unshown && !expired(now, load<u32>(s, K_PAID_AT), PAID_DOUBT_MS))) addFound(load<u32>(s, K_HOST), RANK_PAID, done);
+    if (load<u32>(s, K_REMOTE) == remote && done != 0 && !sasInUdp(s) && !expired(now, done, window)) addFound(load<u32>(s, K_HOST), RANK_PAID, done);
   }
 }
 
 /** Fills `found` with the hosts that may own a new inbound SPI from `remote`. */
-function collect(remote: u32): void {
+function collect(remote: u32, now: u32): void {
   Found.n = 0;
   let talksIke = false;
   let j = firstForRemote(remote);
@@ -138,6 +140,7 @@ function collect(remote: u32): void {
     if (sasInUdp(s)) continue;
     const flags = load<u8>(s, K_FLAGS), done = load<u32>(s, K_DONE_AT);
     if (load<u8>(s, K_OWED) != 0) addFound(load<u32>(s, K_HOST), (flags & FLAG_OUT_NEW) != 0 ? RANK_SHOWN : RANK_OWED, done);
+    else if (inDoubt(s, flags, now)) addFound(load<u32>(s, K_HOST), RANK_PAID, done);
   }
   if (talksIke) return;
   // Manual keys: with no IKE towards that remote at all, a host sending it ESP/AH is owed the SA back.
@@ -197,8 +200,8 @@ function sessionOf(host: u32, remote: u32): u32 {
  *  NO_INDEX (counted) when no host is owed one or too many are. */
 export function bindInbound(remote: u32, spi: u32, proto: u8, now: u32): u32 {
   Pay.now = now;
-  collect(remote);
-  if (Found.n == 0) collectDoubtful(remote, now);
+  collect(remote, now);
+  if (Found.n == 0) collectRecent(remote, now);
   if (Found.n == 0) { count(Counter.DropEspUnknownSpi); return NO_INDEX; }
   if (Found.n > MAX_CANDIDATES) count(Counter.DropEspAmbiguous); // the least likely hosts get no copy
   const n = choose();
