@@ -1,6 +1,7 @@
 // Every counter and drop reason, in one list: the enum gives the index into the counter array,
 // COUNTER_NAMES gives the name the host shows (exported as a string, so the host never keeps a copy).
-// Append only: the index is part of the ABI seen by state.json readers.
+// Append only: the index is part of the ABI seen by state.json readers. ike_hold_timed_out stays at 0
+// since 2026-12-03: a held IKE request leaves by the overlap rule (alg/hold.ts), never by a timeout.
 
 export enum Counter {
   RxFrames, RxLan, RxWan, TxFrames, TxLan, TxWan,
