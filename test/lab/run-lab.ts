@@ -99,7 +99,7 @@ async function main(): Promise<number> {
     return 1;
   };
   try {
-    await qemu.untilReady(() => existsSync(`${RESULTS}/want-${PHASES[0].name}`), 300_000, `asking for phase ${PHASES[0].name}`);
+    await qemu.untilReady(() => existsSync(`${RESULTS}/want-${PHASES[0].name}`), 300_000, `booted (its guest asking for phase ${PHASES[0].name})`);
   } catch (e) {
     return fail((e as Error).message);
   }
