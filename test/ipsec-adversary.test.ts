@@ -6,20 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { Net, LAN, WAN, WAN_IP } from './helpers/net.ts';
 import { lan, wan } from './helpers/traffic.ts';
 import { icmpError, fragment } from '../host/packets.ts';
-import { IKEV1_MAIN, IKEV1_QUICK, IKEV2_INIT, IKEV2_AUTH, IKEV2_CHILD, NAT_D_NOTIFY, natD, exchange, negotiate, espIn, espOut, dsts } from './helpers/ike.ts';
+import { IKEV1_MAIN, IKEV1_QUICK, IKEV2_INIT, IKEV2_AUTH, IKEV2_CHILD, NAT_D_NOTIFY, natD, exchange, negotiate, espIn, espOut, dsts, initNoNat } from './helpers/ike.ts';
 
 const [H1, H2, M] = ['192.168.1.10', '192.168.1.11', '192.168.1.66'];
 const G1 = '203.0.113.1';
 const GW_MAC = { srcMac: '02:00:00:00:02:fe', dstMac: '02:00:00:00:02:01' };
-
-/** IKEv2 IKE_SA_INIT answered with NAT-D hashes that match (no NAT seen: raw ESP follows). */
-function initNoNat(net: Net, host: string, gw: string, icookie: bigint) {
-  const rcookie = icookie + 0x1000n;
-  net.fromLan(lan.ike({ src: host, dst: gw, sport: 500, dport: 500, icookie, rcookie: 0n, version: 2, exchange: IKEV2_INIT, payloads: [NAT_D_NOTIFY] })).step();
-  const payloads = [natD('source', icookie, rcookie, gw, 500), natD('destination', icookie, rcookie, host, 500)];
-  net.fromWan(wan.ike({ src: gw, dst: WAN_IP, sport: 500, dport: 500, icookie, rcookie, version: 2, exchange: IKEV2_INIT, flags: 0x20, payloads })).step();
-  return rcookie;
-}
 
 const v2 = (from: 'host' | 'gw', host: string, icookie: bigint, ex: number, messageId: number, flags: number) =>
   from === 'host'
@@ -148,6 +139,41 @@ describe('real stacks\' timing', () => {
     initNoNat(net, H2, G1, 0x2n);
     expect(exchange(net, H2, G1, 2, IKEV2_AUTH, 0x2n, 0x1002n, { messageId: 1 }).out).toHaveLength(1);
     expect(dsts(espIn(net, G1, 0x200))).toEqual([H2]);
+    expect(net.counters().esp_copies ?? 0).toBe(0);
+  });
+});
+
+describe('a gateway under load answers with COOKIE (RFC 7296 2.6)', () => {
+  it('three hosts retry IKE_SA_INIT with the cookie at once, then bind exactly', async () => {
+    const net = await Net.create();
+    const hosts = ['192.168.1.10', '192.168.1.11', '192.168.1.12'];
+    const ic = (i: number) => BigInt(0xc0 + i);
+    const cookieNotify = { type: 41, body: Buffer.concat([Buffer.from([0, 0, 0x40, 0x06]), Buffer.alloc(16, 0xc5)]) };
+    const init = (i: number, payloads: { type: number; body: Uint8Array }[]) => lan.ike({ src: hosts[i], dst: G1, sport: 500, dport: 500, icookie: ic(i), rcookie: 0n, version: 2, exchange: IKEV2_INIT, flags: 0x08, payloads });
+    for (let i = 0; i < 3; i++) net.fromLan(init(i, [NAT_D_NOTIFY]));
+    expect(WAN(net.step())).toHaveLength(3);
+    // The gateway asks each for a cookie: responder SPI zero.
+    for (let i = 0; i < 3; i++) net.fromWan(wan.ike({ src: G1, dst: WAN_IP, sport: 500, dport: 500, icookie: ic(i), rcookie: 0n, version: 2, exchange: IKEV2_INIT, flags: 0x20, payloads: [cookieNotify] }));
+    expect(dsts(LAN(net.step()))).toEqual(hosts);
+    for (let i = 0; i < 3; i++) net.fromLan(init(i, [cookieNotify, NAT_D_NOTIFY]));
+    expect(WAN(net.step())).toHaveLength(3);
+    for (let i = 0; i < 3; i++) {
+      const rc = ic(i) + 0x1000n;
+      const payloads = [natD('source', ic(i), rc, G1, 500), natD('destination', ic(i), rc, hosts[i], 500)];
+      net.fromWan(wan.ike({ src: G1, dst: WAN_IP, sport: 500, dport: 500, icookie: ic(i), rcookie: rc, version: 2, exchange: IKEV2_INIT, flags: 0x20, payloads }));
+    }
+    expect(dsts(LAN(net.step()))).toEqual(hosts);
+    const auth = (i: number, from: 'host' | 'gw') => from === 'host'
+      ? lan.ike({ src: hosts[i], dst: G1, sport: 500, dport: 500, icookie: ic(i), rcookie: ic(i) + 0x1000n, version: 2, exchange: IKEV2_AUTH, messageId: 1, flags: 0x08 })
+      : wan.ike({ src: G1, dst: WAN_IP, sport: 500, dport: 500, icookie: ic(i), rcookie: ic(i) + 0x1000n, version: 2, exchange: IKEV2_AUTH, messageId: 1, flags: 0x20 });
+    for (let i = 0; i < 3; i++) net.fromLan(auth(i, 'host'));
+    expect(WAN(net.step())).toHaveLength(1);
+    for (let i = 0; i < 3; i++) {
+      expect(dsts(LAN(net.fromWan(auth(i, 'gw')).step()))).toEqual([hosts[i]]);
+      espOut(net, hosts[i], G1, 0xe0 + i);
+      const back = net.fromWan(wan.esp({ src: G1, dst: WAN_IP, spi: 0xf0 + i, seq: 1 })).step();
+      expect(dsts(LAN(back))).toEqual([hosts[i]]);
+    }
     expect(net.counters().esp_copies ?? 0).toBe(0);
   });
 });

@@ -6,22 +6,13 @@ import { Net, LAN, WAN, WAN_IP } from './helpers/net.ts';
 import { lan, wan } from './helpers/traffic.ts';
 import { DUMP_IKE, DUMP_SAS } from '../host/abi.ts';
 import { icmpError } from '../host/packets.ts';
-import { IKEV1_MAIN, IKEV1_QUICK, IKEV2_INIT, IKEV2_AUTH, IKEV2_CHILD, IKEV2_INFO, NAT_D_NOTIFY, natD, exchange, negotiate, espIn, espOut, dsts } from './helpers/ike.ts';
+import { IKEV1_MAIN, IKEV1_QUICK, IKEV2_INIT, IKEV2_AUTH, IKEV2_CHILD, IKEV2_INFO, NAT_D_NOTIFY, natD, exchange, negotiate, espIn, espOut, dsts, initNoNat } from './helpers/ike.ts';
 
 const HOSTS = ['192.168.1.10', '192.168.1.11', '192.168.1.12'];
 const [H1, H2, H3] = HOSTS;
 const G1 = '203.0.113.1';
 const G2 = '203.0.113.2';
 const GW_MAC = { srcMac: '02:00:00:00:02:fe', dstMac: '02:00:00:00:02:01' };
-
-/** IKEv2 IKE_SA_INIT answered with NAT-D hashes that match (no NAT seen: raw ESP follows). */
-function initNoNat(net: Net, host: string, gw: string, icookie: bigint) {
-  const rcookie = icookie + 0x1000n;
-  net.fromLan(lan.ike({ src: host, dst: gw, sport: 500, dport: 500, icookie, rcookie: 0n, version: 2, exchange: IKEV2_INIT, payloads: [NAT_D_NOTIFY] })).step();
-  const payloads = [natD('source', icookie, rcookie, gw, 500), natD('destination', icookie, rcookie, host, 500)];
-  net.fromWan(wan.ike({ src: gw, dst: WAN_IP, sport: 500, dport: 500, icookie, rcookie, version: 2, exchange: IKEV2_INIT, flags: 0x20, payloads })).step();
-  return rcookie;
-}
 
 const nonzero = (c: Record<string, number>, ...names: string[]) => names.filter((n) => (c[n] ?? 0) !== 0);
 

@@ -23,7 +23,7 @@ import { Counter, count } from "../counters";
 import { expired } from "../router/packet";
 import { NO_INDEX } from "../nat/hash";
 import {
-  ikeAt, firstForRemote, K_REMOTE, K_HOST, K_NATT, K_OWED, K_DONE_AT, K_NEXT_REMOTE, K_VERSION, K_FLAGS, K_PAID_AT,
+  ikeAt, ikeFor, firstForRemote, K_REMOTE, K_HOST, K_NATT, K_OWED, K_DONE_AT, K_NEXT_REMOTE, K_VERSION, K_FLAGS, K_PAID_AT,
   NATT_ENCAP, NATT_FLOATED, NATT_DECIDED, FLAG_PAID, FLAG_OUT_NEW,
 } from "./ike-sessions";
 import {
@@ -190,14 +190,7 @@ function pay(host: u32, remote: u32): void {
 /** The IKE session of `host` with `remote` most recently answered, or NO_INDEX (for the SA's record). */
 function sessionOf(host: u32, remote: u32): u32 {
   const k = owingSession(host, remote);
-  if (k != NO_INDEX) return k;
-  let j = firstForRemote(remote);
-  while (j != NO_INDEX) {
-    const s = ikeAt(j);
-    if (load<u32>(s, K_REMOTE) == remote && load<u32>(s, K_HOST) == host) return j;
-    j = load<u32>(s, K_NEXT_REMOTE);
-  }
-  return NO_INDEX;
+  return k != NO_INDEX ? k : ikeFor(host, remote);
 }
 
 /** Records an unknown inbound SPI from `remote`: bound to its one candidate, shared among several, or

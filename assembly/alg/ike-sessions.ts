@@ -188,6 +188,17 @@ export function findIkeAnyPort(remote: u32, cookie: usize): u32 {
   return NO_INDEX;
 }
 
+/** The newest IKE session between `host` and `remote`, or NO_INDEX. */
+export function ikeFor(host: u32, remote: u32): u32 {
+  let j = firstForRemote(remote);
+  while (j != NO_INDEX) {
+    const s = ikeAt(j);
+    if (load<u32>(s, K_REMOTE) == remote && load<u32>(s, K_HOST) == host) return j;
+    j = load<u32>(s, K_NEXT_REMOTE);
+  }
+  return NO_INDEX;
+}
+
 /** First session in the remote chain of `remote` (walk with K_NEXT_REMOTE; check K_REMOTE, chains are shared). */
 @inline export function firstForRemote(remote: u32): u32 {
   return load<u32>(remoteBucket(remote));

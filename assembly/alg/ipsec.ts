@@ -34,7 +34,7 @@ import { sessionAt, findSessionOutside, S_IN_ADDR, S_IN_PORT } from "../nat/sess
 import { noteFirstFragment } from "../nat/fragments";
 import { NONE, serverForExternal, serverListOwnerOfUdp } from "../nat/static";
 import {
-  ikeInit, ikeAt, findIke, findIkeAnyPort, addIke, removeIke, firstForRemote, ikeSlots,
+  ikeInit, ikeAt, findIke, findIkeAnyPort, ikeFor, addIke, removeIke, firstForRemote, ikeSlots,
   K_USED, K_VERSION, K_NATT, K_HOST, K_REMOTE, K_HOST_PORT, K_EXT_PORT, K_LAST_EXCHANGE, K_ADVISED, K_ICOOKIE, K_RCOOKIE,
   K_LAST, K_NEXT_REMOTE, K_MESSAGES, K_OWED, K_HELD, K_OPEN, K_DONE_AT, K_FLAGS, FLAG_OUT_NEW, FLAG_BY_REMOTE, NATT_NAT_D, NATT_FLOATED, NATT_DECIDED, NATT_ENCAP,
   IKE_IDLE, IKE_NEGOTIATING, IKE_HELD, IKE_BOUND, IKE_AWAITING,
@@ -216,17 +216,6 @@ function ikeOut2In(ikePort: u32): Verdict {
   noteFirstFragment(false, true);
   count(Counter.IkeOut2In);
   return deliverOut2In();
-}
-
-/** The most recent IKE session between a host and a remote, or NO_INDEX. */
-function ikeFor(host: u32, remote: u32): u32 {
-  let j = firstForRemote(remote);
-  while (j != NO_INDEX) {
-    const s = ikeAt(j);
-    if (load<u32>(s, K_REMOTE) == remote && load<u32>(s, K_HOST) == host) return j;
-    j = load<u32>(s, K_NEXT_REMOTE);
-  }
-  return NO_INDEX;
 }
 
 /** A host sent on a new outbound SPI: the SA pair its last answered exchange created exists, and the

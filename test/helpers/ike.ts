@@ -66,3 +66,12 @@ export function espOut(net: Net, host: string, gw: string, spi: number) {
 
 /** The LAN hosts a frame list went to. */
 export const dsts = (frames: { p: { ip?: { dst: string } } }[]) => frames.map((f) => f.p.ip!.dst).sort();
+
+/** IKEv2 IKE_SA_INIT answered with NAT-D hashes that match (no NAT seen: raw ESP follows); the responder SPI. */
+export function initNoNat(net: Net, host: string, gw: string, icookie: bigint) {
+  const rcookie = icookie + 0x1000n;
+  net.fromLan(lan.ike({ src: host, dst: gw, sport: 500, dport: 500, icookie, rcookie: 0n, version: 2, exchange: IKEV2_INIT, payloads: [NAT_D_NOTIFY] })).step();
+  const payloads = [natD('source', icookie, rcookie, gw, 500), natD('destination', icookie, rcookie, host, 500)];
+  net.fromWan(wan.ike({ src: gw, dst: WAN_IP, sport: 500, dport: 500, icookie, rcookie, version: 2, exchange: IKEV2_INIT, flags: RESPONSE, payloads })).step();
+  return rcookie;
+}
