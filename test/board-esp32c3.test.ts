@@ -5,7 +5,7 @@
 // MMU maps the wrong bytes); their MMU pages, from one table shared by both buses, do not collide with
 // each other or with the config slots' page.
 import { describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { run } from '../host/child.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { PAGE, readLayout } from '../board/esp32c3-w5500/image.ts';
 
@@ -15,7 +15,7 @@ const skip = existsSync(IMAGE) ? null : `${IMAGE} is not built (make board)`;
 if (skip) console.log(`esp32c3 image test skipped: ${skip}`);
 
 function symbol(name: string): number {
-  const nm = execFileSync('riscv64-unknown-elf-nm', [ELF], { encoding: 'utf8' });
+  const nm = run('riscv64-unknown-elf-nm', [ELF]);
   const m = new RegExp(`^([0-9a-f]+) \\w ${name}$`, 'm').exec(nm);
   if (!m) throw new Error(`${ELF} has no ${name}`);
   return parseInt(m[1], 16);

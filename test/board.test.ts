@@ -9,6 +9,8 @@ import { Router } from '../host/router.ts';
 import { PORT_LAN, PORT_WAN, Port } from '../host/abi.ts';
 import { arpReply, esp, icmpEcho, ike, udp } from '../host/packets.ts';
 import { BOARD_PORTS, EmulatedBoard, playFrames } from '../board/ports.ts';
+import { QemuBoard } from '../board/qemu-mps2-an385/emulator.ts';
+import { RiscvBoard } from '../board/qemu-riscv32/emulator.ts';
 import { mixedTrace } from './helpers/trace.ts';
 
 const LAN_MAC = '02:00:00:00:01:01', WAN_MAC = '02:00:00:00:02:01', GW_MAC = '02:00:00:00:02:fe';
@@ -76,4 +78,19 @@ describe.each(BOARD_PORTS)('board firmware $name', ({ name, start, available }) 
     expect(margins.valueStackUsed).toBeLessThan(margins.valueStackBytes - 1024);
     console.log(`${name} after the mixed trace: heap peak ${margins.heapKiB} KiB, native stack unused ${margins.stackUnused} bytes, value stack used ${margins.valueStackUsed} bytes`);
   }, 180_000);
+});
+
+// A QEMU that dies at boot (here: an -icount shift it refuses) fails the board's start at once with
+// QEMU's own message (host/child.ts), not after the 30 s boot timeout.
+describe.each([
+  { name: 'qemu-mps2-an385', qemu: 'qemu-system-arm', start: () => QemuBoard.start({ icount: 99 }) },
+  { name: 'qemu-riscv32', qemu: 'qemu-system-riscv32', start: () => RiscvBoard.start({ icount: 99 }) },
+])('board emulator $name', ({ qemu, start }) => {
+  it.skipIf(process.env.NATPASS_ENGINE === 'wasm3')('fails at once, with QEMU\'s message, when QEMU dies at boot', async () => {
+    const began = Date.now();
+    const error = await start().then(() => new Error('started'), (e: Error) => e);
+    expect(error.message).toMatch(new RegExp(`^${qemu} .* exited with code 1 before it was booted`));
+    expect(error.message).toContain('icount: Invalid shift value');
+    expect(Date.now() - began).toBeLessThan(5000);
+  });
 });

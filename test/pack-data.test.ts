@@ -1,7 +1,7 @@
 // host/pack-data.ts merges nearby data segments after asc: the packed module must start with exactly the
 // same linear memory as the original, and the shipped module must have been packed.
 import { describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { run } from '../host/child.ts';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ const WAT = `(module (memory (export "memory") 1)
   (data (i32.const 4000) "far away") (data (i32.const 1032) "\\01"))`;
 
 function dataCount(wasm: Uint8Array): number {
-  const out = execFileSync('wasm-objdump', ['-h', '-'], { input: wasm, encoding: 'utf8' });
+  const out = run('wasm-objdump', ['-h', '-'], { input: wasm });
   return Number(/Data .* count: (\d+)/.exec(out)![1]);
 }
 
@@ -26,7 +26,7 @@ describe('data segment packing', () => {
   it('merges segments a few bytes apart, keeps distant ones, and leaves memory as it was', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'natpass-pack-'));
     writeFileSync(join(dir, 'm.wat'), WAT);
-    execFileSync('wat2wasm', [join(dir, 'm.wat'), '-o', join(dir, 'm.wasm')]);
+    run('wat2wasm', [join(dir, 'm.wat'), '-o', join(dir, 'm.wasm')]);
     const original = new Uint8Array(readFileSync(join(dir, 'm.wasm')));
     const packed = packData(original);
     expect(dataCount(original)).toBe(5);

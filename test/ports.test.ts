@@ -2,7 +2,6 @@
 // and AF_PACKET ports (veths, a namespace) through the batch path: bursts larger than the ring, 64 KB TCP
 // super-frames cut on the way in and merged on the way out, checksums left to an offload, the io counters.
 import { describe, expect, it } from 'vitest';
-import { spawn, execFileSync } from 'node:child_process';
 import { createSocket, Socket } from 'node:dgram';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +9,7 @@ import { join } from 'node:path';
 import { arpReply, arpRequest, parseFrame, tcp, udp } from '../host/packets.ts';
 import { checkPcap } from './helpers/tshark.ts';
 import { PcapWriter, readPcap } from '../host/pcap.ts';
+import { LongLivedChild, run } from '../host/child.ts';
 
 async function socketOn(port = 0): Promise<Socket> {
   const s = createSocket('udp4');
@@ -31,12 +31,13 @@ describe('natpass run over datagram ports', () => {
     const [lanLocal, wanLocal] = probe.map((p) => p.address().port);
     probe.forEach((p) => p.close());
     const dir = mkdtempSync(join(tmpdir(), 'natpass-run-'));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'host/cli.ts', 'run',
-      '--lan', `dgram:${lanLocal}:${lanPeer.address().port}`, '--wan', `dgram:${wanLocal}:${wanPeer.address().port}`, '--pcap', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const natpass = new LongLivedChild(process.execPath, ['--import', 'tsx', 'host/cli.ts', 'run',
+      '--lan', `dgram:${lanLocal}:${lanPeer.address().port}`, '--wan', `dgram:${wanLocal}:${wanPeer.address().port}`, '--pcap', dir]);
+    const child = natpass.proc;
     let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    for (let i = 0; i < 300 && !out.includes('ready'); i++) await new Promise((r) => setTimeout(r, 20));
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    await natpass.untilReady(() => out.includes('ready'), 6000);
     expect(out).toContain('ready');
     const frame = udp({ srcMac: '02:00:00:00:10:10', dstMac: '02:00:00:00:01:01', src: '192.168.1.10', dst: '203.0.113.5', sport: 5555, dport: 7777, payload: Buffer.from('through a real socket') });
     const arpReq = nextMessage(wanPeer);
@@ -68,8 +69,8 @@ describe.skipIf(tapSkip !== null)('TAP port', () => {
     const name = `nptap${process.pid % 10000}`;
     const port = openNativePort('tap', name);
     try {
-      execFileSync('ip', ['link', 'set', name, 'up']);
-      execFileSync('ip', ['addr', 'add', '10.213.0.1/24', 'dev', name]);
+      run('ip', ['link', 'set', name, 'up']);
+      run('ip', ['addr', 'add', '10.213.0.1/24', 'dev', name]);
       const frames: Uint8Array[] = [];
       port.onFrame((f) => frames.push(f));
       // Any datagram to a neighbour makes the kernel ask for it on the TAP.
@@ -82,7 +83,7 @@ describe.skipIf(tapSkip !== null)('TAP port', () => {
       let neigh = '';
       for (let i = 0; i < 50 && !neigh.includes('02:00:00:00:99:02'); i++) {
         await new Promise((r) => setTimeout(r, 20));
-        neigh = execFileSync('ip', ['neigh', 'show', 'dev', name], { encoding: 'utf8' });
+        neigh = run('ip', ['neigh', 'show', 'dev', name]);
       }
       expect(neigh).toContain('02:00:00:00:99:02');
     } finally {
@@ -95,9 +96,9 @@ describe.skipIf(tapSkip !== null)('TAP port', () => {
 // into it, natpass reads) or a veth pair (natpass on one end, the wire socket on its peer).
 function makeLink(kind: 'tap' | 'packet', name: string): { natpassSide: string; wireSide: string; remove(): void } {
   if (kind === 'tap') return { natpassSide: name, wireSide: name, remove() {} }; // a TAP goes with its descriptor
-  execFileSync('ip', ['link', 'add', name, 'type', 'veth', 'peer', 'name', `${name}p`]);
-  execFileSync('ip', ['link', 'set', `${name}p`, 'up']);
-  return { natpassSide: name, wireSide: `${name}p`, remove: () => execFileSync('ip', ['link', 'del', name]) };
+  run('ip', ['link', 'add', name, 'type', 'veth', 'peer', 'name', `${name}p`]);
+  run('ip', ['link', 'set', `${name}p`, 'up']);
+  return { natpassSide: name, wireSide: `${name}p`, remove: () => run('ip', ['link', 'del', name]) };
 }
 
 describe.skipIf(tapSkip !== null).each(['tap', 'packet'] as const)('batch path through %s ports', (kind) => {
@@ -113,7 +114,7 @@ describe.skipIf(tapSkip !== null).each(['tap', 'packet'] as const)('batch path t
     try {
       const [lan, wan] = links.map((l) => openNativePort(kind, l.natpassSide));
       opened.push(lan, wan);
-      for (const l of links) execFileSync('ip', ['link', 'set', l.natpassSide, 'up']);
+      for (const l of links) run('ip', ['link', 'set', l.natpassSide, 'up']);
       const [lanWire, wanWire] = links.map((l) => openNativePort('packet', l.wireSide));
       opened.push(lanWire, wanWire);
       const translated: ReturnType<typeof parseFrame>[] = [];
@@ -161,7 +162,7 @@ describe.skipIf(tapSkip !== null).each(['frames', 'super-frame'] as const)('TCP 
     try {
       const lan = openNativePort('tap', lanName), wan = openNativePort('tap', wanName);
       opened.push(lan, wan);
-      for (const n of [lanName, wanName]) execFileSync('ip', ['link', 'set', n, 'up']);
+      for (const n of [lanName, wanName]) run('ip', ['link', 'set', n, 'up']);
       const lanWire = openNativePort('packet', lanName), wanWire = openNativePort('packet', wanName);
       opened.push(lanWire, wanWire);
       lanWire.onFrame(() => {});
@@ -227,12 +228,12 @@ describe.skipIf(tapSkip !== null).each(['frames', 'super-frame'] as const)('TCP 
 describe.skipIf(tapSkip !== null)('natpass run on two TAPs', () => {
   it('runs the batch path and reports host I/O counters in its status output', async () => {
     const tag = process.pid % 10000;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'host/cli.ts', 'run', '--lan', `tap:npcl${tag}`, '--wan', `tap:npcw${tag}`],
-      { stdio: ['ignore', 'pipe', 'pipe'] });
+    const natpass = new LongLivedChild(process.execPath, ['--import', 'tsx', 'host/cli.ts', 'run', '--lan', `tap:npcl${tag}`, '--wan', `tap:npcw${tag}`]);
+    const child = natpass.proc;
     let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    for (let i = 0; i < 300 && !out.includes('ready'); i++) await new Promise((r) => setTimeout(r, 20));
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    await natpass.untilReady(() => out.includes('ready'), 6000);
     expect(out).toContain('frames move in batches of up to 256');
     child.kill('SIGINT');
     expect(await new Promise((r) => child.on('exit', r))).toBe(0);
@@ -244,27 +245,27 @@ describe.skipIf(tapSkip !== null)('AF_PACKET port beside a sender that leaves ch
   it('hands on a UDP datagram from a namespace behind a veth with its checksum finished', async () => {
     const { openNativePort } = await import('../host/ports/native.ts');
     const tag = process.pid % 10000, ns = `npck${tag}`, dev = `npck${tag}`;
-    execFileSync('ip', ['netns', 'add', ns]);
+    run('ip', ['netns', 'add', ns]);
     const opened: { close(): void }[] = [];
     try {
       // veths checksum in software only when asked: their default is to leave it to the offload.
-      execFileSync('ip', ['link', 'add', dev, 'type', 'veth', 'peer', 'name', 'c0', 'netns', ns]);
-      execFileSync('ip', ['link', 'set', dev, 'up']);
+      run('ip', ['link', 'add', dev, 'type', 'veth', 'peer', 'name', 'c0', 'netns', ns]);
+      run('ip', ['link', 'set', dev, 'up']);
       for (const args of [['addr', 'add', '10.213.1.2/24', 'dev', 'c0'], ['link', 'set', 'c0', 'up'], ['neigh', 'add', '10.213.1.1', 'lladdr', '02:00:00:00:99:01', 'dev', 'c0']])
-        execFileSync('ip', ['-n', ns, ...args]);
+        run('ip', ['-n', ns, ...args]);
       const port = openNativePort('packet', dev);
       opened.push(port);
       const frames: ReturnType<typeof parseFrame>[] = [];
       port.onFrame((f) => { const p = parseFrame(f); if (p.udp?.dport === 9) frames.push(p); });
-      execFileSync('ip', ['netns', 'exec', ns, 'python3', '-c', "import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'left to the offload', ('10.213.1.1', 9))"]);
+      run('ip', ['netns', 'exec', ns, 'python3', '-c', "import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'left to the offload', ('10.213.1.1', 9))"]);
       for (let i = 0; i < 100 && frames.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
       expect(frames.length).toBe(1);
       expect(Buffer.from(frames[0].udp!.payload).toString()).toBe('left to the offload');
       expect(frames[0].udp!.checksumOk).toBe(true);
     } finally {
       opened.forEach((p) => p.close());
-      try { execFileSync('ip', ['link', 'del', dev]); } catch { /* gone with the namespace */ }
-      execFileSync('ip', ['netns', 'del', ns]);
+      try { run('ip', ['link', 'del', dev]); } catch { /* gone with the namespace */ }
+      run('ip', ['netns', 'del', ns]);
     }
   }, 20_000);
 });

@@ -2,7 +2,7 @@
 // the deepest native stack (painted) and wasm3's value stack from the firmware's own margins report
 // (board/common/uart.ts), read at boot, after traffic of every kind and after a console session,
 // because wasm3 compiles each function the first time it runs and keeps it in RAM.
-import { execFileSync } from 'node:child_process';
+import { run } from '../../host/child.ts';
 import { existsSync, statSync } from 'node:fs';
 import { PORT_LAN, PORT_WAN } from '../../host/abi.ts';
 import { arpReply, esp, ike, udp } from '../../host/packets.ts';
@@ -28,8 +28,8 @@ const CONSOLE_WALK: [string, string][] = [
 
 
 function sections(elf: string, cross: string) {
-  const sizes = execFileSync(`${cross}size`, ['-A', elf], { encoding: 'utf8' });
-  const symbols = execFileSync(`${cross}nm`, [elf], { encoding: 'utf8' });
+  const sizes = run(`${cross}size`, ['-A', elf]);
+  const symbols = run(`${cross}nm`, [elf]);
   const symbol = (name: string) => parseInt(new RegExp(`^([0-9a-f]+) \\w ${name}$`, 'm').exec(symbols)?.[1] ?? '0', 16);
   const section = (name: string) => Number(new RegExp(`^\\${name}\\s+(\\d+)`, 'm').exec(sizes)?.[1] ?? 0);
   return {
@@ -80,8 +80,8 @@ for (const port of BOARD_PORTS.filter((p) => !process.env.BOARD_PORT || p.name =
 // The ESP32-C3 image runs on no emulator: its sections and the heap its link leaves, from the ELF alone.
 const ESP_ELF = 'build/board/esp32c3-w5500.elf', ESP_IMAGE = 'build/board/esp32c3-w5500.bin';
 if (existsSync(ESP_ELF) && (!process.env.BOARD_PORT || process.env.BOARD_PORT === 'esp32c3-w5500')) {
-  const sizes = execFileSync('riscv64-unknown-elf-size', ['-A', ESP_ELF], { encoding: 'utf8' });
-  const symbols = execFileSync('riscv64-unknown-elf-nm', [ESP_ELF], { encoding: 'utf8' });
+  const sizes = run('riscv64-unknown-elf-size', ['-A', ESP_ELF]);
+  const symbols = run('riscv64-unknown-elf-nm', [ESP_ELF]);
   const section = (name: string) => Number(new RegExp(`^\\${name}\\s+(\\d+)`, 'm').exec(sizes)?.[1] ?? 0);
   const symbol = (name: string) => parseInt(new RegExp(`^([0-9a-f]+) \\w ${name}$`, 'm').exec(symbols)?.[1] ?? '0', 16);
   const rows = [

@@ -1,11 +1,11 @@
 // Runs the mps2-an385 firmware in QEMU with its one NIC on a loopback datagram link (QEMU's
 // -netdev dgram: one Ethernet frame per UDP datagram) and speaks to it as the LAN and WAN sides:
 // frames leave tagged VLAN 1 (LAN) or 2 (WAN), as the board expects, and come back tagged the same way.
-import { spawn, ChildProcess } from 'node:child_process';
 import { createSocket, Socket } from 'node:dgram';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LongLivedChild } from '../../host/child.ts';
 import { PORT_LAN, Port } from '../../host/abi.ts';
 import { Margins, UartBoard, readMargins, typeAndWait } from '../common/uart.ts';
 
@@ -19,7 +19,7 @@ export function qemuAvailable(): string | null {
 export class QemuBoard implements UartBoard {
   readonly received: { port: Port; data: Uint8Array }[] = [];
   console = '';
-  private constructor(private qemu: ChildProcess, private sock: Socket, private qemuPort: number) {}
+  private constructor(private qemu: LongLivedChild, private sock: Socket, private qemuPort: number) {}
 
   /** Where the config slots (board/common/slots.ts) start: the end of SSRAM1 (link.ld). */
   static readonly SLOTS_ADDRESS = 0x003fc000;
@@ -40,24 +40,26 @@ export class QemuBoard implements UartBoard {
     await new Promise<void>((r) => probe.bind(0, '127.0.0.1', () => r()));
     const qemuPort = probe.address().port;
     probe.close();
-    const qemu = spawn('qemu-system-arm', [
+    const qemu = new LongLivedChild('qemu-system-arm', [
       '-M', 'mps2-an385', '-nographic', '-no-reboot', '-kernel', BOARD_ELF,
       '-netdev', `dgram,id=n0,local.type=inet,local.host=127.0.0.1,local.port=${qemuPort},remote.type=inet,remote.host=127.0.0.1,remote.port=${mine}`,
       '-net', 'nic,netdev=n0',
       ...(icount !== undefined ? ['-icount', `shift=${icount}`] : []),
       ...(slotsImage ? ['-device', `loader,file=${slotsImage},addr=0x${QemuBoard.SLOTS_ADDRESS.toString(16)},force-raw=on`] : []),
-    ], { stdio: ['pipe', 'pipe', 'pipe'] });
+    ], { stdin: 'pipe' });
     const board = new QemuBoard(qemu, sock, qemuPort);
-    qemu.stdout!.on('data', (d: Buffer) => (board.console += d.toString()));
-    qemu.stderr!.on('data', (d: Buffer) => (board.console += d.toString()));
+    qemu.proc.stdout!.on('data', (d: Buffer) => (board.console += d.toString()));
+    qemu.proc.stderr!.on('data', (d: Buffer) => (board.console += d.toString()));
     sock.on('message', (msg) => {
       if (msg.length < 18 || msg[12] !== 0x81 || msg[13] !== 0x00) return;
       const vid = ((msg[14] & 0x0f) << 8) | msg[15];
       const data = new Uint8Array(Buffer.concat([msg.subarray(0, 12), msg.subarray(16)]));
       board.received.push({ port: (vid === 1 ? 0 : 1) as Port, data });
     });
-    await board.waitFor(() => board.console.includes('natpass: ready') || board.console.includes('halted'), 30_000);
-    if (!board.console.includes('natpass: ready')) throw new Error(`board did not start:\n${board.console}`);
+    // A QEMU that refuses its command line or dies at boot fails here at once (host/child.ts).
+    try { await qemu.untilReady(() => board.console.includes('natpass: ready') || board.console.includes('halted'), 30_000, 'booted'); }
+    catch (e) { board.stop(); throw e; }
+    if (!board.console.includes('natpass: ready')) { board.stop(); throw new Error(`board did not start:\n${board.console}`); }
     return board;
   }
 
@@ -89,7 +91,7 @@ export class QemuBoard implements UartBoard {
   }
 
   typeOnConsole(text: string): void {
-    this.qemu.stdin!.write(text);
+    this.qemu.proc.stdin!.write(text);
   }
 
   /** The firmware's own margins report (board/common/uart.ts). */
@@ -108,7 +110,7 @@ export class QemuBoard implements UartBoard {
   }
 
   stop(): void {
-    this.qemu.kill('SIGTERM');
+    this.qemu.proc.kill('SIGTERM');
     this.sock.close();
   }
 }

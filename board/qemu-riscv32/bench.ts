@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { PORT_LAN, PORT_WAN } from '../../host/abi.ts';
 import { arpReply, udp } from '../../host/packets.ts';
 import { RiscvBoard, RISCV_ELF } from './emulator.ts';
-import { execFileSync } from 'node:child_process';
+import { run } from '../../host/child.ts';
 
 const FRAMES = Number(process.env.BOARD_BENCH_FRAMES ?? 4096);
 const FLOWS = 32; // the board config lets one host hold 32 mappings
@@ -19,7 +19,7 @@ const LAN_MAC = '02:00:00:00:01:01', WAN_MAC = '02:00:00:00:02:01', GW_MAC = '02
 const frame = (flow: number) => udp({ srcMac: '02:00:00:00:10:10', dstMac: LAN_MAC, src: '192.168.1.10', dst: '203.0.113.53', sport: 40000 + flow, dport: 9000, payload: new Uint8Array(64 - 42) });
 
 function symbol(name: string): number {
-  const nm = execFileSync('riscv64-unknown-elf-nm', [RISCV_ELF], { encoding: 'utf8' });
+  const nm = run('riscv64-unknown-elf-nm', [RISCV_ELF]);
   return parseInt(new RegExp(`^([0-9a-f]+) \\w ${name}$`, 'm').exec(nm)?.[1] ?? '0', 16);
 }
 

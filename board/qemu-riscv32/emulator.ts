@@ -3,12 +3,12 @@
 // (MAC 52:54:00:00:00:01, which board.c looks for) and the WAN NIC (:02). Untagged frames, one socket
 // per port. The console is the ns16550 UART on stdio; QEMU's monitor, on a unix socket, reads the config
 // slots back (flashSlots), so a test can power-cycle the board: a new one started with the old one's slots.
-import { spawn, ChildProcess } from 'node:child_process';
 import { createSocket, Socket } from 'node:dgram';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LongLivedChild } from '../../host/child.ts';
 import { PORT_LAN, PORT_WAN, Port } from '../../host/abi.ts';
 import { Margins, UartBoard, readMargins, typeAndWait } from '../common/uart.ts';
 import { SLOT_BYTES } from '../common/slots.ts';
@@ -39,7 +39,7 @@ async function freePort(): Promise<number> {
 export class RiscvBoard implements UartBoard {
   readonly received: { port: Port; data: Uint8Array }[] = [];
   console = '';
-  private constructor(private qemu: ChildProcess, private socks: Socket[], private qemuPorts: number[], private dir: string) {}
+  private constructor(private qemu: LongLivedChild, private socks: Socket[], private qemuPorts: number[], private dir: string) {}
 
   /** Boots the firmware. `slots` (16 KiB, slot A then B) preloads the config slots; `icount` ties the
    *  board's clock to instructions executed (QEMU -icount shift=N: 2^N ns each). */
@@ -57,18 +57,20 @@ export class RiscvBoard implements UartBoard {
         `remote.type=inet,remote.host=127.0.0.1,remote.port=${socks[port].address().port}`,
       '-device', `virtio-net-device,netdev=${name},mac=52:54:00:00:00:0${port + 1}`,
     ];
-    const qemu = spawn('qemu-system-riscv32', [
+    const qemu = new LongLivedChild('qemu-system-riscv32', [
       '-M', 'virt', '-bios', 'none', '-nographic', '-no-reboot', '-kernel', RISCV_ELF,
       '-global', 'virtio-mmio.force-legacy=false', ...nic(PORT_LAN, 'lan'), ...nic(PORT_WAN, 'wan'),
       '-monitor', `unix:${join(dir, 'monitor')},server,nowait`,
       ...(opts.icount !== undefined ? ['-icount', `shift=${opts.icount}`] : []),
       ...(slotsImage ? ['-device', `loader,file=${slotsImage},addr=0x${SLOTS_ADDRESS.toString(16)},force-raw=on`] : []),
-    ], { stdio: ['pipe', 'pipe', 'pipe'] });
+    ], { stdin: 'pipe' });
     const board = new RiscvBoard(qemu, socks, qemuPorts, dir);
-    qemu.stdout!.on('data', (d: Buffer) => (board.console += d.toString()));
-    qemu.stderr!.on('data', (d: Buffer) => (board.console += d.toString()));
+    qemu.proc.stdout!.on('data', (d: Buffer) => (board.console += d.toString()));
+    qemu.proc.stderr!.on('data', (d: Buffer) => (board.console += d.toString()));
     socks.forEach((sock, port) => sock.on('message', (msg) => board.received.push({ port: port as Port, data: new Uint8Array(msg) })));
-    await board.waitFor(() => board.console.includes('natpass: ready') || board.console.includes('halted'), 30_000);
+    // A QEMU that refuses its command line or dies at boot fails here at once (host/child.ts).
+    try { await qemu.untilReady(() => board.console.includes('natpass: ready') || board.console.includes('halted'), 30_000, 'booted'); }
+    catch (e) { board.stop(); throw e; }
     if (!board.console.includes('natpass: ready')) { board.stop(); throw new Error(`board did not start:\n${board.console}`); }
     return board;
   }
@@ -114,7 +116,7 @@ export class RiscvBoard implements UartBoard {
   }
 
   typeOnConsole(text: string): void {
-    this.qemu.stdin!.write(text);
+    this.qemu.proc.stdin!.write(text);
   }
 
   /** The firmware's own margins report (board/common/uart.ts). */
@@ -133,8 +135,9 @@ export class RiscvBoard implements UartBoard {
   }
 
   stop(): void {
-    this.qemu.kill('SIGTERM');
+    this.qemu.proc.kill('SIGTERM');
     for (const sock of this.socks) sock.close();
-    this.qemu.once('exit', () => rmSync(this.dir, { recursive: true, force: true }));
+    const removeDir = () => rmSync(this.dir, { recursive: true, force: true });
+    if (this.qemu.ended) removeDir(); else this.qemu.proc.once('exit', removeDir);
   }
 }

@@ -4,7 +4,7 @@
 // module translated to C by wasm2c and compiled natively (the ceiling), and a plain-TypeScript NAPT
 // (the baseline). Median of RUNS runs; instructions per packet for wasm3 and wasm2c from callgrind.
 // Writes build/bench/results.json and build/bench/results.svg (host/bench/plot.ts), and prints the table.
-import { execFileSync } from 'node:child_process';
+import { run } from '../child.ts';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -99,23 +99,23 @@ function buildDrivers(): void {
   const stamp = `${OUT}/drivers.stamp`;
   const key = createHash('sha256').update(readFileSync(WASM_PATH)).update(readFileSync('host/bench/driver.c')).digest('hex');
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === key) return;
-  execFileSync('wasm2c', [WASM_PATH, '-n', 'np', '-o', `${OUT}/natpass_w2c.c`]);
+  run('wasm2c', [WASM_PATH, '-n', 'np', '-o', `${OUT}/natpass_w2c.c`]);
   // wasm2c's instantiate() takes the imports' instances only when the module imports something; the
   // optimiser drops natpass.abort when no code path can reach it.
   const importsAbort = WebAssembly.Module.imports(new WebAssembly.Module(readFileSync(WASM_PATH))).length > 0;
-  execFileSync('cc', ['-O2', '-DBACKEND_WASM2C', `-DNATPASS_IMPORTS_ABORT=${importsAbort ? 1 : 0}`, `-I${OUT}`, `-I${w2c}`, 'host/bench/driver.c', `${OUT}/natpass_w2c.c`, `${w2c}/wasm-rt-impl.c`, '-o', `${OUT}/driver-wasm2c`, '-lm']);
+  run('cc', ['-O2', '-DBACKEND_WASM2C', `-DNATPASS_IMPORTS_ABORT=${importsAbort ? 1 : 0}`, `-I${OUT}`, `-I${w2c}`, 'host/bench/driver.c', `${OUT}/natpass_w2c.c`, `${w2c}/wasm-rt-impl.c`, '-o', `${OUT}/driver-wasm2c`, '-lm']);
   const src = 'build/wasm3/source';
   const files = readFileSyncList(src);
-  execFileSync('cc', ['-O2', '-DBACKEND_WASM3', '-Dd_m3HasWASI=0', `-I${src}`, 'host/bench/driver.c', ...files, '-o', `${OUT}/driver-wasm3`, '-lm']);
+  run('cc', ['-O2', '-DBACKEND_WASM3', '-Dd_m3HasWASI=0', `-I${src}`, 'host/bench/driver.c', ...files, '-o', `${OUT}/driver-wasm3`, '-lm']);
   writeFileSync(stamp, key);
 }
 
 function readFileSyncList(dir: string): string[] {
-  return execFileSync('sh', ['-c', `ls ${dir}/m3_*.c`], { encoding: 'utf8' }).trim().split('\n');
+  return run('sh', ['-c', `ls ${dir}/m3_*.c`]).trim().split('\n');
 }
 
 function driverRun(kind: 'wasm2c' | 'wasm3', batch: number, flows: number, mode: Mode, packets: number, runs: number): number[] {
-  const out = execFileSync(`${OUT}/driver-${kind}`, [`${OUT}/config.bin`, `${OUT}/frames.bin`, String(batch), String(flows), mode, String(packets), String(runs)], { encoding: 'utf8' });
+  const out = run(`${OUT}/driver-${kind}`, [`${OUT}/config.bin`, `${OUT}/frames.bin`, String(batch), String(flows), mode, String(packets), String(runs)]);
   return (JSON.parse(out) as { pps: number[] }).pps;
 }
 
@@ -123,7 +123,7 @@ function driverRun(kind: 'wasm2c' | 'wasm3', batch: number, flows: number, mode:
 function instructionsPerPacket(kind: 'wasm2c' | 'wasm3', packets: number): number {
   const ir = (n: number) => {
     const file = `${OUT}/callgrind.${kind}.${n}`;
-    execFileSync('valgrind', ['--tool=callgrind', `--callgrind-out-file=${file}`, '--toggle-collect=run_cell', `${OUT}/driver-${kind}`, `${OUT}/config.bin`, `${OUT}/frames.bin`, '256', '1024', 'hits', String(n), '1'], { stdio: 'ignore' });
+    run('valgrind', ['--tool=callgrind', `--callgrind-out-file=${file}`, '--toggle-collect=run_cell', `${OUT}/driver-${kind}`, `${OUT}/config.bin`, `${OUT}/frames.bin`, '256', '1024', 'hits', String(n), '1']);
     const m = /^summary:\s+(\d+)/m.exec(readFileSync(file, 'utf8')) ?? /^totals:\s+(\d+)/m.exec(readFileSync(file, 'utf8'));
     return Number(m![1]);
   };

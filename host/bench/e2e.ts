@@ -7,9 +7,10 @@
 // delivered UDP frame; Linux runs once with the veths' offloads on (its usual state) and once off (what
 // natpass sees). Median of ROUNDS rounds, setups interleaved. Root only; every address lies inside the
 // namespaces created here. Writes build/bench/e2e.{md,json}.
-import { execFileSync, spawn, ChildProcess } from 'node:child_process';
+import { spawn, ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { parseConfig } from '../config.ts';
+import { LongLivedChild, run as runCommand } from '../child.ts';
 
 const OUT = 'build/bench';
 const SECONDS = Number(process.env.E2E_SECONDS ?? 4);
@@ -36,7 +37,7 @@ const SETUPS = ALL_SETUPS.filter((s, i) => i === 0 || !process.env.E2E_ONLY || s
 
 interface Result { setup: string; tcpMbps: number; udpOfferedPps: number; udpDeliveredPps: number; rttMs: number; cpuUsPerFrame?: number; io?: string }
 
-const run = (cmd: string, ...args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const run = (cmd: string, ...args: string[]) => runCommand(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
 const inNs = (ns: string, ...cmd: string[]) => run('ip', 'netns', 'exec', ns, ...cmd);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -103,13 +104,12 @@ function startLinux(s: Setup): void {
 async function startNatpass(s: Setup): Promise<{ child: ChildProcess; output: () => string }> {
   buildNamespaces(s.ports === 'packet');
   const [lan, wan] = s.ports === 'packet' ? ['packet:rl', 'packet:rw'] : ['tap:lan0', 'tap:wan0'];
-  const child = spawn('ip', ['netns', 'exec', NS.rt, process.execPath, '--import', 'tsx', 'host/cli.ts', 'run', '--lan', lan, '--wan', wan, '--engine', s.engine!],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
+  const natpass = new LongLivedChild('ip', ['netns', 'exec', NS.rt, process.execPath, '--import', 'tsx', 'host/cli.ts', 'run', '--lan', lan, '--wan', wan, '--engine', s.engine!]);
+  const child = natpass.proc;
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
-  for (let i = 0; i < 500 && !out.includes('ready'); i++) await sleep(20);
-  if (!out.includes('ready')) throw new Error(`natpass run did not start:\n${out}`);
+  await natpass.untilReady(() => out.includes('ready'), 10_000); // a natpass that exits first fails here at once
   if (s.ports === 'tap') {
     // The TAPs natpass opened move to the end hosts; its descriptors follow them.
     inNs(NS.rt, 'ip', 'link', 'set', 'lan0', 'netns', NS.lan);

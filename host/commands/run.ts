@@ -112,7 +112,6 @@ Options (--name=value works too):
       ? await startStatusServer({ router, console: new ConsoleSession(router, store, now), ...http, consoleBusy: telnetBusy, log })
       : null;
     if (status) log(`  status page: ${status.url}${isLoopback(http!.host) ? '' : ' (not loopback: whoever reaches it sees the router\'s state)'}`);
-    log('ready (Ctrl-C stops)');
     return new Promise<number>((resolve) => {
       const stop = (signal: string) => {
         clearInterval(ticker);
@@ -127,6 +126,9 @@ Options (--name=value works too):
       };
       process.once('SIGINT', () => stop('SIGINT'));
       process.once('SIGTERM', () => stop('SIGTERM'));
+      // Only now: a supervisor may signal the moment it reads this line, and a signal that comes
+      // before the handlers exist kills the process without its counters.
+      log('ready (Ctrl-C stops)');
     });
   },
 };

@@ -4,10 +4,10 @@
 // this process restarts natpass with that phase's configuration on the same ports and answers go-PHASE.
 // Writes the matrix to build/lab/matrix.md; exit code 1 when any cell's observation differs from what
 // natpass documents, or when tshark finds a bad frame in any phase's captures.
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { LongLivedChild, run } from '../../host/child.ts';
 import { CELLS, PHASES, type Phase } from './cells.ts';
 
 const OUT = resolve('build/lab');
@@ -33,27 +33,30 @@ function phaseConfig(p: Phase): string {
   return file;
 }
 
-/** One natpass run process for a phase; resolves when it prints "ready". */
-async function startNatpass(p: Phase, lan: string, wan: string): Promise<{ proc: ChildProcess; out: () => string }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'host/cli.ts', 'run', '--config', phaseConfig(p),
-    '--lan', lan, '--wan', wan, '--pcap', `${OUT}/pcap/${p.name}`, '--stats', '1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+interface Natpass { child: LongLivedChild; out: () => string }
+
+/** One natpass run process for a phase; resolves when it prints "ready", rejects at once if it exits first. */
+async function startNatpass(p: Phase, lan: string, wan: string): Promise<Natpass> {
+  const child = new LongLivedChild(process.execPath, ['--import', 'tsx', 'host/cli.ts', 'run', '--config', phaseConfig(p),
+    '--lan', lan, '--wan', wan, '--pcap', `${OUT}/pcap/${p.name}`, '--stats', '1'], { echoStderr: true });
   let out = '';
   // The guest reads natpass's counters mid-phase (guest/lib.sh natpass_counter): the latest complete stats line.
   writeFileSync(`${RESULTS}/counters.txt`, '');
-  proc.stdout!.on('data', (d) => {
+  child.proc.stdout!.on('data', (d) => {
     out += d;
     const stats = out.slice(0, out.lastIndexOf('\n')).split('\n').filter((l) => COUNTERS_LINE.test(l)).pop();
     if (stats) writeFileSync(`${RESULTS}/counters.txt`, stats + '\n');
   });
-  for (let i = 0; i < 500 && !out.includes('ready'); i++) await sleep(20);
-  if (!out.includes('ready')) throw new Error(`natpass run for phase ${p.name} did not start:\n${out}`);
-  return { proc, out: () => out };
+  await child.untilReady(() => out.includes('ready'), 10_000, `ready for phase ${p.name}`);
+  return { child, out: () => out };
 }
 
-async function stopNatpass(n: { proc: ChildProcess; out: () => string }, p: Phase): Promise<void> {
-  const exited = new Promise((r) => n.proc.on('exit', r));
-  n.proc.kill('SIGINT');
-  await exited;
+async function stopNatpass(n: Natpass, p: Phase): Promise<void> {
+  if (!n.child.ended) {
+    const exited = new Promise((r) => n.child.proc.on('exit', r));
+    n.child.proc.kill('SIGINT');
+    await exited;
+  }
   const counters = n.out().split('\n').filter((l) => COUNTERS_LINE.test(l)).pop() ?? '';
   console.log(`natpass counters, phase ${p.name}: ${counters.trim()}`);
 }
@@ -70,32 +73,48 @@ async function main(): Promise<number> {
     '-device', `virtio-net-pci,netdev=${id},mac=${mac},romfile=`,
   ];
   const started = Date.now();
-  const qemu = spawn('qemu-system-x86_64', [
+  const qemu = new LongLivedChild('qemu-system-x86_64', [
     '-M', 'q35', '-nodefaults', '-no-user-config', '-display', 'none', '-serial', 'stdio', '-no-reboot', '-m', '1024M', '-smp', '1',
     '-kernel', `${OUT}/kernel-${kver}/vmlinux`, '-initrd', `${OUT}/initramfs.cpio.gz`,
     '-append', `console=ttyS0 quiet panic=-1 natpass.script=${resolve('test/lab/guest/scenarios.sh')}`,
     '-virtfs', 'local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap',
     '-virtfs', `local,path=${RESULTS},mount_tag=results,security_model=none`,
     ...nic('lan', qLan, natLan, '52:54:00:00:00:01'), ...nic('wan', qWan, natWan, '52:54:00:00:00:02'),
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  ]);
   let guest = '';
   let shown = 0;
-  qemu.stdout.on('data', (d) => {
+  qemu.proc.stdout!.on('data', (d) => {
     guest += d;
     const lines = guest.split('\n');
     for (; shown < lines.length - 1; shown++) if (lines[shown].startsWith('lab:')) console.log(`${lines[shown].trim()} [${((Date.now() - started) / 1000).toFixed(0)} s]`);
   });
-  qemu.stderr.on('data', (d) => (guest += d));
-  let exited = false;
-  qemu.on('exit', () => (exited = true));
-  const timer = setTimeout(() => qemu.kill('SIGKILL'), 420_000);
+  qemu.proc.stderr!.on('data', (d) => (guest += d));
+  const timer = setTimeout(() => qemu.proc.kill('SIGKILL'), 420_000);
+  // A QEMU that dies at boot, or a natpass that cannot start or dies mid-phase, ends the lab at once
+  // with its command line, exit code and stderr (host/child.ts), not after the 420 s timeout.
+  const fail = (why: string) => {
+    clearTimeout(timer);
+    console.error(`lab: ${why}\nthe guest's console ends:\n${guest.slice(-3000)}`);
+    if (!qemu.ended) qemu.proc.kill('SIGKILL');
+    return 1;
+  };
+  try {
+    await qemu.untilReady(() => existsSync(`${RESULTS}/want-${PHASES[0].name}`), 300_000, `booted (its guest asking for phase ${PHASES[0].name})`);
+  } catch (e) {
+    return fail((e as Error).message);
+  }
 
-  let running: { proc: ChildProcess; out: () => string } | null = null;
+  let running: Natpass | null = null;
   let phase = 0;
-  while (!exited) {
+  while (!qemu.ended) {
+    if (running?.child.ended) return fail(`natpass run for phase ${PHASES[phase - 1].name} ${running.child.ended}; its stderr ends:\n${running.child.stderrTail()}`);
     if (phase < PHASES.length && existsSync(`${RESULTS}/want-${PHASES[phase].name}`)) {
       if (running) await stopNatpass(running, PHASES[phase - 1]);
-      running = await startNatpass(PHASES[phase], lan, wan);
+      try {
+        running = await startNatpass(PHASES[phase], lan, wan);
+      } catch (e) {
+        return fail((e as Error).message);
+      }
       writeFileSync(`${RESULTS}/go-${PHASES[phase].name}`, '');
       phase++;
     }
@@ -127,7 +146,13 @@ async function main(): Promise<number> {
   for (const p of PHASES.slice(0, phase)) {
     for (const side of ['lan', 'wan']) {
       const file = `${OUT}/pcap/${p.name}/${side}.pcap`;
-      const bad = execFileSync('tshark', ['-r', file, '-n', '-o', 'ip.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE', '-Y', TSHARK_BAD], { encoding: 'utf8' });
+      let bad: string;
+      try {
+        bad = run('tshark', ['-r', file, '-n', '-o', 'ip.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE', '-Y', TSHARK_BAD]);
+      } catch (e) {
+        console.error(`lab: ${(e as Error).message}`);
+        return 1;
+      }
       if (bad.trim()) { console.error(`lab: ${file} has bad frames:\n${bad}`); return 1; }
     }
   }

@@ -12,11 +12,15 @@ turn_start() {
 
 behaviour_cells() {
   [ -n "$turn_started" ] || { turn_start; sleep 1; }
-  out=$(ip netns exec n1 timeout 30 turnutils_natdiscovery -m -f 198.51.100.20 2>&1)
-  echo "$out" > "$R/natdiscovery-$1.txt"
-  mapping=$(echo "$out" | grep -oE '(Endpoint Independent|Address Dependent|Address and Port Dependent) Mapping' | head -1)
-  filtering=$(echo "$out" | grep -oE '(Endpoint Independent|Address Dependent|Address and Port Dependent) Filtering' | head -1)
-  cell "nat-behaviour-$1" "${mapping:-no mapping class}; ${filtering:-no filtering class}" "$(echo "$out" | grep -m1 'reflexive addr' | sed 's/.*reflexive addr: //')"
+  # Mapping and filtering run apart, each from its own local port: run together (-m -f) they share one
+  # port, and the mapping test's requests to the server's other address open the very filter the
+  # filtering test then probes, so address-dependent filtering could be classed endpoint-independent.
+  mout=$(ip netns exec n1 timeout 30 turnutils_natdiscovery -m -L 192.168.1.30 -l 40301 198.51.100.20 2>&1)
+  fout=$(ip netns exec n1 timeout 30 turnutils_natdiscovery -f -L 192.168.1.30 -l 40302 198.51.100.20 2>&1)
+  printf '%s\n--- filtering, from another local port ---\n%s\n' "$mout" "$fout" > "$R/natdiscovery-$1.txt"
+  mapping=$(echo "$mout" | grep -oE '(Endpoint Independent|Address Dependent|Address and Port Dependent) Mapping' | head -1)
+  filtering=$(echo "$fout" | grep -oE '(Endpoint Independent|Address Dependent|Address and Port Dependent) Filtering' | head -1)
+  cell "nat-behaviour-$1" "${mapping:-no mapping class}; ${filtering:-no filtering class}" "$(echo "$mout" | grep -m1 'reflexive addr' | sed 's/.*reflexive addr: //')"
   out=$(ip netns exec n1 timeout 30 turnutils_natdiscovery -H 198.51.100.20 2>&1)
   echo "$out" > "$R/hairpin-$1.txt"
   if echo "$out" | grep -q 'successful hairpinning'; then r=pass; else r=fail; fi
