@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { LongLivedChild } from '../../host/child.ts';
 import { PORT_LAN, Port } from '../../host/abi.ts';
 import { Margins, UartBoard, readMargins, typeAndWait } from '../common/uart.ts';
+import { exchangeUntilQuiet } from '../common/frames.ts';
 
 export const BOARD_ELF = 'build/board/qemu-mps2-an385.elf';
 
@@ -78,16 +79,8 @@ export class QemuBoard implements UartBoard {
   }
 
   /** Sends a frame and collects what the board transmits until it has been quiet for `quietMs`. */
-  async exchange(port: Port, frame: Uint8Array, quietMs = 250): Promise<{ port: Port; data: Uint8Array }[]> {
-    const start = this.received.length;
-    this.send(port, frame);
-    let seen = start;
-    let quietSince = Date.now();
-    while (Date.now() - quietSince < quietMs) {
-      await new Promise((r) => setTimeout(r, 10));
-      if (this.received.length !== seen) { seen = this.received.length; quietSince = Date.now(); }
-    }
-    return this.received.slice(start);
+  exchange(port: Port, frame: Uint8Array, quietMs = 250): Promise<{ port: Port; data: Uint8Array }[]> {
+    return exchangeUntilQuiet(this, port, frame, quietMs);
   }
 
   typeOnConsole(text: string): void {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { LongLivedChild } from '../../host/child.ts';
 import { PORT_LAN, PORT_WAN, Port } from '../../host/abi.ts';
 import { Margins, UartBoard, readMargins, typeAndWait } from '../common/uart.ts';
+import { exchangeUntilQuiet } from '../common/frames.ts';
 import { SLOT_BYTES } from '../common/slots.ts';
 
 export const RISCV_ELF = 'build/board/qemu-riscv32.elf';
@@ -103,16 +104,8 @@ export class RiscvBoard implements UartBoard {
   /** Sends a frame and collects what the board transmits until it has been quiet for `quietMs` of wall
    *  time. 600 ms, not the mps2 runner's 250: a path's first frame makes wasm3 compile its functions and
    *  QEMU translate that code, which on a loaded two-core machine once took longer than 250 ms. */
-  async exchange(port: Port, frame: Uint8Array, quietMs = 600): Promise<{ port: Port; data: Uint8Array }[]> {
-    const start = this.received.length;
-    this.send(port, frame);
-    let seen = start;
-    let quietSince = Date.now();
-    while (Date.now() - quietSince < quietMs) {
-      await new Promise((r) => setTimeout(r, 10));
-      if (this.received.length !== seen) { seen = this.received.length; quietSince = Date.now(); }
-    }
-    return this.received.slice(start);
+  exchange(port: Port, frame: Uint8Array, quietMs = 600): Promise<{ port: Port; data: Uint8Array }[]> {
+    return exchangeUntilQuiet(this, port, frame, quietMs);
   }
 
   typeOnConsole(text: string): void {
