@@ -5,6 +5,8 @@
 #   esp32c3-w5500    ESP32-C3 with two W5500 on SPI; ELF and esptool image (hardware only, not run here)
 # wasm3's sources come from host/host.mk's wasm3-src (PyPI's pywasm3 sdist, pinned). Each port's
 # default config (tables sized to its RAM) is board/<port>/board-config.json.
+# Two engines (board/common/engine.h): wasm3 (the default, `make board`) and the AOT build, the module
+# translated to C by Debian wabt's wasm2c (`make board-aot`: build/board/<port>-aot.elf).
 
 APT_PACKAGES += gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc
 BOARD_OUT := build/board
@@ -31,7 +33,20 @@ BOARD_WASM3_C = $(patsubst build/wasm3/source/%,$(BOARD_WASM3)/%,$(WASM3_C))
 BOARD_CFLAGS := -Os -g -ffunction-sections -fdata-sections -Wall -Wno-unused-function -Wno-unused-variable -Wno-strict-aliasing \
   -Iboard/common -I$(BOARD_WASM3) -include board/common/board_config.h
 BOARD_LDFLAGS := -Wl,--gc-sections -specs=nano.specs -specs=nosys.specs -nostartfiles
-BOARD_DEPS = $(WASM) $(BOARD_WASM3_H) $(BOARD_OUT)/module-checked $(BOARD_COMMON) board/common/*.h board/common/module.S
+BOARD_DEPS = $(WASM) $(BOARD_WASM3_H) $(BOARD_OUT)/module-checked $(BOARD_COMMON) board/common/*.h board/common/module.S board/common/engine_wasm3.c
+ENGINE_WASM3 = board/common/engine_wasm3.c $(BOARD_WASM3_C)
+
+# The AOT engine: wasm2c's C for the module (wabt 1.0.32's runtime API), our runtime for it
+# (wasm_rt_board.c: static linear memory, bounds checks, traps by longjmp) and engine_wasm2c.c.
+BOARD_W2C := $(BOARD_OUT)/w2c/natpass_w2c.c
+ENGINE_WASM2C = -I$(BOARD_OUT)/w2c -DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0 -DNDEBUG -Wno-unused-value -Wno-unused-but-set-variable \
+  -DBOARD_WABT_VERSION='"'$$(wasm2c --version)'"' board/common/engine_wasm2c.c board/common/wasm_rt_board.c $(BOARD_W2C)
+BOARD_AOT_DEPS = $(WASM) $(BOARD_W2C) $(BOARD_OUT)/module-checked $(BOARD_COMMON) board/common/*.h board/common/module.S board/common/engine_wasm2c.c board/common/wasm_rt_board.c
+$(BOARD_W2C): $(WASM)
+	@command -v wasm2c >/dev/null || $(MAKE) apt
+	@mkdir -p $(@D)
+	wasm2c $(WASM) -n np -o $@
+	cp /usr/include/wasm-rt.h $(@D)/ # the package's header: the cross compilers do not search /usr/include
 
 $(BOARD_WASM3_H): $(WASM3_SRC) board/board.mk
 	rm -rf $(BOARD_WASM3) && mkdir -p $(BOARD_WASM3)
@@ -59,17 +74,23 @@ $(BOARD_OUT)/module-checked: $(WASM) board/common/check-module.ts $(NPM_STAMP)
 board_embed = -DNATPASS_WASM_PATH='"$(WASM)"' -DNATPASS_CONFIG_PATH='"$(BOARD_OUT)/$(1)/default-config.bin"' \
   -DNATPASS_MEMORY_BYTES=$$(cat $(BOARD_OUT)/$(1)/default-config.bin.bytes)
 
-.PHONY: board board-qemu board-rp2040 board-riscv size
+.PHONY: board board-aot board-qemu board-rp2040 board-riscv size
 
 $(BOARD_OUT)/%/default-config.bin: board/%/board-config.json board/common/gen-config.ts host/config.ts $(WASM) $(NPM_STAMP)
 	@mkdir -p $(@D)
 	node --import tsx board/common/gen-config.ts $< $@
 
+# $(call mps2_link,CONFIG_DIR,ENGINE): one command for both engines.
+mps2_link = $(CROSS)gcc -mcpu=cortex-m3 -mthumb $(BOARD_CFLAGS) $(call board_embed,$(1)) \
+	  -Tboard/qemu-mps2-an385/link.ld $(BOARD_LDFLAGS) -Wl,-Map=$(@:.elf=.map) \
+	  board/qemu-mps2-an385/board.c $(BOARD_COMMON) board/common/module.S $(2) -o $@
 $(BOARD_OUT)/qemu-mps2-an385.elf: $(BOARD_DEPS) $(BOARD_OUT)/qemu-mps2-an385/default-config.bin board/qemu-mps2-an385/board.c board/qemu-mps2-an385/link.ld
 	@command -v $(CROSS)gcc >/dev/null || $(MAKE) apt
-	$(CROSS)gcc -mcpu=cortex-m3 -mthumb $(BOARD_CFLAGS) $(call board_embed,qemu-mps2-an385) \
-	  -Tboard/qemu-mps2-an385/link.ld $(BOARD_LDFLAGS) -Wl,-Map=$(BOARD_OUT)/qemu-mps2-an385.map \
-	  board/qemu-mps2-an385/board.c $(BOARD_COMMON) board/common/module.S $(BOARD_WASM3_C) -o $@
+	$(call mps2_link,qemu-mps2-an385,$(ENGINE_WASM3))
+	$(CROSS)size $@
+$(BOARD_OUT)/qemu-mps2-an385-aot.elf: $(BOARD_AOT_DEPS) $(BOARD_OUT)/qemu-mps2-an385/default-config.bin board/qemu-mps2-an385/board.c board/qemu-mps2-an385/link.ld
+	@command -v $(CROSS)gcc >/dev/null || $(MAKE) apt
+	$(call mps2_link,qemu-mps2-an385,$(ENGINE_WASM2C))
 	$(CROSS)size $@
 
 # RP2040: boot2 is assembled alone, padded and checksummed (image.ts), then linked first in flash. -O2, not
@@ -83,17 +104,26 @@ $(BOARD_OUT)/rp2040-w5500/boot2.bin: $(RP2040_DIR)/boot2.S $(RP2040_DIR)/image.t
 	$(CROSS)objcopy -O binary -j .boot2 $(@D)/boot2.elf $(@D)/boot2.raw
 	node --import tsx $(RP2040_DIR)/image.ts boot2 $(@D)/boot2.raw $@
 
-$(BOARD_OUT)/rp2040-w5500.elf: $(BOARD_DEPS) $(BOARD_OUT)/rp2040-w5500/default-config.bin $(BOARD_OUT)/rp2040-w5500/boot2.bin $(RP2040_C) $(RP2040_DIR)/*.h $(RP2040_DIR)/link.ld $(RP2040_DIR)/boot2_image.S
-	$(CROSS)gcc -mcpu=cortex-m0plus -mthumb $(BOARD_CFLAGS) -O2 -I$(RP2040_DIR) $(call board_embed,rp2040-w5500) -DBOARD_WASM3_STACK_BYTES=6144 \
+# $(call rp2040_link,CONFIG_DIR,ENGINE). The AOT build has its own config (board-config-aot.json): with
+# no parsed module or compiled code in RAM its tables can be far larger.
+rp2040_link = $(CROSS)gcc -mcpu=cortex-m0plus -mthumb $(BOARD_CFLAGS) -O2 -I$(RP2040_DIR) $(call board_embed,$(1)) -DBOARD_WASM3_STACK_BYTES=6144 \
 	  -DBOOT2_BIN='"$(BOARD_OUT)/rp2040-w5500/boot2.bin"' \
-	  -T$(RP2040_DIR)/link.ld $(BOARD_LDFLAGS) -Wl,-Map=$(BOARD_OUT)/rp2040-w5500.map \
-	  $(RP2040_DIR)/boot2_image.S $(RP2040_C) $(BOARD_COMMON) board/common/module.S $(BOARD_WASM3_C) -o $@
+	  -T$(RP2040_DIR)/link.ld $(BOARD_LDFLAGS) -Wl,-Map=$(@:.elf=.map) \
+	  $(RP2040_DIR)/boot2_image.S $(RP2040_C) $(BOARD_COMMON) board/common/module.S $(2) -o $@
+$(BOARD_OUT)/rp2040-w5500.elf: $(BOARD_DEPS) $(BOARD_OUT)/rp2040-w5500/default-config.bin $(BOARD_OUT)/rp2040-w5500/boot2.bin $(RP2040_C) $(RP2040_DIR)/*.h $(RP2040_DIR)/link.ld $(RP2040_DIR)/boot2_image.S
+	$(call rp2040_link,rp2040-w5500,$(ENGINE_WASM3))
+	$(CROSS)size $@
+$(BOARD_OUT)/rp2040-w5500-aot/default-config.bin: $(RP2040_DIR)/board-config-aot.json board/common/gen-config.ts host/config.ts $(WASM) $(NPM_STAMP)
+	@mkdir -p $(@D)
+	node --import tsx board/common/gen-config.ts $< $@
+$(BOARD_OUT)/rp2040-w5500-aot.elf: $(BOARD_AOT_DEPS) $(BOARD_OUT)/rp2040-w5500-aot/default-config.bin $(BOARD_OUT)/rp2040-w5500/boot2.bin $(RP2040_C) $(RP2040_DIR)/*.h $(RP2040_DIR)/link.ld $(RP2040_DIR)/boot2_image.S
+	$(call rp2040_link,rp2040-w5500-aot,$(ENGINE_WASM2C))
 	$(CROSS)size $@
 
-$(BOARD_OUT)/rp2040-w5500.bin: $(BOARD_OUT)/rp2040-w5500.elf
+$(BOARD_OUT)/rp2040-w5500%.bin: $(BOARD_OUT)/rp2040-w5500%.elf
 	$(CROSS)objcopy -O binary $< $@
 
-$(BOARD_OUT)/rp2040-w5500.uf2: $(BOARD_OUT)/rp2040-w5500.bin $(RP2040_DIR)/image.ts
+$(BOARD_OUT)/rp2040-w5500%.uf2: $(BOARD_OUT)/rp2040-w5500%.bin $(RP2040_DIR)/image.ts
 	node --import tsx $(RP2040_DIR)/image.ts uf2 $< $@
 
 # RISC-V (RV32IMC, the ESP32-C3's core) with picolibc. Debian's toolchain has no rv32imc multilib:
@@ -104,11 +134,16 @@ RISCV_FLAGS := -march=rv32imc -mabi=ilp32 --specs=picolibc.specs
 RISCV_LDFLAGS := -nostartfiles -Wl,--gc-sections -Wl,--no-warn-rwx-segments
 RISCV_COMMON := $(BOARD_COMMON) board/common/picolibc.c board/common/module.S
 RV_QEMU_DIR := board/qemu-riscv32
+riscv_link = $(RISCV_CROSS)gcc $(RISCV_FLAGS) $(BOARD_CFLAGS) -I$(RV_QEMU_DIR) $(call board_embed,$(1)) \
+	  -T$(RV_QEMU_DIR)/link.ld $(RISCV_LDFLAGS) -Wl,-Map=$(@:.elf=.map) \
+	  $(RV_QEMU_DIR)/start.S $(RV_QEMU_DIR)/board.c $(RV_QEMU_DIR)/virtio_net.c $(RISCV_COMMON) $(2) -o $@
 $(BOARD_OUT)/qemu-riscv32.elf: $(BOARD_DEPS) $(BOARD_OUT)/qemu-riscv32/default-config.bin board/common/picolibc.c $(RV_QEMU_DIR)/*.c $(RV_QEMU_DIR)/*.h $(RV_QEMU_DIR)/start.S $(RV_QEMU_DIR)/link.ld
 	@command -v $(RISCV_CROSS)gcc >/dev/null || $(MAKE) apt
-	$(RISCV_CROSS)gcc $(RISCV_FLAGS) $(BOARD_CFLAGS) -I$(RV_QEMU_DIR) $(call board_embed,qemu-riscv32) \
-	  -T$(RV_QEMU_DIR)/link.ld $(RISCV_LDFLAGS) -Wl,-Map=$(BOARD_OUT)/qemu-riscv32.map \
-	  $(RV_QEMU_DIR)/start.S $(RV_QEMU_DIR)/board.c $(RV_QEMU_DIR)/virtio_net.c $(RISCV_COMMON) $(BOARD_WASM3_C) -o $@
+	$(call riscv_link,qemu-riscv32,$(ENGINE_WASM3))
+	$(RISCV_CROSS)size $@
+$(BOARD_OUT)/qemu-riscv32-aot.elf: $(BOARD_AOT_DEPS) $(BOARD_OUT)/qemu-riscv32/default-config.bin board/common/picolibc.c $(RV_QEMU_DIR)/*.c $(RV_QEMU_DIR)/*.h $(RV_QEMU_DIR)/start.S $(RV_QEMU_DIR)/link.ld
+	@command -v $(RISCV_CROSS)gcc >/dev/null || $(MAKE) apt
+	$(call riscv_link,qemu-riscv32,$(ENGINE_WASM2C))
 	$(RISCV_CROSS)size $@
 
 # ESP32-C3 (RV32IMC): an esptool image for flash offset 0 with --ram-only-header: the ROM loads its RAM
@@ -126,7 +161,7 @@ $(BOARD_OUT)/esp32c3-w5500.elf: $(BOARD_DEPS) $(BOARD_OUT)/esp32c3-w5500/default
 	@command -v $(RISCV_CROSS)gcc >/dev/null || $(MAKE) apt
 	$(RISCV_CROSS)gcc $(RISCV_FLAGS) $(BOARD_CFLAGS) -I$(ESP_DIR) $(call board_embed,esp32c3-w5500) \
 	  -T$(ESP_DIR)/link.ld $(ESP_DIR)/rom.ld $(RISCV_LDFLAGS) -Wl,-Map=$(BOARD_OUT)/esp32c3-w5500.map \
-	  $(ESP_DIR)/start.S $(ESP_DIR)/boot.c $(ESP_DIR)/board.c $(ESP_DIR)/flash.c board/common/w5500.c $(RISCV_COMMON) $(BOARD_WASM3_C) -o $@
+	  $(ESP_DIR)/start.S $(ESP_DIR)/boot.c $(ESP_DIR)/board.c $(ESP_DIR)/flash.c board/common/w5500.c $(RISCV_COMMON) $(ENGINE_WASM3) -o $@
 	$(RISCV_CROSS)size $@
 
 $(BOARD_OUT)/esp32c3-w5500.bin: $(BOARD_OUT)/esp32c3-w5500.elf $(ESPTOOL)
@@ -138,15 +173,17 @@ board-qemu: $(BOARD_OUT)/qemu-mps2-an385.elf
 board-rp2040: $(BOARD_OUT)/rp2040-w5500.bin $(BOARD_OUT)/rp2040-w5500.uf2
 board-riscv: $(BOARD_OUT)/qemu-riscv32.elf $(BOARD_OUT)/esp32c3-w5500.bin
 board: board-qemu board-rp2040 board-riscv
+# The AOT builds (engine_wasm2c.c): the same firmware and tests, the module compiled into flash.
+board-aot: $(BOARD_OUT)/qemu-mps2-an385-aot.elf $(BOARD_OUT)/rp2040-w5500-aot.bin $(BOARD_OUT)/rp2040-w5500-aot.uf2 $(BOARD_OUT)/qemu-riscv32-aot.elf
 
-size: board
+size: board board-aot
 	node --import tsx board/common/size.ts
-BOARD_TEST_DEPS := board
+BOARD_TEST_DEPS := board board-aot
 
 # The board part of make bench: forwarding speed measured by each firmware in its emulator (QEMU
 # -icount; rp2040js's simulated clock).
 .PHONY: bench-board
-bench-board: board
+bench-board: board board-aot
 	node --import tsx board/qemu-mps2-an385/bench.ts
 	node --import tsx board/rp2040-w5500/bench.ts
 	node --import tsx board/qemu-riscv32/bench.ts

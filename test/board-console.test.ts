@@ -35,9 +35,9 @@ async function forwardedToLan(board: EmulatedBoard): Promise<string[]> {
   return [...asked, ...answer].map((f) => parseFrame(f.data)).filter((p) => p.udp).map((p) => `${p.ip!.dst}:${p.udp!.dport}`);
 }
 
-describe.each(BOARD_PORTS)('management console on the board UART ($name)', ({ name, start, available }) => {
+describe.each(BOARD_PORTS)('management console on the board UART ($name)', ({ name, config, start, available }) => {
   const skip = available() ?? (process.env.NATPASS_ENGINE === 'wasm3' ? 'runs once, in the V8 pass' : null);
-  const BOARD_CONFIG = JSON.parse(readFileSync(`board/${name}/board-config.json`, 'utf8'));
+  const BOARD_CONFIG = JSON.parse(readFileSync(config, 'utf8'));
   let board: EmulatedBoard | undefined;
   afterEach(() => board?.stop());
 

@@ -38,14 +38,14 @@ const steps: [Port, Uint8Array][] = [
 ];
 
 
-describe.each(BOARD_PORTS)('board firmware $name', ({ name, start, available }) => {
+describe.each(BOARD_PORTS)('board firmware $name', ({ name, config: configPath, start, available }) => {
   const skip = available() ?? (process.env.NATPASS_ENGINE === 'wasm3' ? 'runs once, in the V8 pass (it compares the board with V8 itself)' : null);
   if (skip) console.log(`${name} board test skipped: ${skip}`);
   let board: EmulatedBoard | undefined;
   afterEach(() => board?.stop());
 
   it.skipIf(skip !== null)('transmits byte for byte what the Node host on V8 transmits', async () => {
-    const config = JSON.parse(readFileSync(`board/${name}/board-config.json`, 'utf8'));
+    const config = JSON.parse(readFileSync(configPath, 'utf8'));
     const router = await Router.create(config, { engine: 'v8', nowMs: 0 });
     board = await start();
     let t = 0;
@@ -60,7 +60,7 @@ describe.each(BOARD_PORTS)('board firmware $name', ({ name, start, available }) 
     // The firmware reports its margins on the UART: heap high-water mark and unused stacks.
     const margins = await board.margins(); // Ctrl-T
     expect(margins.stackUnused).toBeGreaterThan(1024);
-    expect(margins.valueStackUsed).toBeLessThan(margins.valueStackBytes);
+    if (margins.valueStackBytes) expect(margins.valueStackUsed).toBeLessThan(margins.valueStackBytes); // wasm3's; wasm2c has none
     console.log(board.console.trim().split('\n').filter((l) => l.includes('natpass:')).join('\n'));
   }, 180_000);
 
@@ -75,7 +75,7 @@ describe.each(BOARD_PORTS)('board firmware $name', ({ name, start, available }) 
     expect(board.console).not.toMatch(/failed|hard fault|halted/);
     const margins = await board.margins();
     expect(margins.stackUnused).toBeGreaterThan(4096);
-    expect(margins.valueStackUsed).toBeLessThan(margins.valueStackBytes - 1024);
+    if (margins.valueStackBytes) expect(margins.valueStackUsed).toBeLessThan(margins.valueStackBytes - 1024);
     console.log(`${name} after the mixed trace: heap peak ${margins.heapKiB} KiB, native stack unused ${margins.stackUnused} bytes, value stack used ${margins.valueStackUsed} bytes`);
   }, 180_000);
 });

@@ -1,6 +1,7 @@
-// The board's natpass host: start wasm3 on the module kept in flash, hand it the config record, then
-// move frames: received frames are batched into the module's input ring, process(count, now) runs
-// once per batch, and the output ring is transmitted. Every M3Result is checked and printed.
+// The board's natpass host: start the engine (engine.h: wasm3, or the wasm2c build) on the module
+// kept in flash, hand it the config record, then move frames: received frames are batched into the
+// module's input ring, process(count, now) runs once per batch, and the output ring is transmitted.
+// Every engine failure is printed.
 // The same ABI as host/router.ts (assembly/abi.ts): slot = u16 port, u16 length, frame bytes.
 // The config comes from the newest valid flash slot (config_store.c), else the embedded default; the
 // UART carries the management console (board_console.c); Ctrl-T prints the board's memory margins.
@@ -11,9 +12,8 @@
 #include "board_console.h"
 #include "config_store.h"
 #include "hal.h"
+#include "engine.h"
 #include "module.h"
-#include "wasm3.h"
-#include "m3_env.h"
 
 #define KEY_MARGINS 0x14 // Ctrl-T, as BSD's status key
 #define ABI_VERSION 2 // assembly/abi.ts: the slot layout below
@@ -22,68 +22,19 @@
 extern char *heap_peak;
 extern char __heap_start;
 
-static IM3Runtime runtime;
 // Forwarding figures for the margins report: frames handed to process() and the time from reading
 // them off the NIC to transmitting the output (make bench runs QEMU with -icount to make it meaningful).
 static uint32_t frames_in, busy_us, process_us;
-static IM3Function fn_process;
 static uint32_t ring_in, ring_out, slot_bytes, batch, mem_bytes;
 
-static m3ApiRawFunction(natpass_abort) {
-  m3ApiGetArg(uint32_t, msg);
-  m3ApiGetArg(uint32_t, file);
-  m3ApiGetArg(uint32_t, line);
-  m3ApiGetArg(uint32_t, column);
-  (void)msg; (void)file; (void)_mem;
-  printf("natpass: module abort at %lu:%lu\n", (unsigned long)line, (unsigned long)column);
-  m3ApiTrap(m3Err_trapAbort);
-}
-
-// The link table for module "natpass": one row per import.
-static const struct { const char *module, *name, *signature; M3RawCall function; } links[] = {
-  { "natpass", "abort",  "v(iiii)", natpass_abort },
-};
-
-// wasm3's value stack grows up from runtime->stack; painted at start, its deepest use is the last
-// byte that lost the paint. BOARD_WASM3_STACK_BYTES is sized by this figure (make size).
-#define VALUE_STACK_PAINT 0xa5
-static uint32_t value_stack_used(void) {
-  const uint8_t *p = runtime->stack;
-  uint32_t n = BOARD_WASM3_STACK_BYTES;
-  while (n > 0 && p[n - 1] == VALUE_STACK_PAINT) n--;
-  return n;
-}
-
-static int failed(const char *step, M3Result r) {
-  if (!r) return 0;
-  M3ErrorInfo info;
-  if (runtime) m3_GetErrorInfo(runtime, &info);
-  printf("natpass: %s failed: %s%s%s\n", step, r, runtime && info.message ? " - " : "", runtime && info.message ? info.message : "");
-  return 1;
-}
-
 uint32_t module_call(const char *name, int argc, uint32_t a, uint32_t b, int *ok) {
-  IM3Function fn;
-  uint32_t ret = 0;
-  *ok = 0;
-  if (failed(name, m3_FindFunction(&fn, runtime, name))) return 0;
-  const void *args[2] = { &a, &b };
-  if (failed(name, m3_Call(fn, argc, args))) return 0;
-  if (m3_GetRetCount(fn)) {
-    const void *rets[1] = { &ret };
-    if (failed(name, m3_GetResults(fn, 1, rets))) return 0;
-  }
-  *ok = 1;
-  return ret;
+  return engine_call(name, argc, a, b, ok);
 }
 
-uint8_t *module_memory(void) {
-  uint32_t size;
-  return m3_GetMemory(runtime, &size, 0);
-}
+uint8_t *module_memory(void) { return engine_memory(NULL); }
 
 static int32_t init_with(const uint8_t *record, uint32_t len, int *ok) {
-  module_call("memoryLimit", 1, natpass_memory_bytes, 0, ok); // tables past what wasm3 allocated: refused
+  module_call("memoryLimit", 1, natpass_memory_bytes, 0, ok); // tables past the engine's memory: refused
   if (!*ok) return -1;
   uint32_t cfg = module_call("configPtr", 0, 0, 0, ok);
   if (!*ok) return -1;
@@ -97,7 +48,7 @@ static int read_rings(void) {
   int ok;
   uint32_t abi = module_call("abiVersion", 0, 0, 0, &ok);
   if (!ok || abi != ABI_VERSION) { printf("natpass: module ABI %lu, board ABI %u\n", (unsigned long)abi, ABI_VERSION); return 0; }
-  m3_GetMemory(runtime, &mem_bytes, 0);
+  engine_memory(&mem_bytes);
   ring_in = module_call("inRing", 0, 0, 0, &ok);
   ring_out = module_call("outRing", 0, 0, 0, &ok);
   slot_bytes = module_call("slotBytes", 0, 0, 0, &ok);
@@ -127,28 +78,7 @@ static void load_accounts(const stored_record *saved) {
 }
 
 static int start_module(void) {
-  IM3Environment env = m3_NewEnvironment();
-  if (!env) { printf("natpass: m3_NewEnvironment failed\n"); return 0; }
-  runtime = m3_NewRuntime(env, BOARD_WASM3_STACK_BYTES, NULL);
-  if (!runtime) { printf("natpass: m3_NewRuntime failed\n"); return 0; }
-  memset(runtime->stack, VALUE_STACK_PAINT, BOARD_WASM3_STACK_BYTES); // its high-water mark, for margins
-  IM3Module module;
-  // The bytes stay in flash: wasm3 keeps pointers into them rather than copying.
-  if (failed("m3_ParseModule", m3_ParseModule(env, &module, natpass_wasm, (uint32_t)(natpass_wasm_end - natpass_wasm)))) return 0;
-  // Linear memory is allocated once, at the size the default config's tables need (measured at build
-  // time), so init finds it large enough: growing it page by page would copy it each time (newlib's
-  // realloc) and leave holes in a heap with no room to spare. wasm3's memoryLimit allocates only those
-  // bytes of the last 64 KiB page; the module is told the same limit (init_with).
-  uint32_t pages = (natpass_memory_bytes + 0xffff) >> 16;
-  if (module->memoryInfo.initPages < pages) module->memoryInfo.initPages = pages;
-  runtime->memoryLimit = natpass_memory_bytes;
-  if (failed("m3_LoadModule", m3_LoadModule(runtime, module))) return 0;
-  for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
-    M3Result r = m3_LinkRawFunction(module, links[i].module, links[i].name, links[i].signature, links[i].function);
-    if (r != m3Err_functionLookupFailed && failed("m3_LinkRawFunction", r)) return 0;
-  }
-  printf("natpass: module loaded, heap used %lu KiB\n", (unsigned long)((heap_peak - &__heap_start) / 1024));
-  if (failed("m3_FindFunction(process)", m3_FindFunction(&fn_process, runtime, "process"))) return 0;
+  if (!engine_start()) return 0;
   int ok;
   stored_record saved;
   int have = store_load(&saved);
@@ -168,7 +98,7 @@ static int start_module(void) {
   load_accounts(have ? &saved : NULL);
   if (!read_rings()) return 0;
   uint32_t mem_size;
-  m3_GetMemory(runtime, &mem_size, 0);
+  engine_memory(&mem_size);
   printf("natpass: %s, module %lu bytes in flash, linear memory %lu KiB, heap used %lu KiB\n", hal_board_name(),
          (unsigned long)(natpass_wasm_end - natpass_wasm), (unsigned long)(mem_size / 1024),
          (unsigned long)((heap_peak - &__heap_start) / 1024));
@@ -176,16 +106,11 @@ static int start_module(void) {
 }
 
 static uint32_t process(uint32_t count) {
-  uint32_t now = hal_millis();
-  const void *args[2] = { &count, &now };
   uint32_t t0 = hal_micros();
-  M3Result r = m3_Call(fn_process, 2, args);
+  int ok;
+  uint32_t produced = engine_process(count, hal_millis(), &ok);
   if (count) process_us += hal_micros() - t0;
-  if (r) { failed("process", r); return 0; }
-  uint32_t produced = 0;
-  const void *rets[1] = { &produced };
-  m3_GetResults(fn_process, 1, rets);
-  return produced;
+  return ok ? produced : 0;
 }
 
 static void transmit(uint32_t produced) {
@@ -210,7 +135,7 @@ extern uint32_t stack_unused(void);
 int main(void) {
   hal_init();
   stack_paint();
-  printf("\nnatpass board %s: starting wasm3 %s\n", hal_board_name(), M3_VERSION);
+  printf("\nnatpass board %s: starting %s\n", hal_board_name(), engine_name());
   if (!start_module()) { printf("natpass: halted\n"); for (;;) {} }
   printf("natpass: ready\n");
   board_console_start();
@@ -237,9 +162,10 @@ int main(void) {
     }
     int c = hal_uart_getc();
     if (c == KEY_MARGINS) {
+      uint32_t value_stack_bytes, value_stack_used = engine_value_stack_used(&value_stack_bytes);
       printf("\nnatpass: heap peak %lu KiB, stack unused %lu bytes, %lu frames in %lu us (%lu us in process), value stack used %lu of %u bytes\n",
              (unsigned long)((heap_peak - &__heap_start) / 1024), (unsigned long)stack_unused(), (unsigned long)frames_in,
-             (unsigned long)busy_us, (unsigned long)process_us, (unsigned long)value_stack_used(), BOARD_WASM3_STACK_BYTES);
+             (unsigned long)busy_us, (unsigned long)process_us, (unsigned long)value_stack_used, (unsigned)value_stack_bytes);
     } else if (c >= 0) {
       board_console_key(c);
     }

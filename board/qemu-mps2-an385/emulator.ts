@@ -12,8 +12,8 @@ import { exchangeUntilQuiet } from '../common/frames.ts';
 
 export const BOARD_ELF = 'build/board/qemu-mps2-an385.elf';
 
-export function qemuAvailable(): string | null {
-  if (!existsSync(BOARD_ELF)) return `${BOARD_ELF} is not built (make board)`;
+export function qemuAvailable(elf = BOARD_ELF): string | null {
+  if (!existsSync(elf)) return `${elf} is not built (make board)`;
   return null;
 }
 
@@ -27,7 +27,7 @@ export class QemuBoard implements UartBoard {
 
   /** Boots the firmware. `slots` (16 KiB, slot A then B) preloads the config flash sectors;
    *  `icount` ties the board's clock to instructions executed (QEMU -icount shift=N: 2^N ns each). */
-  static async start(opts: { slots?: Uint8Array; icount?: number } = {}): Promise<QemuBoard> {
+  static async start(opts: { slots?: Uint8Array; icount?: number; elf?: string } = {}): Promise<QemuBoard> {
     const { icount } = opts;
     let slotsImage: string | undefined;
     if (opts.slots) {
@@ -42,7 +42,7 @@ export class QemuBoard implements UartBoard {
     const qemuPort = probe.address().port;
     probe.close();
     const qemu = new LongLivedChild('qemu-system-arm', [
-      '-M', 'mps2-an385', '-nographic', '-no-reboot', '-kernel', BOARD_ELF,
+      '-M', 'mps2-an385', '-nographic', '-no-reboot', '-kernel', opts.elf ?? BOARD_ELF,
       '-netdev', `dgram,id=n0,local.type=inet,local.host=127.0.0.1,local.port=${qemuPort},remote.type=inet,remote.host=127.0.0.1,remote.port=${mine}`,
       '-net', 'nic,netdev=n0',
       ...(icount !== undefined ? ['-icount', `shift=${icount}`] : []),

@@ -18,8 +18,8 @@ export const RISCV_ELF = 'build/board/qemu-riscv32.elf';
 /** Where the config slots (board/common/slots.ts) lie in QEMU's RAM (link.ld). */
 const SLOTS_ADDRESS = 0x803fc000;
 
-export function riscvAvailable(): string | null {
-  if (!existsSync(RISCV_ELF)) return `${RISCV_ELF} is not built (make board)`;
+export function riscvAvailable(elf = RISCV_ELF): string | null {
+  if (!existsSync(elf)) return `${elf} is not built (make board)`;
   return null;
 }
 
@@ -44,7 +44,7 @@ export class RiscvBoard implements UartBoard {
 
   /** Boots the firmware. `slots` (16 KiB, slot A then B) preloads the config slots; `icount` ties the
    *  board's clock to instructions executed (QEMU -icount shift=N: 2^N ns each). */
-  static async start(opts: { slots?: Uint8Array; icount?: number } = {}): Promise<RiscvBoard> {
+  static async start(opts: { slots?: Uint8Array; icount?: number; elf?: string } = {}): Promise<RiscvBoard> {
     const dir = mkdtempSync(join(tmpdir(), 'natpass-riscv-'));
     let slotsImage: string | undefined;
     if (opts.slots) {
@@ -59,7 +59,7 @@ export class RiscvBoard implements UartBoard {
       '-device', `virtio-net-device,netdev=${name},mac=52:54:00:00:00:0${port + 1}`,
     ];
     const qemu = new LongLivedChild('qemu-system-riscv32', [
-      '-M', 'virt', '-bios', 'none', '-nographic', '-no-reboot', '-kernel', RISCV_ELF,
+      '-M', 'virt', '-bios', 'none', '-nographic', '-no-reboot', '-kernel', opts.elf ?? RISCV_ELF,
       '-global', 'virtio-mmio.force-legacy=false', ...nic(PORT_LAN, 'lan'), ...nic(PORT_WAN, 'wan'),
       '-monitor', `unix:${join(dir, 'monitor')},server,nowait`,
       ...(opts.icount !== undefined ? ['-icount', `shift=${opts.icount}`] : []),

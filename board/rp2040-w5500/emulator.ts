@@ -28,8 +28,8 @@ const NO_BAUD_RATE = 115_200; // typing pace before the firmware has set the UAR
 /** Where the config slots (board/common/slots.ts) start: the last 16 KiB of the 2 MiB flash (link.ld). */
 const SLOTS_OFFSET = 0x1fc000;
 
-export function rp2040Available(): string | null {
-  if (!existsSync(RP2040_IMAGE)) return `${RP2040_IMAGE} is not built (make board)`;
+export function rp2040Available(image = RP2040_IMAGE): string | null {
+  if (!existsSync(image)) return `${image} is not built (make board)`;
   return null;
 }
 
@@ -92,8 +92,8 @@ export class Rp2040Board implements UartBoard {
 
   /** Boots the firmware image and runs it until it reports ready. `slots` (16 KiB, slot A then B)
    *  preloads the config flash sectors, e.g. with another board's flashSlots() to model a power cycle. */
-  static async start(opts: { slots?: Uint8Array } = {}): Promise<Rp2040Board> {
-    const board = new Rp2040Board(readFileSync(RP2040_IMAGE), opts.slots);
+  static async start(opts: { slots?: Uint8Array; image?: string } = {}): Promise<Rp2040Board> {
+    const board = new Rp2040Board(readFileSync(opts.image ?? RP2040_IMAGE), opts.slots);
     const wallEnd = Date.now() + BOOT_MS;
     await board.run(board.clock.nanos + BOOT_MS * 1e6, () => /natpass: ready|halted/.test(board.console) || Date.now() > wallEnd);
     if (!board.console.includes('natpass: ready')) throw new Error(`board did not start:\n${board.console}`);
