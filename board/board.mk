@@ -120,10 +120,10 @@ $(BOARD_OUT)/rp2040-w5500-aot.elf: $(BOARD_AOT_DEPS) $(BOARD_OUT)/rp2040-w5500-a
 	$(call rp2040_link,rp2040-w5500-aot,$(ENGINE_WASM2C))
 	$(CROSS)size $@
 
-$(BOARD_OUT)/rp2040-w5500%.bin: $(BOARD_OUT)/rp2040-w5500%.elf
+$(BOARD_OUT)/rp2040-w5500.bin $(BOARD_OUT)/rp2040-w5500-aot.bin: $(BOARD_OUT)/%.bin: $(BOARD_OUT)/%.elf
 	$(CROSS)objcopy -O binary $< $@
 
-$(BOARD_OUT)/rp2040-w5500%.uf2: $(BOARD_OUT)/rp2040-w5500%.bin $(RP2040_DIR)/image.ts
+$(BOARD_OUT)/rp2040-w5500.uf2 $(BOARD_OUT)/rp2040-w5500-aot.uf2: $(BOARD_OUT)/%.uf2: $(BOARD_OUT)/%.bin $(RP2040_DIR)/image.ts
 	node --import tsx $(RP2040_DIR)/image.ts uf2 $< $@
 
 # RISC-V (RV32IMC, the ESP32-C3's core) with picolibc. Debian's toolchain has no rv32imc multilib:

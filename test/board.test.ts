@@ -7,15 +7,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { Router } from '../host/router.ts';
 import { PORT_LAN, PORT_WAN, Port } from '../host/abi.ts';
-import { arpReply, esp, icmpEcho, ike, udp } from '../host/packets.ts';
+import { arpReply, arpRequest, esp, icmpEcho, ike, tcp, udp } from '../host/packets.ts';
 import { BOARD_PORTS, EmulatedBoard, playFrames } from '../board/ports.ts';
 import { QemuBoard } from '../board/qemu-mps2-an385/emulator.ts';
 import { RiscvBoard } from '../board/qemu-riscv32/emulator.ts';
 import { mixedTrace } from './helpers/trace.ts';
+import { fillFrames } from './helpers/fill.ts';
 
 const LAN_MAC = '02:00:00:00:01:01', WAN_MAC = '02:00:00:00:02:01', GW_MAC = '02:00:00:00:02:fe';
 const H1 = { ip: '192.168.1.10', mac: '02:00:00:00:10:10' }, H2 = { ip: '192.168.1.11', mac: '02:00:00:00:10:11' };
 const WAN_IP = '198.51.100.2';
+const frameKey = (f: { port: Port; data: Uint8Array }) => `${f.port}:${Buffer.from(f.data).toString('hex')}`;
 const fromH = (h: typeof H1) => ({ srcMac: h.mac, dstMac: LAN_MAC, src: h.ip });
 const fromWan = (src: string) => ({ srcMac: GW_MAC, dstMac: WAN_MAC, src, dst: WAN_IP });
 
@@ -78,6 +80,47 @@ describe.each(BOARD_PORTS)('board firmware $name', ({ name, config: configPath, 
     if (margins.valueStackBytes) expect(margins.valueStackUsed).toBeLessThan(margins.valueStackBytes - 1024);
     console.log(`${name} after the mixed trace: heap peak ${margins.heapKiB} KiB, native stack unused ${margins.stackUnused} bytes, value stack used ${margins.valueStackUsed} bytes`);
   }, 180_000);
+});
+
+/** Sends frames in bursts of 16 and returns, per port, what the board transmitted in reply, in order. */
+async function burst(board: EmulatedBoard, frames: [Port, Uint8Array][]): Promise<string[][]> {
+  const start = board.received.length;
+  for (let i = 0; i < frames.length; i += 16) {
+    for (const [port, data] of frames.slice(i, i + 16)) board.send(port, data);
+    await board.pause(20);
+  }
+  // Until the board has been quiet for 300 ms of its time.
+  for (let seen = -1; seen !== board.received.length;) { seen = board.received.length; await board.pause(300); }
+  return byPort(board.received.slice(start));
+}
+
+function byPort(frames: readonly { port: Port; data: Uint8Array }[]): string[][] {
+  return [PORT_LAN, PORT_WAN].map((p) => frames.filter((f) => f.port === p).map(frameKey));
+}
+
+describe.each(BOARD_PORTS)('board firmware $name with full tables', ({ name, config: configPath, start, available }) => {
+  const skip = available() ?? (process.env.NATPASS_ENGINE === 'wasm3' ? 'runs once, in the V8 pass (it compares the board with V8 itself)' : null);
+  let board: EmulatedBoard | undefined;
+  afterEach(() => board?.stop());
+
+  it.skipIf(skip !== null)('fills its session table past its size and transmits what the Node host transmits, leaving the established flow alone', async () => {
+    const config = JSON.parse(readFileSync(configPath, 'utf8'));
+    const { before, fill, after } = fillFrames(config.limits.sessions, config.limits.hosts);
+    const router = await Router.create(config, { engine: 'v8', nowMs: 0 });
+    const node = (frames: [Port, Uint8Array][], t: number) => { for (const [port, data] of frames) router.receive(port, data); return byPort(router.process(t)); };
+    board = await start();
+    const said = () => board!.console.split('\n').filter((l) => l.includes('natpass:')).join('\n');
+    for (const [i, step] of before.entries()) expect(await burst(board, step), said()).toEqual(node(step, 100 + i));
+    expect(await burst(board, fill), said()).toEqual(node(fill, 200));
+    const last = await burst(board, after);
+    expect(last, said()).toEqual(node(after, 300));
+    expect(last[0]).toHaveLength(1); // the established flow's reply still reaches H1
+    const c = router.counters();
+    // The table was full: flows were refused or the oldest transitory ones evicted.
+    expect(c.sessions_evicted + c.drop_session_table_full + c.drop_mapping_table_full + c.drop_host_share + c.drop_host_quota).toBeGreaterThan(0);
+    expect(board.console).not.toMatch(/failed|hard fault|halted/);
+    console.log(`${name} full table: ${config.limits.sessions} sessions, ${fill.length} new flows: ${c.sessions_created} created, ${c.sessions_evicted} evicted, ${c.drop_session_table_full} refused (table full), ${c.drop_host_share} refused (host share)`);
+  }, 600_000);
 });
 
 // A QEMU that dies at boot (here: an -icount shift it refuses) fails the board's start at once with

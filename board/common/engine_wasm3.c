@@ -105,6 +105,7 @@ int engine_start(void) {
     M3Result r = m3_LinkRawFunction(module, links[i].module, links[i].name, links[i].signature, links[i].function);
     if (r != m3Err_functionLookupFailed && failed("m3_LinkRawFunction", r)) return 0;
   }
-  printf("natpass: module loaded, heap used %lu KiB\n", (unsigned long)((heap_peak - &__heap_start) / 1024));
+  printf("natpass: module loaded (%lu bytes in flash), heap used %lu KiB\n", (unsigned long)(natpass_wasm_end - natpass_wasm),
+         (unsigned long)((heap_peak - &__heap_start) / 1024));
   return !failed("m3_FindFunction(process)", m3_FindFunction(&fn_process, runtime, "process"));
 }

@@ -99,8 +99,7 @@ static int start_module(void) {
   if (!read_rings()) return 0;
   uint32_t mem_size;
   engine_memory(&mem_size);
-  printf("natpass: %s, module %lu bytes in flash, linear memory %lu KiB, heap used %lu KiB\n", hal_board_name(),
-         (unsigned long)(natpass_wasm_end - natpass_wasm), (unsigned long)(mem_size / 1024),
+  printf("natpass: %s, linear memory %lu KiB, heap used %lu KiB\n", hal_board_name(), (unsigned long)(mem_size / 1024),
          (unsigned long)((heap_peak - &__heap_start) / 1024));
   return 1;
 }

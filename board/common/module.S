@@ -1,10 +1,12 @@
-/* The module and the default config record, embedded in flash at build time (paths from board.mk). */
-    .section .rodata.natpass, "a"
+/* The module and the default config record, embedded in flash at build time (paths from board.mk).
+   Apart, so that the AOT build (engine_wasm2c.c), which never reads the .wasm, leaves it out. */
+    .section .rodata.natpass.wasm, "a"
     .balign 4
     .global natpass_wasm, natpass_wasm_end
 natpass_wasm:
     .incbin NATPASS_WASM_PATH
 natpass_wasm_end:
+    .section .rodata.natpass.config, "a"
     .balign 4
     .global natpass_config, natpass_config_len
 natpass_config:
