@@ -36,12 +36,13 @@ BOARD_LDFLAGS := -Wl,--gc-sections -specs=nano.specs -specs=nosys.specs -nostart
 BOARD_DEPS = $(WASM) $(BOARD_WASM3_H) $(BOARD_OUT)/module-checked $(BOARD_COMMON) board/common/*.h board/common/module.S board/common/engine_wasm3.c
 ENGINE_WASM3 = board/common/engine_wasm3.c $(BOARD_WASM3_C)
 
-# The AOT engine: wasm2c's C for the module (wabt 1.0.32's runtime API), our runtime for it
-# (wasm_rt_board.c: static linear memory, bounds checks, traps by longjmp) and engine_wasm2c.c.
+# The AOT engine: wasm2c's C for the module (wabt 1.0.32's runtime API), compiled through
+# natpass_w2c_board.c (the board's aligned loads and stores), our runtime for it (wasm_rt_board.c: static
+# linear memory, bounds checks, traps by longjmp) and engine_wasm2c.c.
 BOARD_W2C := $(BOARD_OUT)/w2c/natpass_w2c.c
 ENGINE_WASM2C = -I$(BOARD_OUT)/w2c -DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0 -DNDEBUG -Wno-unused-value -Wno-unused-but-set-variable \
-  -DBOARD_WABT_VERSION='"'$$(wasm2c --version)'"' board/common/engine_wasm2c.c board/common/wasm_rt_board.c $(BOARD_W2C)
-BOARD_AOT_DEPS = $(WASM) $(BOARD_W2C) $(BOARD_OUT)/module-checked $(BOARD_COMMON) board/common/*.h board/common/module.S board/common/engine_wasm2c.c board/common/wasm_rt_board.c
+  -DBOARD_WABT_VERSION='"'$$(wasm2c --version)'"' board/common/engine_wasm2c.c board/common/wasm_rt_board.c board/common/natpass_w2c_board.c
+BOARD_AOT_DEPS = $(WASM) $(BOARD_W2C) $(BOARD_OUT)/module-checked $(BOARD_COMMON) board/common/*.h board/common/module.S board/common/engine_wasm2c.c board/common/wasm_rt_board.c board/common/natpass_w2c_board.c
 $(BOARD_W2C): $(WASM)
 	@command -v wasm2c >/dev/null || $(MAKE) apt
 	@mkdir -p $(@D)
@@ -104,20 +105,21 @@ $(BOARD_OUT)/rp2040-w5500/boot2.bin: $(RP2040_DIR)/boot2.S $(RP2040_DIR)/image.t
 	$(CROSS)objcopy -O binary -j .boot2 $(@D)/boot2.elf $(@D)/boot2.raw
 	node --import tsx $(RP2040_DIR)/image.ts boot2 $(@D)/boot2.raw $@
 
-# $(call rp2040_link,CONFIG_DIR,ENGINE). The AOT build has its own config (board-config-aot.json): with
-# no parsed module or compiled code in RAM its tables can be far larger.
+# $(call rp2040_link,CONFIG_DIR,ENGINE[,FLAGS]). The AOT build has its own config (board-config-aot.json):
+# with no parsed module or compiled code in RAM its tables can be far larger; and an 8 KiB stack (link.ld).
 rp2040_link = $(CROSS)gcc -mcpu=cortex-m0plus -mthumb $(BOARD_CFLAGS) -O2 -I$(RP2040_DIR) $(call board_embed,$(1)) -DBOARD_WASM3_STACK_BYTES=6144 \
 	  -DBOOT2_BIN='"$(BOARD_OUT)/rp2040-w5500/boot2.bin"' \
 	  -T$(RP2040_DIR)/link.ld $(BOARD_LDFLAGS) -Wl,-Map=$(@:.elf=.map) \
-	  $(RP2040_DIR)/boot2_image.S $(RP2040_C) $(BOARD_COMMON) board/common/module.S $(2) -o $@
+	  $(RP2040_DIR)/boot2_image.S $(RP2040_C) $(BOARD_COMMON) board/common/module.S $(2) $(3) -o $@
 $(BOARD_OUT)/rp2040-w5500.elf: $(BOARD_DEPS) $(BOARD_OUT)/rp2040-w5500/default-config.bin $(BOARD_OUT)/rp2040-w5500/boot2.bin $(RP2040_C) $(RP2040_DIR)/*.h $(RP2040_DIR)/link.ld $(RP2040_DIR)/boot2_image.S
 	$(call rp2040_link,rp2040-w5500,$(ENGINE_WASM3))
 	$(CROSS)size $@
+RP2040_AOT_STACK := -Wl,--defsym=BOARD_STACK_SIZE=8192
 $(BOARD_OUT)/rp2040-w5500-aot/default-config.bin: $(RP2040_DIR)/board-config-aot.json board/common/gen-config.ts host/config.ts $(WASM) $(NPM_STAMP)
 	@mkdir -p $(@D)
 	node --import tsx board/common/gen-config.ts $< $@
 $(BOARD_OUT)/rp2040-w5500-aot.elf: $(BOARD_AOT_DEPS) $(BOARD_OUT)/rp2040-w5500-aot/default-config.bin $(BOARD_OUT)/rp2040-w5500/boot2.bin $(RP2040_C) $(RP2040_DIR)/*.h $(RP2040_DIR)/link.ld $(RP2040_DIR)/boot2_image.S
-	$(call rp2040_link,rp2040-w5500-aot,$(ENGINE_WASM2C))
+	$(call rp2040_link,rp2040-w5500-aot,$(ENGINE_WASM2C),$(RP2040_AOT_STACK))
 	$(CROSS)size $@
 
 $(BOARD_OUT)/rp2040-w5500.bin $(BOARD_OUT)/rp2040-w5500-aot.bin: $(BOARD_OUT)/%.bin: $(BOARD_OUT)/%.elf

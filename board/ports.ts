@@ -12,8 +12,10 @@ export interface BoardPort {
   name: string;
   /** wasm3 (the default build) or wasm2c (the AOT build, `make board-aot`). */
   engine: 'wasm3' | 'wasm2c';
-  /** The port's default config (JSON), which the firmware embeds. */
+  /** The port's default config (JSON), which the firmware embeds, and where board.mk encoded it (with the
+   *  linear memory it needs, default-config.bin.bytes). */
   config: string;
+  configOut: string;
   elf: string;
   ram: string;
   /** The binutils prefix that reads its ELF. */
@@ -28,12 +30,12 @@ const MPS2_AOT = 'build/board/qemu-mps2-an385-aot.elf', RP2040_AOT = 'build/boar
 
 /** Every build: each port under wasm3, then under wasm2c (the same firmware, the module compiled in). */
 export const BOARD_PORTS: BoardPort[] = [
-  { name: 'qemu-mps2-an385', engine: 'wasm3', config: 'board/qemu-mps2-an385/board-config.json', elf: BOARD_ELF, ram: '4 MiB', cross: 'arm-none-eabi-', available: qemuAvailable, start: (slots) => QemuBoard.start({ slots }) },
-  { name: 'rp2040-w5500', engine: 'wasm3', config: 'board/rp2040-w5500/board-config.json', elf: 'build/board/rp2040-w5500.elf', ram: '264 KiB', cross: 'arm-none-eabi-', available: rp2040Available, start: (slots) => Rp2040Board.start({ slots }) },
-  { name: 'qemu-riscv32', engine: 'wasm3', config: 'board/qemu-riscv32/board-config.json', elf: RISCV_ELF, ram: '378 KiB (the ESP32-C3\'s)', cross: 'riscv64-unknown-elf-', available: riscvAvailable, start: (slots) => RiscvBoard.start({ slots }) },
-  { name: 'qemu-mps2-an385-aot', engine: 'wasm2c', config: 'board/qemu-mps2-an385/board-config.json', elf: MPS2_AOT, ram: '4 MiB', cross: 'arm-none-eabi-', available: () => qemuAvailable(MPS2_AOT), start: (slots) => QemuBoard.start({ slots, elf: MPS2_AOT }) },
-  { name: 'rp2040-w5500-aot', engine: 'wasm2c', config: 'board/rp2040-w5500/board-config-aot.json', elf: `${RP2040_AOT}.elf`, ram: '264 KiB', cross: 'arm-none-eabi-', available: () => rp2040Available(`${RP2040_AOT}.bin`), start: (slots) => Rp2040Board.start({ slots, image: `${RP2040_AOT}.bin` }) },
-  { name: 'qemu-riscv32-aot', engine: 'wasm2c', config: 'board/qemu-riscv32/board-config.json', elf: RISCV_AOT, ram: '378 KiB (the ESP32-C3\'s)', cross: 'riscv64-unknown-elf-', available: () => riscvAvailable(RISCV_AOT), start: (slots) => RiscvBoard.start({ slots, elf: RISCV_AOT }) },
+  { name: 'qemu-mps2-an385', engine: 'wasm3', config: 'board/qemu-mps2-an385/board-config.json', configOut: 'build/board/qemu-mps2-an385', elf: BOARD_ELF, ram: '4 MiB', cross: 'arm-none-eabi-', available: qemuAvailable, start: (slots) => QemuBoard.start({ slots }) },
+  { name: 'rp2040-w5500', engine: 'wasm3', config: 'board/rp2040-w5500/board-config.json', configOut: 'build/board/rp2040-w5500', elf: 'build/board/rp2040-w5500.elf', ram: '264 KiB', cross: 'arm-none-eabi-', available: rp2040Available, start: (slots) => Rp2040Board.start({ slots }) },
+  { name: 'qemu-riscv32', engine: 'wasm3', config: 'board/qemu-riscv32/board-config.json', configOut: 'build/board/qemu-riscv32', elf: RISCV_ELF, ram: '378 KiB (the ESP32-C3\'s)', cross: 'riscv64-unknown-elf-', available: riscvAvailable, start: (slots) => RiscvBoard.start({ slots }) },
+  { name: 'qemu-mps2-an385-aot', engine: 'wasm2c', config: 'board/qemu-mps2-an385/board-config.json', configOut: 'build/board/qemu-mps2-an385', elf: MPS2_AOT, ram: '4 MiB', cross: 'arm-none-eabi-', available: () => qemuAvailable(MPS2_AOT), start: (slots) => QemuBoard.start({ slots, elf: MPS2_AOT }) },
+  { name: 'rp2040-w5500-aot', engine: 'wasm2c', config: 'board/rp2040-w5500/board-config-aot.json', configOut: 'build/board/rp2040-w5500-aot', elf: `${RP2040_AOT}.elf`, ram: '264 KiB', cross: 'arm-none-eabi-', available: () => rp2040Available(`${RP2040_AOT}.bin`), start: (slots) => Rp2040Board.start({ slots, image: `${RP2040_AOT}.bin` }) },
+  { name: 'qemu-riscv32-aot', engine: 'wasm2c', config: 'board/qemu-riscv32/board-config.json', configOut: 'build/board/qemu-riscv32', elf: RISCV_AOT, ram: '378 KiB (the ESP32-C3\'s)', cross: 'riscv64-unknown-elf-', available: () => riscvAvailable(RISCV_AOT), start: (slots) => RiscvBoard.start({ slots, elf: RISCV_AOT }) },
 ];
 
 /** Plays recorded frames into a board in bursts of 16, 20 ms of its time apart: quick enough to fill

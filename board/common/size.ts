@@ -1,13 +1,16 @@
-// make size: flash and RAM use of each board port. Sections from the port's binutils size; the wasm3 heap,
-// the deepest native stack (painted) and wasm3's value stack from the firmware's own margins report
-// (board/common/uart.ts), read at boot, after traffic of every kind and after a console session,
-// because wasm3 compiles each function the first time it runs and keeps it in RAM.
+// make size: flash and RAM use of each board port under each engine (wasm3, and the AOT wasm2c build).
+// Sections from the port's binutils size; the heap, the deepest native stack (painted) and wasm3's value
+// stack from the firmware's own margins report (board/common/uart.ts), read at boot, after traffic of
+// every kind, after full tables (test/helpers/fill.ts) and after a console session, because wasm3
+// compiles each function the first time it runs and keeps it in RAM. Ends with one line per build: its
+// flow capacity, the heap left after all of that, and its frames/s from make bench (when it has run).
 import { run } from '../../host/child.ts';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { PORT_LAN, PORT_WAN } from '../../host/abi.ts';
 import { arpReply, esp, ike, udp } from '../../host/packets.ts';
 import { BOARD_PORTS, playFrames } from '../ports.ts';
 import { mixedTrace } from '../../test/helpers/trace.ts';
+import { fillFrames } from '../../test/helpers/fill.ts';
 
 const LAN_MAC = '02:00:00:00:01:01', WAN_MAC = '02:00:00:00:02:01', GW_MAC = '02:00:00:00:02:fe';
 const H = { srcMac: '02:00:00:00:10:10', dstMac: LAN_MAC, src: '192.168.1.10' };
@@ -42,6 +45,7 @@ function sections(elf: string, cross: string) {
 }
 
 // BOARD_PORT=name measures one port only.
+const summary: { port: string; engine: string; sessions: number; mappings: number; memory: number; margin: number; stack: number }[] = [];
 for (const port of BOARD_PORTS.filter((p) => !process.env.BOARD_PORT || p.name === process.env.BOARD_PORT)) {
   const s = sections(port.elf, port.cross);
   const board = await port.start();
@@ -56,22 +60,32 @@ for (const port of BOARD_PORTS.filter((p) => !process.env.BOARD_PORT || p.name =
     // Then every other path: the parity trace (TCP, ICMP errors, fragments, AH, malformed frames, full tables).
     await playFrames(board, mixedTrace(1500, 11));
     const traffic = await board.margins();
+    const config = JSON.parse(readFileSync(port.config, 'utf8'));
+    const { before, fill, after } = fillFrames(config.limits.sessions, config.limits.hosts);
+    await playFrames(board, [...before.flat(), ...fill, ...after].map(([p, data]) => ({ port: p, data })));
+    const full = await board.margins();
     await board.waitFor(() => board.console.includes('Login:'), 5000);
     await board.type('admin\r', 'Password');
     await board.type('admin\r', 'Main Menu');
     for (const [key, screen] of CONSOLE_WALK) await board.type(key, screen);
     const console_ = await board.margins();
     const kib = (n: number) => `${Math.round(n / 1024)} KiB`;
+    const margin = Math.floor(s.heapBytes / 1024) - console_.heapKiB;
+    const memory = Number(readFileSync(`${port.configOut}/default-config.bin.bytes`, 'utf8'));
     const rows = [
+      ['engine', port.engine === 'wasm3' ? 'wasm3 (interpreter; parsed module and compiled code in the heap)' : 'wasm2c (AOT: the module compiled into flash; linear memory a static array in bss)'],
       ['flash: image / text / data / bss', `${s.flash} / ${s.text} / ${s.data} / ${s.bss} bytes`],
+      ['flows held (the default config: sessions / mappings)', `${config.limits.sessions} / ${config.limits.mappings} (linear memory ${kib(memory)})`],
       ['heap available (RAM less data, bss and stack)', kib(s.heapBytes)],
       ['heap peak after boot (module loaded, tables carved, login drawn)', `${boot.heapKiB} KiB`],
       ['heap peak after NAT, IPsec and 1,500 frames of mixed traffic', `${traffic.heapKiB} KiB`],
-      ['heap peak after a console session (every screen)', `${console_.heapKiB} KiB`],
+      [`heap peak after full tables (${fill.length} new flows into ${config.limits.sessions} sessions)`, `${full.heapKiB} KiB`],
+      ['heap peak after a console session (every screen)', `${console_.heapKiB} KiB: ${margin} KiB to spare`],
       ['deepest native stack (painted)', `${s.stackBytes - console_.stackUnused} of ${s.stackBytes} bytes`],
-      ['deepest wasm3 value stack (painted)', `${console_.valueStackUsed} of ${console_.valueStackBytes} bytes`],
+      ['deepest wasm3 value stack (painted)', console_.valueStackBytes ? `${console_.valueStackUsed} of ${console_.valueStackBytes} bytes` : 'none (wasm2c: frames on the native stack)'],
     ];
     console.log(`\n| ${port.name} (RAM ${port.ram}) | figure |\n|---|---|\n` + rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n'));
+    summary.push({ port: port.name, engine: port.engine, sessions: config.limits.sessions, mappings: config.limits.mappings, memory, margin, stack: console_.stackUnused });
   } finally {
     board.stop();
   }
@@ -91,4 +105,16 @@ if (existsSync(ESP_ELF) && (!process.env.BOARD_PORT || process.env.BOARD_PORT ==
     ['heap available (SRAM below the ROM\'s data less the above and the stack)', `${Math.floor((symbol('__heap_end') - symbol('__heap_start')) / 1024)} KiB`],
   ];
   console.log('\n| esp32c3-w5500 (built, not run) | figure |\n|---|---|\n' + rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n'));
+}
+
+// Per port and engine: capacity, margins and speed (speed from make bench's results, with their date).
+function speed(build: string): string {
+  const file = `build/bench/board-${build}.json`;
+  if (!existsSync(file)) return 'not measured (make bench)';
+  const r = JSON.parse(readFileSync(file, 'utf8'));
+  return `${r.framesPerSecond.toLocaleString('en')} frames/s${r.measure ? ` (${r.measure})` : ''}, ${r.date}`;
+}
+if (summary.length) {
+  console.log('\n| port | engine | sessions / mappings | linear memory | heap left after full tables and a console session | native stack unused | 64-byte NAT hits |\n|---|---|---|---|---|---|---|');
+  for (const r of summary) console.log(`| ${r.port.replace(/-aot$/, '')} | ${r.engine} | ${r.sessions} / ${r.mappings} | ${Math.round(r.memory / 1024)} KiB | ${r.margin} KiB | ${r.stack} bytes | ${speed(r.port)} |`);
 }

@@ -3,11 +3,11 @@
 // million instructions per second, near the 25 MHz Cortex-M3 at its usual 1.2 cycles per instruction):
 // the board's own busy time (NIC read to transmit, reported on Ctrl-T) then measures instructions, not
 // this machine's speed. Steady-state NAT hits: 64-byte UDP frames of 64 established flows, LAN to WAN,
-// sent as fast as the board takes them.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// sent as fast as the board takes them. Both builds: wasm3, and the AOT wasm2c build when built.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { PORT_LAN, PORT_WAN } from '../../host/abi.ts';
 import { arpReply, udp } from '../../host/packets.ts';
-import { QemuBoard } from './emulator.ts';
+import { BOARD_ELF, QemuBoard } from './emulator.ts';
 
 const ICOUNT_SHIFT = 5;
 const NS_PER_INSTRUCTION = 2 ** ICOUNT_SHIFT;
@@ -20,8 +20,8 @@ const H1 = { ip: '192.168.1.10', mac: '02:00:00:00:10:10' };
 
 const frame = (flow: number) => udp({ srcMac: H1.mac, dstMac: LAN_MAC, src: H1.ip, dst: '203.0.113.53', sport: 40000 + flow, dport: 9000, payload: new Uint8Array(64 - 42) });
 
-async function main(): Promise<void> {
-  const board = await QemuBoard.start({ icount: ICOUNT_SHIFT });
+async function main(build: string, elf: string, engine: string): Promise<void> {
+  const board = await QemuBoard.start({ icount: ICOUNT_SHIFT, elf });
   try {
     // Resolve the gateway, then open the 64 flows.
     await board.exchange(PORT_LAN, frame(0));
@@ -39,19 +39,23 @@ async function main(): Promise<void> {
     const after = await board.margins();
     const frames = after.frames - before.frames, us = after.busyUs - before.busyUs;
     const instructions = (us * 1000) / NS_PER_INSTRUCTION / frames;
+    const limits = JSON.parse(readFileSync('board/qemu-mps2-an385/board-config.json', 'utf8')).limits;
     const result = {
-      date: new Date().toISOString().slice(0, 10), board: 'qemu-mps2-an385', frames, forwarded,
+      date: new Date().toISOString().slice(0, 10), board: build, engine, frames, forwarded,
+      flows: { sessions: limits.sessions, mappings: limits.mappings },
       instructionsPerFrame: Math.round(instructions),
       ppsAt25MHzCpi1: Math.round(25e6 / instructions),
+      framesPerSecond: Math.round(25e6 / instructions), measure: `QEMU -icount: ${Math.round(instructions)} instructions a frame, at 25 MHz and 1 per cycle`,
       heapPeakKiB: after.heapKiB, stackUnused: after.stackUnused,
     };
     mkdirSync('build/bench', { recursive: true });
-    writeFileSync('build/bench/board-qemu-mps2-an385.json', JSON.stringify(result, null, 2) + '\n');
-    console.log(`board qemu-mps2-an385: ${frames} frames handled (${forwarded} forwarded), ${result.instructionsPerFrame} instructions per frame ` +
+    writeFileSync(`build/bench/board-${build}.json`, JSON.stringify(result, null, 2) + '\n');
+    console.log(`board ${build} (${engine}): ${frames} frames handled (${forwarded} forwarded), ${result.instructionsPerFrame} instructions per frame ` +
       `(NIC read to transmit, QEMU -icount), so ${result.ppsAt25MHzCpi1} frames/s at 25 MHz and one cycle per instruction`);
   } finally {
     board.stop();
   }
 }
 
-await main();
+await main('qemu-mps2-an385', BOARD_ELF, 'wasm3');
+if (existsSync('build/board/qemu-mps2-an385-aot.elf')) await main('qemu-mps2-an385-aot', 'build/board/qemu-mps2-an385-aot.elf', 'wasm2c');

@@ -5,10 +5,11 @@
 // flows (the board config lets one host hold 32), LAN to WAN, kept queued in the LAN W5500 so the board
 // never waits for input. Reported: frames per second through the whole board, and per frame the time
 // from reading the W5500 to transmitting (SPI included) and the part of it spent in process().
-import { mkdirSync, writeFileSync } from 'node:fs';
+// Both builds: wasm3 (rp2040-w5500) and the AOT wasm2c build (rp2040-w5500-aot), when built.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { PORT_LAN, PORT_WAN } from '../../host/abi.ts';
 import { arpReply, udp } from '../../host/packets.ts';
-import { Rp2040Board } from './emulator.ts';
+import { Rp2040Board, RP2040_IMAGE } from './emulator.ts';
 
 const FLOWS = 16;
 const FRAMES = Number(process.env.BOARD_BENCH_FRAMES ?? 2048);
@@ -16,35 +17,42 @@ const BURST = 32; // frames queued at a time: 32 x 66 bytes, well inside the W55
 const LAN_MAC = '02:00:00:00:01:01', WAN_MAC = '02:00:00:00:02:01', GW_MAC = '02:00:00:00:02:fe';
 const frame = (flow: number) => udp({ srcMac: '02:00:00:00:10:10', dstMac: LAN_MAC, src: '192.168.1.10', dst: '203.0.113.53', sport: 40000 + flow, dport: 9000, payload: new Uint8Array(64 - 42) });
 
-const board = await Rp2040Board.start();
-try {
-  await board.exchange(PORT_LAN, frame(0));
-  await board.exchange(PORT_WAN, arpReply({ srcMac: GW_MAC, dstMac: WAN_MAC, senderIp: '198.51.100.1', targetIp: '198.51.100.2' }));
-  for (let f = 0; f < FLOWS; f++) await board.exchange(PORT_LAN, frame(f), 20);
-  const before = await board.margins();
-  const start = board.received.length, t0 = board.simulatedMs();
-  for (let sent = 0; sent < FRAMES;) {
-    for (let k = 0; k < BURST; k++) board.send(PORT_LAN, frame(sent++ % FLOWS));
-    // Top the queue up once half of it has gone out: never empty, never more than BURST + BURST / 2 queued.
-    await board.waitFor(() => board.received.length - start >= sent - BURST / 2, 1000);
+async function bench(build: string, image: string, engine: string, configPath: string): Promise<void> {
+  const board = await Rp2040Board.start({ image });
+  try {
+    await board.exchange(PORT_LAN, frame(0));
+    await board.exchange(PORT_WAN, arpReply({ srcMac: GW_MAC, dstMac: WAN_MAC, senderIp: '198.51.100.1', targetIp: '198.51.100.2' }));
+    for (let f = 0; f < FLOWS; f++) await board.exchange(PORT_LAN, frame(f), 20);
+    const before = await board.margins();
+    const start = board.received.length, t0 = board.simulatedMs();
+    for (let sent = 0; sent < FRAMES;) {
+      for (let k = 0; k < BURST; k++) board.send(PORT_LAN, frame(sent++ % FLOWS));
+      // Top the queue up once half of it has gone out: never empty, never more than BURST + BURST / 2 queued.
+      await board.waitFor(() => board.received.length - start >= sent - BURST / 2, 1000);
+    }
+    await board.waitFor(() => board.received.length >= start + FRAMES, 1000);
+    const elapsedMs = board.simulatedMs() - t0;
+    const forwarded = board.received.length - start;
+    const after = await board.margins();
+    const frames = after.frames - before.frames;
+    const limits = JSON.parse(readFileSync(configPath, 'utf8')).limits;
+    const result = {
+      date: new Date().toISOString().slice(0, 10), board: `${build} (rp2040js, 125 MHz)`, engine, forwarded,
+      flows: { sessions: limits.sessions, mappings: limits.mappings },
+      framesPerSecond: Math.round(forwarded / (elapsedMs / 1000)),
+      usPerFrameNicToNic: +((after.busyUs - before.busyUs) / frames).toFixed(1),
+      usPerFrameInProcess: +((after.processUs - before.processUs) / frames).toFixed(1),
+      droppedByLanChip: board.nics[PORT_LAN].dropped,
+      heapPeakKiB: after.heapKiB, stackUnused: after.stackUnused,
+    };
+    mkdirSync('build/bench', { recursive: true });
+    writeFileSync(`build/bench/board-${build}.json`, JSON.stringify(result, null, 2) + '\n');
+    console.log(`board ${build} (${engine}, ${limits.sessions} sessions): ${forwarded} frames forwarded at ${result.framesPerSecond} frames/s (emulated 125 MHz); ` +
+      `per frame ${result.usPerFrameNicToNic} us from W5500 read to transmit, of which ${result.usPerFrameInProcess} us in process()`);
+  } finally {
+    board.stop();
   }
-  await board.waitFor(() => board.received.length >= start + FRAMES, 1000);
-  const elapsedMs = board.simulatedMs() - t0;
-  const forwarded = board.received.length - start;
-  const after = await board.margins();
-  const frames = after.frames - before.frames;
-  const result = {
-    date: new Date().toISOString().slice(0, 10), board: 'rp2040-w5500 (rp2040js, 125 MHz)', forwarded,
-    framesPerSecond: Math.round(forwarded / (elapsedMs / 1000)),
-    usPerFrameNicToNic: +((after.busyUs - before.busyUs) / frames).toFixed(1),
-    usPerFrameInProcess: +((after.processUs - before.processUs) / frames).toFixed(1),
-    droppedByLanChip: board.nics[PORT_LAN].dropped,
-    heapPeakKiB: after.heapKiB, stackUnused: after.stackUnused,
-  };
-  mkdirSync('build/bench', { recursive: true });
-  writeFileSync('build/bench/board-rp2040-w5500.json', JSON.stringify(result, null, 2) + '\n');
-  console.log(`board rp2040-w5500: ${forwarded} frames forwarded at ${result.framesPerSecond} frames/s (emulated 125 MHz); ` +
-    `per frame ${result.usPerFrameNicToNic} us from W5500 read to transmit, of which ${result.usPerFrameInProcess} us in process()`);
-} finally {
-  board.stop();
 }
+
+await bench('rp2040-w5500', RP2040_IMAGE, 'wasm3', 'board/rp2040-w5500/board-config.json');
+if (existsSync('build/board/rp2040-w5500-aot.bin')) await bench('rp2040-w5500-aot', 'build/board/rp2040-w5500-aot.bin', 'wasm2c', 'board/rp2040-w5500/board-config-aot.json');
