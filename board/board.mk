@@ -107,7 +107,7 @@ $(BOARD_OUT)/rp2040-w5500/boot2.bin: $(RP2040_DIR)/boot2.S $(RP2040_DIR)/image.t
 
 # $(call rp2040_link,CONFIG_DIR,ENGINE[,FLAGS]). The AOT build has its own config (board-config-aot.json):
 # with no parsed module or compiled code in RAM its tables can be far larger; and an 8 KiB stack (link.ld).
-rp2040_link = $(CROSS)gcc -mcpu=cortex-m0plus -mthumb $(BOARD_CFLAGS) -O2 -I$(RP2040_DIR) $(call board_embed,$(1)) -DBOARD_WASM3_STACK_BYTES=4096 \
+rp2040_link = $(CROSS)gcc -mcpu=cortex-m0plus -mthumb $(BOARD_CFLAGS) -O2 -I$(RP2040_DIR) $(call board_embed,$(1)) -DBOARD_WASM3_STACK_BYTES=5120 \
 	  -DBOOT2_BIN='"$(BOARD_OUT)/rp2040-w5500/boot2.bin"' \
 	  -T$(RP2040_DIR)/link.ld $(BOARD_LDFLAGS) -Wl,-Map=$(@:.elf=.map) \
 	  $(RP2040_DIR)/boot2_image.S $(RP2040_C) $(BOARD_COMMON) board/common/module.S $(2) $(3) -o $@
