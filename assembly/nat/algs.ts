@@ -5,6 +5,7 @@
 // with its session lookup.
 import { Verdict } from "../ip/packet";
 import { NO_PORT } from "./translate";
+import { NextHeld } from "./held";
 
 /** What an ALG says of the inside endpoint of a packet an ICMP error quotes (nat/icmp-errors.ts). */
 export class QuoteOwner {
@@ -29,10 +30,12 @@ export class AlgRecord {
     public quoteOwner: (out2in: bool, proto: u8, src: u32, dst: u32, l4: usize, l4Bytes: u32) => bool, // fills QuoteOwner
     public afterBatch: (now: u32) => void, // after every batch
     public tick: (now: u32) => void, // once per 10 ms of module time
+    public nextHeld: NextHeld, // the packets it held, let go (nat/held.ts)
   ) {}
 }
 
-const NO_ALG = new AlgRecord("none", "", noInit, notMine, notMine, noPorts, noQuote, noTimer, noTimer);
+function noneHeld(now: u32): bool { return false; }
+const NO_ALG = new AlgRecord("none", "", noInit, notMine, notMine, noPorts, noQuote, noTimer, noTimer, noneHeld);
 
 class Algs {
   static alg: AlgRecord = NO_ALG;
@@ -50,3 +53,4 @@ export function algQuoteOwner(out2in: bool, proto: u8, src: u32, dst: u32, l4: u
 }
 export function algAfterBatch(now: u32): void { Algs.alg.afterBatch(now); }
 export function algTick(now: u32): void { Algs.alg.tick(now); }
+export function algNextHeld(): NextHeld { return Algs.alg.nextHeld; }
