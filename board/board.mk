@@ -48,6 +48,9 @@ $(BOARD_W2C): $(WASM)
 	@mkdir -p $(@D)
 	wasm2c $(WASM) -n np -o $@
 	cp /usr/include/wasm-rt.h $(@D)/ # the package's header: the cross compilers do not search /usr/include
+	# The optimiser drops natpass.abort when no path reaches it; wasm2c's instantiate takes the import's
+	# instance only when there is one.
+	echo "#define NATPASS_IMPORTS_ABORT $$(grep -c 'Z_natpassZ_abort' $(@D)/natpass_w2c.h)" > $(@D)/natpass_w2c_imports.h
 
 $(BOARD_WASM3_H): $(WASM3_SRC) board/board.mk
 	rm -rf $(BOARD_WASM3) && mkdir -p $(BOARD_WASM3)

@@ -8,6 +8,7 @@
 #include "engine.h"
 #include "module.h"
 #include "natpass_w2c.h"
+#include "natpass_w2c_imports.h"
 #include "wasm_rt_board.h"
 
 static Z_np_instance_t np;
@@ -72,7 +73,18 @@ uint32_t engine_process(uint32_t count, uint32_t now, int *ok) {
   return guarded("process", x_process, count, now, ok);
 }
 
+#if NATPASS_IMPORTS_ABORT
+// The link table for module "natpass": AssemblyScript's abort, as engine_wasm3.c links it.
+struct Z_natpass_instance_t;
+void Z_natpassZ_abort(struct Z_natpass_instance_t *ctx, u32 msg, u32 file, u32 line, u32 column) {
+  (void)ctx; (void)msg; (void)file;
+  printf("natpass: module abort at %lu:%lu\n", (unsigned long)line, (unsigned long)column);
+  wasm_rt_trap(WASM_RT_TRAP_UNREACHABLE);
+}
+static void instantiate(uint32_t a, uint32_t b) { (void)a; (void)b; Z_np_instantiate(&np, NULL); }
+#else
 static void instantiate(uint32_t a, uint32_t b) { (void)a; (void)b; Z_np_instantiate(&np); }
+#endif
 static uint32_t instantiate_fn(uint32_t a, uint32_t b) { instantiate(a, b); return 0; }
 
 int engine_start(void) {
