@@ -11,9 +11,9 @@
 #include "wasm_rt_board.h"
 
 #define PAGE 65536u
-#define MAX_FUNC_TYPES 32 // distinct signatures in the module (15 today)
-#define MAX_TYPE_ARITY 8  // params + results of one signature
-#define MAX_TABLE 64      // function-table entries (26 today: the console's screens and handlers)
+#define MAX_FUNC_TYPES 48 // distinct signatures in the module (17 on 2026-12-03)
+#define MAX_TYPE_ARITY 20 // params + results of one signature (12 at most on 2026-12-03)
+#define MAX_TABLE 64      // function-table entries (42 on 2026-12-03: the console's screens, the stages)
 
 static uint8_t linear_memory[NATPASS_MEMORY_BYTES] __attribute__((aligned(8)));
 static wasm_rt_funcref_t table_storage[MAX_TABLE];
@@ -52,17 +52,23 @@ const char *wasm_rt_board_strerror(wasm_rt_trap_t trap) {
 static struct { uint32_t params, results; wasm_rt_type_t types[MAX_TYPE_ARITY]; } func_types[MAX_FUNC_TYPES];
 static uint32_t func_type_count;
 
+/** A module past this runtime's fixed sizes: said plainly at boot (raise the constant above). */
+static void too_many(const char *what, uint32_t n) {
+  printf("natpass: the module has %lu %s, more than wasm_rt_board.c holds: halted\n", (unsigned long)n, what);
+  for (;;) {}
+}
+
 uint32_t wasm_rt_register_func_type(uint32_t params, uint32_t results, ...) {
   wasm_rt_type_t types[MAX_TYPE_ARITY];
   uint32_t n = params + results;
-  if (n > MAX_TYPE_ARITY) wasm_rt_trap(WASM_RT_TRAP_CALL_INDIRECT);
+  if (n > MAX_TYPE_ARITY) too_many("parameters and results in one signature", n);
   va_list ap;
   va_start(ap, results);
   for (uint32_t i = 0; i < n; i++) types[i] = (wasm_rt_type_t)va_arg(ap, int);
   va_end(ap);
   for (uint32_t i = 0; i < func_type_count; i++)
     if (func_types[i].params == params && func_types[i].results == results && !memcmp(func_types[i].types, types, n * sizeof types[0])) return i + 1;
-  if (func_type_count == MAX_FUNC_TYPES) wasm_rt_trap(WASM_RT_TRAP_CALL_INDIRECT);
+  if (func_type_count == MAX_FUNC_TYPES) too_many("signatures", func_type_count + 1);
   func_types[func_type_count].params = params;
   func_types[func_type_count].results = results;
   memcpy(func_types[func_type_count].types, types, n * sizeof types[0]);
@@ -95,7 +101,7 @@ uint32_t wasm_rt_grow_memory(wasm_rt_memory_t *mem, uint32_t delta) {
 void wasm_rt_free_memory(wasm_rt_memory_t *mem) { mem->data = NULL; mem->size = 0; mem->pages = 0; }
 
 void wasm_rt_allocate_funcref_table(wasm_rt_funcref_table_t *table, uint32_t elements, uint32_t max_elements) {
-  if (elements > MAX_TABLE) wasm_rt_trap(WASM_RT_TRAP_OOB);
+  if (elements > MAX_TABLE) too_many("function-table entries", elements);
   memset(table_storage, 0, sizeof table_storage);
   table->data = table_storage;
   table->size = elements;
