@@ -26,8 +26,7 @@ import {
   NATT_ENCAP, NATT_FLOATED, NATT_DECIDED, FLAG_PAID, FLAG_OUT_NEW,
 } from "./ike-sessions";
 import {
-  saAt, addSa, firstSaForRemote, addCandidate, dropCandidate, saCandidate,
-  A_REMOTE, A_DIR, A_HOST, A_IKE, A_LAST, A_NEXT_REMOTE, A_CANDIDATES, SA_INBOUND, SA_OUTBOUND, MAX_CANDIDATES,
+  saAt, addSa, firstSaForRemote, addCandidate, dropCandidate, saCandidate, SA_INBOUND, SA_OUTBOUND, MAX_CANDIDATES,
 } from "./sas";
 
 // Candidates found: host, rank, when its last SA-creating exchange was answered (u32 each).
@@ -102,8 +101,8 @@ function hasInbound(remote: u32, host: u32): bool {
   let a = firstSaForRemote(remote);
   while (a != NO_INDEX) {
     const r = saAt(a);
-    if (load<u32>(r, A_REMOTE) == remote && load<u8>(r, A_DIR) == SA_INBOUND && load<u32>(r, A_HOST) == host) return true;
-    a = load<u32>(r, A_NEXT_REMOTE);
+    if (r.remote == remote && r.dir == SA_INBOUND && r.host == host) return true;
+    a = r.nextRemote;
   }
   return false;
 }
@@ -148,9 +147,9 @@ function collect(remote: u32, now: u32): void {
   let a = firstSaForRemote(remote);
   while (a != NO_INDEX) {
     const r = saAt(a);
-    if (load<u32>(r, A_REMOTE) == remote && load<u8>(r, A_DIR) == SA_OUTBOUND && load<u32>(r, A_IKE) == NO_INDEX &&
-        !hasInbound(remote, load<u32>(r, A_HOST))) addFound(load<u32>(r, A_HOST), RANK_MANUAL, load<u32>(r, A_LAST));
-    a = load<u32>(r, A_NEXT_REMOTE);
+    if (r.remote == remote && r.dir == SA_OUTBOUND && r.ike == NO_INDEX &&
+        !hasInbound(remote, r.host)) addFound(r.host, RANK_MANUAL, r.last);
+    a = r.nextRemote;
   }
 }
 
@@ -181,10 +180,10 @@ function pay(host: u32, remote: u32): void {
   let a = firstSaForRemote(remote);
   while (a != NO_INDEX) {
     const r = saAt(a);
-    const next = load<u32>(r, A_NEXT_REMOTE);
-    if (load<u32>(r, A_REMOTE) == remote && load<u8>(r, A_DIR) == SA_INBOUND && dropCandidate(r, host)) {
+    const next = r.nextRemote;
+    if (r.remote == remote && r.dir == SA_INBOUND && dropCandidate(r, host)) {
       count(Counter.SpiNarrowed);
-      pay(load<u32>(r, A_HOST), remote); // the host left alone owns this SPI
+      pay(r.host, remote); // the host left alone owns this SPI
     }
     a = next;
   }
@@ -221,7 +220,7 @@ export function bindInbound(remote: u32, spi: u32, proto: u8, now: u32): u32 {
 /** True when `host` is one of the hosts SA `a` delivers to. */
 export function deliversTo(a: u32, host: u32): bool {
   const r = saAt(a);
-  const n = <u32>load<u8>(r, A_CANDIDATES);
+  const n = <u32>r.candidates;
   for (let i: u32 = 0; i < n; i++) if (saCandidate(r, i) == host) return true;
   return false;
 }

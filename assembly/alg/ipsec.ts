@@ -40,7 +40,7 @@ import {
   K_LAST, K_NEXT_REMOTE, K_MESSAGES, K_OWED, K_HELD, K_OPEN, K_DONE_AT, K_FLAGS, FLAG_OUT_NEW, FLAG_BY_REMOTE, NATT_NAT_D, NATT_FLOATED, NATT_DECIDED, NATT_ENCAP,
   IKE_IDLE, IKE_NEGOTIATING, IKE_HELD, IKE_BOUND, IKE_AWAITING,
 } from "./ike-sessions";
-import { sasInit, saAt, findSa, addSa, removeSa, touchSa, saSlots, saCandidate, A_USED, A_PROTO, A_DIR, A_SPI, A_REMOTE, A_HOST, A_IKE, A_LAST, A_PACKETS, A_CANDIDATES, SA_INBOUND, SA_OUTBOUND } from "./sas";
+import { sasInit, saAt, findSa, addSa, removeSa, touchSa, saSlots, saCandidate, SA_INBOUND, SA_OUTBOUND } from "./sas";
 import { opensExchange, trackExchange } from "./exchanges";
 import { bindInbound, deliversTo } from "./binding";
 import { holdInit, holdPacket, mustWait, nextSeq, beginRelease, nextReleasable, heldFrame, heldLen, heldPort, holdEmpty } from "./hold";
@@ -270,7 +270,7 @@ function ikeOn4500(fromHost: bool): Verdict {
 
 /** An SA found by lookup, unless it has been idle past its timeout (the sweep may not have reached it yet). */
 function liveSa(a: u32): u32 {
-  if (a == NO_INDEX || !expired(Pkt.now, load<u32>(saAt(a), A_LAST), timeout(T_IPSEC_SA) * 1000)) return a;
+  if (a == NO_INDEX || !expired(Pkt.now, saAt(a).last, timeout(T_IPSEC_SA) * 1000)) return a;
   removeSa(a);
   count(Counter.SasExpired);
   return NO_INDEX;
@@ -293,7 +293,7 @@ function ipsecProtoIn2Out(): Verdict {
       if (a == NO_INDEX) return Verdict.Dropped;
       if (ike == NO_INDEX) advise(FINDING_MANUAL_KEYS, host, remote, Pkt.now);
       else showNewPair(host, remote);
-    } else if (load<u32>(saAt(a), A_HOST) != host) {
+    } else if (saAt(a).host != host) {
       count(Counter.DropEspAmbiguous); // two hosts claim one outbound SPI to one remote
       return Verdict.Dropped;
     }
@@ -315,7 +315,7 @@ function multiOut2In(proto: u8): Verdict {
   }
   touchSa(a, Pkt.now);
   const r = saAt(a);
-  const n = <u32>load<u8>(r, A_CANDIDATES);
+  const n = <u32>r.candidates;
   decide(proto == PROTO_ESP ? Counter.IpsecEspOut2In : Counter.IpsecAhOut2In);
   for (let i: u32 = 0; i < n; i++) decideTarget(saCandidate(r, i), NO_PORT);
   if (n > 1) countMany(Counter.EspCopies, n - 1);
@@ -354,7 +354,7 @@ export function ipsecQuoteOwner(out2in: bool, proto: u8, src: u32, dst: u32, l4:
     const a = findSa(remote, spi, out2in ? SA_OUTBOUND : SA_INBOUND, proto);
     if (a == NO_INDEX) return false;
     if (!out2in && !deliversTo(a, dst)) return false;
-    QuoteOwner.addr = out2in ? load<u32>(saAt(a), A_HOST) : Config.wanAddr;
+    QuoteOwner.addr = out2in ? saAt(a).host : Config.wanAddr;
     QuoteOwner.port = NO_PORT;
     return true;
   }
@@ -443,7 +443,7 @@ export function ipsecTick(now: u32): void {
     const i = Alg.saCursor;
     Alg.saCursor = i + 1 >= saN ? 0 : i + 1;
     const a = saAt(i);
-    if (load<u8>(a, A_USED) != 0 && expired(now, load<u32>(a, A_LAST), saIdle)) { removeSa(i); count(Counter.SasExpired); }
+    if (a.used != 0 && expired(now, a.last, saIdle)) { removeSa(i); count(Counter.SasExpired); }
   }
 }
 
@@ -485,16 +485,16 @@ export function ipsecDumpRow(table: u32, index: u32, row: usize, now: u32): bool
   }
   if (table == DUMP_SAS) {
     const a = saAt(index);
-    if (load<u8>(a, A_USED) == 0) return false;
-    store<u32>(row, load<u8>(a, A_PROTO), 0);
-    store<u32>(row, load<u32>(a, A_HOST), 4);
-    store<u32>(row, load<u32>(a, A_REMOTE), 8);
-    store<u32>(row, load<u32>(a, A_SPI), 12);
-    store<u32>(row, load<u8>(a, A_DIR), 16);
-    store<u32>(row, load<u32>(a, A_PACKETS), 20);
-    store<u32>(row, now - load<u32>(a, A_LAST), 24);
-    store<u32>(row, load<u32>(a, A_IKE), 28);
-    const n = <u32>load<u8>(a, A_CANDIDATES);
+    if (a.used == 0) return false;
+    store<u32>(row, a.proto, 0);
+    store<u32>(row, a.host, 4);
+    store<u32>(row, a.remote, 8);
+    store<u32>(row, a.spi, 12);
+    store<u32>(row, a.dir, 16);
+    store<u32>(row, a.packets, 20);
+    store<u32>(row, now - a.last, 24);
+    store<u32>(row, a.ike, 28);
+    const n = <u32>a.candidates;
     store<u32>(row, n, 32);
     for (let i: u32 = 1; i < n; i++) store<u32>(row + ((i - 1) << 2), saCandidate(a, i), 36);
     return true;
