@@ -22,7 +22,7 @@ import { Counter, count } from "../counters";
 import { expired } from "../time";
 import { NO_INDEX } from "../nat/hash";
 import {
-  ikeAt, ikeFor, firstForRemote, K_REMOTE, K_HOST, K_NATT, K_OWED, K_DONE_AT, K_NEXT_REMOTE, K_VERSION, K_FLAGS, K_PAID_AT,
+  IkeSession, ikeAt, ikeFor, firstForRemote,
   NATT_ENCAP, NATT_FLOATED, NATT_DECIDED, FLAG_PAID, FLAG_OUT_NEW,
 } from "./ike-sessions";
 import {
@@ -55,11 +55,11 @@ class Pay {
 const PAID_DOUBT_MS: u32 = 60_000;
 
 /** True when an IKE session's child SAs travel in UDP 4500, so no raw SPI of them needs binding. */
-export function sasInUdp(s: usize): bool {
-  const natt = load<u8>(s, K_NATT);
+export function sasInUdp(s: IkeSession): bool {
+  const natt = s.natt;
   // An IKEv1 session floats only when it found NAT (then ESP goes in UDP); IKEv2 with MOBIKE floats
   // without NAT and keeps raw ESP, which its NAT-D hashes tell (NATT_DECIDED).
-  return (natt & NATT_ENCAP) != 0 || ((natt & NATT_FLOATED) != 0 && (natt & NATT_DECIDED) == 0 && load<u8>(s, K_VERSION) == 1);
+  return (natt & NATT_ENCAP) != 0 || ((natt & NATT_FLOATED) != 0 && (natt & NATT_DECIDED) == 0 && s.version == 1);
 }
 
 function addFound(host: u32, rank: u32, at: u32): void {
@@ -109,8 +109,8 @@ function hasInbound(remote: u32, host: u32): bool {
 
 /** True when session `s`'s owed SPI was paid less than PAID_DOUBT_MS ago by inbound ESP alone and its
  *  host has not sent on a new outbound SPI since: a spoofed packet may have paid it (see the header). */
-@inline function inDoubt(s: usize, flags: u8, now: u32): bool {
-  return (flags & (FLAG_PAID | FLAG_OUT_NEW)) == FLAG_PAID && !expired(now, load<u32>(s, K_PAID_AT), PAID_DOUBT_MS);
+@inline function inDoubt(s: IkeSession, flags: u8, now: u32): bool {
+  return (flags & (FLAG_PAID | FLAG_OUT_NEW)) == FLAG_PAID && !expired(now, s.paidAt, PAID_DOUBT_MS);
 }
 
 /** When no host is owed an SPI: hosts whose SA-creating exchange with `remote` was answered less than
@@ -120,9 +120,9 @@ function collectRecent(remote: u32, now: u32): void {
   let j = firstForRemote(remote);
   while (j != NO_INDEX) {
     const s = ikeAt(j);
-    j = load<u32>(s, K_NEXT_REMOTE);
-    const done = load<u32>(s, K_DONE_AT);
-    if (load<u32>(s, K_REMOTE) == remote && done != 0 && !sasInUdp(s) && !expired(now, done, window)) addFound(load<u32>(s, K_HOST), RANK_PAID, done);
+    j = s.nextRemote;
+    const done = s.doneAt;
+    if (s.remote == remote && done != 0 && !sasInUdp(s) && !expired(now, done, window)) addFound(s.host, RANK_PAID, done);
   }
 }
 
@@ -133,13 +133,13 @@ function collect(remote: u32, now: u32): void {
   let j = firstForRemote(remote);
   while (j != NO_INDEX) {
     const s = ikeAt(j);
-    j = load<u32>(s, K_NEXT_REMOTE);
-    if (load<u32>(s, K_REMOTE) != remote) continue;
+    j = s.nextRemote;
+    if (s.remote != remote) continue;
     talksIke = true;
     if (sasInUdp(s)) continue;
-    const flags = load<u8>(s, K_FLAGS), done = load<u32>(s, K_DONE_AT);
-    if (load<u8>(s, K_OWED) != 0) addFound(load<u32>(s, K_HOST), (flags & FLAG_OUT_NEW) != 0 ? RANK_SHOWN : RANK_OWED, done);
-    else if (inDoubt(s, flags, now)) addFound(load<u32>(s, K_HOST), RANK_PAID, done);
+    const flags = s.flags, done = s.doneAt;
+    if (s.owed != 0) addFound(s.host, (flags & FLAG_OUT_NEW) != 0 ? RANK_SHOWN : RANK_OWED, done);
+    else if (inDoubt(s, flags, now)) addFound(s.host, RANK_PAID, done);
   }
   if (talksIke) return;
   // Manual keys: with no IKE towards that remote at all, a host sending it ESP/AH is owed the SA back.
@@ -159,11 +159,11 @@ function owingSession(host: u32, remote: u32): u32 {
   let j = firstForRemote(remote);
   while (j != NO_INDEX) {
     const s = ikeAt(j);
-    if (load<u32>(s, K_REMOTE) == remote && load<u32>(s, K_HOST) == host && load<u8>(s, K_OWED) != 0 && !sasInUdp(s)) {
-      const at = load<u32>(s, K_DONE_AT);
+    if (s.remote == remote && s.host == host && s.owed != 0 && !sasInUdp(s)) {
+      const at = s.doneAt;
       if (best == NO_INDEX || <i32>(at - bestAt) < 0) { best = j; bestAt = at; }
     }
-    j = load<u32>(s, K_NEXT_REMOTE);
+    j = s.nextRemote;
   }
   return best;
 }
@@ -173,9 +173,9 @@ function pay(host: u32, remote: u32): void {
   const k = owingSession(host, remote);
   if (k == NO_INDEX) return; // manual keys, or a host whose paid SPI may have been a spoofed one
   const s = ikeAt(k);
-  store<u8>(s, load<u8>(s, K_OWED) - 1, K_OWED);
-  store<u8>(s, load<u8>(s, K_FLAGS) | FLAG_PAID, K_FLAGS);
-  store<u32>(s, Pay.now, K_PAID_AT);
+  s.owed = s.owed - 1;
+  s.flags = s.flags | FLAG_PAID;
+  s.paidAt = Pay.now;
   if (owingSession(host, remote) != NO_INDEX) return;
   let a = firstSaForRemote(remote);
   while (a != NO_INDEX) {

@@ -17,7 +17,7 @@ import { IKE_MESSAGE_ID, IKE_EXCHANGE, IKE_FLAGS } from "../wire/ipsec";
 import { Pkt, Verdict } from "../ip/packet";
 import { expired } from "../time";
 import { NO_INDEX } from "../nat/hash";
-import { ikeAt, firstForRemote, K_USED, K_HOST, K_REMOTE, K_OWED, K_DONE_AT, K_HELD, K_NEXT_REMOTE, K_ICOOKIE } from "./ike-sessions";
+import { IkeSession, ikeAt, firstForRemote } from "./ike-sessions";
 import { openedAt } from "./exchanges";
 import { sasInUdp } from "./binding";
 
@@ -60,11 +60,11 @@ export function holdInit(): bool {
 }
 
 /** True when the negotiation of session `s` keeps other hosts' SA-creating requests to its remote waiting. */
-function isOpen(s: usize, now: u32): bool {
+function isOpen(s: IkeSession, now: u32): bool {
   if (sasInUdp(s)) return false; // NAT-T: no raw SPI of it will need binding
   const opened = openedAt(s, NO_INDEX);
   if (opened != NO_INDEX && !expired(now, opened, timeout(T_IKE_HOLD))) return true;
-  return load<u8>(s, K_OWED) != 0 && !expired(now, load<u32>(s, K_DONE_AT), BIND_GRACE_MS);
+  return s.owed != 0 && !expired(now, s.doneAt, BIND_GRACE_MS);
 }
 
 /** True when a packet held before `seq` waits for `remote` on behalf of another host than `host`. */
@@ -73,7 +73,7 @@ function earlierWaiting(remote: u32, host: u32, seq: u32): bool {
     const h = slotAt(i);
     if (load<u8>(h, H_BUSY) == 0 || <i32>(load<u32>(h, H_SEQ) - seq) >= 0) continue;
     const s = ikeAt(load<u32>(h, H_IKE));
-    if (load<u32>(s, K_REMOTE) == remote && load<u32>(s, K_HOST) != host) return true;
+    if (s.remote == remote && s.host != host) return true;
   }
   return false;
 }
@@ -82,12 +82,12 @@ function earlierWaiting(remote: u32, host: u32, seq: u32): bool {
 export function mustWait(k: u32, now: u32, seq: u32): bool {
   const me = ikeAt(k);
   if (sasInUdp(me)) return false; // its SAs travel in UDP: no raw SPI of it will compete
-  const host = load<u32>(me, K_HOST), remote = load<u32>(me, K_REMOTE);
+  const host = me.host, remote = me.remote;
   let j = firstForRemote(remote);
   while (j != NO_INDEX) {
     const s = ikeAt(j);
-    if (j != k && load<u32>(s, K_REMOTE) == remote && load<u32>(s, K_HOST) != host && isOpen(s, now)) return true;
-    j = load<u32>(s, K_NEXT_REMOTE);
+    if (j != k && s.remote == remote && s.host != host && isOpen(s, now)) return true;
+    j = s.nextRemote;
   }
   return Hold.held != 0 && earlierWaiting(remote, host, seq);
 }
@@ -108,26 +108,26 @@ function sameMessage(h: usize, k: u32, ike: usize): bool {
 /** Keeps the packet in Pkt (IKE header at `ike`, session k) until mustWait says it may go. */
 export function holdPacket(k: u32, ike: usize): Verdict {
   const s = ikeAt(k);
-  const host = load<u32>(s, K_HOST);
+  const host = s.host;
   let free: i32 = -1;
   let mine: u32 = 0;
   for (let i: u32 = 0; i < Hold.slots; i++) {
     const h = slotAt(i);
     if (load<u8>(h, H_BUSY) == 0) { if (free < 0) free = <i32>i; continue; }
     if (sameMessage(h, k, ike)) { count(Counter.IkeHoldDuplicates); return Verdict.Consumed; } // a retransmission
-    if (load<u32>(ikeAt(load<u32>(h, H_IKE)), K_HOST) == host) mine++;
+    if (ikeAt(load<u32>(h, H_IKE)).host == host) mine++;
   }
   if (free < 0 || mine >= hostShare()) { count(Counter.DropIkeHoldFull); return Verdict.Dropped; }
   const h = slotAt(<u32>free);
   store<u32>(h, k, H_IKE);
-  store<u32>(h, load<u32>(s, K_ICOOKIE), H_COOKIE);
+  store<u32>(h, s.icookieHi, H_COOKIE);
   store<u32>(h, Hold.seq++, H_SEQ);
   store<u16>(h, <u16>Pkt.len, H_LEN);
   store<u16>(h, <u16>(ike - Pkt.frame), H_IKE_AT);
   store<u8>(h, <u8>Pkt.port, H_PORT);
   store<u8>(h, 1, H_BUSY);
   memory.copy(h + H_HEADER, Pkt.frame, Pkt.len);
-  store<u8>(s, load<u8>(s, K_HELD) + 1, K_HELD);
+  s.held = s.held + 1;
   Hold.held++;
   count(Counter.IkeHeld);
   return Verdict.Consumed;
@@ -170,12 +170,12 @@ export function nextReleasable(now: u32): usize {
     Release.after = seq;
     const k = load<u32>(h, H_IKE);
     const s = ikeAt(k);
-    const stale = load<u8>(s, K_USED) == 0 || load<u32>(s, K_ICOOKIE) != load<u32>(h, H_COOKIE);
+    const stale = s.used == 0 || s.icookieHi != load<u32>(h, H_COOKIE);
     if (stale || !mustWait(k, now, seq)) {
       store<u8>(h, 0, H_BUSY);
       Hold.held--;
       if (!stale) {
-        store<u8>(s, load<u8>(s, K_HELD) - 1, K_HELD);
+        s.held = s.held - 1;
         count(Counter.IkeHoldReleased);
         return h;
       }

@@ -36,8 +36,7 @@ import { AlgRecord, QuoteOwner } from "../nat/algs";
 import { NONE, serverForExternal, serverListOwnerOfUdp } from "../nat/static";
 import {
   ikeInit, ikeAt, findIke, findIkeAnyPort, ikeFor, addIke, removeIke, firstForRemote, ikeSlots,
-  K_USED, K_VERSION, K_NATT, K_HOST, K_REMOTE, K_HOST_PORT, K_EXT_PORT, K_LAST_EXCHANGE, K_ADVISED, K_ICOOKIE, K_RCOOKIE,
-  K_LAST, K_NEXT_REMOTE, K_MESSAGES, K_OWED, K_HELD, K_OPEN, K_DONE_AT, K_FLAGS, FLAG_OUT_NEW, FLAG_BY_REMOTE, NATT_NAT_D, NATT_FLOATED, NATT_DECIDED, NATT_ENCAP,
+  IkeSession, FLAG_OUT_NEW, FLAG_BY_REMOTE, NATT_NAT_D, NATT_FLOATED, NATT_DECIDED, NATT_ENCAP,
   IKE_IDLE, IKE_NEGOTIATING, IKE_HELD, IKE_BOUND, IKE_AWAITING,
 } from "./ike-sessions";
 import { sasInit, saAt, findSa, addSa, removeSa, touchSa, saSlots, saCandidate, SA_INBOUND, SA_OUTBOUND } from "./sas";
@@ -85,37 +84,37 @@ function isIkePort(port: u32): bool {
 function observeIke(k: u32, ike: usize, len: u32, fromHost: bool, remotePort: u32): void {
   const s = ikeAt(k);
   const exchange = load<u8>(ike + IKE_EXCHANGE);
-  inspectIke(ike, len, load<u8>(s, K_VERSION));
-  store<u8>(s, load<u8>(s, K_NATT) | IkeFacts.natT, K_NATT);
-  const host = load<u32>(s, K_HOST), remote = load<u32>(s, K_REMOTE);
+  inspectIke(ike, len, s.version);
+  s.natt = s.natt | IkeFacts.natT;
+  const host = s.host, remote = s.remote;
   if (IkeFacts.ipIdentity && fromHost) advise(FINDING_AGGRESSIVE_ID_IP, host, remote, Pkt.now);
   // Past phase 1 / IKE_SA_INIT the payloads are encrypted: by then NAT-D must have been seen.
   const pastClear = exchange == IKEV1_QUICK_MODE || exchange == IKEV2_AUTH;
-  const advised = load<u8>(s, K_ADVISED);
-  if (pastClear && (load<u8>(s, K_NATT) & NATT_NAT_D) == 0 && (advised & 1) == 0) {
-    store<u8>(s, advised | 1, K_ADVISED);
+  const advised = s.advised;
+  if (pastClear && (s.natt & NATT_NAT_D) == 0 && (advised & 1) == 0) {
+    s.advised = advised | 1;
     advise(FINDING_NO_NAT_T, host, remote, Pkt.now);
   }
   // IKEv2: the response to IKE_SA_INIT tells, through its NAT-D hashes, whether the peers will move
   // their SAs into UDP 4500 (alg/nat-d.ts).
-  if (!fromHost && load<u8>(s, K_VERSION) == 2 && exchange == IKEV2_SA_INIT && IkeFacts.natDSource != 0 && IkeFacts.natDDest != 0) {
-    const hostSeesNat = !natDMatches(ike, IkeFacts.natDDest, host, load<u16>(s, K_HOST_PORT));
+  if (!fromHost && s.version == 2 && exchange == IKEV2_SA_INIT && IkeFacts.natDSource != 0 && IkeFacts.natDDest != 0) {
+    const hostSeesNat = !natDMatches(ike, IkeFacts.natDDest, host, s.hostPort);
     const remoteBehindNat = !natDMatches(ike, IkeFacts.natDSource, remote, remotePort);
-    store<u8>(s, (load<u8>(s, K_NATT) & ~NATT_ENCAP) | NATT_DECIDED | (hostSeesNat || remoteBehindNat ? NATT_ENCAP : 0), K_NATT);
+    s.natt = (s.natt & ~NATT_ENCAP) | NATT_DECIDED | (hostSeesNat || remoteBehindNat ? NATT_ENCAP : 0);
   }
   trackExchange(k, ike, fromHost, Pkt.now);
-  store<u8>(s, exchange, K_LAST_EXCHANGE);
-  store<u32>(s, Pkt.now, K_LAST);
-  store<u32>(s, load<u32>(s, K_MESSAGES) + 1, K_MESSAGES);
-  if ((load<u32>(s, K_RCOOKIE) | load<u32>(s, K_RCOOKIE + 4)) == 0) {
-    store<u32>(s, load<u32>(ike + IKE_RCOOKIE), K_RCOOKIE);
-    store<u32>(s, load<u32>(ike + IKE_RCOOKIE + 4), K_RCOOKIE + 4);
+  s.lastExchange = exchange;
+  s.last = Pkt.now;
+  s.messages = s.messages + 1;
+  if ((s.rcookieHi | s.rcookieLo) == 0) {
+    s.rcookieHi = load<u32>(ike + IKE_RCOOKIE);
+    s.rcookieLo = load<u32>(ike + IKE_RCOOKIE + 4);
   }
 }
 
 /** An IKE session found by lookup, unless idle past its timeout. */
 function liveIke(k: u32): u32 {
-  if (k == NO_INDEX || !expired(Pkt.now, load<u32>(ikeAt(k), K_LAST), timeout(T_IKE) * 1000)) return k;
+  if (k == NO_INDEX || !expired(Pkt.now, ikeAt(k).last, timeout(T_IKE) * 1000)) return k;
   removeIke(k);
   count(Counter.IkeSessionsExpired);
   return NO_INDEX;
@@ -139,13 +138,13 @@ function ikeIn2Out(ikePort: u32): Verdict {
     // started (each answer carries its own responder cookie, which the remote's next message names).
     const other = findIke(Pkt.dst, ikePort, ike);
     const rcookie = load<u32>(ike + IKE_RCOOKIE) | load<u32>(ike + IKE_RCOOKIE + 4);
-    if (other != NO_INDEX && (rcookie == 0 || (load<u8>(ikeAt(other), K_FLAGS) & FLAG_BY_REMOTE) == 0)) {
+    if (other != NO_INDEX && (rcookie == 0 || (ikeAt(other).flags & FLAG_BY_REMOTE) == 0)) {
       count(Counter.DropIkeUnknownCookie); // another host already uses this cookie with this remote
       return Verdict.Dropped;
     }
     k = addIke(Pkt.src, hostPort, Pkt.dst, ikePort, ike, load<u8>(ike + IKE_VERSION) >> 4, Pkt.now);
     if (k == NO_INDEX) return Verdict.Dropped;
-    if (rcookie != 0 && opensIkeSa(ike)) store<u8>(ikeAt(k), FLAG_BY_REMOTE, K_FLAGS); // the host answers the remote's first message
+    if (rcookie != 0 && opensIkeSa(ike)) ikeAt(k).flags = FLAG_BY_REMOTE; // the host answers the remote's first message
   }
   if (waits(k, ike, true)) return holdPacket(k, ike);
   observeIke(k, ike, Pkt.l4Len - UDP_HEADER_LEN, true, ikePort);
@@ -167,15 +166,15 @@ function collectIkePeers(remote: u32, ikePort: u32): u32 {
   let j = firstForRemote(remote);
   while (j != NO_INDEX) {
     const s = ikeAt(j);
-    j = load<u32>(s, K_NEXT_REMOTE);
-    if (load<u32>(s, K_REMOTE) != remote || <u32>load<u16>(s, K_EXT_PORT) != ikePort) continue;
-    const host = load<u32>(s, K_HOST);
+    j = s.nextRemote;
+    if (s.remote != remote || <u32>s.extPort != ikePort) continue;
+    const host = s.host;
     let seen = false;
     for (let i: u32 = 0; i < n; i++) if (load<u32>(ikePeers + (i << 3)) == host) seen = true;
     if (seen) continue;
     if (n == MAX_IKE_COPIES) return n + 1;
     store<u32>(ikePeers + (n << 3), host);
-    store<u32>(ikePeers + (n << 3), load<u16>(s, K_HOST_PORT), 4);
+    store<u32>(ikePeers + (n << 3), s.hostPort, 4);
     n++;
   }
   return n;
@@ -205,7 +204,7 @@ function ikeOut2In(ikePort: u32): Verdict {
   const s = ikeAt(k);
   if (waits(k, ike, false)) return holdPacket(k, ike);
   observeIke(k, ike, Pkt.l4Len - UDP_HEADER_LEN, false, get16(Pkt.l4));
-  decideOne(load<u32>(s, K_HOST), load<u16>(s, K_HOST_PORT), Counter.IkeOut2In);
+  decideOne(s.host, s.hostPort, Counter.IkeOut2In);
   return Verdict.Translated;
 }
 
@@ -215,8 +214,8 @@ function showNewPair(host: u32, remote: u32): void {
   let j = firstForRemote(remote);
   while (j != NO_INDEX) {
     const s = ikeAt(j);
-    if (load<u32>(s, K_REMOTE) == remote && load<u32>(s, K_HOST) == host && load<u32>(s, K_DONE_AT) != 0) store<u8>(s, load<u8>(s, K_FLAGS) | FLAG_OUT_NEW, K_FLAGS);
-    j = load<u32>(s, K_NEXT_REMOTE);
+    if (s.remote == remote && s.host == host && s.doneAt != 0) s.flags = s.flags | FLAG_OUT_NEW;
+    j = s.nextRemote;
   }
 }
 
@@ -233,8 +232,8 @@ function addFloatedIke(host: u32, hostPort: u32, remote: u32, ike: usize): u32 {
   const before = ikeFor(host, remote);
   const k = addIke(host, hostPort, remote, <u32>load<u16>(Config.ikePorts), ike, load<u8>(ike + IKE_VERSION) >> 4, Pkt.now);
   if (k == NO_INDEX) return k;
-  const natt = before == NO_INDEX ? 0 : load<u8>(ikeAt(before), K_NATT);
-  store<u8>(ikeAt(k), natt | NATT_FLOATED, K_NATT);
+  const natt: u8 = before == NO_INDEX ? 0 : ikeAt(before).natt;
+  ikeAt(k).natt = natt | NATT_FLOATED;
   return k;
 }
 
@@ -256,12 +255,12 @@ function ikeOn4500(fromHost: bool): Verdict {
       if (si != NO_INDEX) k = addFloatedIke(sessionInAddr(si), sessionInPort(si), remote, ike);
     }
     if (k == NO_INDEX) return Verdict.NotMine;
-  } else if (fromHost && load<u32>(ikeAt(k), K_HOST) != Pkt.src) {
+  } else if (fromHost && ikeAt(k).host != Pkt.src) {
     return Verdict.NotMine;
   }
   if (waits(k, ike, fromHost)) return holdPacket(k, ike);
   const s = ikeAt(k);
-  store<u8>(s, load<u8>(s, K_NATT) | NATT_FLOATED, K_NATT);
+  s.natt = s.natt | NATT_FLOATED;
   observeIke(k, ike, Pkt.l4Len - UDP_HEADER_LEN - NON_ESP_MARKER_LEN, fromHost, get16(Pkt.l4 + (fromHost ? 2 : 0)));
   return Verdict.NotMine;
 }
@@ -367,8 +366,8 @@ export function ipsecQuoteOwner(out2in: bool, proto: u8, src: u32, dst: u32, l4:
   if (l4Bytes >= UDP_HEADER_LEN + 16) {
     const k = findIke(remote, ikePort, l4 + UDP_HEADER_LEN);
     if (k == NO_INDEX) return false;
-    host = load<u32>(ikeAt(k), K_HOST);
-    hostPort = load<u16>(ikeAt(k), K_HOST_PORT);
+    host = ikeAt(k).host;
+    hostPort = ikeAt(k).hostPort;
   } else {
     if (collectIkePeers(remote, ikePort) != 1) return false;
     host = load<u32>(ikePeers);
@@ -434,10 +433,10 @@ export function ipsecTick(now: u32): void {
     const k = Alg.ikeCursor;
     Alg.ikeCursor = k + 1 >= ikeN ? 0 : k + 1;
     const s = ikeAt(k);
-    if (load<u8>(s, K_USED) == 0) continue;
-    if (expired(now, load<u32>(s, K_LAST), ikeIdle)) { removeIke(k); count(Counter.IkeSessionsExpired); continue; }
+    if (s.used == 0) continue;
+    if (expired(now, s.last, ikeIdle)) { removeIke(k); count(Counter.IkeSessionsExpired); continue; }
     // A child SA unbound for an SA lifetime will never be used: its host is owed nothing more.
-    if (load<u8>(s, K_OWED) != 0 && expired(now, load<u32>(s, K_DONE_AT), saIdle)) store<u8>(s, 0, K_OWED);
+    if (s.owed != 0 && expired(now, s.doneAt, saIdle)) s.owed = 0;
   }
   for (let n: u32 = 0; n < SWEEP_PER_TICK && n < saN; n++) {
     const i = Alg.saCursor;
@@ -448,11 +447,11 @@ export function ipsecTick(now: u32): void {
 }
 
 /** The state a dump shows for IKE session `s` (host/state.ts names them). */
-function ikeState(s: usize): u32 {
-  if (load<u8>(s, K_HELD) != 0) return IKE_HELD;
-  if (load<u8>(s, K_OPEN) != 0) return IKE_NEGOTIATING;
-  if (load<u8>(s, K_OWED) != 0) return IKE_AWAITING;
-  return load<u32>(s, K_DONE_AT) != 0 ? IKE_BOUND : IKE_IDLE;
+function ikeState(s: IkeSession): u32 {
+  if (s.held != 0) return IKE_HELD;
+  if (s.open != 0) return IKE_NEGOTIATING;
+  if (s.owed != 0) return IKE_AWAITING;
+  return s.doneAt != 0 ? IKE_BOUND : IKE_IDLE;
 }
 
 // ---------------------------------------------------------------- state dumps
@@ -468,19 +467,20 @@ export function ipsecDumpRow(table: u32, index: u32, row: usize, now: u32): bool
   if (table == DUMP_FINDINGS) return findingRow(index, row, now);
   if (table == DUMP_IKE) {
     const s = ikeAt(index);
-    if (load<u8>(s, K_USED) == 0) return false;
-    store<u32>(row, load<u32>(s, K_HOST), 0);
-    store<u32>(row, load<u16>(s, K_HOST_PORT), 4);
-    store<u32>(row, load<u32>(s, K_REMOTE), 8);
-    store<u32>(row, load<u16>(s, K_EXT_PORT), 12);
-    store<u32>(row, get32(s + K_ICOOKIE), 16);
-    store<u32>(row, get32(s + K_ICOOKIE + 4), 20);
-    store<u32>(row, get32(s + K_RCOOKIE), 24);
-    store<u32>(row, get32(s + K_RCOOKIE + 4), 28);
-    store<u32>(row, load<u8>(s, K_VERSION), 32);
+    if (s.used == 0) return false;
+    store<u32>(row, s.host, 0);
+    store<u32>(row, s.hostPort, 4);
+    store<u32>(row, s.remote, 8);
+    store<u32>(row, s.extPort, 12);
+    const at = changetype<usize>(s); // the cookies as they were on the wire, shown in network order
+    store<u32>(row, get32(at + offsetof<IkeSession>("icookieHi")), 16);
+    store<u32>(row, get32(at + offsetof<IkeSession>("icookieLo")), 20);
+    store<u32>(row, get32(at + offsetof<IkeSession>("rcookieHi")), 24);
+    store<u32>(row, get32(at + offsetof<IkeSession>("rcookieLo")), 28);
+    store<u32>(row, s.version, 32);
     store<u32>(row, ikeState(s), 36);
-    store<u32>(row, now - load<u32>(s, K_LAST), 40);
-    store<u32>(row, load<u8>(s, K_NATT), 44);
+    store<u32>(row, now - s.last, 40);
+    store<u32>(row, s.natt, 44);
     return true;
   }
   if (table == DUMP_SAS) {
