@@ -23,43 +23,52 @@ export const FINDING_MANUAL_KEYS: u32 = 5;
 /** code|name|reason|fix, one finding per line. Append only: codes are stable. */
 export const ADVISOR_CATALOG = "1|AH_THROUGH_PAT|AH authenticates the IP source address, which PAT rewrites, so the peer will discard every packet|Use ESP instead of AH, or give this host a Transparent Map so its address is not rewritten\n2|NO_NAT_T|The peers did not negotiate NAT-T (no NAT-T vendor ID or NAT-D payloads in the clear IKE messages), so raw ESP depends on this ALG and only one negotiation per remote can be in flight|Enable NAT traversal (NAT-T, UDP 4500) on both peers\n3|AGGRESSIVE_ID_IP|IKEv1 aggressive mode sends an IP-address identity in the clear, and the peer sees the WAN address instead of it|Use an FQDN or user-FQDN identity, or tell the peer to expect the WAN address\n4|ESP_TO_DEFAULT_SERVER|ESP/AH from the WAN goes to the default server because no Server List entry owns UDP 500|Add a Server List entry for UDP 500 to the VPN host, or use the multi mode\n5|MANUAL_KEYS|ESP with no IKE exchange seen (manual keys): an inbound SPI is bound only while a single LAN host talks ESP to this remote|Prefer IKE with NAT-T, or keep one manual-key host per remote gateway";
 
-// Finding record: code, host, remote, count, firstSeen, lastSeen, used
-const F_CODE = 0;
-const F_HOST = 4;
-const F_REMOTE = 8;
-const F_COUNT = 12;
-const F_LAST = 16;
-const F_USED = 20;
+/** A finding about one host's traffic with one remote, 24 bytes. */
+@unmanaged class Finding {
+  code: u32; //  0  FINDING_*
+  host: u32; //  4
+  remote: u32; //  8
+  count: u32; // 12  occurrences
+  last: u32; // 16  when it was last seen
+  used: u8; // 20
+  reserved: u8; // 21
+  reserved2: u16; // 22
+}
 const F_BYTES: u32 = 24;
 
 let findings: usize = 0;
 
 export function advisorInit(): bool {
+  if (offsetof<Finding>() != F_BYTES) return false;
   findings = arenaTake(<usize>FINDING_SLOTS * F_BYTES);
   return findings != 0;
 }
 
+@inline function findingAt(i: u32): Finding {
+  return changetype<Finding>(findings + <usize>i * F_BYTES);
+}
+
 /** Records one occurrence of a finding about a host's traffic with a remote. */
 export function advise(code: u32, host: u32, remote: u32, now: u32): void {
-  let victim: usize = findings;
+  let victim = findingAt(0);
   let oldest: u32 = 0;
   for (let i: u32 = 0; i < FINDING_SLOTS; i++) {
-    const f = findings + <usize>i * F_BYTES;
-    if (load<u8>(f, F_USED) == 0) { victim = f; oldest = 0xffffffff; continue; }
-    if (load<u32>(f, F_CODE) == code && load<u32>(f, F_HOST) == host && load<u32>(f, F_REMOTE) == remote) {
-      store<u32>(f, load<u32>(f, F_COUNT) + 1, F_COUNT);
-      store<u32>(f, now, F_LAST);
+    const f = findingAt(i);
+    if (f.used == 0) { victim = f; oldest = 0xffffffff; continue; }
+    if (f.code == code && f.host == host && f.remote == remote) {
+      f.count = f.count + 1;
+      f.last = now;
       return;
     }
-    const age = now - load<u32>(f, F_LAST);
+    const age = now - f.last;
     if (oldest != 0xffffffff && age >= oldest) { oldest = age; victim = f; }
   }
-  store<u32>(victim, code, F_CODE);
-  store<u32>(victim, host, F_HOST);
-  store<u32>(victim, remote, F_REMOTE);
-  store<u32>(victim, 1, F_COUNT);
-  store<u32>(victim, now, F_LAST);
-  store<u8>(victim, 1, F_USED);
+  victim.code = code;
+  victim.host = host;
+  victim.remote = remote;
+  victim.count = 1;
+  victim.last = now;
+  victim.used = 1;
   count(Counter.AdvisorFindings);
 }
 
@@ -67,13 +76,13 @@ export function findingSlots(): u32 { return FINDING_SLOTS; }
 
 /** Dump row: code, host, remote, count, ageMs. */
 export function findingRow(i: u32, row: usize, now: u32): bool {
-  const f = findings + <usize>i * F_BYTES;
-  if (load<u8>(f, F_USED) == 0) return false;
-  store<u32>(row, load<u32>(f, F_CODE), 0);
-  store<u32>(row, load<u32>(f, F_HOST), 4);
-  store<u32>(row, load<u32>(f, F_REMOTE), 8);
-  store<u32>(row, load<u32>(f, F_COUNT), 12);
-  store<u32>(row, now - load<u32>(f, F_LAST), 16);
+  const f = findingAt(i);
+  if (f.used == 0) return false;
+  store<u32>(row, f.code, 0);
+  store<u32>(row, f.host, 4);
+  store<u32>(row, f.remote, 8);
+  store<u32>(row, f.count, 12);
+  store<u32>(row, now - f.last, 16);
   return true;
 }
 
