@@ -10,7 +10,8 @@ import { get16, get32 } from "../wire/bytes";
 import {
   IKE_NEXT_PAYLOAD, IKE_FLAGS, IKE_EXCHANGE, IKE_HEADER_LEN, IKE_PAYLOAD_LENGTH, IKE_PAYLOAD_HEADER,
   IKEV1_AGGRESSIVE, IKEV1_PAYLOAD_ID, IKEV1_PAYLOAD_VENDOR_ID, IKEV1_PAYLOAD_NAT_D, IKEV1_PAYLOAD_NAT_D_DRAFT,
-  IKEV2_PAYLOAD_NOTIFY, IKEV2_NOTIFY_NAT_D_SOURCE, IKEV2_NOTIFY_NAT_D_DEST, IKE_ID_IPV4_ADDR,
+  IKEV2_PAYLOAD_NOTIFY, IKEV2_NOTIFY_NAT_D_SOURCE, IKEV2_NOTIFY_NAT_D_DEST, IKE_ID_IPV4_ADDR, IKE_PAYLOAD_NEXT,
+  IKEV1_FLAG_ENCRYPTION, IKEV1_ID_TYPE, IKEV2_PAYLOAD_SK, IKEV2_NOTIFY_SPI_SIZE, IKEV2_NOTIFY_TYPE, IKEV2_NOTIFY_HEADER, NAT_D_HASH_LEN,
 } from "../wire/ipsec";
 import { NATT_NAT_D, NATT_VENDOR_ID } from "./ike-sessions";
 
@@ -109,7 +110,7 @@ export function inspectIke(ike: usize, len: u32, version: u8): void {
   IkeFacts.ipIdentity = false;
   IkeFacts.natDSource = 0;
   IkeFacts.natDDest = 0;
-  if (version == 1 && (load<u8>(ike + IKE_FLAGS) & 1) != 0) return; // IKEv1 E flag: payloads are encrypted
+  if (version == 1 && (load<u8>(ike + IKE_FLAGS) & IKEV1_FLAG_ENCRYPTION) != 0) return; // IKEv1 E flag: payloads are encrypted
   const exchange = load<u8>(ike + IKE_EXCHANGE);
   let next = load<u8>(ike + IKE_NEXT_PAYLOAD);
   let at: u32 = IKE_HEADER_LEN;
@@ -123,19 +124,19 @@ export function inspectIke(ike: usize, len: u32, version: u8): void {
     if (version == 1) {
       if (next == IKEV1_PAYLOAD_VENDOR_ID && isNatTVendorId(body, blen)) IkeFacts.natT |= NATT_VENDOR_ID;
       if (next == IKEV1_PAYLOAD_NAT_D || next == IKEV1_PAYLOAD_NAT_D_DRAFT) IkeFacts.natT |= NATT_NAT_D;
-      if (next == IKEV1_PAYLOAD_ID && exchange == IKEV1_AGGRESSIVE && blen >= 1 && load<u8>(body) == IKE_ID_IPV4_ADDR) IkeFacts.ipIdentity = true;
+      if (next == IKEV1_PAYLOAD_ID && exchange == IKEV1_AGGRESSIVE && blen >= 1 && load<u8>(body + IKEV1_ID_TYPE) == IKE_ID_IPV4_ADDR) IkeFacts.ipIdentity = true;
     } else {
-      if (next == 46) return; // SK: everything after is encrypted
-      if (next == IKEV2_PAYLOAD_NOTIFY && blen >= 4) {
-        const type = get16(body + 2);
+      if (next == IKEV2_PAYLOAD_SK) return; // everything after is encrypted
+      if (next == IKEV2_PAYLOAD_NOTIFY && blen >= IKEV2_NOTIFY_HEADER) {
+        const type = get16(body + IKEV2_NOTIFY_TYPE);
         if (type == IKEV2_NOTIFY_NAT_D_SOURCE || type == IKEV2_NOTIFY_NAT_D_DEST) IkeFacts.natT |= NATT_NAT_D;
         // protocol, SPI size 0, type, then the SHA-1 hash
-        const hash = blen == 4 + 20 && load<u8>(body + 1) == 0 ? body + 4 : 0;
+        const hash = blen == IKEV2_NOTIFY_HEADER + NAT_D_HASH_LEN && load<u8>(body + IKEV2_NOTIFY_SPI_SIZE) == 0 ? body + IKEV2_NOTIFY_HEADER : 0;
         if (type == IKEV2_NOTIFY_NAT_D_SOURCE && IkeFacts.natDSource == 0) IkeFacts.natDSource = hash;
         if (type == IKEV2_NOTIFY_NAT_D_DEST) IkeFacts.natDDest = hash;
       }
     }
-    next = load<u8>(p);
+    next = load<u8>(p + IKE_PAYLOAD_NEXT);
     at += plen;
   }
 }

@@ -11,15 +11,14 @@
 // Each side may have two exchanges outstanding (an IKEv2 window of 2, two Quick Modes at once); a third
 // request replaces the side's oldest.
 import { get32 } from "../wire/bytes";
-import { IKE_VERSION, IKE_EXCHANGE, IKE_FLAGS, IKE_MESSAGE_ID, IKEV1_QUICK_MODE, IKEV2_AUTH, IKEV2_CREATE_CHILD_SA } from "../wire/ipsec";
+import { IKE_EXCHANGE, IKE_FLAGS, IKE_MESSAGE_ID, IKEV1_QUICK_MODE, IKEV2_AUTH, IKEV2_CREATE_CHILD_SA, IKEV2_FLAG_RESPONSE, ikeMajorVersion } from "../wire/ipsec";
 import { IkeSession, ikeAt, openSlotOf, OPEN_SLOTS, FLAG_AUTH_COUNTED, FLAG_PAID, FLAG_OUT_NEW } from "./ike-sessions";
 
-const IKEV2_FLAG_RESPONSE: u8 = 0x20;
 const OWED_MAX: u8 = 15;
 
 @inline function createsChildSa(ike: usize): bool {
   const exchange = load<u8>(ike + IKE_EXCHANGE);
-  return (load<u8>(ike + IKE_VERSION) >> 4) == 2
+  return ikeMajorVersion(ike) == 2
     ? exchange == IKEV2_AUTH || exchange == IKEV2_CREATE_CHILD_SA
     : exchange == IKEV1_QUICK_MODE;
 }
@@ -39,12 +38,12 @@ function openSlot(s: IkeSession, side: u32, msgId: u32): i32 {
 }
 
 @inline function isResponse(ike: usize): bool {
-  return (load<u8>(ike + IKE_VERSION) >> 4) == 2 && (load<u8>(ike + IKE_FLAGS) & IKEV2_FLAG_RESPONSE) != 0;
+  return ikeMajorVersion(ike) == 2 && (load<u8>(ike + IKE_FLAGS) & IKEV2_FLAG_RESPONSE) != 0;
 }
 
 /** The slot of the other side's exchange this message answers, or -1. */
 function answered(s: IkeSession, ike: usize, fromHost: bool): i32 {
-  if ((load<u8>(ike + IKE_VERSION) >> 4) == 2 && !isResponse(ike)) return -1;
+  if (ikeMajorVersion(ike) == 2 && !isResponse(ike)) return -1;
   return openSlot(s, sideOf(!fromHost), get32(ike + IKE_MESSAGE_ID));
 }
 
@@ -61,7 +60,7 @@ export function opensExchange(k: u32, ike: usize, fromHost: bool): bool {
   if (!createsChildSa(ike) || isResponse(ike)) return false;
   const s = ikeAt(k);
   const msgId = get32(ike + IKE_MESSAGE_ID);
-  if ((load<u8>(ike + IKE_VERSION) >> 4) == 1 && (answered(s, ike, fromHost) >= 0 || doneBefore(s, msgId))) return false;
+  if (ikeMajorVersion(ike) == 1 && (answered(s, ike, fromHost) >= 0 || doneBefore(s, msgId))) return false;
   return openSlot(s, sideOf(fromHost), msgId) < 0;
 }
 

@@ -23,8 +23,8 @@ import { Config, timeout, T_IKE, T_IPSEC_SA, IPSEC_OFF, IPSEC_MULTI, IPSEC_SERVE
 import { Counter, count, countMany } from "../counters";
 import { get16, get32 } from "../wire/bytes";
 import { PROTO_UDP, PROTO_ESP, PROTO_AH } from "../wire/ipv4";
-import { UDP_HEADER_LEN } from "../wire/l4";
-import { ESP_SPI, AH_SPI, IKE_RCOOKIE, IKE_VERSION, IKE_EXCHANGE, IKE_HEADER_LEN, NATT_PORT, NON_ESP_MARKER_LEN, IKEV1_QUICK_MODE, IKEV1_MAIN_MODE, IKEV1_AGGRESSIVE, IKEV2_SA_INIT, IKEV2_AUTH } from "../wire/ipsec";
+import { UDP_HEADER_LEN, UDP_SRC_PORT, UDP_DST_PORT } from "../wire/l4";
+import { ESP_SPI, AH_SPI, IKE_RCOOKIE, IKE_EXCHANGE, IKE_HEADER_LEN, IKE_SPIS_LEN, ikeMajorVersion, NATT_PORT, NON_ESP_MARKER_LEN, IKEV1_QUICK_MODE, IKEV1_MAIN_MODE, IKEV1_AGGRESSIVE, IKEV2_SA_INIT, IKEV2_AUTH } from "../wire/ipsec";
 import { Pkt, Verdict } from "../ip/packet";
 import { expired } from "../time";
 import { NO_INDEX } from "../nat/hash";
@@ -124,14 +124,14 @@ function liveIke(k: u32): u32 {
 function ikeHeader(skip: u32): usize {
   if (Pkt.l4 == 0 || Pkt.l4Len < UDP_HEADER_LEN + skip + IKE_HEADER_LEN) return 0;
   const ike = Pkt.l4 + UDP_HEADER_LEN + skip;
-  const major = load<u8>(ike + IKE_VERSION) >> 4;
+  const major = ikeMajorVersion(ike);
   return major == 1 || major == 2 ? ike : 0;
 }
 
 function ikeIn2Out(ikePort: u32): Verdict {
   const ike = ikeHeader(0);
   if (ike == 0) { count(Counter.DropL4Malformed); return Verdict.Dropped; }
-  const hostPort = get16(Pkt.l4);
+  const hostPort = get16(Pkt.l4 + UDP_SRC_PORT);
   let k = liveIke(findIke(Pkt.dst, ikePort, ike, Pkt.src));
   if (k == NO_INDEX) {
     // Another host's cookie: refused, unless this is a second host answering an IKE SA the remote
@@ -142,7 +142,7 @@ function ikeIn2Out(ikePort: u32): Verdict {
       count(Counter.DropIkeUnknownCookie); // another host already uses this cookie with this remote
       return Verdict.Dropped;
     }
-    k = addIke(Pkt.src, hostPort, Pkt.dst, ikePort, ike, load<u8>(ike + IKE_VERSION) >> 4, Pkt.now);
+    k = addIke(Pkt.src, hostPort, Pkt.dst, ikePort, ike, ikeMajorVersion(ike), Pkt.now);
     if (k == NO_INDEX) return Verdict.Dropped;
     if (rcookie != 0 && opensIkeSa(ike)) ikeAt(k).flags = FLAG_BY_REMOTE; // the host answers the remote's first message
   }
@@ -203,7 +203,7 @@ function ikeOut2In(ikePort: u32): Verdict {
   if (k == NO_INDEX) return ikeFromStranger(ikePort);
   const s = ikeAt(k);
   if (waits(k, ike, false)) return holdPacket(k, ike);
-  observeIke(k, ike, Pkt.l4Len - UDP_HEADER_LEN, false, get16(Pkt.l4));
+  observeIke(k, ike, Pkt.l4Len - UDP_HEADER_LEN, false, get16(Pkt.l4 + UDP_SRC_PORT));
   decideOne(s.host, s.hostPort, Counter.IkeOut2In);
   return Verdict.Translated;
 }
@@ -230,7 +230,7 @@ function ikeBehindMarker(): usize {
 function addFloatedIke(host: u32, hostPort: u32, remote: u32, ike: usize): u32 {
   if (Config.ikePortCount == 0) return NO_INDEX;
   const before = ikeFor(host, remote);
-  const k = addIke(host, hostPort, remote, <u32>load<u16>(Config.ikePorts), ike, load<u8>(ike + IKE_VERSION) >> 4, Pkt.now);
+  const k = addIke(host, hostPort, remote, <u32>load<u16>(Config.ikePorts), ike, ikeMajorVersion(ike), Pkt.now);
   if (k == NO_INDEX) return k;
   const natt: u8 = before == NO_INDEX ? 0 : ikeAt(before).natt;
   ikeAt(k).natt = natt | NATT_FLOATED;
@@ -248,10 +248,10 @@ function ikeOn4500(fromHost: bool): Verdict {
   let k = liveIke(findIkeAnyPort(remote, ike));
   if (k == NO_INDEX) {
     if (fromHost) {
-      k = addFloatedIke(Pkt.src, get16(Pkt.l4), remote, ike);
+      k = addFloatedIke(Pkt.src, get16(Pkt.l4 + UDP_SRC_PORT), remote, ike);
     } else {
       // The remote speaks first on an IKE SA it rekeyed: NAPT knows which host this port belongs to.
-      const si = findSessionOutside(PROTO_UDP, Pkt.dst, get16(Pkt.l4 + 2), remote, get16(Pkt.l4));
+      const si = findSessionOutside(PROTO_UDP, Pkt.dst, get16(Pkt.l4 + UDP_DST_PORT), remote, get16(Pkt.l4 + UDP_SRC_PORT));
       if (si != NO_INDEX) k = addFloatedIke(sessionInAddr(si), sessionInPort(si), remote, ike);
     }
     if (k == NO_INDEX) return Verdict.NotMine;
@@ -261,7 +261,7 @@ function ikeOn4500(fromHost: bool): Verdict {
   if (waits(k, ike, fromHost)) return holdPacket(k, ike);
   const s = ikeAt(k);
   s.natt = s.natt | NATT_FLOATED;
-  observeIke(k, ike, Pkt.l4Len - UDP_HEADER_LEN - NON_ESP_MARKER_LEN, fromHost, get16(Pkt.l4 + (fromHost ? 2 : 0)));
+  observeIke(k, ike, Pkt.l4Len - UDP_HEADER_LEN - NON_ESP_MARKER_LEN, fromHost, get16(Pkt.l4 + (fromHost ? UDP_DST_PORT : UDP_SRC_PORT)));
   return Verdict.NotMine;
 }
 
@@ -358,12 +358,12 @@ export function ipsecQuoteOwner(out2in: bool, proto: u8, src: u32, dst: u32, l4:
     return true;
   }
   if (proto != PROTO_UDP || l4Bytes < UDP_HEADER_LEN) return false;
-  const ikePort = get16(l4 + (out2in ? 0 : 2));
-  if (!isIkePort(ikePort) || get16(l4 + (out2in ? 2 : 0)) != ikePort) return false;
+  const ikePort = get16(l4 + (out2in ? UDP_SRC_PORT : UDP_DST_PORT));
+  if (!isIkePort(ikePort) || get16(l4 + (out2in ? UDP_DST_PORT : UDP_SRC_PORT)) != ikePort) return false;
   // The IKE header names the session when the error quotes that far (Linux quotes up to 576 bytes);
   // RFC 792's eight bytes name only the ports: then the remote must talk IKE with one host alone.
   let host: u32 = 0, hostPort: u32 = 0;
-  if (l4Bytes >= UDP_HEADER_LEN + 16) {
+  if (l4Bytes >= UDP_HEADER_LEN + IKE_SPIS_LEN) {
     const k = findIke(remote, ikePort, l4 + UDP_HEADER_LEN);
     if (k == NO_INDEX) return false;
     host = ikeAt(k).host;
@@ -385,7 +385,7 @@ export function ipsecIn2Out(): Verdict {
   const proto = Pkt.proto;
   if (proto == PROTO_ESP || proto == PROTO_AH) return ipsecProtoIn2Out();
   if (proto != PROTO_UDP || Config.ipsecMode != IPSEC_MULTI || Pkt.l4 == 0) return Verdict.NotMine;
-  const dport = get16(Pkt.l4 + 2);
+  const dport = get16(Pkt.l4 + UDP_DST_PORT);
   if (dport == NATT_PORT) return ikeOn4500(true);
   return isIkePort(dport) ? ikeIn2Out(dport) : Verdict.NotMine;
 }
@@ -401,8 +401,8 @@ export function ipsecOut2In(): Verdict {
   const proto = Pkt.proto;
   if (proto == PROTO_ESP || proto == PROTO_AH) return ipsecProtoOut2In();
   if (proto != PROTO_UDP || Config.ipsecMode != IPSEC_MULTI || Pkt.l4 == 0) return Verdict.NotMine;
-  if (get16(Pkt.l4) == NATT_PORT) return ikeOn4500(false);
-  const dport = get16(Pkt.l4 + 2);
+  if (get16(Pkt.l4 + UDP_SRC_PORT) == NATT_PORT) return ikeOn4500(false);
+  const dport = get16(Pkt.l4 + UDP_DST_PORT);
   return isIkePort(dport) ? ikeOut2In(dport) : Verdict.NotMine;
 }
 

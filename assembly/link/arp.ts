@@ -10,9 +10,12 @@ import { Config, capacity, timeout, C_ARP_ENTRIES, C_ARP_QUEUE, T_ARP, MAP_BYTES
 import { arenaTake } from "../arena";
 import { Counter, count } from "../counters";
 import { get16, set16, get32, set32 } from "../wire/bytes";
-import { ETH_DST, ETH_SRC, ETH_TYPE, ETH_HEADER_LEN, ETHERTYPE_ARP, copyMac, isBroadcast, macEquals } from "../wire/ethernet";
+import {
+  ETH_DST, ETH_SRC, ETH_TYPE, ETH_HEADER_LEN, ETH_ADDR_LEN, ETHERTYPE_ARP, ETHERTYPE_IPV4, copyMac, isBroadcast, isGroup, setBroadcast, macEquals,
+} from "../wire/ethernet";
 import {
   ARP_HTYPE, ARP_PTYPE, ARP_HLEN, ARP_PLEN, ARP_OPER, ARP_SHA, ARP_SPA, ARP_THA, ARP_TPA, ARP_LEN, ARP_REQUEST, ARP_REPLY,
+  ARP_HTYPE_ETHERNET, ARP_PLEN_IPV4,
 } from "../wire/arp";
 import { emit, portMac } from "./emit";
 import { expired } from "../time";
@@ -188,19 +191,18 @@ function sendArp(port: u16, oper: u32, targetMac: usize, targetAddr: u32, sender
   const f = Arp.scratch;
   const a = f + ETH_HEADER_LEN;
   if (oper == ARP_REQUEST) {
-    store<u32>(f + ETH_DST, 0xffffffff);
-    store<u16>(f + ETH_DST, 0xffff, 4);
-    memory.fill(a + ARP_THA, 0, 6);
+    setBroadcast(f + ETH_DST);
+    memory.fill(a + ARP_THA, 0, ETH_ADDR_LEN);
   } else {
     copyMac(f + ETH_DST, targetMac);
     copyMac(a + ARP_THA, targetMac);
   }
   copyMac(f + ETH_SRC, portMac(port));
   set16(f + ETH_TYPE, ETHERTYPE_ARP);
-  set16(a + ARP_HTYPE, 1);
-  set16(a + ARP_PTYPE, 0x0800);
-  store<u8>(a + ARP_HLEN, 6);
-  store<u8>(a + ARP_PLEN, 4);
+  set16(a + ARP_HTYPE, ARP_HTYPE_ETHERNET);
+  set16(a + ARP_PTYPE, ETHERTYPE_IPV4);
+  store<u8>(a + ARP_HLEN, <u8>ETH_ADDR_LEN);
+  store<u8>(a + ARP_PLEN, ARP_PLEN_IPV4);
   set16(a + ARP_OPER, oper);
   copyMac(a + ARP_SHA, portMac(port));
   set32(a + ARP_SPA, senderAddr);
@@ -231,7 +233,7 @@ function ownsAddress(port: u16, addr: u32): bool {
 /** False for a sender we must not learn: a broadcast or multicast MAC (the group bit), one of our own
  *  MACs, or one of our own addresses (a reply from it would point our traffic elsewhere). */
 function senderAcceptable(sha: usize, spa: u32): bool {
-  if (isBroadcast(sha) || (load<u8>(sha) & 1) != 0) return false;
+  if (isBroadcast(sha) || isGroup(sha)) return false;
   if (macEquals(sha, portMac(PORT_LAN)) || macEquals(sha, portMac(PORT_WAN))) return false;
   return !ownsAddress(PORT_LAN, spa) && !ownsAddress(PORT_WAN, spa);
 }
@@ -239,7 +241,8 @@ function senderAcceptable(sha: usize, spa: u32): bool {
 export function handleArp(port: u16, frame: usize, len: u32, now: u32): void {
   if (len < ETH_HEADER_LEN + ARP_LEN) { count(Counter.DropArpMalformed); return; }
   const a = frame + ETH_HEADER_LEN;
-  if (get16(a + ARP_HTYPE) != 1 || get16(a + ARP_PTYPE) != 0x0800 || load<u8>(a + ARP_HLEN) != 6 || load<u8>(a + ARP_PLEN) != 4) {
+  if (get16(a + ARP_HTYPE) != ARP_HTYPE_ETHERNET || get16(a + ARP_PTYPE) != ETHERTYPE_IPV4 ||
+      load<u8>(a + ARP_HLEN) != ETH_ADDR_LEN || load<u8>(a + ARP_PLEN) != ARP_PLEN_IPV4) {
     count(Counter.DropArpMalformed);
     return;
   }
