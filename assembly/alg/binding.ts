@@ -29,9 +29,15 @@ import {
   saAt, addSa, firstSaForRemote, addCandidate, dropCandidate, saCandidate, SA_INBOUND, SA_OUTBOUND, MAX_CANDIDATES,
 } from "./sas";
 
-// Candidates found: host, rank, when its last SA-creating exchange was answered (u32 each).
+/** A host found that may own a new SPI, 12 bytes. */
+@unmanaged class FoundHost {
+  host: u32; // 0
+  rank: u32; // 4  RANK_*
+  at: u32; // 8  when its last SA-creating exchange was answered
+}
+const FOUND_BYTES: u32 = 12;
 const FOUND_MAX: u32 = 16;
-const found = memory.data(<i32>FOUND_MAX * 12, 4);
+const found = memory.data(<i32>(FOUND_MAX * FOUND_BYTES), 4);
 // The hosts an SPI goes to, best first (MAX_CANDIDATES at most).
 const candidates = memory.data(<i32>MAX_CANDIDATES * 4, 4);
 
@@ -43,6 +49,15 @@ const RANK_MANUAL: u32 = 0; // sends ESP/AH without IKE
 
 class Found {
   static n: u32 = 0;
+}
+
+@inline function foundAt(i: u32): FoundHost {
+  return changetype<FoundHost>(found + i * FOUND_BYTES);
+}
+
+/** False when the found record's layout is not the documented one (ipsecInit refuses to start). */
+export function bindingInit(): bool {
+  return offsetof<FoundHost>() == FOUND_BYTES;
 }
 
 class Pay {
@@ -64,16 +79,16 @@ export function sasInUdp(s: IkeSession): bool {
 
 function addFound(host: u32, rank: u32, at: u32): void {
   for (let i: u32 = 0; i < Found.n; i++) {
-    const f = found + i * 12;
-    if (load<u32>(f) != host) continue;
-    if (rank > load<u32>(f, 4) || (rank == load<u32>(f, 4) && <i32>(at - load<u32>(f, 8)) > 0)) { store<u32>(f, rank, 4); store<u32>(f, at, 8); }
+    const f = foundAt(i);
+    if (f.host != host) continue;
+    if (rank > f.rank || (rank == f.rank && <i32>(at - f.at) > 0)) { f.rank = rank; f.at = at; }
     return;
   }
   if (Found.n == FOUND_MAX) return;
-  const f = found + Found.n * 12;
-  store<u32>(f, host);
-  store<u32>(f, rank, 4);
-  store<u32>(f, at, 8);
+  const f = foundAt(Found.n);
+  f.host = host;
+  f.rank = rank;
+  f.at = at;
   Found.n++;
 }
 
@@ -83,14 +98,14 @@ function choose(): u32 {
   for (let c: u32 = 0; c < n; c++) {
     let best: u32 = c;
     for (let i = c + 1; i < Found.n; i++) {
-      const fi = found + i * 12, fb = found + best * 12;
-      const ri = load<u32>(fi, 4), rb = load<u32>(fb, 4);
-      if (ri > rb || (ri == rb && <i32>(load<u32>(fi, 8) - load<u32>(fb, 8)) > 0)) best = i;
+      const fi = foundAt(i), fb = foundAt(best);
+      const ri = fi.rank, rb = fb.rank;
+      if (ri > rb || (ri == rb && <i32>(fi.at - fb.at) > 0)) best = i;
     }
-    const fc = found + c * 12, fb = found + best * 12;
-    const h = load<u32>(fb), r = load<u32>(fb, 4), t = load<u32>(fb, 8);
-    store<u32>(fb, load<u32>(fc)); store<u32>(fb, load<u32>(fc, 4), 4); store<u32>(fb, load<u32>(fc, 8), 8);
-    store<u32>(fc, h); store<u32>(fc, r, 4); store<u32>(fc, t, 8);
+    const fc = foundAt(c), fb = foundAt(best);
+    const h = fb.host, r = fb.rank, t = fb.at;
+    fb.host = fc.host; fb.rank = fc.rank; fb.at = fc.at;
+    fc.host = h; fc.rank = r; fc.at = t;
     store<u32>(candidates + (c << 2), h);
   }
   return n;

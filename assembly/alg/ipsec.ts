@@ -41,7 +41,7 @@ import {
 } from "./ike-sessions";
 import { sasInit, saAt, findSa, addSa, removeSa, touchSa, saSlots, saCandidate, SA_INBOUND, SA_OUTBOUND } from "./sas";
 import { opensExchange, trackExchange } from "./exchanges";
-import { bindInbound, deliversTo } from "./binding";
+import { bindingInit, bindInbound, deliversTo } from "./binding";
 import { holdInit, holdPacket, mustWait, nextSeq, beginRelease, nextReleasable, heldFrame, heldLen, heldPort, holdEmpty } from "./hold";
 import { natDMatches } from "./nat-d";
 import { advisorInit, advise, inspectIke, IkeFacts, findingSlots, findingRow, FINDING_AH_THROUGH_PAT, FINDING_NO_NAT_T, FINDING_AGGRESSIVE_ID_IP, FINDING_ESP_TO_DEFAULT_SERVER, FINDING_MANUAL_KEYS } from "./advisor";
@@ -62,7 +62,7 @@ class Alg {
 export function ipsecInit(): bool {
   Alg.ikeCursor = 0;
   Alg.saCursor = 0;
-  return holdInit() && ikeInit() && sasInit() && advisorInit();
+  return holdInit() && ikeInit() && sasInit() && advisorInit() && bindingInit() && ikePeersFit();
 }
 
 function isIkePort(port: u32): bool {
@@ -159,7 +159,20 @@ function ikeIn2Out(ikePort: u32): Verdict {
 }
 
 /** Hosts that talk IKE with `remote` on `ikePort`, for a message of a new IKE SA the remote starts. */
-const ikePeers = memory.data(<i32>MAX_IKE_COPIES * 8, 4); // host, host port
+@unmanaged class IkePeer {
+  host: u32; // 0
+  hostPort: u32; // 4
+}
+const IKE_PEER_BYTES: u32 = 8;
+const ikePeers = memory.data(<i32>(MAX_IKE_COPIES * IKE_PEER_BYTES), 4);
+
+@inline function ikePeerAt(i: u32): IkePeer {
+  return changetype<IkePeer>(ikePeers + i * IKE_PEER_BYTES);
+}
+
+@inline function ikePeersFit(): bool {
+  return offsetof<IkePeer>() == IKE_PEER_BYTES;
+}
 
 function collectIkePeers(remote: u32, ikePort: u32): u32 {
   let n: u32 = 0;
@@ -170,11 +183,12 @@ function collectIkePeers(remote: u32, ikePort: u32): u32 {
     if (s.remote != remote || <u32>s.extPort != ikePort) continue;
     const host = s.host;
     let seen = false;
-    for (let i: u32 = 0; i < n; i++) if (load<u32>(ikePeers + (i << 3)) == host) seen = true;
+    for (let i: u32 = 0; i < n; i++) if (ikePeerAt(i).host == host) seen = true;
     if (seen) continue;
     if (n == MAX_IKE_COPIES) return n + 1;
-    store<u32>(ikePeers + (n << 3), host);
-    store<u32>(ikePeers + (n << 3), s.hostPort, 4);
+    const peer = ikePeerAt(n);
+    peer.host = host;
+    peer.hostPort = s.hostPort;
     n++;
   }
   return n;
@@ -192,7 +206,7 @@ function ikeFromStranger(ikePort: u32): Verdict {
   const n: u32 = Pkt.l4 == 0 ? 0 : collectIkePeers(Pkt.src, ikePort);
   if (n == 0 || n > MAX_IKE_COPIES) { count(Counter.DropIkeUnknownCookie); return Verdict.Dropped; }
   decide(Counter.IkeOut2In);
-  for (let i: u32 = 0; i < n; i++) decideTarget(load<u32>(ikePeers + (i << 3)), load<u32>(ikePeers + (i << 3), 4));
+  for (let i: u32 = 0; i < n; i++) decideTarget(ikePeerAt(i).host, ikePeerAt(i).hostPort);
   if (n > 1) countMany(Counter.IkeCopies, n - 1);
   return Verdict.Translated;
 }
@@ -370,8 +384,8 @@ export function ipsecQuoteOwner(out2in: bool, proto: u8, src: u32, dst: u32, l4:
     hostPort = ikeAt(k).hostPort;
   } else {
     if (collectIkePeers(remote, ikePort) != 1) return false;
-    host = load<u32>(ikePeers);
-    hostPort = load<u32>(ikePeers, 4);
+    host = ikePeerAt(0).host;
+    hostPort = ikePeerAt(0).hostPort;
   }
   if (!out2in && host != dst) return false;
   QuoteOwner.addr = out2in ? host : Config.wanAddr;
