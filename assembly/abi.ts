@@ -7,21 +7,14 @@
 // received frame it forwards where it lies, in the input ring, so it is valid until the host writes
 // the input ring again (transmit first, as every host does).
 // Rings and tables are carved from linear memory by init(); memory never grows after init.
-// Its twin on the host is host/abi.ts: change both together and bump ABI_VERSION.
+// Its numbers are described once, in host/layout.ts (host/abi.ts and the boards read the same); bump
+// ABI_VERSION there when the slot layout or an export's meaning changes.
 
-export const ABI_VERSION: u32 = 2;
+// ABI_VERSION, the ports and the slot layout (SLOT_*) come from host/layout.ts (`make layout`).
+export * from "./generated/abi";
+import { SLOT_BYTES, SLOT_DATA } from "./generated/abi";
 
-export const PORT_LAN: u16 = 0;
-export const PORT_WAN: u16 = 1;
-export const PORT_COUNT: u16 = 2;
-
-export const SLOT_PORT = 0;
-export const SLOT_LENGTH = 2;
-export const SLOT_DATA = 4;
-/** 1518 bytes: an Ethernet frame without FCS plus one 802.1Q tag, rounded up to 16. */
-export const SLOT_BYTES: u32 = 1536;
 export const FRAME_MAX: u32 = SLOT_BYTES - SLOT_DATA;
-export const SLOT_REF: u32 = 0x8000; // in an output slot's length: see above
 
 @external("natpass", "abort")
 declare function hostAbortImport(message: usize, file: usize, line: u32, column: u32): void;

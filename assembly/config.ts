@@ -1,106 +1,24 @@
 // The configuration record: versioned, little-endian, written by the host into configBuffer()
-// before init(). Layout (byte offsets are the constants below; lists follow the fixed part):
+// before init(). Layout (described once, in host/layout.ts; lists follow the fixed part):
 //   fixed part (CFG_FIXED bytes) | server entries (SERVER_BYTES each) | map entries (MAP_BYTES each)
 //   | IKE ports (u16 each)
-// Its twin is host/config.ts (JSON -> record, with field-named errors). Change both together.
+// host/config.ts writes it from JSON (with field-named errors) from the same description.
 // init() re-checks every range here too, so a hostile record is refused, never trusted.
 
-export const CFG_MAGIC: u32 = 0x4643504e; // "NPCF" read little-endian
-export const CFG_VERSION: u16 = 1;
+// Every offset, value code, timeout and capacity index and error code comes from host/layout.ts, the one
+// description of the record (`make layout` writes ./generated/config.ts).
+export * from "./generated/config";
+import {
+  CFG_MAGIC, CFG_VERSION, O_MAGIC, O_VERSION, O_LENGTH, O_LAN_ADDR, O_LAN_PREFIX, O_WAN_PREFIX, O_FILTERING, O_FLAGS,
+  O_IPSEC_MODE, O_WAN_ADDR, O_WAN_GATEWAY, O_ROUTED_ADDR, O_ROUTED_PREFIX, O_DEFAULT_SERVER, O_PORT_LO, O_PORT_HI,
+  O_TIMEOUTS, O_CAPACITIES, O_SERVER_COUNT, O_MAP_COUNT, O_IKE_PORT_COUNT, CFG_FIXED, SERVER_BYTES, MAP_BYTES,
+  SERVER_MAX, MAP_MAX, IKE_PORT_MAX, FLAG_WAN_PING, FLAG_HAIRPIN, FILTER_ADDRESS_AND_PORT_DEPENDENT, IPSEC_MULTI,
+  PROTO_SEL_UDP, PROTO_SEL_TCP, TIMEOUT_COUNT, TIMEOUT_MIN, TIMEOUT_MAX, CAPACITY_MAX, C_OUT_SLOTS, C_BATCH, C_IKE_SESSIONS, CAPACITY_COUNT, CFG_OK, ERR_MAGIC,
+  ERR_VERSION, ERR_LENGTH, ERR_LAN, ERR_WAN, ERR_FILTERING, ERR_IPSEC_MODE, ERR_PORT_RANGE, ERR_TIMEOUT, ERR_CAPACITY,
+  ERR_SERVER_LIST, ERR_MAP_LIST, ERR_IKE_PORTS, ERR_DEFAULT_SERVER,
+} from "./generated/config";
+
 export const CFG_CAPACITY: u32 = 4096;
-
-export const O_MAGIC = 0;
-export const O_VERSION = 4;
-export const O_LENGTH = 6;
-export const O_LAN_MAC = 8;
-export const O_LAN_ADDR = 16;
-export const O_LAN_PREFIX = 20;
-export const O_WAN_PREFIX = 21;
-export const O_FILTERING = 22;
-export const O_FLAGS = 23;
-export const O_WAN_MAC = 24;
-export const O_IPSEC_MODE = 30;
-export const O_WAN_ADDR = 32;
-export const O_WAN_GATEWAY = 36;
-export const O_ROUTED_ADDR = 40;
-export const O_ROUTED_PREFIX = 44;
-export const O_DEFAULT_SERVER = 48;
-export const O_PORT_LO = 52;
-export const O_PORT_HI = 54;
-export const O_TIMEOUTS = 56; // TIMEOUT_COUNT x u32
-export const O_CAPACITIES = 92; // CAPACITY_COUNT x u32
-export const O_SERVER_COUNT = 140;
-export const O_MAP_COUNT = 141;
-export const O_IKE_PORT_COUNT = 142;
-export const CFG_FIXED = 144;
-
-export const SERVER_BYTES = 32; // u8 proto, u8 0, u16 extLo, u16 extHi, u16 inPort, u32 inAddr, u32 0, name[16]
-export const MAP_BYTES = 24; // u32 inAddr, u32 extAddr (equal: a Transparent Map), u32 0, u32 0, name[16]
-export const NAME_OFFSET_SERVER = 16;
-export const NAME_OFFSET_MAP = 8;
-export const NAME_BYTES = 16; // ASCII, NUL padded; for the console and state dumps only
-export const SERVER_MAX = 64;
-export const MAP_MAX = 64;
-export const IKE_PORT_MAX = 8;
-
-export const FLAG_WAN_PING: u8 = 1;
-export const FLAG_HAIRPIN: u8 = 2;
-
-export const FILTER_ENDPOINT_INDEPENDENT: u8 = 0;
-export const FILTER_ADDRESS_DEPENDENT: u8 = 1;
-export const FILTER_ADDRESS_AND_PORT_DEPENDENT: u8 = 2;
-
-export const IPSEC_OFF: u8 = 0;
-export const IPSEC_SERVER_LIST: u8 = 1;
-export const IPSEC_MULTI: u8 = 2;
-
-export const PROTO_SEL_UDP: u8 = 1;
-export const PROTO_SEL_TCP: u8 = 2;
-
-// Timeouts, in the order they are stored (u32 each).
-export const T_UDP = 0; // s, RFC 4787 REQ-5: >= 120, default 300
-export const T_TCP_ESTABLISHED = 1; // s, RFC 5382 REQ-5: >= 7440
-export const T_TCP_TRANSITORY = 2; // s, RFC 5382: >= 240
-export const T_ICMP = 3; // s, RFC 5508 REQ-1: >= 60
-export const T_IPSEC_SA = 4; // s, idle ESP/AH SA binding
-export const T_IKE = 5; // s, idle IKE session
-export const T_IKE_HOLD = 6; // ms, longest an overlapping IKE exchange is held
-export const T_FRAGMENT = 7; // ms, fragment tracking and holding
-export const T_ARP = 8; // s, ARP cache entry lifetime
-export const TIMEOUT_COUNT = 9;
-
-// Capacities, in the order they are stored (u32 each).
-export const C_SESSIONS = 0;
-export const C_MAPPINGS = 1;
-export const C_HOST_QUOTA = 2;
-export const C_HOSTS = 3;
-export const C_FRAGMENTS = 4;
-export const C_FRAGMENT_HOLD = 5;
-export const C_ARP_ENTRIES = 6;
-export const C_ARP_QUEUE = 7;
-export const C_BATCH = 8;
-export const C_OUT_SLOTS = 9;
-export const C_IKE_SESSIONS = 10;
-export const C_IPSEC_SAS = 11;
-export const CAPACITY_COUNT = 12;
-
-/** init() result codes: 0 is success; each error names the field the host reports. */
-export const CFG_OK = 0;
-export const ERR_MAGIC = -1;
-export const ERR_VERSION = -2;
-export const ERR_LENGTH = -3;
-export const ERR_LAN = -4;
-export const ERR_WAN = -5;
-export const ERR_FILTERING = -6;
-export const ERR_IPSEC_MODE = -7;
-export const ERR_PORT_RANGE = -8;
-export const ERR_TIMEOUT = -9;
-export const ERR_CAPACITY = -10;
-export const ERR_SERVER_LIST = -11;
-export const ERR_MAP_LIST = -12;
-export const ERR_IKE_PORTS = -13;
-export const ERR_MEMORY = -14;
-export const ERR_DEFAULT_SERVER = -15;
 
 export const configBuffer = memory.data(CFG_CAPACITY, 16);
 
@@ -140,25 +58,19 @@ export class Config {
   return prefix == 0 ? 0 : <u32>(0xffffffff << (32 - prefix));
 }
 
-/** Minimum lifetimes the RFCs require; a record asking for less is refused. */
+/** Each timeout within its bounds (TIMEOUT_MIN: the RFC minimums; TIMEOUT_MAX: seconds stay below 2^31 ms). */
 function timeoutsValid(): bool {
-  if (timeout(T_UDP) < 120) return false;
-  if (timeout(T_TCP_ESTABLISHED) < 7440) return false;
-  if (timeout(T_TCP_TRANSITORY) < 240) return false;
-  if (timeout(T_ICMP) < 60) return false;
-  if (timeout(T_IPSEC_SA) < 30 || timeout(T_IKE) < 30) return false;
-  if (timeout(T_IKE_HOLD) < 100 || timeout(T_IKE_HOLD) > 120000) return false;
-  if (timeout(T_FRAGMENT) < 100 || timeout(T_FRAGMENT) > 120000) return false;
-  if (timeout(T_ARP) < 10) return false;
-  for (let i = 0; i < TIMEOUT_COUNT; i++) if (timeout(i) > 0x7fffffff / 1000) return false;
+  const lo = TIMEOUT_MIN, hi = TIMEOUT_MAX;
+  for (let i = 0; i < TIMEOUT_COUNT; i++) {
+    const t = timeout(i);
+    if (t < unchecked(lo[i]) || t > unchecked(hi[i])) return false;
+  }
   return true;
 }
 
-// Upper bounds per capacity, in the record's order (static data: nothing is allocated per call).
-const CAPACITY_LIMITS: StaticArray<u32> = [1 << 20, 1 << 20, 65535, 1 << 16, 4096, 1024, 4096, 1024, 1024, 4096, 1 << 16, 1 << 16];
-
+/** Each capacity from 1 to its CAPACITY_MAX (static data: nothing is allocated per call). */
 function capacitiesValid(): bool {
-  const limits = CAPACITY_LIMITS;
+  const limits = CAPACITY_MAX;
   for (let i = 0; i < CAPACITY_COUNT; i++) {
     const c = capacity(i);
     if (c == 0 || c > unchecked(limits[i])) return false;

@@ -1,17 +1,18 @@
-// Host twin of assembly/abi.ts: slot layout, port ids and the dump record words.
-// Change both together; the module's abiVersion() must equal ABI_VERSION.
+// The ABI as the Node host sees it: slot layout, port ids, init()'s error codes (all from host/layout.ts,
+// the one description the module's and the boards' constants are generated from) and the dump records.
+// The module's abiVersion() must equal ABI_VERSION.
+import { ABI_VERSION, INIT_ERRORS as ERRORS, PORTS, SLOT, SLOT_REF, offsetOf } from './layout.ts';
 
-export const ABI_VERSION = 2;
+export { ABI_VERSION, SLOT_REF };
 export const PORT_LAN = 0;
 export const PORT_WAN = 1;
 export type Port = typeof PORT_LAN | typeof PORT_WAN;
-export const PORT_NAMES = ['lan', 'wan'] as const;
+export const PORT_NAMES = PORTS;
 
-export const SLOT_PORT = 0;
-export const SLOT_LENGTH = 2;
-export const SLOT_DATA = 4;
-/** In an output slot's length: the slot's first data word is the frame's offset in linear memory. */
-export const SLOT_REF = 0x8000;
+export const SLOT_PORT = offsetOf(SLOT, 'port');
+export const SLOT_LENGTH = offsetOf(SLOT, 'length');
+/** The frame bytes; in an output slot with SLOT_REF set in its length, the frame's offset in linear memory. */
+export const SLOT_DATA = SLOT.bytes;
 
 export const DUMP_SESSIONS = 0;
 export const DUMP_MAPPINGS = 1;
@@ -21,24 +22,8 @@ export const DUMP_FINDINGS = 4;
 export const DUMP_ARP = 5;
 export const DUMP_END = 0xffffffff;
 
-/** init() error codes (assembly/config.ts) and the config field each one names. */
-export const INIT_ERRORS: Record<number, string> = {
-  [-1]: 'record: bad magic',
-  [-2]: 'record: unsupported version',
-  [-3]: 'record: length',
-  [-4]: 'lan',
-  [-5]: 'wan',
-  [-6]: 'nat.filtering',
-  [-7]: 'ipsec.mode',
-  [-8]: 'nat.portRange',
-  [-9]: 'timeouts',
-  [-10]: 'limits',
-  [-11]: 'nat.serverList',
-  [-12]: 'nat.mapList',
-  [-13]: 'ipsec.ikePorts',
-  [-14]: 'limits: tables do not fit in memory',
-  [-15]: 'nat.defaultServer',
-};
+/** init() error codes (assembly/config.ts ERR_*) and the config field each one names. */
+export const INIT_ERRORS: Record<number, string> = Object.fromEntries(ERRORS.map((e) => [e.code, e.field]));
 
 /**
  * Dump rows: u32 words, in this order (unused words are 0). Ages are milliseconds since last use.
