@@ -9,11 +9,9 @@
 // description of the record (`make layout` writes ./generated/config.ts).
 export * from "./generated/config";
 import {
-  CFG_MAGIC, CFG_VERSION, O_MAGIC, O_VERSION, O_LENGTH, O_LAN_ADDR, O_LAN_PREFIX, O_WAN_PREFIX, O_FILTERING, O_FLAGS,
-  O_IPSEC_MODE, O_WAN_ADDR, O_WAN_GATEWAY, O_ROUTED_ADDR, O_ROUTED_PREFIX, O_DEFAULT_SERVER, O_PORT_LO, O_PORT_HI,
-  O_TIMEOUTS, O_CAPACITIES, O_SERVER_COUNT, O_MAP_COUNT, O_IKE_PORT_COUNT, CFG_FIXED, SERVER_BYTES, MAP_BYTES,
+  ConfigRecord, ServerEntry, MapEntry, CFG_MAGIC, CFG_VERSION, O_TIMEOUTS, O_CAPACITIES, CFG_FIXED, SERVER_BYTES, MAP_BYTES,
   SERVER_MAX, MAP_MAX, IKE_PORT_MAX, FLAG_WAN_PING, FLAG_HAIRPIN, FILTER_ADDRESS_AND_PORT_DEPENDENT, IPSEC_MULTI,
-  PROTO_SEL_UDP, PROTO_SEL_TCP, TIMEOUT_COUNT, TIMEOUT_MIN, TIMEOUT_MAX, CAPACITY_MAX, C_OUT_SLOTS, C_BATCH, C_IKE_SESSIONS, CAPACITY_COUNT, CFG_OK, ERR_MAGIC,
+  PROTO_SEL_BOTH, TIMEOUT_COUNT, TIMEOUT_MIN, TIMEOUT_MAX, CAPACITY_MAX, C_OUT_SLOTS, C_BATCH, C_IKE_SESSIONS, CAPACITY_COUNT, CFG_OK, ERR_MAGIC,
   ERR_VERSION, ERR_LENGTH, ERR_LAN, ERR_WAN, ERR_FILTERING, ERR_IPSEC_MODE, ERR_PORT_RANGE, ERR_TIMEOUT, ERR_CAPACITY,
   ERR_SERVER_LIST, ERR_MAP_LIST, ERR_IKE_PORTS, ERR_DEFAULT_SERVER,
 } from "./generated/config";
@@ -85,46 +83,47 @@ function inSubnet(addr: u32, net: u32, mask: u32): bool {
 /** Reads and checks the record written at configBuffer. Returns CFG_OK or the failing field's code. */
 export function parseConfig(length: u32): i32 {
   const c = configBuffer;
+  const r = changetype<ConfigRecord>(c);
   if (length < <u32>CFG_FIXED || length > CFG_CAPACITY) return ERR_LENGTH;
-  if (load<u32>(c, O_MAGIC) != CFG_MAGIC) return ERR_MAGIC;
-  if (load<u16>(c, O_VERSION) != CFG_VERSION) return ERR_VERSION;
-  if (<u32>load<u16>(c, O_LENGTH) != length) return ERR_LENGTH;
+  if (r.magic != CFG_MAGIC) return ERR_MAGIC;
+  if (r.version != CFG_VERSION) return ERR_VERSION;
+  if (<u32>r.length != length) return ERR_LENGTH;
 
-  const lanPrefix = <u32>load<u8>(c, O_LAN_PREFIX);
-  const wanPrefix = <u32>load<u8>(c, O_WAN_PREFIX);
-  const routedPrefix = <u32>load<u8>(c, O_ROUTED_PREFIX);
-  if (lanPrefix < 8 || lanPrefix > 30 || load<u32>(c, O_LAN_ADDR) == 0) return ERR_LAN;
-  if (wanPrefix < 1 || wanPrefix > 32 || load<u32>(c, O_WAN_ADDR) == 0) return ERR_WAN;
+  const lanPrefix = <u32>r.lanPrefix;
+  const wanPrefix = <u32>r.wanPrefix;
+  const routedPrefix = <u32>r.routedPrefix;
+  if (lanPrefix < 8 || lanPrefix > 30 || r.lanAddr == 0) return ERR_LAN;
+  if (wanPrefix < 1 || wanPrefix > 32 || r.wanAddr == 0) return ERR_WAN;
   if (routedPrefix > 32) return ERR_LAN;
-  Config.lanAddr = load<u32>(c, O_LAN_ADDR);
+  Config.lanAddr = r.lanAddr;
   Config.lanMask = maskOf(lanPrefix);
-  Config.wanAddr = load<u32>(c, O_WAN_ADDR);
+  Config.wanAddr = r.wanAddr;
   Config.wanMask = maskOf(wanPrefix);
-  Config.gateway = load<u32>(c, O_WAN_GATEWAY);
-  Config.routedAddr = load<u32>(c, O_ROUTED_ADDR);
+  Config.gateway = r.wanGateway;
+  Config.routedAddr = r.routedAddr;
   Config.routedMask = maskOf(routedPrefix);
   if (Config.gateway != 0 && !inSubnet(Config.gateway, Config.wanAddr, Config.wanMask)) return ERR_WAN;
   if (inSubnet(Config.wanAddr, Config.lanAddr, Config.lanMask)) return ERR_WAN;
 
-  const filtering = load<u8>(c, O_FILTERING);
+  const filtering = r.filtering;
   if (filtering > FILTER_ADDRESS_AND_PORT_DEPENDENT) return ERR_FILTERING;
   Config.filtering = filtering;
-  const flags = load<u8>(c, O_FLAGS);
+  const flags = r.flags;
   Config.wanPing = (flags & FLAG_WAN_PING) != 0;
   Config.hairpin = (flags & FLAG_HAIRPIN) != 0;
-  const mode = load<u8>(c, O_IPSEC_MODE);
+  const mode = r.ipsecMode;
   if (mode > IPSEC_MULTI) return ERR_IPSEC_MODE;
   Config.ipsecMode = mode;
 
-  Config.portLo = load<u16>(c, O_PORT_LO);
-  Config.portHi = load<u16>(c, O_PORT_HI);
+  Config.portLo = r.portLo;
+  Config.portHi = r.portHi;
   if (Config.portLo < 1024 || Config.portHi < Config.portLo || <u32>Config.portHi - <u32>Config.portLo < 255) return ERR_PORT_RANGE;
   if (!timeoutsValid()) return ERR_TIMEOUT;
   if (!capacitiesValid()) return ERR_CAPACITY;
 
-  Config.serverCount = load<u8>(c, O_SERVER_COUNT);
-  Config.mapCount = load<u8>(c, O_MAP_COUNT);
-  Config.ikePortCount = load<u8>(c, O_IKE_PORT_COUNT);
+  Config.serverCount = r.serverCount;
+  Config.mapCount = r.mapCount;
+  Config.ikePortCount = r.ikePortCount;
   if (Config.serverCount > <u32>SERVER_MAX) return ERR_SERVER_LIST;
   if (Config.mapCount > <u32>MAP_MAX) return ERR_MAP_LIST;
   if (Config.ikePortCount > <u32>IKE_PORT_MAX) return ERR_IKE_PORTS;
@@ -135,23 +134,22 @@ export function parseConfig(length: u32): i32 {
   Config.ikePorts = Config.maps + Config.mapCount * MAP_BYTES;
 
   for (let i: u32 = 0; i < Config.serverCount; i++) {
-    const e = Config.servers + i * SERVER_BYTES;
-    const proto = load<u8>(e, 0);
-    const lo = load<u16>(e, 2), hi = load<u16>(e, 4), inPort = load<u16>(e, 6);
-    const host = load<u32>(e, 8);
-    if (proto == 0 || proto > (PROTO_SEL_UDP | PROTO_SEL_TCP)) return ERR_SERVER_LIST;
+    const e = changetype<ServerEntry>(Config.servers + i * SERVER_BYTES);
+    const proto = e.proto;
+    const lo = e.extLo, hi = e.extHi, inPort = e.inPort;
+    if (proto == 0 || proto > PROTO_SEL_BOTH) return ERR_SERVER_LIST;
     if (lo == 0 || hi < lo || inPort == 0 || <u32>inPort + (<u32>hi - <u32>lo) > 65535) return ERR_SERVER_LIST;
-    if (!isLanHost(host)) return ERR_SERVER_LIST;
+    if (!isLanHost(e.inAddr)) return ERR_SERVER_LIST;
   }
   for (let i: u32 = 0; i < Config.mapCount; i++) {
-    const e = Config.maps + i * MAP_BYTES;
-    const inAddr = load<u32>(e, 0), extAddr = load<u32>(e, 4);
+    const e = changetype<MapEntry>(Config.maps + i * MAP_BYTES);
+    const inAddr = e.inAddr, extAddr = e.extAddr;
     if (!isLanHost(inAddr) || extAddr == 0 || extAddr == Config.wanAddr) return ERR_MAP_LIST;
   }
   for (let i: u32 = 0; i < Config.ikePortCount; i++) {
     if (load<u16>(Config.ikePorts + (i << 1)) == 0) return ERR_IKE_PORTS;
   }
-  Config.defaultServer = load<u32>(c, O_DEFAULT_SERVER);
+  Config.defaultServer = r.defaultServer;
   if (Config.defaultServer != 0 && !isLanHost(Config.defaultServer)) return ERR_DEFAULT_SERVER;
   return CFG_OK;
 }

@@ -60,8 +60,28 @@ const asConstant = (c: Constant) =>
   `export const ${c.name}${c.as ? `: ${c.as}` : ''} = ${c.hex ? hex(c.value) : c.value};${c.doc ? ` // ${c.doc}` : ''}\n`;
 const asStatic = (name: string, values: number[], doc: string) => `// ${doc}\nexport const ${name}: StaticArray<u32> = [${values.join(', ')}];\n`;
 
+/** A typed view of one record: changetype<Name>(address).field reads the field where the layout puts it. */
+function asRecord(name: string, doc: string, fields: PlacedField[], prefix: string): string {
+  const lines = [`/** ${doc} */`, '@final @unmanaged', `export class ${name} {`];
+  for (const f of fields) {
+    const at = `${prefix}${constantCase(f.name)}`;
+    if ((f.type === 'u8' || f.type === 'u16' || f.type === 'u32') && f.count === 1) {
+      lines.push(`  @inline get ${f.name}(): ${f.type} { return load<${f.type}>(changetype<usize>(this), ${at}); }`);
+      lines.push(`  @inline set ${f.name}(v: ${f.type}) { store<${f.type}>(changetype<usize>(this), v, ${at}); }`);
+    } else {
+      lines.push(`  /** Where ${f.name} lies (${describe(f)}). */`);
+      lines.push(`  @inline get ${f.name}At(): usize { return changetype<usize>(this) + ${at}; }`);
+    }
+  }
+  lines.push('}', '');
+  return lines.join('\n');
+}
+
 export function assemblyConfig(): string {
   return HEAD('//', 'the config record') + '\n' + configConstants().map(asConstant).join('') + '\n' +
+    asRecord('ConfigRecord', 'The fixed part of the record (at configBuffer, or the console\'s staged copy).', CONFIG.fields, 'O_') + '\n' +
+    asRecord('ServerEntry', 'A Server List entry (SERVER_BYTES).', SERVER.fields, 'SERVER_') + '\n' +
+    asRecord('MapEntry', 'A Map List entry (MAP_BYTES).', MAP.fields, 'MAP_') + '\n' +
     asStatic('TIMEOUT_MIN', TIMEOUTS.map((t) => t.min), 'The least and most each timeout may be, in T_* order (the RFC minimums are in TIMEOUTS).') +
     asStatic('TIMEOUT_MAX', TIMEOUTS.map((t) => timeoutMax(t.key)), 'Seconds stay below 2^31 ms; milliseconds at most 120 s.') +
     asStatic('CAPACITY_MAX', LIMITS.map((l) => l.max), 'The most each capacity may be, in C_* order; each is at least 1.');

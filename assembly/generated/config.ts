@@ -94,6 +94,87 @@ export const ERR_IKE_PORTS = -13; // ipsec.ikePorts
 export const ERR_MEMORY = -14; // limits: tables do not fit in memory
 export const ERR_DEFAULT_SERVER = -15; // nat.defaultServer
 
+/** The fixed part of the record (at configBuffer, or the console's staged copy). */
+@final @unmanaged
+export class ConfigRecord {
+  @inline get magic(): u32 { return load<u32>(changetype<usize>(this), O_MAGIC); }
+  @inline set magic(v: u32) { store<u32>(changetype<usize>(this), v, O_MAGIC); }
+  @inline get version(): u16 { return load<u16>(changetype<usize>(this), O_VERSION); }
+  @inline set version(v: u16) { store<u16>(changetype<usize>(this), v, O_VERSION); }
+  @inline get length(): u16 { return load<u16>(changetype<usize>(this), O_LENGTH); }
+  @inline set length(v: u16) { store<u16>(changetype<usize>(this), v, O_LENGTH); }
+  /** Where lanMac lies (mac: the router's LAN MAC). */
+  @inline get lanMacAt(): usize { return changetype<usize>(this) + O_LAN_MAC; }
+  @inline get lanAddr(): u32 { return load<u32>(changetype<usize>(this), O_LAN_ADDR); }
+  @inline set lanAddr(v: u32) { store<u32>(changetype<usize>(this), v, O_LAN_ADDR); }
+  @inline get lanPrefix(): u8 { return load<u8>(changetype<usize>(this), O_LAN_PREFIX); }
+  @inline set lanPrefix(v: u8) { store<u8>(changetype<usize>(this), v, O_LAN_PREFIX); }
+  @inline get wanPrefix(): u8 { return load<u8>(changetype<usize>(this), O_WAN_PREFIX); }
+  @inline set wanPrefix(v: u8) { store<u8>(changetype<usize>(this), v, O_WAN_PREFIX); }
+  @inline get filtering(): u8 { return load<u8>(changetype<usize>(this), O_FILTERING); }
+  @inline set filtering(v: u8) { store<u8>(changetype<usize>(this), v, O_FILTERING); }
+  @inline get flags(): u8 { return load<u8>(changetype<usize>(this), O_FLAGS); }
+  @inline set flags(v: u8) { store<u8>(changetype<usize>(this), v, O_FLAGS); }
+  /** Where wanMac lies (mac: the router's WAN MAC). */
+  @inline get wanMacAt(): usize { return changetype<usize>(this) + O_WAN_MAC; }
+  @inline get ipsecMode(): u8 { return load<u8>(changetype<usize>(this), O_IPSEC_MODE); }
+  @inline set ipsecMode(v: u8) { store<u8>(changetype<usize>(this), v, O_IPSEC_MODE); }
+  @inline get wanAddr(): u32 { return load<u32>(changetype<usize>(this), O_WAN_ADDR); }
+  @inline set wanAddr(v: u32) { store<u32>(changetype<usize>(this), v, O_WAN_ADDR); }
+  @inline get wanGateway(): u32 { return load<u32>(changetype<usize>(this), O_WAN_GATEWAY); }
+  @inline set wanGateway(v: u32) { store<u32>(changetype<usize>(this), v, O_WAN_GATEWAY); }
+  @inline get routedAddr(): u32 { return load<u32>(changetype<usize>(this), O_ROUTED_ADDR); }
+  @inline set routedAddr(v: u32) { store<u32>(changetype<usize>(this), v, O_ROUTED_ADDR); }
+  @inline get routedPrefix(): u8 { return load<u8>(changetype<usize>(this), O_ROUTED_PREFIX); }
+  @inline set routedPrefix(v: u8) { store<u8>(changetype<usize>(this), v, O_ROUTED_PREFIX); }
+  @inline get defaultServer(): u32 { return load<u32>(changetype<usize>(this), O_DEFAULT_SERVER); }
+  @inline set defaultServer(v: u32) { store<u32>(changetype<usize>(this), v, O_DEFAULT_SERVER); }
+  @inline get portLo(): u16 { return load<u16>(changetype<usize>(this), O_PORT_LO); }
+  @inline set portLo(v: u16) { store<u16>(changetype<usize>(this), v, O_PORT_LO); }
+  @inline get portHi(): u16 { return load<u16>(changetype<usize>(this), O_PORT_HI); }
+  @inline set portHi(v: u16) { store<u16>(changetype<usize>(this), v, O_PORT_HI); }
+  /** Where timeouts lies (u32 x 9: TIMEOUTS, in order (T_*)). */
+  @inline get timeoutsAt(): usize { return changetype<usize>(this) + O_TIMEOUTS; }
+  /** Where capacities lies (u32 x 12: LIMITS, in order (C_*)). */
+  @inline get capacitiesAt(): usize { return changetype<usize>(this) + O_CAPACITIES; }
+  @inline get serverCount(): u8 { return load<u8>(changetype<usize>(this), O_SERVER_COUNT); }
+  @inline set serverCount(v: u8) { store<u8>(changetype<usize>(this), v, O_SERVER_COUNT); }
+  @inline get mapCount(): u8 { return load<u8>(changetype<usize>(this), O_MAP_COUNT); }
+  @inline set mapCount(v: u8) { store<u8>(changetype<usize>(this), v, O_MAP_COUNT); }
+  @inline get ikePortCount(): u8 { return load<u8>(changetype<usize>(this), O_IKE_PORT_COUNT); }
+  @inline set ikePortCount(v: u8) { store<u8>(changetype<usize>(this), v, O_IKE_PORT_COUNT); }
+}
+
+/** A Server List entry (SERVER_BYTES). */
+@final @unmanaged
+export class ServerEntry {
+  @inline get proto(): u8 { return load<u8>(changetype<usize>(this), SERVER_PROTO); }
+  @inline set proto(v: u8) { store<u8>(changetype<usize>(this), v, SERVER_PROTO); }
+  @inline get extLo(): u16 { return load<u16>(changetype<usize>(this), SERVER_EXT_LO); }
+  @inline set extLo(v: u16) { store<u16>(changetype<usize>(this), v, SERVER_EXT_LO); }
+  @inline get extHi(): u16 { return load<u16>(changetype<usize>(this), SERVER_EXT_HI); }
+  @inline set extHi(v: u16) { store<u16>(changetype<usize>(this), v, SERVER_EXT_HI); }
+  @inline get inPort(): u16 { return load<u16>(changetype<usize>(this), SERVER_IN_PORT); }
+  @inline set inPort(v: u16) { store<u16>(changetype<usize>(this), v, SERVER_IN_PORT); }
+  @inline get inAddr(): u32 { return load<u32>(changetype<usize>(this), SERVER_IN_ADDR); }
+  @inline set inAddr(v: u32) { store<u32>(changetype<usize>(this), v, SERVER_IN_ADDR); }
+  @inline get spare(): u32 { return load<u32>(changetype<usize>(this), SERVER_SPARE); }
+  @inline set spare(v: u32) { store<u32>(changetype<usize>(this), v, SERVER_SPARE); }
+  /** Where name lies (name: ASCII, NUL padded; for the console and state dumps only). */
+  @inline get nameAt(): usize { return changetype<usize>(this) + SERVER_NAME; }
+}
+
+/** A Map List entry (MAP_BYTES). */
+@final @unmanaged
+export class MapEntry {
+  @inline get inAddr(): u32 { return load<u32>(changetype<usize>(this), MAP_IN_ADDR); }
+  @inline set inAddr(v: u32) { store<u32>(changetype<usize>(this), v, MAP_IN_ADDR); }
+  @inline get extAddr(): u32 { return load<u32>(changetype<usize>(this), MAP_EXT_ADDR); }
+  @inline set extAddr(v: u32) { store<u32>(changetype<usize>(this), v, MAP_EXT_ADDR); }
+  /** Where name lies (name: ASCII, NUL padded; for the console and state dumps only). */
+  @inline get nameAt(): usize { return changetype<usize>(this) + MAP_NAME; }
+}
+
 // The least and most each timeout may be, in T_* order (the RFC minimums are in TIMEOUTS).
 export const TIMEOUT_MIN: StaticArray<u32> = [120, 7440, 240, 60, 30, 30, 100, 100, 10];
 // Seconds stay below 2^31 ms; milliseconds at most 120 s.
