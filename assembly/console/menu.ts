@@ -5,7 +5,10 @@
 import { Counter, COUNTER_NAMES, counterBase, countersSettle } from "../counters";
 import {
   O_LAN_ADDR, O_LAN_PREFIX, O_WAN_ADDR, O_WAN_PREFIX, O_WAN_GATEWAY, O_FLAGS, O_FILTERING, O_IPSEC_MODE,
-  O_DEFAULT_SERVER, SERVER_BYTES, MAP_BYTES, CFG_OK,
+  O_DEFAULT_SERVER, SERVER_BYTES, MAP_BYTES, CFG_OK, ServerEntry, MapEntry,
+  SERVER_NAME, SERVER_PROTO, SERVER_EXT_LO, SERVER_EXT_HI, SERVER_IN_ADDR, SERVER_IN_PORT, MAP_NAME, MAP_IN_ADDR, MAP_EXT_ADDR,
+  FILTER_ENDPOINT_INDEPENDENT, FILTER_ADDRESS_DEPENDENT, FILTER_ADDRESS_AND_PORT_DEPENDENT, IPSEC_OFF, IPSEC_SERVER_LIST,
+  IPSEC_MULTI, PROTO_SEL_UDP, PROTO_SEL_TCP, PROTO_SEL_BOTH, FLAG_WAN_PING, FLAG_HAIRPIN,
 } from "../config";
 import { ADVISOR_CATALOG } from "../alg/advisor";
 import { DUMP_SESSIONS, DUMP_IKE, DUMP_FINDINGS } from "../abi";
@@ -22,6 +25,118 @@ const S_RESTART = 16, S_SERVER_ADD = 17, S_MAP_ADD = 18, S_PASSWORD = 19, S_BYE 
 
 // ---- field kinds ----
 const F_IP = 0, F_PREFIX = 1, F_PORT = 2, F_FLAG = 3, F_CHOICE = 4, F_TEXT = 5, F_ACTION = 6, F_SECRET = 7, F_IP_OR_NONE = 8;
+
+// Where a field's value lies (bits 4-7 of a field's kind word): the staged config record, the Server
+// List or Map List entry being composed, or the first IKE port; an action or a password lies nowhere.
+const AT_NONE: u32 = 0 << 4, AT_STAGED: u32 = 1 << 4, AT_ENTRY: u32 = 2 << 4, AT_IKE_PORT: u32 = 3 << 4;
+// Bits 8-15: a flag's bit in the flags field, or a choice field's choice set.
+const ARG = 8;
+// Bit 16: typing the external port also sets the range end (a single port until one is given) and,
+// when none is given yet, the internal port.
+const SEEDS_RANGE: u32 = 1 << 16;
+
+// Choice sets: one row (set, stored value, label) per choice; a set's values are consecutive.
+const CH_FILTERING: u32 = 1, CH_IPSEC: u32 = 2, CH_PROTO: u32 = 3;
+const CHOICES: StaticArray<u32> = [
+  CH_FILTERING, FILTER_ENDPOINT_INDEPENDENT, changetype<u32>("endpoint-independent"),
+  CH_FILTERING, FILTER_ADDRESS_DEPENDENT, changetype<u32>("address-dependent"),
+  CH_FILTERING, FILTER_ADDRESS_AND_PORT_DEPENDENT, changetype<u32>("address-and-port-dependent"),
+  CH_IPSEC, IPSEC_OFF, changetype<u32>("off"),
+  CH_IPSEC, IPSEC_SERVER_LIST, changetype<u32>("server-list (4.8)"),
+  CH_IPSEC, IPSEC_MULTI, changetype<u32>("multi (4.10)"),
+  CH_PROTO, PROTO_SEL_UDP, changetype<u32>("UDP"),
+  CH_PROTO, PROTO_SEL_TCP, changetype<u32>("TCP"),
+  CH_PROTO, PROTO_SEL_BOTH, changetype<u32>("UDP+TCP"),
+];
+const CHOICE_WORDS = 3;
+
+// Screens: (screen, the screen Esc goes back to, title). The login screen and Exit have no row.
+const SCREENS: StaticArray<u32> = [
+  S_MAIN, S_MAIN, changetype<u32>("Main Menu"),
+  S_SYSTEM, S_MAIN, changetype<u32>("System Configuration"),
+  S_NAT, S_SYSTEM, changetype<u32>("Network Address Translation"),
+  S_UTIL, S_MAIN, changetype<u32>("Utilities & Diagnostics"),
+  S_EASY, S_MAIN, changetype<u32>("Easy Setup"),
+  S_WAN, S_MAIN, changetype<u32>("WAN Configuration"),
+  S_NAT_OPTIONS, S_NAT, changetype<u32>("Default Server and Filtering"),
+  S_IPSEC, S_SYSTEM, changetype<u32>("IPsec Passthrough"),
+  S_SERVER_ADD, S_SERVERS, changetype<u32>("Add Server List Entry"),
+  S_MAP_ADD, S_MAPS, changetype<u32>("Add Map List Entry"),
+  S_PASSWORD, S_SYSTEM, changetype<u32>("Change Password"),
+  S_SERVERS, S_NAT, changetype<u32>("Server Lists"),
+  S_MAPS, S_NAT, changetype<u32>("Map Lists"),
+  S_NAT_TABLE, S_UTIL, changetype<u32>("NAT Table"),
+  S_TUNNELS, S_UTIL, changetype<u32>("IPsec Tunnel Table"),
+  S_ADVISOR, S_UTIL, changetype<u32>("IPsec Advisor Findings"),
+  S_QUICK, S_MAIN, changetype<u32>("Quick View"),
+  S_STATS, S_MAIN, changetype<u32>("Statistics & Logs"),
+  S_RESTART, S_MAIN, changetype<u32>("Restart System"),
+];
+const SCREEN_WORDS = 3;
+
+// Menu items: (menu screen, the screen the item opens, label), in the order they are listed.
+const MENUS: StaticArray<u32> = [
+  S_MAIN, S_QUICK, changetype<u32>("Quick View..."),
+  S_MAIN, S_EASY, changetype<u32>("Easy Setup..."),
+  S_MAIN, S_WAN, changetype<u32>("WAN Configuration..."),
+  S_MAIN, S_SYSTEM, changetype<u32>("System Configuration..."),
+  S_MAIN, S_UTIL, changetype<u32>("Utilities & Diagnostics..."),
+  S_MAIN, S_STATS, changetype<u32>("Statistics & Logs..."),
+  S_MAIN, S_RESTART, changetype<u32>("Restart System..."),
+  S_MAIN, S_BYE, changetype<u32>("Exit"),
+  S_SYSTEM, S_NAT, changetype<u32>("Network Address Translation (NAT)..."),
+  S_SYSTEM, S_IPSEC, changetype<u32>("IPsec Passthrough..."),
+  S_SYSTEM, S_PASSWORD, changetype<u32>("Change Password..."),
+  S_NAT, S_SERVERS, changetype<u32>("Server Lists..."),
+  S_NAT, S_MAPS, changetype<u32>("Map Lists (incl. Transparent Maps)..."),
+  S_NAT, S_NAT_OPTIONS, changetype<u32>("Default Server and Filtering..."),
+  S_UTIL, S_NAT_TABLE, changetype<u32>("NAT Table..."),
+  S_UTIL, S_TUNNELS, changetype<u32>("IPsec Tunnel Table..."),
+  S_UTIL, S_ADVISOR, changetype<u32>("IPsec Advisor Findings..."),
+];
+const MENU_WORDS = 3;
+
+// Form fields: (form screen, kind | where | argument << ARG | SEEDS_RANGE, offset where it lies, label),
+// each form's fields in the order they are listed. One interpreter (drawForm, formKey) reads them: a new
+// field is one more row, and nothing else is renumbered.
+const FIELDS: StaticArray<u32> = [
+  S_EASY, F_IP | AT_STAGED, O_LAN_ADDR, changetype<u32>("Ethernet (LAN) IP Address"),
+  S_EASY, F_PREFIX | AT_STAGED, O_LAN_PREFIX, changetype<u32>("Ethernet (LAN) Prefix Length"),
+  S_EASY, F_IP | AT_STAGED, O_WAN_ADDR, changetype<u32>("WAN IP Address"),
+  S_EASY, F_PREFIX | AT_STAGED, O_WAN_PREFIX, changetype<u32>("WAN Prefix Length"),
+  S_EASY, F_IP | AT_STAGED, O_WAN_GATEWAY, changetype<u32>("Default IP Gateway"),
+
+  S_WAN, F_IP | AT_STAGED, O_WAN_ADDR, changetype<u32>("WAN IP Address"),
+  S_WAN, F_PREFIX | AT_STAGED, O_WAN_PREFIX, changetype<u32>("WAN Prefix Length"),
+  S_WAN, F_IP | AT_STAGED, O_WAN_GATEWAY, changetype<u32>("Default IP Gateway"),
+  S_WAN, F_FLAG | AT_STAGED | (<u32>FLAG_WAN_PING << ARG), O_FLAGS, changetype<u32>("Answer Pings on the WAN"),
+
+  S_NAT_OPTIONS, F_IP_OR_NONE | AT_STAGED, O_DEFAULT_SERVER, changetype<u32>("Default Server (0.0.0.0: none)"),
+  S_NAT_OPTIONS, F_CHOICE | AT_STAGED | (CH_FILTERING << ARG), O_FILTERING, changetype<u32>("Inbound Filtering"),
+  S_NAT_OPTIONS, F_FLAG | AT_STAGED | (<u32>FLAG_HAIRPIN << ARG), O_FLAGS, changetype<u32>("Hairpinning"),
+
+  S_IPSEC, F_CHOICE | AT_STAGED | (CH_IPSEC << ARG), O_IPSEC_MODE, changetype<u32>("IPsec Passthrough Mode"),
+  S_IPSEC, F_PORT | AT_IKE_PORT, 0, changetype<u32>("IKE Port"),
+
+  S_SERVER_ADD, F_TEXT | AT_ENTRY, SERVER_NAME, changetype<u32>("Name"),
+  S_SERVER_ADD, F_CHOICE | AT_ENTRY | (CH_PROTO << ARG), SERVER_PROTO, changetype<u32>("Protocol"),
+  S_SERVER_ADD, F_PORT | AT_ENTRY | SEEDS_RANGE, SERVER_EXT_LO, changetype<u32>("External Port"),
+  S_SERVER_ADD, F_PORT | AT_ENTRY, SERVER_EXT_HI, changetype<u32>("External Port (range end)"),
+  S_SERVER_ADD, F_IP | AT_ENTRY, SERVER_IN_ADDR, changetype<u32>("Internal IP Address"),
+  S_SERVER_ADD, F_PORT | AT_ENTRY, SERVER_IN_PORT, changetype<u32>("Internal Port"),
+  S_SERVER_ADD, F_ACTION, 0, changetype<u32>("Add This Entry"),
+
+  S_MAP_ADD, F_TEXT | AT_ENTRY, MAP_NAME, changetype<u32>("Name"),
+  S_MAP_ADD, F_IP | AT_ENTRY, MAP_IN_ADDR, changetype<u32>("Internal IP Address"),
+  S_MAP_ADD, F_IP | AT_ENTRY, MAP_EXT_ADDR, changetype<u32>("External IP Address (same as internal: Transparent Map)"),
+  S_MAP_ADD, F_ACTION, 0, changetype<u32>("Add This Entry"),
+
+  S_PASSWORD, F_SECRET, 0, changetype<u32>("New Password"),
+];
+const FIELD_WORDS = 4;
+
+/** A string literal whose address a table holds. */
+@inline function text(p: u32): string { return changetype<string>(p); }
 
 // Hosts feed longer input (a paste) in chunks of this size; keys come one by one or a few at a time.
 export const IN_CAPACITY: u32 = 1024;
@@ -49,160 +164,96 @@ class Con {
 export function pendingFlags(): u32 { return Con.pending; }
 export function clearPending(): void { Con.pending = 0; }
 
+/** The row of screen s in SCREENS, or -1. */
+function screenRow(s: i32): i32 {
+  const t = SCREENS;
+  for (let r = 0; r < t.length; r += SCREEN_WORDS) if (<i32>unchecked(t[r]) == s) return r;
+  return -1;
+}
+
 function parentOf(s: i32): i32 {
-  if (s == S_SERVERS || s == S_MAPS || s == S_NAT_OPTIONS) return S_NAT;
-  if (s == S_NAT || s == S_IPSEC || s == S_PASSWORD) return S_SYSTEM;
-  if (s == S_NAT_TABLE || s == S_TUNNELS || s == S_ADVISOR) return S_UTIL;
-  if (s == S_SERVER_ADD) return S_SERVERS;
-  if (s == S_MAP_ADD) return S_MAPS;
-  return S_MAIN;
+  const r = screenRow(s);
+  return r < 0 ? S_MAIN : <i32>unchecked(SCREENS[r + 1]);
 }
 
-// ---- menus: items are (label, target screen) ----
+function titleOf(s: i32): string { return text(unchecked(SCREENS[screenRow(s) + 2])); }
+
+// ---- menus: a menu's items are its rows in MENUS ----
+/** The MENUS row of menu s's first item, or -1 when s is not a menu. */
+function menuFirst(s: i32): i32 {
+  const t = MENUS;
+  for (let r = 0; r < t.length; r += MENU_WORDS) if (<i32>unchecked(t[r]) == s) return r;
+  return -1;
+}
+
 function menuCount(s: i32): i32 {
-  if (s == S_MAIN) return 8;
-  if (s == S_SYSTEM) return 3;
-  if (s == S_NAT) return 3;
-  if (s == S_UTIL) return 3;
-  return 0;
+  const t = MENUS;
+  let n = 0;
+  for (let r = 0; r < t.length; r += MENU_WORDS) if (<i32>unchecked(t[r]) == s) n++;
+  return n;
 }
 
-function menuLabel(s: i32, i: i32): string {
-  if (s == S_MAIN) {
-    switch (i) {
-      case 0: return "Quick View...";
-      case 1: return "Easy Setup...";
-      case 2: return "WAN Configuration...";
-      case 3: return "System Configuration...";
-      case 4: return "Utilities & Diagnostics...";
-      case 5: return "Statistics & Logs...";
-      case 6: return "Restart System...";
-      default: return "Exit";
-    }
-  }
-  if (s == S_SYSTEM) return i == 0 ? "Network Address Translation (NAT)..." : i == 1 ? "IPsec Passthrough..." : "Change Password...";
-  if (s == S_NAT) return i == 0 ? "Server Lists..." : i == 1 ? "Map Lists (incl. Transparent Maps)..." : "Default Server and Filtering...";
-  return i == 0 ? "NAT Table..." : i == 1 ? "IPsec Tunnel Table..." : "IPsec Advisor Findings...";
-}
+function menuLabel(s: i32, i: i32): string { return text(unchecked(MENUS[menuFirst(s) + i * MENU_WORDS + 2])); }
+function menuTarget(s: i32, i: i32): i32 { return <i32>unchecked(MENUS[menuFirst(s) + i * MENU_WORDS + 1]); }
 
-function menuTarget(s: i32, i: i32): i32 {
-  if (s == S_MAIN) {
-    switch (i) {
-      case 0: return S_QUICK;
-      case 1: return S_EASY;
-      case 2: return S_WAN;
-      case 3: return S_SYSTEM;
-      case 4: return S_UTIL;
-      case 5: return S_STATS;
-      case 6: return S_RESTART;
-      default: return S_BYE;
-    }
-  }
-  if (s == S_SYSTEM) return i == 0 ? S_NAT : i == 1 ? S_IPSEC : S_PASSWORD;
-  if (s == S_NAT) return i == 0 ? S_SERVERS : i == 1 ? S_MAPS : S_NAT_OPTIONS;
-  return i == 0 ? S_NAT_TABLE : i == 1 ? S_TUNNELS : S_ADVISOR;
-}
-
-// ---- forms: a contiguous range of field ids per screen ----
+// ---- forms: a form's fields are its rows in FIELDS; a field is named by its row's index ----
 function formFirst(s: i32): i32 {
-  if (s == S_EASY) return 0;
-  if (s == S_WAN) return 5;
-  if (s == S_NAT_OPTIONS) return 9;
-  if (s == S_IPSEC) return 12;
-  if (s == S_SERVER_ADD) return 14;
-  if (s == S_MAP_ADD) return 21;
-  if (s == S_PASSWORD) return 25;
+  const t = FIELDS;
+  for (let r = 0; r < t.length; r += FIELD_WORDS) if (<i32>unchecked(t[r]) == s) return r / FIELD_WORDS;
   return -1;
 }
 
 function formCount(s: i32): i32 {
-  if (s == S_EASY) return 5;
-  if (s == S_WAN) return 4;
-  if (s == S_NAT_OPTIONS) return 3;
-  if (s == S_IPSEC) return 2;
-  if (s == S_SERVER_ADD) return 7;
-  if (s == S_MAP_ADD) return 4;
-  if (s == S_PASSWORD) return 1;
+  const t = FIELDS;
+  let n = 0;
+  for (let r = 0; r < t.length; r += FIELD_WORDS) if (<i32>unchecked(t[r]) == s) n++;
+  return n;
+}
+
+@inline function fieldWord(f: i32, w: i32): u32 { return unchecked(FIELDS[f * FIELD_WORDS + w]); }
+function fieldLabel(f: i32): string { return text(fieldWord(f, 3)); }
+function fieldKind(f: i32): i32 { return <i32>(fieldWord(f, 1) & 15); }
+@inline function fieldArg(f: i32): u32 { return (fieldWord(f, 1) >> ARG) & 255; }
+
+function fieldAddr(f: i32): usize {
+  const at = fieldWord(f, 1) & (15 << 4), offset = <usize>fieldWord(f, 2);
+  if (at == AT_STAGED) return staged + offset;
+  if (at == AT_ENTRY) return entry + offset;
+  if (at == AT_IKE_PORT) return ikePortsAt();
   return 0;
 }
 
-function fieldLabel(f: i32): string {
-  switch (f) {
-    case 0: return "Ethernet (LAN) IP Address";
-    case 1: return "Ethernet (LAN) Prefix Length";
-    case 2: case 5: return "WAN IP Address";
-    case 3: case 6: return "WAN Prefix Length";
-    case 4: case 7: return "Default IP Gateway";
-    case 8: return "Answer Pings on the WAN";
-    case 9: return "Default Server (0.0.0.0: none)";
-    case 10: return "Inbound Filtering";
-    case 11: return "Hairpinning";
-    case 12: return "IPsec Passthrough Mode";
-    case 13: return "IKE Port";
-    case 14: case 21: return "Name";
-    case 15: return "Protocol";
-    case 16: return "External Port";
-    case 17: return "External Port (range end)";
-    case 18: return "Internal IP Address";
-    case 19: return "Internal Port";
-    case 22: return "Internal IP Address";
-    case 23: return "External IP Address (same as internal: Transparent Map)";
-    case 25: return "New Password";
-    default: return "Add This Entry";
+/** Whether changing field f changes the staged configuration (an entry being composed does not, yet). */
+@inline function fieldIsStaged(f: i32): bool { return (fieldWord(f, 1) & (15 << 4)) != AT_ENTRY; }
+
+@inline function flagMask(f: i32): u8 { return <u8>fieldArg(f); }
+
+// ---- choices ----
+function choiceCount(set: u32): u32 {
+  const t = CHOICES;
+  let n: u32 = 0;
+  for (let r = 0; r < t.length; r += CHOICE_WORDS) if (unchecked(t[r]) == set) n++;
+  return n;
+}
+
+/** The label of value v in a choice set; a value the set does not hold shows as its last choice. */
+function choiceLabel(set: u32, v: u32): string {
+  const t = CHOICES;
+  let last: u32 = 0;
+  for (let r = 0; r < t.length; r += CHOICE_WORDS) {
+    if (unchecked(t[r]) != set) continue;
+    last = unchecked(t[r + 2]);
+    if (unchecked(t[r + 1]) == v) return text(last);
   }
+  return text(last);
 }
 
-function fieldKind(f: i32): i32 {
-  switch (f) {
-    case 0: case 2: case 4: case 5: case 7: case 18: case 22: case 23: return F_IP;
-    case 9: return F_IP_OR_NONE;
-    case 1: case 3: case 6: return F_PREFIX;
-    case 13: case 16: case 17: case 19: return F_PORT;
-    case 8: case 11: return F_FLAG;
-    case 10: case 12: case 15: return F_CHOICE;
-    case 14: case 21: return F_TEXT;
-    case 25: return F_SECRET;
-    default: return F_ACTION;
-  }
+/** The first stored value of a choice set (protocols are stored 1..3, the others 0..2). */
+function choiceBase(set: u32): u32 {
+  const t = CHOICES;
+  for (let r = 0; r < t.length; r += CHOICE_WORDS) if (unchecked(t[r]) == set) return unchecked(t[r + 1]);
+  return 0;
 }
-
-function fieldAddr(f: i32): usize {
-  switch (f) {
-    case 0: return staged + O_LAN_ADDR;
-    case 1: return staged + O_LAN_PREFIX;
-    case 2: case 5: return staged + O_WAN_ADDR;
-    case 3: case 6: return staged + O_WAN_PREFIX;
-    case 4: case 7: return staged + O_WAN_GATEWAY;
-    case 8: case 11: return staged + O_FLAGS;
-    case 9: return staged + O_DEFAULT_SERVER;
-    case 10: return staged + O_FILTERING;
-    case 12: return staged + O_IPSEC_MODE;
-    case 13: return ikePortsAt();
-    case 14: return entry + 16;
-    case 15: return entry;
-    case 16: return entry + 2;
-    case 17: return entry + 4;
-    case 18: return entry + 8;
-    case 19: return entry + 6;
-    case 21: return entry + 8;
-    case 22: return entry;
-    case 23: return entry + 4;
-    default: return 0;
-  }
-}
-
-@inline function flagMask(f: i32): u8 { return f == 8 ? 1 : 2; }
-
-function choiceCount(f: i32): u32 { return 3; }
-
-function choiceLabel(f: i32, v: u32): string {
-  if (f == 10) return v == 0 ? "endpoint-independent" : v == 1 ? "address-dependent" : "address-and-port-dependent";
-  if (f == 12) return v == 0 ? "off" : v == 1 ? "server-list (4.8)" : "multi (4.10)";
-  return v == 1 ? "UDP" : v == 2 ? "TCP" : "UDP+TCP";
-}
-
-/** Protocol choices are stored 1..3; the others 0..2. */
-@inline function choiceBase(f: i32): u32 { return f == 15 ? 1 : 0; }
 
 // ---- drawing ----
 
@@ -226,8 +277,8 @@ const footer = (): void => {
   puts("\nUp/Down or a number selects; Return opens or saves; Esc goes back.\n");
 };
 
-function drawMenu(title: string): void {
-  header(title);
+function drawMenu(): void {
+  header(titleOf(Con.screen));
   const n = menuCount(Con.screen);
   for (let i = 0; i < n; i++) {
     pad(8);
@@ -248,13 +299,13 @@ function putFieldValue(f: i32): void {
   else if (kind == F_PREFIX) putNum(load<u8>(p));
   else if (kind == F_PORT) putNum(load<u16>(p));
   else if (kind == F_FLAG) puts((load<u8>(p) & flagMask(f)) != 0 ? "On" : "Off");
-  else if (kind == F_CHOICE) puts(choiceLabel(f, load<u8>(p)));
+  else if (kind == F_CHOICE) puts(choiceLabel(fieldArg(f), load<u8>(p)));
   else if (kind == F_TEXT) putBytes(p, 15);
   else if (kind == F_SECRET) puts("********");
 }
 
-function drawForm(title: string): void {
-  header(title);
+function drawForm(): void {
+  header(titleOf(Con.screen));
   const first = formFirst(Con.screen), n = formCount(Con.screen);
   for (let i = 0; i < n; i++) {
     const f = first + i;
@@ -276,7 +327,7 @@ function drawForm(title: string): void {
     puts("\n");
   }
   puts("\n    Type a new value and press Return; Backspace, Delete or Tab undo it.");
-  if (fieldKind(first) == F_FLAG || formHasChoice(first, n)) puts("\n    Space changes On/Off and choice settings.");
+  if (formHasChoice(first, n)) puts("\n    Space changes On/Off and choice settings.");
   footer();
 }
 
@@ -286,14 +337,14 @@ function formHasChoice(first: i32, n: i32): bool {
 }
 
 function drawServers(): void {
-  header("Server Lists");
+  header(titleOf(S_SERVERS));
   puts("   #  Name              Protocol  External      Internal Host     Port\n");
   const n = serverCount();
   for (let i: u32 = 0; i < n; i++) {
     const e = serverAt(i);
     putNumPadded(i + 1, 4); puts("  ");
     putBytes(e + 16, 15); pad(16 - nameLen(e + 16));
-    puts(choiceLabel(15, load<u8>(e))); pad(10 - <u32>choiceLabel(15, load<u8>(e)).length);
+    puts(choiceLabel(CH_PROTO, load<u8>(e))); pad(10 - <u32>choiceLabel(CH_PROTO, load<u8>(e)).length);
     putNum(load<u16>(e, 2));
     if (load<u16>(e, 4) != load<u16>(e, 2)) { putc(45); putNum(load<u16>(e, 4)); }
     puts("\t"); putIp(load<u32>(e, 8)); puts("\t"); putNum(load<u16>(e, 6)); puts("\n");
@@ -304,7 +355,7 @@ function drawServers(): void {
 }
 
 function drawMaps(): void {
-  header("Map Lists");
+  header(titleOf(S_MAPS));
   puts("   #  Name              Internal          External\n");
   const n = mapCount();
   for (let i: u32 = 0; i < n; i++) {
@@ -329,7 +380,7 @@ function nameLen(p: usize): u32 {
 const row = memory.data(64, 16);
 
 function drawNatTable(): void {
-  header("NAT Table");
+  header(titleOf(S_NAT_TABLE));
   puts("  Proto Inside                 Outside                Remote\n");
   const slots = dumpSlots(DUMP_SESSIONS);
   let shown: u32 = 0, total: u32 = 0;
@@ -349,7 +400,7 @@ function drawNatTable(): void {
 }
 
 function drawTunnels(): void {
-  header("IPsec Tunnel Table");
+  header(titleOf(S_TUNNELS));
   puts("  Host              Remote            IKE    State\n");
   const slots = dumpSlots(DUMP_IKE);
   let total: u32 = 0;
@@ -391,7 +442,7 @@ function putCatalog(code: u32, which: u32): void {
 }
 
 function drawAdvisor(): void {
-  header("IPsec Advisor Findings");
+  header(titleOf(S_ADVISOR));
   const slots = dumpSlots(DUMP_FINDINGS);
   let total: u32 = 0;
   for (let i: u32 = 0; i < slots; i++) {
@@ -406,7 +457,7 @@ function drawAdvisor(): void {
 }
 
 function drawStats(): void {
-  header("Statistics & Logs");
+  header(titleOf(S_STATS));
   countersSettle();
   const names = COUNTER_NAMES;
   let idx: u32 = 0, col: u32 = 0, start = 0;
@@ -429,11 +480,11 @@ function drawStats(): void {
 }
 
 function drawQuick(): void {
-  header("Quick View");
+  header(titleOf(S_QUICK));
   puts("  WAN address      "); putIp(load<u32>(staged, O_WAN_ADDR)); puts("/"); putNum(load<u8>(staged, O_WAN_PREFIX));
   puts("   gateway "); putIp(load<u32>(staged, O_WAN_GATEWAY));
   puts("\n  LAN address      "); putIp(load<u32>(staged, O_LAN_ADDR)); puts("/"); putNum(load<u8>(staged, O_LAN_PREFIX));
-  puts("\n  IPsec mode       "); puts(choiceLabel(12, load<u8>(staged, O_IPSEC_MODE)));
+  puts("\n  IPsec mode       "); puts(choiceLabel(CH_IPSEC, load<u8>(staged, O_IPSEC_MODE)));
   countersSettle();
   puts("\n  Frames in/out    "); putNum(load<u32>(counterBase + (<usize>Counter.RxFrames << 2))); puts(" / "); putNum(load<u32>(counterBase + (<usize>Counter.TxFrames << 2)));
   puts("\n  NAT in2out/out2in "); putNum(load<u32>(counterBase + (<usize>Counter.NatIn2Out << 2))); puts(" / "); putNum(load<u32>(counterBase + (<usize>Counter.NatOut2In << 2)));
@@ -444,7 +495,7 @@ function drawQuick(): void {
 }
 
 function drawRestart(): void {
-  header("Restart System");
+  header(titleOf(S_RESTART));
   puts("  Save the configuration and restart the router now? (Y/N)\n");
   if (Con.changed) puts("  Your changes take effect after the restart.\n");
   footer();
@@ -453,43 +504,20 @@ function drawRestart(): void {
 // Screens are drawn through the function table rather than by direct calls: the optimiser would
 // otherwise inline every single-use drawer into redraw (one 9 KB function), and an engine that compiles
 // a function on its first call (wasm3 on the boards) would then compile, and keep in RAM, every screen
-// just to show the login prompt.
-function drawMain(): void { drawMenu("Main Menu"); }
-function drawSystem(): void { drawMenu("System Configuration"); }
-function drawNat(): void { drawMenu("Network Address Translation"); }
-function drawUtil(): void { drawMenu("Utilities & Diagnostics"); }
-function drawEasy(): void { drawForm("Easy Setup"); }
-function drawWan(): void { drawForm("WAN Configuration"); }
-function drawNatOptions(): void { drawForm("Default Server and Filtering"); }
-function drawIpsec(): void { drawForm("IPsec Passthrough"); }
-function drawServerAdd(): void { drawForm("Add Server List Entry"); }
-function drawMapAdd(): void { drawForm("Add Map List Entry"); }
-function drawPassword(): void { drawForm("Change Password"); }
-
+// just to show the login prompt. Every menu is drawn by drawMenu and every form by drawForm, from the tables.
 export function redraw(): void {
-  switch (Con.screen) {
-    case S_LOGIN: call(drawLogin); break;
-    case S_MAIN: call(drawMain); break;
-    case S_SYSTEM: call(drawSystem); break;
-    case S_NAT: call(drawNat); break;
-    case S_UTIL: call(drawUtil); break;
-    case S_EASY: call(drawEasy); break;
-    case S_WAN: call(drawWan); break;
-    case S_NAT_OPTIONS: call(drawNatOptions); break;
-    case S_IPSEC: call(drawIpsec); break;
-    case S_SERVER_ADD: call(drawServerAdd); break;
-    case S_MAP_ADD: call(drawMapAdd); break;
-    case S_PASSWORD: call(drawPassword); break;
-    case S_SERVERS: call(drawServers); break;
-    case S_MAPS: call(drawMaps); break;
-    case S_NAT_TABLE: call(drawNatTable); break;
-    case S_TUNNELS: call(drawTunnels); break;
-    case S_ADVISOR: call(drawAdvisor); break;
-    case S_STATS: call(drawStats); break;
-    case S_QUICK: call(drawQuick); break;
-    case S_RESTART: call(drawRestart); break;
-    default: break;
-  }
+  const s = Con.screen;
+  if (s == S_LOGIN) call(drawLogin);
+  else if (menuFirst(s) >= 0) call(drawMenu);
+  else if (isForm(s)) call(drawForm);
+  else if (s == S_SERVERS) call(drawServers);
+  else if (s == S_MAPS) call(drawMaps);
+  else if (s == S_NAT_TABLE) call(drawNatTable);
+  else if (s == S_TUNNELS) call(drawTunnels);
+  else if (s == S_ADVISOR) call(drawAdvisor);
+  else if (s == S_STATS) call(drawStats);
+  else if (s == S_QUICK) call(drawQuick);
+  else if (s == S_RESTART) call(drawRestart);
 }
 
 /** An indirect call, which the optimiser does not inline (see redraw). */
@@ -601,8 +629,11 @@ function commitField(f: i32): bool {
     const v = parseNum(line, Con.lineLen, 65535);
     if (v < 1) { say("A port is a number from 1 to 65535.", true); return false; }
     store<u16>(p, <u16>v);
-    if (f == 16) store<u16>(entry, <u16>v, 4); // a single port until a range end is given
-    if (f == 16 && load<u16>(entry, 6) == 0) store<u16>(entry, <u16>v, 6);
+    if ((fieldWord(f, 1) & SEEDS_RANGE) != 0) {
+      const e = changetype<ServerEntry>(entry);
+      e.extHi = <u16>v; // a single port until a range end is given
+      if (e.inPort == 0) e.inPort = <u16>v;
+    }
   } else if (kind == F_TEXT) {
     for (let i: usize = 0; i < 16; i += 4) store<u32>(p + i, 0); // not memory.fill: the optimiser makes that i64
     memory.copy(p, line, min<u32>(Con.lineLen, 15));
@@ -613,7 +644,7 @@ function commitField(f: i32): bool {
     say("Password changed.", false);
     return true;
   }
-  if (Con.screen != S_SERVER_ADD && Con.screen != S_MAP_ADD) Con.changed = true;
+  if (fieldIsStaged(f)) Con.changed = true;
   say("", false);
   return true;
 }
@@ -623,10 +654,10 @@ function toggleField(f: i32): void {
   const kind = fieldKind(f);
   if (kind == F_FLAG) store<u8>(p, load<u8>(p) ^ flagMask(f));
   else if (kind == F_CHOICE) {
-    const base = choiceBase(f);
-    store<u8>(p, <u8>(base + ((<u32>load<u8>(p) - base + 1) % choiceCount(f))));
+    const base = choiceBase(fieldArg(f));
+    store<u8>(p, <u8>(base + ((<u32>load<u8>(p) - base + 1) % choiceCount(fieldArg(f)))));
   } else return;
-  if (Con.screen != S_SERVER_ADD) Con.changed = true;
+  if (fieldIsStaged(f)) Con.changed = true;
 }
 
 function formAction(): void {
