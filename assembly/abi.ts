@@ -10,7 +10,8 @@
 // Its numbers are described once, in host/layout.ts (host/abi.ts and the boards read the same); bump
 // ABI_VERSION there when the slot layout or an export's meaning changes.
 
-// ABI_VERSION, the ports and the slot layout (SLOT_*) come from host/layout.ts (`make layout`).
+// ABI_VERSION, the ports, the slot layout (SLOT_*) and the dump tables and rows come from host/layout.ts
+// (`make layout` writes ./generated/abi.ts).
 export * from "./generated/abi";
 import { SLOT_BYTES, SLOT_DATA } from "./generated/abi";
 
@@ -27,13 +28,6 @@ export function hostAbort(message: string | null, file: string | null, line: u32
 
 // State dumps: dump(table, cursor) writes up to DUMP_MAX records of DUMP_RECORD_BYTES into
 // dumpBuffer() and returns how many; dumpCursor() is where the next call starts (DUMP_END: done).
-// Each record is a row of u32 words; the word meanings per table are listed in host/abi.ts.
-export const DUMP_SESSIONS: u32 = 0;
-export const DUMP_MAPPINGS: u32 = 1;
-export const DUMP_IKE: u32 = 2;
-export const DUMP_SAS: u32 = 3;
-export const DUMP_FINDINGS: u32 = 4;
-export const DUMP_ARP: u32 = 5;
-export const DUMP_RECORD_BYTES: u32 = 48;
+// Each record is a row of u32 words; the tables (DUMP_*), their rows (*Row, ROW_*) and the record size
+// come from host/layout.ts DUMP_ROWS, which says what each word holds.
 export const DUMP_MAX: u32 = 16; // per call: the host pages through with the cursor; static data is RAM on a board
-export const DUMP_END: u32 = 0xffffffff;

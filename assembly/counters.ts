@@ -52,6 +52,11 @@ export function countersSettle(): void {
   return load<u32>(counterBase + (<usize>c << 2));
 }
 
+/** A counter's value (call countersSettle first for the sums), for readers such as the console. */
+export function counterValue(c: Counter): u32 {
+  return counterOf(c);
+}
+
 export function countersReset(): void {
   memory.fill(counterBase, 0, <usize>Counter.Count * 4);
   store<u32>(expressTally, 0); // two words: an 8-byte fill would be an i64 store (boards refuse i64)

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import {
   ABI_VERSION, CFG_MAGIC, CFG_VERSION, CONFIG, COUNTER_MEMBERS, COUNTER_NAMES, FILTERING, FLAGS, IKE_PORT_MAX, INIT_ERRORS,
   IPSEC_MODES, LIMITS, MAP, MAP_MAX, PORTS, PROTOCOLS, SERVER, SERVER_MAX, SLOT, SLOT_BYTES, SLOT_REF, TIMEOUTS,
-  FIELD_BYTES, PlacedField, constantCase, timeoutMax,
+  DUMP_END, DUMP_RECORD_BYTES, DUMP_ROWS, DUMP_TABLES, FIELD_BYTES, PlacedField, constantCase, place, timeoutMax,
 } from './layout.ts';
 
 const HEAD = (comment: string, what: string) =>
@@ -53,6 +53,9 @@ function abiConstants(): Constant[] {
   out.push({ name: 'SLOT_DATA', value: SLOT.bytes, doc: 'the frame bytes (or, with SLOT_REF, the frame\'s offset)' });
   out.push({ name: 'SLOT_BYTES', value: SLOT_BYTES, as: 'u32', doc: '1518 bytes (Ethernet without FCS, one 802.1Q tag) rounded up to 16' });
   out.push({ name: 'SLOT_REF', value: SLOT_REF, as: 'u32', hex: true, doc: 'in an output slot\'s length: the first data word is the frame\'s offset' });
+  DUMP_TABLES.forEach((t, i) => out.push({ name: `DUMP_${constantCase(t)}`, value: i, as: 'u32', doc: `dump() table: ${rowClass(t)}` }));
+  out.push({ name: 'DUMP_RECORD_BYTES', value: DUMP_RECORD_BYTES, as: 'u32', doc: 'every dump row, whatever its table' });
+  out.push({ name: 'DUMP_END', value: DUMP_END, as: 'u32', hex: true, doc: 'dumpCursor() when a table is done' });
   return out;
 }
 
@@ -87,8 +90,18 @@ export function assemblyConfig(): string {
     asStatic('CAPACITY_MAX', LIMITS.map((l) => l.max), 'The most each capacity may be, in C_* order; each is at least 1.');
 }
 
+/** A dump row's words as a placed layout (all u32). */
+const dumpRow = (words: readonly string[]) => place(words.map((name) => ({ name, type: 'u32' as const, count: 1, doc: 'u32' })));
+const rowClass = (table: string) => `${table[0].toUpperCase()}${table.slice(1)}Row`;
+
 export function assemblyAbi(): string {
-  return HEAD('//', 'the ring slots') + '\n' + abiConstants().map(asConstant).join('');
+  const rows = Object.entries(DUMP_ROWS).map(([table, words]) => {
+    const prefix = `ROW_${constantCase(table)}_`;
+    const layout = dumpRow(words);
+    return layout.fields.map((f) => asConstant({ name: `${prefix}${constantCase(f.name)}`, value: f.offset })).join('') +
+      asRecord(rowClass(table), `A ${table} row of dump(DUMP_${constantCase(table)}, ..) (host/layout.ts DUMP_ROWS says what each word holds).`, layout.fields, prefix);
+  });
+  return HEAD('//', 'the ring slots and the dump rows') + '\n' + abiConstants().map(asConstant).join('') + '\n' + rows.join('\n');
 }
 
 export function assemblyCounters(): string {

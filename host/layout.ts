@@ -157,6 +157,36 @@ export const SLOT_FIELDS = [
 export const SLOT_BYTES = 1536;
 export const SLOT_REF = 0x8000;
 
+/**
+ * State dump rows (dump(table, cursor) writes them; the console reads them too): u32 words, in this order
+ * (unused words are 0). Ages are milliseconds since last use.
+ * SESSIONS  flags: 1 server-list, 2 default server, 4 IPsec ALG, 8 static map
+ * MAPPINGS  flags: 1 static
+ * IKE       state: 0 idle, 1 negotiating (an SA-creating exchange unanswered), 2 held (overlap queue),
+ *                  3 bound (every child SA it created has its inbound SPI), 4 awaiting an inbound SPI
+ *           natT: 1 NAT-D payloads seen, 2 NAT-T vendor ID seen, 4 floated to UDP 4500,
+ *                 8 NAT-D hashes checked (IKEv2), 16 the peers will find NAT (ESP in UDP)
+ * SAS       proto (50 ESP, 51 AH), direction (0 outbound SPI, 1 inbound SPI), hosts (how many hosts an
+ *           inbound SPI is delivered to: 1, or up to 4 while shared), then the other hosts
+ * FINDINGS  code: the advisor's catalogue (assembly/alg/advisor.ts)
+ * ARP       macHi: the first 2 bytes, macLo: the last 4
+ */
+export const DUMP_ROWS = {
+  sessions: ['proto', 'inAddr', 'inPort', 'extAddr', 'extPort', 'remAddr', 'remPort', 'tcpState', 'ageMs', 'flags', 'pktsIn2Out', 'pktsOut2In'],
+  mappings: ['proto', 'inAddr', 'inPort', 'extAddr', 'extPort', 'sessions', 'ageMs', 'flags'],
+  ike: ['host', 'hostPort', 'remote', 'extPort', 'icookieHi', 'icookieLo', 'rcookieHi', 'rcookieLo', 'version', 'state', 'ageMs', 'natT'],
+  sas: ['proto', 'host', 'remote', 'spi', 'direction', 'packets', 'ageMs', 'ikeIndex', 'hosts'],
+  findings: ['code', 'host', 'remote', 'count', 'ageMs'],
+  arp: ['addr', 'port', 'macHi', 'macLo', 'ageMs', 'resolved'],
+} as const;
+
+/** dump()'s table numbers are the tables' places in DUMP_ROWS (DUMP_SESSIONS 0 ... DUMP_ARP 5). */
+export const DUMP_TABLES = Object.keys(DUMP_ROWS) as (keyof typeof DUMP_ROWS)[];
+/** Every row is this long, whatever its table (the longest row's words, rounded up). */
+export const DUMP_RECORD_BYTES = 48;
+/** dumpCursor() when a table is done. */
+export const DUMP_END = 0xffffffff;
+
 // ---- counters (assembly/counters.ts) ----
 
 /**

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { layoutFiles } from '../host/gen-layout.ts';
-import { ABI_VERSION, CFG_VERSION, CONFIG, COUNTER_MEMBERS, COUNTER_NAMES, LIMITS, MAP, SERVER, SLOT_BYTES, TIMEOUTS, timeoutMax } from '../host/layout.ts';
+import { ABI_VERSION, CFG_VERSION, DUMP_RECORD_BYTES, DUMP_ROWS, CONFIG, COUNTER_MEMBERS, COUNTER_NAMES, LIMITS, MAP, SERVER, SLOT_BYTES, TIMEOUTS, timeoutMax } from '../host/layout.ts';
 import { encodeConfig, parseConfig } from '../host/config.ts';
 import { Router } from '../host/router.ts';
 import { PORT_LAN, Port } from '../host/abi.ts';
@@ -74,9 +74,11 @@ describe('layout', () => {
     }
   }, 60_000);
 
-  it('the module and the host agree on the ABI version and the slot size', async () => {
+  it('the module and the host agree on the ABI version, the slot size and the dump record size', async () => {
     const r = await Router.create();
     expect(r.engine.call('abiVersion')).toBe(ABI_VERSION);
     expect(r.engine.call('slotBytes')).toBe(SLOT_BYTES);
+    expect(r.engine.call('dumpRecordBytes')).toBe(DUMP_RECORD_BYTES);
+    for (const [table, words] of Object.entries(DUMP_ROWS)) expect(words.length * 4, table).toBeLessThanOrEqual(DUMP_RECORD_BYTES);
   });
 });

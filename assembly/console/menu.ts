@@ -2,17 +2,18 @@
 // the arrow keys (or type an item's number), Enter opens an item or saves a field, Backspace/Delete/Tab
 // without Enter undo the field, Esc goes back toward the Main Menu. Changes are staged and take effect
 // on Restart System, which the Superuser alone may do. Driven by bytes; draws with VT100 sequences.
-import { Counter, COUNTER_NAMES, counterBase, countersSettle } from "../counters";
+import { Counter, COUNTER_NAMES, counterValue, countersSettle } from "../counters";
 import {
   O_LAN_ADDR, O_LAN_PREFIX, O_WAN_ADDR, O_WAN_PREFIX, O_WAN_GATEWAY, O_FLAGS, O_FILTERING, O_IPSEC_MODE,
-  O_DEFAULT_SERVER, SERVER_BYTES, MAP_BYTES, CFG_OK, ServerEntry, MapEntry,
+  O_DEFAULT_SERVER, SERVER_BYTES, MAP_BYTES, CFG_OK, ConfigRecord, ServerEntry, MapEntry,
   SERVER_NAME, SERVER_PROTO, SERVER_EXT_LO, SERVER_EXT_HI, SERVER_IN_ADDR, SERVER_IN_PORT, MAP_NAME, MAP_IN_ADDR, MAP_EXT_ADDR,
-  FILTER_ENDPOINT_INDEPENDENT, FILTER_ADDRESS_DEPENDENT, FILTER_ADDRESS_AND_PORT_DEPENDENT, IPSEC_OFF, IPSEC_SERVER_LIST,
+  NAME_BYTES, FILTER_ENDPOINT_INDEPENDENT, FILTER_ADDRESS_DEPENDENT, FILTER_ADDRESS_AND_PORT_DEPENDENT, IPSEC_OFF, IPSEC_SERVER_LIST,
   IPSEC_MULTI, PROTO_SEL_UDP, PROTO_SEL_TCP, PROTO_SEL_BOTH, FLAG_WAN_PING, FLAG_HAIRPIN,
 } from "../config";
 import { ADVISOR_CATALOG } from "../alg/advisor";
-import { DUMP_SESSIONS, DUMP_IKE, DUMP_FINDINGS } from "../abi";
+import { DUMP_SESSIONS, DUMP_IKE, DUMP_FINDINGS, SessionsRow, IkeRow, FindingsRow } from "../abi";
 import { dumpSlots, dumpRow } from "../dump-tables";
+import { PROTO_TCP, PROTO_UDP } from "../wire/ipv4";
 import { outReset, putc, puts, putBytes, putNum, putNumPadded, putIp, pad, clearScreen, reverse } from "./out";
 import { parseIp, parsedIp, parseNum } from "./text";
 import { authCheck, lockoutLeft, accountRole, accountIsDefault, accountName, authSetPassword, ROLE_SUPERUSER } from "./auth";
@@ -23,12 +24,24 @@ const S_LOGIN = 0, S_MAIN = 1, S_QUICK = 2, S_EASY = 3, S_WAN = 4, S_SYSTEM = 5,
 const S_NAT_OPTIONS = 9, S_IPSEC = 10, S_UTIL = 11, S_NAT_TABLE = 12, S_TUNNELS = 13, S_ADVISOR = 14, S_STATS = 15;
 const S_RESTART = 16, S_SERVER_ADD = 17, S_MAP_ADD = 18, S_PASSWORD = 19, S_BYE = 20;
 
+// ---- keys and characters (ASCII) ----
+const KEY_BACKSPACE: u32 = 8, KEY_TAB: u32 = 9, KEY_LF: u32 = 10, KEY_CR: u32 = 13, KEY_ESC: u32 = 27, KEY_SPACE: u32 = 32, KEY_DELETE: u32 = 127;
+const KEY_CSI: u32 = 91; // '[' after ESC: an arrow key follows
+const KEY_UP: u32 = 65, KEY_DOWN: u32 = 66; // ESC [ A, ESC [ B
+const CHAR_NUL: u32 = 0, CHAR_PRINTABLE: u32 = 32, CHAR_STAR: u32 = 42, CHAR_DASH: u32 = 45, CHAR_COLON: u32 = 58, CHAR_UNDERSCORE: u32 = 95;
+const CHAR_1: u32 = 49, CHAR_9: u32 = 57;
+const CHAR_UPPER_A: u32 = 65, CHAR_LOWER_A: u32 = 97, CHAR_UPPER_Y: u32 = 89, CHAR_LOWER_Y: u32 = 121, CHAR_UPPER_N: u32 = 78, CHAR_LOWER_N: u32 = 110;
+const LINE_MAX: u32 = 63; // characters kept of a typed field or login (line holds 64 bytes)
+const NAME_SHOWN: u32 = NAME_BYTES - 1; // an entry name's characters the console shows and keeps
+const NAT_T_FLOATED: u32 = 4; // IkeRow.natT: the peers floated to UDP 4500 (host/layout.ts DUMP_ROWS)
+
 // ---- field kinds ----
 const F_IP = 0, F_PREFIX = 1, F_PORT = 2, F_FLAG = 3, F_CHOICE = 4, F_TEXT = 5, F_ACTION = 6, F_SECRET = 7, F_IP_OR_NONE = 8;
 
 // Where a field's value lies (bits 4-7 of a field's kind word): the staged config record, the Server
 // List or Map List entry being composed, or the first IKE port; an action or a password lies nowhere.
 const AT_NONE: u32 = 0 << 4, AT_STAGED: u32 = 1 << 4, AT_ENTRY: u32 = 2 << 4, AT_IKE_PORT: u32 = 3 << 4;
+const KIND_MASK: u32 = 15, AT_MASK: u32 = 15 << 4;
 // Bits 8-15: a flag's bit in the flags field, or a choice field's choice set.
 const ARG = 8;
 // Bit 16: typing the external port also sets the range end (a single port until one is given) and,
@@ -36,17 +49,17 @@ const ARG = 8;
 const SEEDS_RANGE: u32 = 1 << 16;
 
 // Choice sets: one row (set, stored value, label) per choice; a set's values are consecutive.
-const CH_FILTERING: u32 = 1, CH_IPSEC: u32 = 2, CH_PROTO: u32 = 3;
+const CHOICE_FILTERING: u32 = 1, CHOICE_IPSEC: u32 = 2, CHOICE_PROTO: u32 = 3;
 const CHOICES: StaticArray<u32> = [
-  CH_FILTERING, FILTER_ENDPOINT_INDEPENDENT, changetype<u32>("endpoint-independent"),
-  CH_FILTERING, FILTER_ADDRESS_DEPENDENT, changetype<u32>("address-dependent"),
-  CH_FILTERING, FILTER_ADDRESS_AND_PORT_DEPENDENT, changetype<u32>("address-and-port-dependent"),
-  CH_IPSEC, IPSEC_OFF, changetype<u32>("off"),
-  CH_IPSEC, IPSEC_SERVER_LIST, changetype<u32>("server-list (4.8)"),
-  CH_IPSEC, IPSEC_MULTI, changetype<u32>("multi (4.10)"),
-  CH_PROTO, PROTO_SEL_UDP, changetype<u32>("UDP"),
-  CH_PROTO, PROTO_SEL_TCP, changetype<u32>("TCP"),
-  CH_PROTO, PROTO_SEL_BOTH, changetype<u32>("UDP+TCP"),
+  CHOICE_FILTERING, FILTER_ENDPOINT_INDEPENDENT, changetype<u32>("endpoint-independent"),
+  CHOICE_FILTERING, FILTER_ADDRESS_DEPENDENT, changetype<u32>("address-dependent"),
+  CHOICE_FILTERING, FILTER_ADDRESS_AND_PORT_DEPENDENT, changetype<u32>("address-and-port-dependent"),
+  CHOICE_IPSEC, IPSEC_OFF, changetype<u32>("off"),
+  CHOICE_IPSEC, IPSEC_SERVER_LIST, changetype<u32>("server-list (4.8)"),
+  CHOICE_IPSEC, IPSEC_MULTI, changetype<u32>("multi (4.10)"),
+  CHOICE_PROTO, PROTO_SEL_UDP, changetype<u32>("UDP"),
+  CHOICE_PROTO, PROTO_SEL_TCP, changetype<u32>("TCP"),
+  CHOICE_PROTO, PROTO_SEL_BOTH, changetype<u32>("UDP+TCP"),
 ];
 const CHOICE_WORDS = 3;
 
@@ -112,14 +125,14 @@ const FIELDS: StaticArray<u32> = [
   S_WAN, F_FLAG | AT_STAGED | (<u32>FLAG_WAN_PING << ARG), O_FLAGS, changetype<u32>("Answer Pings on the WAN"),
 
   S_NAT_OPTIONS, F_IP_OR_NONE | AT_STAGED, O_DEFAULT_SERVER, changetype<u32>("Default Server (0.0.0.0: none)"),
-  S_NAT_OPTIONS, F_CHOICE | AT_STAGED | (CH_FILTERING << ARG), O_FILTERING, changetype<u32>("Inbound Filtering"),
+  S_NAT_OPTIONS, F_CHOICE | AT_STAGED | (CHOICE_FILTERING << ARG), O_FILTERING, changetype<u32>("Inbound Filtering"),
   S_NAT_OPTIONS, F_FLAG | AT_STAGED | (<u32>FLAG_HAIRPIN << ARG), O_FLAGS, changetype<u32>("Hairpinning"),
 
-  S_IPSEC, F_CHOICE | AT_STAGED | (CH_IPSEC << ARG), O_IPSEC_MODE, changetype<u32>("IPsec Passthrough Mode"),
+  S_IPSEC, F_CHOICE | AT_STAGED | (CHOICE_IPSEC << ARG), O_IPSEC_MODE, changetype<u32>("IPsec Passthrough Mode"),
   S_IPSEC, F_PORT | AT_IKE_PORT, 0, changetype<u32>("IKE Port"),
 
   S_SERVER_ADD, F_TEXT | AT_ENTRY, SERVER_NAME, changetype<u32>("Name"),
-  S_SERVER_ADD, F_CHOICE | AT_ENTRY | (CH_PROTO << ARG), SERVER_PROTO, changetype<u32>("Protocol"),
+  S_SERVER_ADD, F_CHOICE | AT_ENTRY | (CHOICE_PROTO << ARG), SERVER_PROTO, changetype<u32>("Protocol"),
   S_SERVER_ADD, F_PORT | AT_ENTRY | SEEDS_RANGE, SERVER_EXT_LO, changetype<u32>("External Port"),
   S_SERVER_ADD, F_PORT | AT_ENTRY, SERVER_EXT_HI, changetype<u32>("External Port (range end)"),
   S_SERVER_ADD, F_IP | AT_ENTRY, SERVER_IN_ADDR, changetype<u32>("Internal IP Address"),
@@ -143,7 +156,7 @@ export const IN_CAPACITY: u32 = 1024;
 export const inBuf = memory.data(<i32>IN_CAPACITY, 16);
 const line = memory.data(64, 16); // the field or login text being typed
 const loginName = memory.data(16, 16);
-const entry = memory.data(32, 16); // the Server List / Map List entry being composed
+const entry = memory.data(SERVER_BYTES > MAP_BYTES ? SERVER_BYTES : MAP_BYTES, 16); // the Server List / Map List entry being composed
 
 class Con {
   static screen: i32 = S_LOGIN;
@@ -212,11 +225,11 @@ function formCount(s: i32): i32 {
 
 @inline function fieldWord(f: i32, w: i32): u32 { return unchecked(FIELDS[f * FIELD_WORDS + w]); }
 function fieldLabel(f: i32): string { return text(fieldWord(f, 3)); }
-function fieldKind(f: i32): i32 { return <i32>(fieldWord(f, 1) & 15); }
+function fieldKind(f: i32): i32 { return <i32>(fieldWord(f, 1) & KIND_MASK); }
 @inline function fieldArg(f: i32): u32 { return (fieldWord(f, 1) >> ARG) & 255; }
 
 function fieldAddr(f: i32): usize {
-  const at = fieldWord(f, 1) & (15 << 4), offset = <usize>fieldWord(f, 2);
+  const at = fieldWord(f, 1) & AT_MASK, offset = <usize>fieldWord(f, 2);
   if (at == AT_STAGED) return staged + offset;
   if (at == AT_ENTRY) return entry + offset;
   if (at == AT_IKE_PORT) return ikePortsAt();
@@ -224,7 +237,7 @@ function fieldAddr(f: i32): usize {
 }
 
 /** Whether changing field f changes the staged configuration (an entry being composed does not, yet). */
-@inline function fieldIsStaged(f: i32): bool { return (fieldWord(f, 1) & (15 << 4)) != AT_ENTRY; }
+@inline function fieldIsStaged(f: i32): bool { return (fieldWord(f, 1) & AT_MASK) != AT_ENTRY; }
 
 @inline function flagMask(f: i32): u8 { return <u8>fieldArg(f); }
 
@@ -300,7 +313,7 @@ function putFieldValue(f: i32): void {
   else if (kind == F_PORT) putNum(load<u16>(p));
   else if (kind == F_FLAG) puts((load<u8>(p) & flagMask(f)) != 0 ? "On" : "Off");
   else if (kind == F_CHOICE) puts(choiceLabel(fieldArg(f), load<u8>(p)));
-  else if (kind == F_TEXT) putBytes(p, 15);
+  else if (kind == F_TEXT) putBytes(p, NAME_SHOWN);
   else if (kind == F_SECRET) puts("********");
 }
 
@@ -317,9 +330,9 @@ function drawForm(): void {
     if (fieldKind(f) != F_ACTION) {
       pad(label.length < 40 ? 40 - <u32>label.length : 1);
       if (i == Con.cursor && Con.editing) {
-        if (fieldKind(f) == F_SECRET) for (let k: u32 = 0; k < Con.lineLen; k++) putc(42);
+        if (fieldKind(f) == F_SECRET) for (let k: u32 = 0; k < Con.lineLen; k++) putc(CHAR_STAR);
         else putBytes(line, Con.lineLen);
-        putc(95);
+        putc(CHAR_UNDERSCORE);
       } else {
         putFieldValue(f);
       }
@@ -343,11 +356,12 @@ function drawServers(): void {
   for (let i: u32 = 0; i < n; i++) {
     const e = serverAt(i);
     putNumPadded(i + 1, 4); puts("  ");
-    putBytes(e + 16, 15); pad(16 - nameLen(e + 16));
-    puts(choiceLabel(CH_PROTO, load<u8>(e))); pad(10 - <u32>choiceLabel(CH_PROTO, load<u8>(e)).length);
-    putNum(load<u16>(e, 2));
-    if (load<u16>(e, 4) != load<u16>(e, 2)) { putc(45); putNum(load<u16>(e, 4)); }
-    puts("\t"); putIp(load<u32>(e, 8)); puts("\t"); putNum(load<u16>(e, 6)); puts("\n");
+    putBytes(changetype<ServerEntry>(e).nameAt, NAME_SHOWN); pad(NAME_BYTES - nameLen(changetype<ServerEntry>(e).nameAt));
+    const entry = changetype<ServerEntry>(e);
+    puts(choiceLabel(CHOICE_PROTO, entry.proto)); pad(10 - <u32>choiceLabel(CHOICE_PROTO, entry.proto).length);
+    putNum(entry.extLo);
+    if (entry.extHi != entry.extLo) { putc(CHAR_DASH); putNum(entry.extHi); }
+    puts("\t"); putIp(entry.inAddr); puts("\t"); putNum(entry.inPort); puts("\n");
   }
   if (n == 0) puts("    (no entries)\n");
   puts("\n    A) Add a Server List entry    1-9) Delete that entry\n");
@@ -361,9 +375,10 @@ function drawMaps(): void {
   for (let i: u32 = 0; i < n; i++) {
     const e = mapAt(i);
     putNumPadded(i + 1, 4); puts("  ");
-    putBytes(e + 8, 15); pad(16 - nameLen(e + 8));
-    putIp(load<u32>(e)); puts("\t"); putIp(load<u32>(e, 4));
-    if (load<u32>(e) == load<u32>(e, 4)) puts("  (Transparent)");
+    const entry = changetype<MapEntry>(e);
+    putBytes(entry.nameAt, NAME_SHOWN); pad(NAME_BYTES - nameLen(entry.nameAt));
+    putIp(entry.inAddr); puts("\t"); putIp(entry.extAddr);
+    if (entry.inAddr == entry.extAddr) puts("  (Transparent)");
     puts("\n");
   }
   if (n == 0) puts("    (no entries)\n");
@@ -373,7 +388,7 @@ function drawMaps(): void {
 
 function nameLen(p: usize): u32 {
   let n: u32 = 0;
-  while (n < 15 && load<u8>(p + n) != 0) n++;
+  while (n < NAME_SHOWN && load<u8>(p + n) != 0) n++;
   return n;
 }
 
@@ -389,11 +404,12 @@ function drawNatTable(): void {
     total++;
     if (shown >= 15) continue;
     shown++;
-    const proto = load<u32>(row);
-    puts(proto == 6 ? "  tcp   " : proto == 17 ? "  udp   " : "  icmp  ");
-    putIp(load<u32>(row, 4)); putc(58); putNum(load<u32>(row, 8)); puts("\t");
-    putIp(load<u32>(row, 12)); putc(58); putNum(load<u32>(row, 16)); puts("\t");
-    putIp(load<u32>(row, 20)); putc(58); putNum(load<u32>(row, 24)); puts("\n");
+    const r = changetype<SessionsRow>(row);
+    const proto = r.proto;
+    puts(proto == PROTO_TCP ? "  tcp   " : proto == PROTO_UDP ? "  udp   " : "  icmp  ");
+    putIp(r.inAddr); putc(CHAR_COLON); putNum(r.inPort); puts("\t");
+    putIp(r.extAddr); putc(CHAR_COLON); putNum(r.extPort); puts("\t");
+    putIp(r.remAddr); putc(CHAR_COLON); putNum(r.remPort); puts("\n");
   }
   puts("\n  "); putNum(total); puts(" session(s)\n");
   footer();
@@ -407,11 +423,12 @@ function drawTunnels(): void {
   for (let i: u32 = 0; i < slots; i++) {
     if (!dumpRow(DUMP_IKE, i, row)) continue;
     total++;
-    puts("  "); putIp(load<u32>(row)); puts("\t"); putIp(load<u32>(row, 8));
-    puts(load<u32>(row, 32) == 2 ? "\tv2     " : "\tv1     ");
-    const st = load<u32>(row, 36);
+    const r = changetype<IkeRow>(row);
+    puts("  "); putIp(r.host); puts("\t"); putIp(r.remote);
+    puts(r.version == 2 ? "\tv2     " : "\tv1     ");
+    const st = r.state;
     puts(st == 0 ? "idle" : st == 1 ? "negotiating" : st == 2 ? "held (overlap)" : st == 3 ? "bound" : "awaiting inbound SPI");
-    if ((load<u32>(row, 44) & 4) != 0) puts(", NAT-T");
+    if ((r.natT & NAT_T_FLOATED) != 0) puts(", NAT-T");
     puts("\n");
   }
   if (total == 0) puts("  (no IPsec tunnels)\n");
@@ -448,9 +465,10 @@ function drawAdvisor(): void {
   for (let i: u32 = 0; i < slots; i++) {
     if (!dumpRow(DUMP_FINDINGS, i, row)) continue;
     total++;
-    puts("  "); putCatalog(load<u32>(row), 1); puts("  "); putIp(load<u32>(row, 4)); puts(" -> "); putIp(load<u32>(row, 8));
-    puts("  (x"); putNum(load<u32>(row, 12)); puts(")\n    Why: "); putCatalog(load<u32>(row), 2);
-    puts("\n    Fix: "); putCatalog(load<u32>(row), 3); puts("\n");
+    const r = changetype<FindingsRow>(row);
+    puts("  "); putCatalog(r.code, 1); puts("  "); putIp(r.host); puts(" -> "); putIp(r.remote);
+    puts("  (x"); putNum(r.count); puts(")\n    Why: "); putCatalog(r.code, 2);
+    puts("\n    Fix: "); putCatalog(r.code, 3); puts("\n");
   }
   if (total == 0) puts("  No findings: every tunnel seen so far should work through NAT.\n");
   footer();
@@ -463,7 +481,7 @@ function drawStats(): void {
   let idx: u32 = 0, col: u32 = 0, start = 0;
   for (let i = 0; i <= names.length; i++) {
     if (i < names.length && names.charCodeAt(i) != 44) continue;
-    const v = load<u32>(counterBase + (<usize>idx << 2));
+    const v = counterValue(<Counter>idx);
     if (v != 0) {
       puts("  ");
       for (let k = start; k < i; k++) putc(<u32>names.charCodeAt(k));
@@ -481,13 +499,14 @@ function drawStats(): void {
 
 function drawQuick(): void {
   header(titleOf(S_QUICK));
-  puts("  WAN address      "); putIp(load<u32>(staged, O_WAN_ADDR)); puts("/"); putNum(load<u8>(staged, O_WAN_PREFIX));
-  puts("   gateway "); putIp(load<u32>(staged, O_WAN_GATEWAY));
-  puts("\n  LAN address      "); putIp(load<u32>(staged, O_LAN_ADDR)); puts("/"); putNum(load<u8>(staged, O_LAN_PREFIX));
-  puts("\n  IPsec mode       "); puts(choiceLabel(CH_IPSEC, load<u8>(staged, O_IPSEC_MODE)));
+  const r = changetype<ConfigRecord>(staged);
+  puts("  WAN address      "); putIp(r.wanAddr); puts("/"); putNum(r.wanPrefix);
+  puts("   gateway "); putIp(r.wanGateway);
+  puts("\n  LAN address      "); putIp(r.lanAddr); puts("/"); putNum(r.lanPrefix);
+  puts("\n  IPsec mode       "); puts(choiceLabel(CHOICE_IPSEC, r.ipsecMode));
   countersSettle();
-  puts("\n  Frames in/out    "); putNum(load<u32>(counterBase + (<usize>Counter.RxFrames << 2))); puts(" / "); putNum(load<u32>(counterBase + (<usize>Counter.TxFrames << 2)));
-  puts("\n  NAT in2out/out2in "); putNum(load<u32>(counterBase + (<usize>Counter.NatIn2Out << 2))); puts(" / "); putNum(load<u32>(counterBase + (<usize>Counter.NatOut2In << 2)));
+  puts("\n  Frames in/out    "); putNum(counterValue(Counter.RxFrames)); puts(" / "); putNum(counterValue(Counter.TxFrames));
+  puts("\n  NAT in2out/out2in "); putNum(counterValue(Counter.NatIn2Out)); puts(" / "); putNum(counterValue(Counter.NatOut2In));
   puts("\n  Server List entries "); putNum(serverCount()); puts(", Map List entries "); putNum(mapCount());
   if (Con.changed) puts("\n\n  There are unsaved changes: Restart System saves and applies them.");
   puts("\n");
@@ -528,7 +547,7 @@ function drawLogin(): void {
   puts("natpass router console\n\n");
   if (Con.message.length > 0) { puts(Con.message); puts("\n"); }
   if (!Con.askingPassword) { puts("Login: "); putBytes(line, Con.lineLen); }
-  else { puts("Password: "); for (let k: u32 = 0; k < Con.lineLen; k++) putc(42); }
+  else { puts("Password: "); for (let k: u32 = 0; k < Con.lineLen; k++) putc(CHAR_STAR); }
 }
 
 // ---- input ----
@@ -541,7 +560,7 @@ function go(screen: i32): void {
   Con.lineLen = 0;
   if (screen == S_SERVER_ADD) {
     memory.fill(entry, 0, SERVER_BYTES);
-    store<u8>(entry, 1);
+    changetype<ServerEntry>(entry).proto = PROTO_SEL_UDP; // a new entry starts as UDP
   }
   if (screen == S_MAP_ADD) memory.fill(entry, 0, MAP_BYTES);
   if (screen == S_BYE) { logout("Goodbye."); return; }
@@ -561,7 +580,7 @@ function say(msg: string, isError: bool): void {
 }
 
 function loginKey(c: u32): void {
-  if (c == 13 || c == 10) {
+  if (c == KEY_CR || c == KEY_LF) {
     if (!Con.askingPassword) {
       memory.copy(loginName, line, min<u32>(Con.lineLen, 16));
       Con.loginNameLen = min<u32>(Con.lineLen, 16);
@@ -592,8 +611,8 @@ function loginKey(c: u32): void {
     Con.lineLen = 0;
     return;
   }
-  if (c == 8 || c == 127) { if (Con.lineLen > 0) Con.lineLen--; return; }
-  if (c >= 32 && c < 127 && Con.lineLen < 63) store<u8>(line + Con.lineLen++, <u8>c);
+  if (c == KEY_BACKSPACE || c == KEY_DELETE) { if (Con.lineLen > 0) Con.lineLen--; return; }
+  if (c >= CHAR_PRINTABLE && c < KEY_DELETE && Con.lineLen < LINE_MAX) store<u8>(line + Con.lineLen++, <u8>c);
 }
 
 function isForm(s: i32): bool { return formFirst(s) >= 0; }
@@ -635,8 +654,8 @@ function commitField(f: i32): bool {
       if (e.inPort == 0) e.inPort = <u16>v;
     }
   } else if (kind == F_TEXT) {
-    for (let i: usize = 0; i < 16; i += 4) store<u32>(p + i, 0); // not memory.fill: the optimiser makes that i64
-    memory.copy(p, line, min<u32>(Con.lineLen, 15));
+    for (let i: usize = 0; i < <usize>NAME_BYTES; i += 4) store<u32>(p + i, 0); // not memory.fill: the optimiser makes that i64
+    memory.copy(p, line, min<u32>(Con.lineLen, NAME_SHOWN));
   } else if (kind == F_SECRET) {
     if (Con.lineLen < 6) { say("Use at least 6 characters.", true); return false; }
     authSetPassword(Con.account, line, Con.lineLen, Con.now);
@@ -662,12 +681,14 @@ function toggleField(f: i32): void {
 
 function formAction(): void {
   if (Con.screen == S_SERVER_ADD) {
-    if (load<u16>(entry, 2) == 0 || load<u32>(entry, 8) == 0) { say("Give at least the external port and the internal IP address.", true); return; }
-    if (load<u16>(entry, 4) < load<u16>(entry, 2)) store<u16>(entry, load<u16>(entry, 2), 4);
-    if (load<u16>(entry, 6) == 0) store<u16>(entry, load<u16>(entry, 2), 6);
+    const e = changetype<ServerEntry>(entry);
+    if (e.extLo == 0 || e.inAddr == 0) { say("Give at least the external port and the internal IP address.", true); return; }
+    if (e.extHi < e.extLo) e.extHi = e.extLo;
+    if (e.inPort == 0) e.inPort = e.extLo;
     if (!addServer(entry)) { say("The Server List is full.", true); return; }
   } else {
-    if (load<u32>(entry) == 0 || load<u32>(entry, 4) == 0) { say("Give both addresses.", true); return; }
+    const e = changetype<MapEntry>(entry);
+    if (e.inAddr == 0 || e.extAddr == 0) { say("Give both addresses.", true); return; }
     if (!addMap(entry)) { say("The Map List is full.", true); return; }
   }
   Con.changed = true;
@@ -679,7 +700,7 @@ function formAction(): void {
 function formKey(c: u32): void {
   const f = formFirst(Con.screen) + Con.cursor;
   const kind = fieldKind(f);
-  if (c == 13 || c == 10) {
+  if (c == KEY_CR || c == KEY_LF) {
     if (Con.editing) {
       if (commitField(f)) { Con.editing = false; Con.lineLen = 0; }
       return;
@@ -689,25 +710,25 @@ function formKey(c: u32): void {
     return;
   }
   // The technote's rule: Backspace, Delete or Tab before Return undo the field.
-  if (c == 8 || c == 127 || c == 9) { Con.editing = false; Con.lineLen = 0; say("", false); return; }
-  if (c == 32 && !Con.editing && (kind == F_FLAG || kind == F_CHOICE)) { toggleField(f); return; }
-  if (c >= 32 && c < 127 && kind != F_FLAG && kind != F_CHOICE && kind != F_ACTION) {
+  if (c == KEY_BACKSPACE || c == KEY_DELETE || c == KEY_TAB) { Con.editing = false; Con.lineLen = 0; say("", false); return; }
+  if (c == KEY_SPACE && !Con.editing && (kind == F_FLAG || kind == F_CHOICE)) { toggleField(f); return; }
+  if (c >= CHAR_PRINTABLE && c < KEY_DELETE && kind != F_FLAG && kind != F_CHOICE && kind != F_ACTION) {
     if (!Con.editing) { Con.editing = true; Con.lineLen = 0; }
-    if (Con.lineLen < 63) store<u8>(line + Con.lineLen++, <u8>c);
+    if (Con.lineLen < LINE_MAX) store<u8>(line + Con.lineLen++, <u8>c);
   }
 }
 
 function listKey(c: u32): void {
-  if (c == 65 || c == 97) { go(Con.screen == S_SERVERS ? S_SERVER_ADD : S_MAP_ADD); return; }
-  if (c >= 49 && c <= 57) {
-    const i = c - 49;
+  if (c == CHAR_UPPER_A || c == CHAR_LOWER_A) { go(Con.screen == S_SERVERS ? S_SERVER_ADD : S_MAP_ADD); return; }
+  if (c >= CHAR_1 && c <= CHAR_9) {
+    const i = c - CHAR_1;
     if (Con.screen == S_SERVERS) { if (i < serverCount()) { removeServer(i); Con.changed = true; say("Entry deleted.", false); } }
     else if (i < mapCount()) { removeMap(i); Con.changed = true; say("Entry deleted.", false); }
   }
 }
 
 function restartKey(c: u32): void {
-  if (c == 89 || c == 121) {
+  if (c == CHAR_UPPER_Y || c == CHAR_LOWER_Y) {
     if (accountRole(Con.account) != ROLE_SUPERUSER) { go(S_MAIN); say("The Superuser login is required to save changes.", true); return; }
     const rc = checkStaged();
     if (rc != CFG_OK) { go(S_MAIN); say(refusal(rc), true); return; }
@@ -716,7 +737,7 @@ function restartKey(c: u32): void {
     logout("Configuration saved. The system is restarting; log in again.");
     return;
   }
-  if (c == 78 || c == 110) go(S_MAIN);
+  if (c == CHAR_UPPER_N || c == CHAR_LOWER_N) go(S_MAIN);
 }
 
 function refusal(rc: i32): string {
@@ -735,22 +756,22 @@ function key(c: u32): void {
   // Arrow keys: ESC [ A / ESC [ B. A lone ESC (followed by anything else) goes back.
   if (Con.escState == 1) {
     Con.escState = 0;
-    if (c == 91) { Con.escState = 2; return; }
+    if (c == KEY_CSI) { Con.escState = 2; return; }
     back();
   } else if (Con.escState == 2) {
     Con.escState = 0;
-    if (c == 65) moveCursor(-1);
-    else if (c == 66) moveCursor(1);
+    if (c == KEY_UP) moveCursor(-1);
+    else if (c == KEY_DOWN) moveCursor(1);
     return;
   }
-  if (c == 27) { Con.escState = 1; return; }
+  if (c == KEY_ESC) { Con.escState = 1; return; }
   if (isForm(Con.screen)) { formKey(c); return; }
   if (Con.screen == S_SERVERS || Con.screen == S_MAPS) { listKey(c); return; }
   if (Con.screen == S_RESTART) { restartKey(c); return; }
   const n = menuCount(Con.screen);
   if (n > 0) {
-    if (c >= 49 && c < 49 + <u32>n) { Con.cursor = <i32>(c - 49); go(menuTarget(Con.screen, Con.cursor)); return; }
-    if (c == 13 || c == 10) { go(menuTarget(Con.screen, Con.cursor)); return; }
+    if (c >= CHAR_1 && c < CHAR_1 + <u32>n) { Con.cursor = <i32>(c - CHAR_1); go(menuTarget(Con.screen, Con.cursor)); return; }
+    if (c == KEY_CR || c == KEY_LF) { go(menuTarget(Con.screen, Con.cursor)); return; }
   }
 }
 
@@ -761,9 +782,9 @@ export function feed(len: u32, now: u32): void {
   let lastWasCr = false;
   for (let i: u32 = 0; i < len; i++) {
     const c = <u32>load<u8>(inBuf + i);
-    if (c == 10 && lastWasCr) { lastWasCr = false; continue; } // CR LF is one Return
-    if ((c == 0) && lastWasCr) { lastWasCr = false; continue; } // telnet's CR NUL
-    lastWasCr = c == 13;
+    if (c == KEY_LF && lastWasCr) { lastWasCr = false; continue; } // CR LF is one Return
+    if (c == CHAR_NUL && lastWasCr) { lastWasCr = false; continue; } // telnet's CR NUL
+    lastWasCr = c == KEY_CR;
     key(c);
   }
   // A trailing lone ESC is "back" (terminals send it alone); arrow sequences arrive whole.

@@ -12,6 +12,14 @@
 #define SLOT_DATA                    4 // the frame bytes (or, with SLOT_REF, the frame's offset)
 #define SLOT_BYTES                   1536 // 1518 bytes (Ethernet without FCS, one 802.1Q tag) rounded up to 16
 #define SLOT_REF                     0x8000u // in an output slot's length: the first data word is the frame's offset
+#define DUMP_SESSIONS                0 // dump() table: SessionsRow
+#define DUMP_MAPPINGS                1 // dump() table: MappingsRow
+#define DUMP_IKE                     2 // dump() table: IkeRow
+#define DUMP_SAS                     3 // dump() table: SasRow
+#define DUMP_FINDINGS                4 // dump() table: FindingsRow
+#define DUMP_ARP                     5 // dump() table: ArpRow
+#define DUMP_RECORD_BYTES            48 // every dump row, whatever its table
+#define DUMP_END                     0xffffffffu // dumpCursor() when a table is done
 
 // The config record (assembly/config.ts), each name with CFG_ in front; offsets in the fixed part are CFG_O_*
 #define CFG_MAGIC                    0x4643504eu // "NPCF" read little-endian
