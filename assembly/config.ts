@@ -11,7 +11,7 @@ export * from "./generated/config";
 import {
   ConfigRecord, ServerEntry, MapEntry, CFG_MAGIC, CFG_VERSION, O_TIMEOUTS, O_CAPACITIES, CFG_FIXED, SERVER_BYTES, MAP_BYTES,
   SERVER_MAX, MAP_MAX, IKE_PORT_MAX, FLAG_WAN_PING, FLAG_HAIRPIN, FILTER_ADDRESS_AND_PORT_DEPENDENT, IPSEC_MULTI,
-  PROTO_SEL_BOTH, TIMEOUT_COUNT, TIMEOUT_MIN, TIMEOUT_MAX, CAPACITY_MAX, C_OUT_SLOTS, C_BATCH, C_IKE_SESSIONS, CAPACITY_COUNT, CFG_OK, ERR_MAGIC,
+  PROTO_SEL_BOTH, TIMEOUT_COUNT, TIMEOUT_MIN, TIMEOUT_MAX, CAPACITY_MAX, CONFIG_BOUNDS, C_OUT_SLOTS, C_BATCH, C_IKE_SESSIONS, CAPACITY_COUNT, CFG_OK, ERR_MAGIC,
   ERR_VERSION, ERR_LENGTH, ERR_LAN, ERR_WAN, ERR_FILTERING, ERR_IPSEC_MODE, ERR_PORT_RANGE, ERR_TIMEOUT, ERR_CAPACITY,
   ERR_SERVER_LIST, ERR_MAP_LIST, ERR_IKE_PORTS, ERR_DEFAULT_SERVER,
 } from "./generated/config";
@@ -56,22 +56,22 @@ export class Config {
   return prefix == 0 ? 0 : <u32>(0xffffffff << (32 - prefix));
 }
 
-/** Each timeout within its bounds (TIMEOUT_MIN: the RFC minimums; TIMEOUT_MAX: seconds stay below 2^31 ms). */
+/** Each timeout within its bounds (CONFIG_BOUNDS: the RFC minimums; seconds stay below 2^31 ms). */
 function timeoutsValid(): bool {
-  const lo = TIMEOUT_MIN, hi = TIMEOUT_MAX;
+  const bounds = CONFIG_BOUNDS;
   for (let i = 0; i < TIMEOUT_COUNT; i++) {
     const t = timeout(i);
-    if (t < unchecked(lo[i]) || t > unchecked(hi[i])) return false;
+    if (t < unchecked(bounds[TIMEOUT_MIN + i]) || t > unchecked(bounds[TIMEOUT_MAX + i])) return false;
   }
   return true;
 }
 
-/** Each capacity from 1 to its CAPACITY_MAX (static data: nothing is allocated per call). */
+/** Each capacity from 1 to its most (CONFIG_BOUNDS; static data: nothing is allocated per call). */
 function capacitiesValid(): bool {
-  const limits = CAPACITY_MAX;
+  const bounds = CONFIG_BOUNDS;
   for (let i = 0; i < CAPACITY_COUNT; i++) {
     const c = capacity(i);
-    if (c == 0 || c > unchecked(limits[i])) return false;
+    if (c == 0 || c > unchecked(bounds[CAPACITY_MAX + i])) return false;
   }
   return capacity(C_OUT_SLOTS) >= capacity(C_BATCH);
 }

@@ -61,7 +61,6 @@ function abiConstants(): Constant[] {
 
 const asConstant = (c: Constant) =>
   `export const ${c.name}${c.as ? `: ${c.as}` : ''} = ${c.hex ? hex(c.value) : c.value};${c.doc ? ` // ${c.doc}` : ''}\n`;
-const asStatic = (name: string, values: number[], doc: string) => `// ${doc}\nexport const ${name}: StaticArray<u32> = [${values.join(', ')}];\n`;
 
 /** A typed view of one record: changetype<Name>(address).field reads the field where the layout puts it. */
 function asRecord(name: string, doc: string, fields: PlacedField[], prefix: string): string {
@@ -85,9 +84,12 @@ export function assemblyConfig(): string {
     asRecord('ConfigRecord', 'The fixed part of the record (at configBuffer, or the console\'s staged copy).', CONFIG.fields, 'O_') + '\n' +
     asRecord('ServerEntry', 'A Server List entry (SERVER_BYTES).', SERVER.fields, 'SERVER_') + '\n' +
     asRecord('MapEntry', 'A Map List entry (MAP_BYTES).', MAP.fields, 'MAP_') + '\n' +
-    asStatic('TIMEOUT_MIN', TIMEOUTS.map((t) => t.min), 'The least and most each timeout may be, in T_* order (the RFC minimums are in TIMEOUTS).') +
-    asStatic('TIMEOUT_MAX', TIMEOUTS.map((t) => timeoutMax(t.key)), 'Seconds stay below 2^31 ms; milliseconds at most 120 s.') +
-    asStatic('CAPACITY_MAX', LIMITS.map((l) => l.max), 'The most each capacity may be, in C_* order; each is at least 1.');
+    '// The bounds init() checks, in one table (one static object, not three: static data is RAM on a board):\n' +
+    `// each timeout's least (TIMEOUT_MIN + T_*) and most (TIMEOUT_MAX + T_*), each capacity's most (CAPACITY_MAX + C_*;\n` +
+    '// each is at least 1). Seconds stay below 2^31 ms; milliseconds at most 120 s.\n' +
+    asConstant({ name: 'TIMEOUT_MIN', value: 0 }) + asConstant({ name: 'TIMEOUT_MAX', value: TIMEOUTS.length }) +
+    asConstant({ name: 'CAPACITY_MAX', value: 2 * TIMEOUTS.length }) +
+    `export const CONFIG_BOUNDS: StaticArray<u32> = [${[...TIMEOUTS.map((t) => t.min), ...TIMEOUTS.map((t) => timeoutMax(t.key)), ...LIMITS.map((l) => l.max)].join(', ')}];\n`;
 }
 
 /** A dump row's words as a placed layout (all u32). */

@@ -49,6 +49,10 @@ describe('layout', () => {
     expect(Object.fromEntries(nonzero)).toEqual({ rx_frames: 2, rx_lan: 1, drop_bad_port: 1, drop_oversize: 1 });
   });
 
+  it('keeps the fixed part within what the console field table can address (9 bits of offset)', () => {
+    expect(CONFIG.bytes).toBeLessThanOrEqual(512);
+  });
+
   it('keeps the record format of each CFG_VERSION (a field that moves needs a new version)', () => {
     const frozen = FORMATS[CFG_VERSION].split(' | ').map((part) => part.split(' '));
     formatNow().forEach((now, i) => {

@@ -36,120 +36,142 @@ const NAME_SHOWN: u32 = NAME_BYTES - 1; // an entry name's characters the consol
 const NAT_T_FLOATED: u32 = 4; // IkeRow.natT: the peers floated to UDP 4500 (host/layout.ts DUMP_ROWS)
 
 // ---- field kinds ----
-const F_IP = 0, F_PREFIX = 1, F_PORT = 2, F_FLAG = 3, F_CHOICE = 4, F_TEXT = 5, F_ACTION = 6, F_SECRET = 7, F_IP_OR_NONE = 8;
+const F_IP: u32 = 0, F_PREFIX: u32 = 1, F_PORT: u32 = 2, F_FLAG: u32 = 3, F_CHOICE: u32 = 4, F_TEXT: u32 = 5, F_ACTION: u32 = 6, F_SECRET: u32 = 7, F_IP_OR_NONE: u32 = 8;
 
-// Where a field's value lies (bits 4-7 of a field's kind word): the staged config record, the Server
-// List or Map List entry being composed, or the first IKE port; an action or a password lies nowhere.
-const AT_NONE: u32 = 0 << 4, AT_STAGED: u32 = 1 << 4, AT_ENTRY: u32 = 2 << 4, AT_IKE_PORT: u32 = 3 << 4;
-const KIND_MASK: u32 = 15, AT_MASK: u32 = 15 << 4;
-// Bits 8-15: a flag's bit in the flags field, or a choice field's choice set.
-const ARG = 8;
-// Bit 16: typing the external port also sets the range end (a single port until one is given) and,
-// when none is given yet, the internal port.
-const SEEDS_RANGE: u32 = 1 << 16;
-
-// Choice sets: one row (set, stored value, label) per choice; a set's values are consecutive.
+// ---- the screens, as one table ----
+// Every screen's definition in one place, read by one interpreter (drawMenu, drawForm, formKey and
+// friends): a SCREEN row (title, and where Esc goes back to), then its menu ITEMs (label, the screen the
+// item opens) or form FIELDs (label, kind, where its value lies), in the order they are shown; CHOICE
+// rows give the labels of a choice field's values. Adding an item or a field is one more row, and
+// nothing else is renumbered. Two words a row: a packed word, then a string's address (string literals
+// fold to constants, so nothing runs to build the table and nothing allocates; one static object,
+// because static data is RAM on a board).
+// The packed word: the row's kind (bits 0-1), its screen or choice set (bits 2-7), then
+//   SCREEN  the screen Esc goes back to (bits 8-13)
+//   ITEM    the screen the item opens (bits 8-13)
+//   FIELD   the field's kind F_* (bits 8-11); where its value lies (bits 12-13: the staged config record,
+//           the Server List or Map List entry being composed, or the first IKE port; an action or a
+//           password lies nowhere); SEEDS_RANGE (bit 14); a flag's bit or a choice field's set
+//           (bits 15-22); the value's offset there (bits 23-31), from the generated layout
+//   CHOICE  the value stored (bits 8-15)
+const SCREEN: u32 = 0, ITEM: u32 = 1, FIELD: u32 = 2, CHOICE: u32 = 3;
+const ROW_KEY_MASK: u32 = 255; // row kind and screen
+const WHO = 2, TO = 8, KIND = 8, ARG = 15, OFFSET = 23, VALUE = 8;
+const SCREEN_MASK: u32 = 63, KIND_MASK: u32 = 15, ARG_MASK: u32 = 255, VALUE_MASK: u32 = 255;
+const AT_NONE: u32 = 0 << 12, AT_STAGED: u32 = 1 << 12, AT_ENTRY: u32 = 2 << 12, AT_IKE_PORT: u32 = 3 << 12;
+const AT_MASK: u32 = 3 << 12;
+// Typing the external port also sets the range end (a single port until one is given) and, when none
+// is given yet, the internal port.
+const SEEDS_RANGE: u32 = 1 << 14;
+const ROW_WORDS = 2;
 const CHOICE_FILTERING: u32 = 1, CHOICE_IPSEC: u32 = 2, CHOICE_PROTO: u32 = 3;
-const CHOICES: StaticArray<u32> = [
-  CHOICE_FILTERING, FILTER_ENDPOINT_INDEPENDENT, changetype<u32>("endpoint-independent"),
-  CHOICE_FILTERING, FILTER_ADDRESS_DEPENDENT, changetype<u32>("address-dependent"),
-  CHOICE_FILTERING, FILTER_ADDRESS_AND_PORT_DEPENDENT, changetype<u32>("address-and-port-dependent"),
-  CHOICE_IPSEC, IPSEC_OFF, changetype<u32>("off"),
-  CHOICE_IPSEC, IPSEC_SERVER_LIST, changetype<u32>("server-list (4.8)"),
-  CHOICE_IPSEC, IPSEC_MULTI, changetype<u32>("multi (4.10)"),
-  CHOICE_PROTO, PROTO_SEL_UDP, changetype<u32>("UDP"),
-  CHOICE_PROTO, PROTO_SEL_TCP, changetype<u32>("TCP"),
-  CHOICE_PROTO, PROTO_SEL_BOTH, changetype<u32>("UDP+TCP"),
+
+const UI: StaticArray<u32> = [
+  SCREEN | S_MAIN << WHO | S_MAIN << TO, changetype<u32>("Main Menu"),
+  ITEM | S_MAIN << WHO | S_QUICK << TO, changetype<u32>("Quick View..."),
+  ITEM | S_MAIN << WHO | S_EASY << TO, changetype<u32>("Easy Setup..."),
+  ITEM | S_MAIN << WHO | S_WAN << TO, changetype<u32>("WAN Configuration..."),
+  ITEM | S_MAIN << WHO | S_SYSTEM << TO, changetype<u32>("System Configuration..."),
+  ITEM | S_MAIN << WHO | S_UTIL << TO, changetype<u32>("Utilities & Diagnostics..."),
+  ITEM | S_MAIN << WHO | S_STATS << TO, changetype<u32>("Statistics & Logs..."),
+  ITEM | S_MAIN << WHO | S_RESTART << TO, changetype<u32>("Restart System..."),
+  ITEM | S_MAIN << WHO | S_BYE << TO, changetype<u32>("Exit"),
+
+  SCREEN | S_EASY << WHO | S_MAIN << TO, changetype<u32>("Easy Setup"),
+  FIELD | S_EASY << WHO | F_IP << KIND | AT_STAGED | O_LAN_ADDR << OFFSET, changetype<u32>("Ethernet (LAN) IP Address"),
+  FIELD | S_EASY << WHO | F_PREFIX << KIND | AT_STAGED | O_LAN_PREFIX << OFFSET, changetype<u32>("Ethernet (LAN) Prefix Length"),
+  FIELD | S_EASY << WHO | F_IP << KIND | AT_STAGED | O_WAN_ADDR << OFFSET, changetype<u32>("WAN IP Address"),
+  FIELD | S_EASY << WHO | F_PREFIX << KIND | AT_STAGED | O_WAN_PREFIX << OFFSET, changetype<u32>("WAN Prefix Length"),
+  FIELD | S_EASY << WHO | F_IP << KIND | AT_STAGED | O_WAN_GATEWAY << OFFSET, changetype<u32>("Default IP Gateway"),
+
+  SCREEN | S_WAN << WHO | S_MAIN << TO, changetype<u32>("WAN Configuration"),
+  FIELD | S_WAN << WHO | F_IP << KIND | AT_STAGED | O_WAN_ADDR << OFFSET, changetype<u32>("WAN IP Address"),
+  FIELD | S_WAN << WHO | F_PREFIX << KIND | AT_STAGED | O_WAN_PREFIX << OFFSET, changetype<u32>("WAN Prefix Length"),
+  FIELD | S_WAN << WHO | F_IP << KIND | AT_STAGED | O_WAN_GATEWAY << OFFSET, changetype<u32>("Default IP Gateway"),
+  FIELD | S_WAN << WHO | F_FLAG << KIND | AT_STAGED | <u32>FLAG_WAN_PING << ARG | O_FLAGS << OFFSET, changetype<u32>("Answer Pings on the WAN"),
+
+  SCREEN | S_SYSTEM << WHO | S_MAIN << TO, changetype<u32>("System Configuration"),
+  ITEM | S_SYSTEM << WHO | S_NAT << TO, changetype<u32>("Network Address Translation (NAT)..."),
+  ITEM | S_SYSTEM << WHO | S_IPSEC << TO, changetype<u32>("IPsec Passthrough..."),
+  ITEM | S_SYSTEM << WHO | S_PASSWORD << TO, changetype<u32>("Change Password..."),
+
+  SCREEN | S_NAT << WHO | S_SYSTEM << TO, changetype<u32>("Network Address Translation"),
+  ITEM | S_NAT << WHO | S_SERVERS << TO, changetype<u32>("Server Lists..."),
+  ITEM | S_NAT << WHO | S_MAPS << TO, changetype<u32>("Map Lists (incl. Transparent Maps)..."),
+  ITEM | S_NAT << WHO | S_NAT_OPTIONS << TO, changetype<u32>("Default Server and Filtering..."),
+
+  SCREEN | S_SERVERS << WHO | S_NAT << TO, changetype<u32>("Server Lists"),
+  SCREEN | S_SERVER_ADD << WHO | S_SERVERS << TO, changetype<u32>("Add Server List Entry"),
+  FIELD | S_SERVER_ADD << WHO | F_TEXT << KIND | AT_ENTRY | SERVER_NAME << OFFSET, changetype<u32>("Name"),
+  FIELD | S_SERVER_ADD << WHO | F_CHOICE << KIND | AT_ENTRY | CHOICE_PROTO << ARG | SERVER_PROTO << OFFSET, changetype<u32>("Protocol"),
+  FIELD | S_SERVER_ADD << WHO | F_PORT << KIND | AT_ENTRY | SEEDS_RANGE | SERVER_EXT_LO << OFFSET, changetype<u32>("External Port"),
+  FIELD | S_SERVER_ADD << WHO | F_PORT << KIND | AT_ENTRY | SERVER_EXT_HI << OFFSET, changetype<u32>("External Port (range end)"),
+  FIELD | S_SERVER_ADD << WHO | F_IP << KIND | AT_ENTRY | SERVER_IN_ADDR << OFFSET, changetype<u32>("Internal IP Address"),
+  FIELD | S_SERVER_ADD << WHO | F_PORT << KIND | AT_ENTRY | SERVER_IN_PORT << OFFSET, changetype<u32>("Internal Port"),
+  FIELD | S_SERVER_ADD << WHO | F_ACTION << KIND, changetype<u32>("Add This Entry"),
+
+  SCREEN | S_MAPS << WHO | S_NAT << TO, changetype<u32>("Map Lists"),
+  SCREEN | S_MAP_ADD << WHO | S_MAPS << TO, changetype<u32>("Add Map List Entry"),
+  FIELD | S_MAP_ADD << WHO | F_TEXT << KIND | AT_ENTRY | MAP_NAME << OFFSET, changetype<u32>("Name"),
+  FIELD | S_MAP_ADD << WHO | F_IP << KIND | AT_ENTRY | MAP_IN_ADDR << OFFSET, changetype<u32>("Internal IP Address"),
+  FIELD | S_MAP_ADD << WHO | F_IP << KIND | AT_ENTRY | MAP_EXT_ADDR << OFFSET, changetype<u32>("External IP Address (same as internal: Transparent Map)"),
+  FIELD | S_MAP_ADD << WHO | F_ACTION << KIND, changetype<u32>("Add This Entry"),
+
+  SCREEN | S_NAT_OPTIONS << WHO | S_NAT << TO, changetype<u32>("Default Server and Filtering"),
+  FIELD | S_NAT_OPTIONS << WHO | F_IP_OR_NONE << KIND | AT_STAGED | O_DEFAULT_SERVER << OFFSET, changetype<u32>("Default Server (0.0.0.0: none)"),
+  FIELD | S_NAT_OPTIONS << WHO | F_CHOICE << KIND | AT_STAGED | CHOICE_FILTERING << ARG | O_FILTERING << OFFSET, changetype<u32>("Inbound Filtering"),
+  FIELD | S_NAT_OPTIONS << WHO | F_FLAG << KIND | AT_STAGED | <u32>FLAG_HAIRPIN << ARG | O_FLAGS << OFFSET, changetype<u32>("Hairpinning"),
+
+  SCREEN | S_IPSEC << WHO | S_SYSTEM << TO, changetype<u32>("IPsec Passthrough"),
+  FIELD | S_IPSEC << WHO | F_CHOICE << KIND | AT_STAGED | CHOICE_IPSEC << ARG | O_IPSEC_MODE << OFFSET, changetype<u32>("IPsec Passthrough Mode"),
+  FIELD | S_IPSEC << WHO | F_PORT << KIND | AT_IKE_PORT, changetype<u32>("IKE Port"),
+
+  SCREEN | S_PASSWORD << WHO | S_SYSTEM << TO, changetype<u32>("Change Password"),
+  FIELD | S_PASSWORD << WHO | F_SECRET << KIND, changetype<u32>("New Password"),
+
+  SCREEN | S_UTIL << WHO | S_MAIN << TO, changetype<u32>("Utilities & Diagnostics"),
+  ITEM | S_UTIL << WHO | S_NAT_TABLE << TO, changetype<u32>("NAT Table..."),
+  ITEM | S_UTIL << WHO | S_TUNNELS << TO, changetype<u32>("IPsec Tunnel Table..."),
+  ITEM | S_UTIL << WHO | S_ADVISOR << TO, changetype<u32>("IPsec Advisor Findings..."),
+  SCREEN | S_NAT_TABLE << WHO | S_UTIL << TO, changetype<u32>("NAT Table"),
+  SCREEN | S_TUNNELS << WHO | S_UTIL << TO, changetype<u32>("IPsec Tunnel Table"),
+  SCREEN | S_ADVISOR << WHO | S_UTIL << TO, changetype<u32>("IPsec Advisor Findings"),
+
+  SCREEN | S_QUICK << WHO | S_MAIN << TO, changetype<u32>("Quick View"),
+  SCREEN | S_STATS << WHO | S_MAIN << TO, changetype<u32>("Statistics & Logs"),
+  SCREEN | S_RESTART << WHO | S_MAIN << TO, changetype<u32>("Restart System"),
+
+  CHOICE | CHOICE_FILTERING << WHO | <u32>FILTER_ENDPOINT_INDEPENDENT << VALUE, changetype<u32>("endpoint-independent"),
+  CHOICE | CHOICE_FILTERING << WHO | <u32>FILTER_ADDRESS_DEPENDENT << VALUE, changetype<u32>("address-dependent"),
+  CHOICE | CHOICE_FILTERING << WHO | <u32>FILTER_ADDRESS_AND_PORT_DEPENDENT << VALUE, changetype<u32>("address-and-port-dependent"),
+  CHOICE | CHOICE_IPSEC << WHO | <u32>IPSEC_OFF << VALUE, changetype<u32>("off"),
+  CHOICE | CHOICE_IPSEC << WHO | <u32>IPSEC_SERVER_LIST << VALUE, changetype<u32>("server-list (4.8)"),
+  CHOICE | CHOICE_IPSEC << WHO | <u32>IPSEC_MULTI << VALUE, changetype<u32>("multi (4.10)"),
+  CHOICE | CHOICE_PROTO << WHO | <u32>PROTO_SEL_UDP << VALUE, changetype<u32>("UDP"),
+  CHOICE | CHOICE_PROTO << WHO | <u32>PROTO_SEL_TCP << VALUE, changetype<u32>("TCP"),
+  CHOICE | CHOICE_PROTO << WHO | <u32>PROTO_SEL_BOTH << VALUE, changetype<u32>("UDP+TCP"),
 ];
-const CHOICE_WORDS = 3;
 
-// Screens: (screen, the screen Esc goes back to, title). The login screen and Exit have no row.
-const SCREENS: StaticArray<u32> = [
-  S_MAIN, S_MAIN, changetype<u32>("Main Menu"),
-  S_SYSTEM, S_MAIN, changetype<u32>("System Configuration"),
-  S_NAT, S_SYSTEM, changetype<u32>("Network Address Translation"),
-  S_UTIL, S_MAIN, changetype<u32>("Utilities & Diagnostics"),
-  S_EASY, S_MAIN, changetype<u32>("Easy Setup"),
-  S_WAN, S_MAIN, changetype<u32>("WAN Configuration"),
-  S_NAT_OPTIONS, S_NAT, changetype<u32>("Default Server and Filtering"),
-  S_IPSEC, S_SYSTEM, changetype<u32>("IPsec Passthrough"),
-  S_SERVER_ADD, S_SERVERS, changetype<u32>("Add Server List Entry"),
-  S_MAP_ADD, S_MAPS, changetype<u32>("Add Map List Entry"),
-  S_PASSWORD, S_SYSTEM, changetype<u32>("Change Password"),
-  S_SERVERS, S_NAT, changetype<u32>("Server Lists"),
-  S_MAPS, S_NAT, changetype<u32>("Map Lists"),
-  S_NAT_TABLE, S_UTIL, changetype<u32>("NAT Table"),
-  S_TUNNELS, S_UTIL, changetype<u32>("IPsec Tunnel Table"),
-  S_ADVISOR, S_UTIL, changetype<u32>("IPsec Advisor Findings"),
-  S_QUICK, S_MAIN, changetype<u32>("Quick View"),
-  S_STATS, S_MAIN, changetype<u32>("Statistics & Logs"),
-  S_RESTART, S_MAIN, changetype<u32>("Restart System"),
-];
-const SCREEN_WORDS = 3;
-
-// Menu items: (menu screen, the screen the item opens, label), in the order they are listed.
-const MENUS: StaticArray<u32> = [
-  S_MAIN, S_QUICK, changetype<u32>("Quick View..."),
-  S_MAIN, S_EASY, changetype<u32>("Easy Setup..."),
-  S_MAIN, S_WAN, changetype<u32>("WAN Configuration..."),
-  S_MAIN, S_SYSTEM, changetype<u32>("System Configuration..."),
-  S_MAIN, S_UTIL, changetype<u32>("Utilities & Diagnostics..."),
-  S_MAIN, S_STATS, changetype<u32>("Statistics & Logs..."),
-  S_MAIN, S_RESTART, changetype<u32>("Restart System..."),
-  S_MAIN, S_BYE, changetype<u32>("Exit"),
-  S_SYSTEM, S_NAT, changetype<u32>("Network Address Translation (NAT)..."),
-  S_SYSTEM, S_IPSEC, changetype<u32>("IPsec Passthrough..."),
-  S_SYSTEM, S_PASSWORD, changetype<u32>("Change Password..."),
-  S_NAT, S_SERVERS, changetype<u32>("Server Lists..."),
-  S_NAT, S_MAPS, changetype<u32>("Map Lists (incl. Transparent Maps)..."),
-  S_NAT, S_NAT_OPTIONS, changetype<u32>("Default Server and Filtering..."),
-  S_UTIL, S_NAT_TABLE, changetype<u32>("NAT Table..."),
-  S_UTIL, S_TUNNELS, changetype<u32>("IPsec Tunnel Table..."),
-  S_UTIL, S_ADVISOR, changetype<u32>("IPsec Advisor Findings..."),
-];
-const MENU_WORDS = 3;
-
-// Form fields: (form screen, kind | where | argument << ARG | SEEDS_RANGE, offset where it lies, label),
-// each form's fields in the order they are listed. One interpreter (drawForm, formKey) reads them: a new
-// field is one more row, and nothing else is renumbered.
-const FIELDS: StaticArray<u32> = [
-  S_EASY, F_IP | AT_STAGED, O_LAN_ADDR, changetype<u32>("Ethernet (LAN) IP Address"),
-  S_EASY, F_PREFIX | AT_STAGED, O_LAN_PREFIX, changetype<u32>("Ethernet (LAN) Prefix Length"),
-  S_EASY, F_IP | AT_STAGED, O_WAN_ADDR, changetype<u32>("WAN IP Address"),
-  S_EASY, F_PREFIX | AT_STAGED, O_WAN_PREFIX, changetype<u32>("WAN Prefix Length"),
-  S_EASY, F_IP | AT_STAGED, O_WAN_GATEWAY, changetype<u32>("Default IP Gateway"),
-
-  S_WAN, F_IP | AT_STAGED, O_WAN_ADDR, changetype<u32>("WAN IP Address"),
-  S_WAN, F_PREFIX | AT_STAGED, O_WAN_PREFIX, changetype<u32>("WAN Prefix Length"),
-  S_WAN, F_IP | AT_STAGED, O_WAN_GATEWAY, changetype<u32>("Default IP Gateway"),
-  S_WAN, F_FLAG | AT_STAGED | (<u32>FLAG_WAN_PING << ARG), O_FLAGS, changetype<u32>("Answer Pings on the WAN"),
-
-  S_NAT_OPTIONS, F_IP_OR_NONE | AT_STAGED, O_DEFAULT_SERVER, changetype<u32>("Default Server (0.0.0.0: none)"),
-  S_NAT_OPTIONS, F_CHOICE | AT_STAGED | (CHOICE_FILTERING << ARG), O_FILTERING, changetype<u32>("Inbound Filtering"),
-  S_NAT_OPTIONS, F_FLAG | AT_STAGED | (<u32>FLAG_HAIRPIN << ARG), O_FLAGS, changetype<u32>("Hairpinning"),
-
-  S_IPSEC, F_CHOICE | AT_STAGED | (CHOICE_IPSEC << ARG), O_IPSEC_MODE, changetype<u32>("IPsec Passthrough Mode"),
-  S_IPSEC, F_PORT | AT_IKE_PORT, 0, changetype<u32>("IKE Port"),
-
-  S_SERVER_ADD, F_TEXT | AT_ENTRY, SERVER_NAME, changetype<u32>("Name"),
-  S_SERVER_ADD, F_CHOICE | AT_ENTRY | (CHOICE_PROTO << ARG), SERVER_PROTO, changetype<u32>("Protocol"),
-  S_SERVER_ADD, F_PORT | AT_ENTRY | SEEDS_RANGE, SERVER_EXT_LO, changetype<u32>("External Port"),
-  S_SERVER_ADD, F_PORT | AT_ENTRY, SERVER_EXT_HI, changetype<u32>("External Port (range end)"),
-  S_SERVER_ADD, F_IP | AT_ENTRY, SERVER_IN_ADDR, changetype<u32>("Internal IP Address"),
-  S_SERVER_ADD, F_PORT | AT_ENTRY, SERVER_IN_PORT, changetype<u32>("Internal Port"),
-  S_SERVER_ADD, F_ACTION, 0, changetype<u32>("Add This Entry"),
-
-  S_MAP_ADD, F_TEXT | AT_ENTRY, MAP_NAME, changetype<u32>("Name"),
-  S_MAP_ADD, F_IP | AT_ENTRY, MAP_IN_ADDR, changetype<u32>("Internal IP Address"),
-  S_MAP_ADD, F_IP | AT_ENTRY, MAP_EXT_ADDR, changetype<u32>("External IP Address (same as internal: Transparent Map)"),
-  S_MAP_ADD, F_ACTION, 0, changetype<u32>("Add This Entry"),
-
-  S_PASSWORD, F_SECRET, 0, changetype<u32>("New Password"),
-];
-const FIELD_WORDS = 4;
-
-/** A string literal whose address a table holds. */
+/** A string literal whose address the table holds. */
 @inline function text(p: u32): string { return changetype<string>(p); }
+
+/** The first row (word index) of kind `kind` for screen or set `who`, from row `from` on, or -1. */
+function rowOf(kind: u32, who: i32, from: i32): i32 {
+  const t = UI, key = kind | <u32>who << WHO;
+  for (let r = from; r < t.length; r += ROW_WORDS) if ((unchecked(t[r]) & ROW_KEY_MASK) == key) return r;
+  return -1;
+}
+
+/** How many rows of kind `kind` screen or set `who` has. */
+function rowsOf(kind: u32, who: i32): i32 {
+  let n = 0;
+  for (let r = rowOf(kind, who, 0); r >= 0; r = rowOf(kind, who, r + ROW_WORDS)) n++;
+  return n;
+}
+
+/** The string a row holds. */
+@inline function rowText(r: i32): string { return text(unchecked(UI[r + 1])); }
+@inline function rowWord(r: i32): u32 { return unchecked(UI[r]); }
 
 // Hosts feed longer input (a paste) in chunks of this size; keys come one by one or a few at a time.
 export const IN_CAPACITY: u32 = 1024;
@@ -177,59 +199,33 @@ class Con {
 export function pendingFlags(): u32 { return Con.pending; }
 export function clearPending(): void { Con.pending = 0; }
 
-/** The row of screen s in SCREENS, or -1. */
-function screenRow(s: i32): i32 {
-  const t = SCREENS;
-  for (let r = 0; r < t.length; r += SCREEN_WORDS) if (<i32>unchecked(t[r]) == s) return r;
-  return -1;
-}
-
 function parentOf(s: i32): i32 {
-  const r = screenRow(s);
-  return r < 0 ? S_MAIN : <i32>unchecked(SCREENS[r + 1]);
+  const r = rowOf(SCREEN, s, 0);
+  return r < 0 ? S_MAIN : <i32>((rowWord(r) >> TO) & SCREEN_MASK);
 }
 
-function titleOf(s: i32): string { return text(unchecked(SCREENS[screenRow(s) + 2])); }
+function titleOf(s: i32): string { return rowText(rowOf(SCREEN, s, 0)); }
 
-// ---- menus: a menu's items are its rows in MENUS ----
-/** The MENUS row of menu s's first item, or -1 when s is not a menu. */
-function menuFirst(s: i32): i32 {
-  const t = MENUS;
-  for (let r = 0; r < t.length; r += MENU_WORDS) if (<i32>unchecked(t[r]) == s) return r;
-  return -1;
-}
+// ---- menus: a menu's items are its ITEM rows ----
+/** The i-th item of menu s (items of one menu are consecutive rows). */
+@inline function itemRow(s: i32, i: i32): i32 { return rowOf(ITEM, s, 0) + i * ROW_WORDS; }
+function isMenu(s: i32): bool { return rowOf(ITEM, s, 0) >= 0; }
+function menuCount(s: i32): i32 { return rowsOf(ITEM, s); }
+function menuLabel(s: i32, i: i32): string { return rowText(itemRow(s, i)); }
+function menuTarget(s: i32, i: i32): i32 { return <i32>((rowWord(itemRow(s, i)) >> TO) & SCREEN_MASK); }
 
-function menuCount(s: i32): i32 {
-  const t = MENUS;
-  let n = 0;
-  for (let r = 0; r < t.length; r += MENU_WORDS) if (<i32>unchecked(t[r]) == s) n++;
-  return n;
-}
+// ---- forms: a form's fields are its FIELD rows; a field is named by its row ----
+function formFirst(s: i32): i32 { return rowOf(FIELD, s, 0); }
+function formCount(s: i32): i32 { return rowsOf(FIELD, s); }
+/** The i-th field of a form whose first field is `first` (fields of one form are consecutive rows). */
+@inline function fieldAt(first: i32, i: i32): i32 { return first + i * ROW_WORDS; }
 
-function menuLabel(s: i32, i: i32): string { return text(unchecked(MENUS[menuFirst(s) + i * MENU_WORDS + 2])); }
-function menuTarget(s: i32, i: i32): i32 { return <i32>unchecked(MENUS[menuFirst(s) + i * MENU_WORDS + 1]); }
-
-// ---- forms: a form's fields are its rows in FIELDS; a field is named by its row's index ----
-function formFirst(s: i32): i32 {
-  const t = FIELDS;
-  for (let r = 0; r < t.length; r += FIELD_WORDS) if (<i32>unchecked(t[r]) == s) return r / FIELD_WORDS;
-  return -1;
-}
-
-function formCount(s: i32): i32 {
-  const t = FIELDS;
-  let n = 0;
-  for (let r = 0; r < t.length; r += FIELD_WORDS) if (<i32>unchecked(t[r]) == s) n++;
-  return n;
-}
-
-@inline function fieldWord(f: i32, w: i32): u32 { return unchecked(FIELDS[f * FIELD_WORDS + w]); }
-function fieldLabel(f: i32): string { return text(fieldWord(f, 3)); }
-function fieldKind(f: i32): i32 { return <i32>(fieldWord(f, 1) & KIND_MASK); }
-@inline function fieldArg(f: i32): u32 { return (fieldWord(f, 1) >> ARG) & 255; }
+function fieldLabel(f: i32): string { return rowText(f); }
+function fieldKind(f: i32): u32 { return (rowWord(f) >> KIND) & KIND_MASK; }
+@inline function fieldArg(f: i32): u32 { return (rowWord(f) >> ARG) & ARG_MASK; }
 
 function fieldAddr(f: i32): usize {
-  const at = fieldWord(f, 1) & AT_MASK, offset = <usize>fieldWord(f, 2);
+  const at = rowWord(f) & AT_MASK, offset = <usize>(rowWord(f) >> OFFSET);
   if (at == AT_STAGED) return staged + offset;
   if (at == AT_ENTRY) return entry + offset;
   if (at == AT_IKE_PORT) return ikePortsAt();
@@ -237,36 +233,25 @@ function fieldAddr(f: i32): usize {
 }
 
 /** Whether changing field f changes the staged configuration (an entry being composed does not, yet). */
-@inline function fieldIsStaged(f: i32): bool { return (fieldWord(f, 1) & AT_MASK) != AT_ENTRY; }
+@inline function fieldIsStaged(f: i32): bool { return (rowWord(f) & AT_MASK) != AT_ENTRY; }
 
 @inline function flagMask(f: i32): u8 { return <u8>fieldArg(f); }
 
-// ---- choices ----
-function choiceCount(set: u32): u32 {
-  const t = CHOICES;
-  let n: u32 = 0;
-  for (let r = 0; r < t.length; r += CHOICE_WORDS) if (unchecked(t[r]) == set) n++;
-  return n;
-}
+// ---- choices: a set's CHOICE rows ----
+function choiceCount(set: u32): u32 { return <u32>rowsOf(CHOICE, <i32>set); }
 
 /** The label of value v in a choice set; a value the set does not hold shows as its last choice. */
 function choiceLabel(set: u32, v: u32): string {
-  const t = CHOICES;
-  let last: u32 = 0;
-  for (let r = 0; r < t.length; r += CHOICE_WORDS) {
-    if (unchecked(t[r]) != set) continue;
-    last = unchecked(t[r + 2]);
-    if (unchecked(t[r + 1]) == v) return text(last);
+  let last = -1;
+  for (let r = rowOf(CHOICE, <i32>set, 0); r >= 0; r = rowOf(CHOICE, <i32>set, r + ROW_WORDS)) {
+    last = r;
+    if (((rowWord(r) >> VALUE) & VALUE_MASK) == v) break;
   }
-  return text(last);
+  return rowText(last);
 }
 
 /** The first stored value of a choice set (protocols are stored 1..3, the others 0..2). */
-function choiceBase(set: u32): u32 {
-  const t = CHOICES;
-  for (let r = 0; r < t.length; r += CHOICE_WORDS) if (unchecked(t[r]) == set) return unchecked(t[r + 1]);
-  return 0;
-}
+function choiceBase(set: u32): u32 { return (rowWord(rowOf(CHOICE, <i32>set, 0)) >> VALUE) & VALUE_MASK; }
 
 // ---- drawing ----
 
@@ -321,7 +306,7 @@ function drawForm(): void {
   header(titleOf(Con.screen));
   const first = formFirst(Con.screen), n = formCount(Con.screen);
   for (let i = 0; i < n; i++) {
-    const f = first + i;
+    const f = fieldAt(first, i);
     pad(4);
     const label = fieldLabel(f);
     if (i == Con.cursor) reverse(true);
@@ -345,7 +330,7 @@ function drawForm(): void {
 }
 
 function formHasChoice(first: i32, n: i32): bool {
-  for (let i = 0; i < n; i++) { const k = fieldKind(first + i); if (k == F_CHOICE || k == F_FLAG) return true; }
+  for (let i = 0; i < n; i++) { const k = fieldKind(fieldAt(first, i)); if (k == F_CHOICE || k == F_FLAG) return true; }
   return false;
 }
 
@@ -527,7 +512,7 @@ function drawRestart(): void {
 export function redraw(): void {
   const s = Con.screen;
   if (s == S_LOGIN) call(drawLogin);
-  else if (menuFirst(s) >= 0) call(drawMenu);
+  else if (isMenu(s)) call(drawMenu);
   else if (isForm(s)) call(drawForm);
   else if (s == S_SERVERS) call(drawServers);
   else if (s == S_MAPS) call(drawMaps);
@@ -648,7 +633,7 @@ function commitField(f: i32): bool {
     const v = parseNum(line, Con.lineLen, 65535);
     if (v < 1) { say("A port is a number from 1 to 65535.", true); return false; }
     store<u16>(p, <u16>v);
-    if ((fieldWord(f, 1) & SEEDS_RANGE) != 0) {
+    if ((rowWord(f) & SEEDS_RANGE) != 0) {
       const e = changetype<ServerEntry>(entry);
       e.extHi = <u16>v; // a single port until a range end is given
       if (e.inPort == 0) e.inPort = <u16>v;
@@ -698,7 +683,7 @@ function formAction(): void {
 }
 
 function formKey(c: u32): void {
-  const f = formFirst(Con.screen) + Con.cursor;
+  const f = fieldAt(formFirst(Con.screen), Con.cursor);
   const kind = fieldKind(f);
   if (c == KEY_CR || c == KEY_LF) {
     if (Con.editing) {
