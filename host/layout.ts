@@ -53,8 +53,8 @@ export const timeoutMax = (key: string) => (key.endsWith('Ms') ? MS_MAX : SECOND
 
 /** Limits (table capacities), in the record's order (u32 each); every one is at least 1. */
 export const LIMITS = [
-  { key: 'sessions', max: 1 << 20, default: 65536, doc: 'NAT sessions (one per remote endpoint of a mapping)' },
-  { key: 'mappings', max: 1 << 20, default: 32768, doc: 'NAT mappings (one per inside address, port and protocol)' },
+  { key: 'sessions', max: 65535, default: 65535, doc: 'NAT sessions (one per remote endpoint of a mapping; a flow index is 16 bits)' },
+  { key: 'mappings', max: 65535, default: 32768, doc: 'NAT mappings (one per inside address, port and protocol)' },
   { key: 'hostQuota', max: 65535, default: 4096, doc: 'mappings one LAN host may hold' },
   { key: 'hosts', max: 1 << 16, default: 1024, doc: 'LAN hosts tracked for the quota' },
   { key: 'fragments', max: 4096, default: 256, doc: 'datagrams whose fragments are being tracked' },

@@ -25,12 +25,14 @@ import { get16, get32 } from "../wire/bytes";
 import { PROTO_UDP, PROTO_ESP, PROTO_AH } from "../wire/ipv4";
 import { UDP_HEADER_LEN } from "../wire/l4";
 import { ESP_SPI, AH_SPI, IKE_RCOOKIE, IKE_VERSION, IKE_EXCHANGE, IKE_HEADER_LEN, NATT_PORT, NON_ESP_MARKER_LEN, IKEV1_QUICK_MODE, IKEV1_MAIN_MODE, IKEV1_AGGRESSIVE, IKEV2_SA_INIT, IKEV2_AUTH } from "../wire/ipsec";
-import { Pkt, Verdict, expired } from "../router/packet";
-import { parseIpv4 } from "../router/ipv4";
+import { Pkt, Verdict } from "../ip/packet";
+import { expired } from "../time";
+import { parseIpv4 } from "../ip/parse";
 import { NO_INDEX } from "../nat/hash";
 import { rewrite, NO_PORT } from "../nat/translate";
 import { deliverIn2Out, deliverOut2In, natIn2Out, natOut2In } from "../nat/napt";
-import { sessionAt, findSessionOutside, S_IN_ADDR, S_IN_PORT } from "../nat/sessions";
+import { findSessionOutside, sessionInAddr, sessionInPort } from "../nat/sessions";
+import { AlgRecord, QuoteOwner } from "../nat/algs";
 import { noteFirstFragment } from "../nat/fragments";
 import { NONE, serverForExternal, serverListOwnerOfUdp } from "../nat/static";
 import {
@@ -262,7 +264,7 @@ function ikeOn4500(fromHost: bool): Verdict {
     } else {
       // The remote speaks first on an IKE SA it rekeyed: NAPT knows which host this port belongs to.
       const si = findSessionOutside(PROTO_UDP, Pkt.dst, get16(Pkt.l4 + 2), remote, get16(Pkt.l4));
-      if (si != NO_INDEX) k = addFloatedIke(load<u32>(sessionAt(si), S_IN_ADDR), load<u16>(sessionAt(si), S_IN_PORT), remote, ike);
+      if (si != NO_INDEX) k = addFloatedIke(sessionInAddr(si), sessionInPort(si), remote, ike);
     }
     if (k == NO_INDEX) return Verdict.NotMine;
   } else if (fromHost && load<u32>(ikeAt(k), K_HOST) != Pkt.src) {
@@ -356,10 +358,6 @@ function ipsecProtoOut2In(): Verdict {
 // ---------------------------------------------------------------- ICMP errors about tunnels
 
 /** The inside endpoint an ICMP error's quoted packet belongs to (RFC 5508 REQ-4), for nat/icmp-errors.ts. */
-export class QuoteOwner {
-  static addr: u32 = 0;
-  static port: u32 = NO_PORT; // NO_PORT: the quote has no port to rewrite (ESP, AH)
-}
 
 /**
  * Finds the LAN host of a quoted ESP/AH or IKE packet. out2in: the quote is a packet we sent out
@@ -517,3 +515,9 @@ export function ipsecDumpRow(table: u32, index: u32, row: usize, now: u32): bool
   }
   return false;
 }
+
+/** The IPsec passthrough ALG as the NAT core calls it (nat/algs.ts). */
+export const IPSEC_ALG = new AlgRecord(
+  "ipsec", "UDP 500 and the IKE ports, UDP 4500, ESP, AH",
+  ipsecInit, ipsecIn2Out, ipsecOut2In, ipsecInspectsUdp, ipsecQuoteOwner, ipsecAfterBatch, ipsecTick,
+);

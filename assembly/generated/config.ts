@@ -64,7 +64,7 @@ export const T_IKE_HOLD = 6; // how long IKE from a second host waits while anot
 export const T_FRAGMENT = 7; // how long fragments wait for their first fragment, milliseconds
 export const T_ARP = 8; // ARP cache entry lifetime, seconds
 export const TIMEOUT_COUNT = 9;
-export const C_SESSIONS = 0; // NAT sessions (one per remote endpoint of a mapping)
+export const C_SESSIONS = 0; // NAT sessions (one per remote endpoint of a mapping; a flow index is 16 bits)
 export const C_MAPPINGS = 1; // NAT mappings (one per inside address, port and protocol)
 export const C_HOST_QUOTA = 2; // mappings one LAN host may hold
 export const C_HOSTS = 3; // LAN hosts tracked for the quota
@@ -181,4 +181,4 @@ export class MapEntry {
 export const TIMEOUT_MIN = 0;
 export const TIMEOUT_MAX = 9;
 export const CAPACITY_MAX = 18;
-export const CONFIG_BOUNDS: StaticArray<u32> = [120, 7440, 240, 60, 30, 30, 100, 100, 10, 2147483, 2147483, 2147483, 2147483, 2147483, 2147483, 120000, 120000, 2147483, 1048576, 1048576, 65535, 65536, 4096, 1024, 4096, 1024, 1024, 4096, 65536, 65536];
+export const CONFIG_BOUNDS: StaticArray<u32> = [120, 7440, 240, 60, 30, 30, 100, 100, 10, 2147483, 2147483, 2147483, 2147483, 2147483, 2147483, 120000, 120000, 2147483, 65535, 65535, 65535, 65536, 4096, 1024, 4096, 1024, 1024, 4096, 65536, 65536];

@@ -14,8 +14,9 @@ import { Counter, count } from "../counters";
 import { get16 } from "../wire/bytes";
 import { IP_ID, moreFragments, fragOffsetBytes } from "../wire/ipv4";
 import { ETH_HEADER_LEN } from "../wire/ethernet";
-import { Pkt, Verdict, expired } from "../router/packet";
-import { sendIp, wanNextHop } from "../router/output";
+import { Pkt, Verdict } from "../ip/packet";
+import { expired } from "../time";
+import { sendIp, wanNextHop } from "../link/send";
 import { hash3 } from "./hash";
 import { rewrite, NO_PORT } from "./translate";
 
@@ -84,7 +85,7 @@ function find(src: u32, dst: u32, key: u32): usize {
  */
 export function noteFirstFragment(in2out: bool, rewritesDest: bool): void {
   if (!moreFragments(Pkt.ip) || fragOffsetBytes(Pkt.ip) != 0) return;
-  const src = FragKey.src, dst = FragKey.dst;
+  const src = Pkt.wireSrc, dst = Pkt.wireDst; // as it arrived, before any rewrite
   const key = keyOf(in2out);
   const set = setFor(src, dst, key);
   let victim = set, own: usize = 0;
@@ -107,12 +108,6 @@ export function noteFirstFragment(in2out: bool, rewritesDest: bool): void {
   store<u8>(victim, rewritesDest ? 0 : 1, F_SOURCE);
   count(Counter.FragmentsTranslated);
   if (Frags.held != 0) releaseHeld(src, dst, key);
-}
-
-/** The addresses of the packet as it arrived, saved before any rewrite (set by the IPv4 input step). */
-export class FragKey {
-  static src: u32 = 0;
-  static dst: u32 = 0;
 }
 
 function forwardTranslated(e: usize, in2out: bool): Verdict {

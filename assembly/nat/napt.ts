@@ -8,26 +8,21 @@ import { PORT_LAN, PORT_WAN } from "../abi";
 import { Config } from "../config";
 import { Counter, count } from "../counters";
 import { get16 } from "../wire/bytes";
-import { reverseDelta } from "../wire/checksum";
 import { PROTO_TCP, PROTO_UDP, PROTO_ICMP, PROTO_ESP, PROTO_AH } from "../wire/ipv4";
 import { TCP_FLAGS, TCP_SYN, TCP_ACK_FLAG, TCP_FIN, TCP_RST, ICMP_TYPE, ICMP_ID, ICMP_ECHO_REQUEST, ICMP_ECHO_REPLY, isIcmpError } from "../wire/l4";
-import { Pkt, Verdict } from "../router/packet";
-import { sendIp, wanNextHop } from "../router/output";
-import { echoReply } from "../router/icmp-local";
+import { Pkt, Verdict } from "../ip/packet";
+import { sendIp, wanNextHop } from "../link/send";
+import { echoReply } from "../ip/icmp-local";
 import { NO_INDEX } from "./hash";
 import { rewrite, NO_PORT } from "./translate";
-import { sessionAt, findSessionInside, findSessionOutside, touchSession, addTcpState, S_EXT_ADDR, S_EXT_PORT, S_IN_ADDR, S_IN_PORT, S_DELTA_IP, S_DELTA_L4, TCP_SYN_OUT, TCP_SYN_IN, TCP_FIN_OUT, TCP_FIN_IN, TCP_RST_SEEN } from "./sessions";
+import { findSessionInside, findSessionOutside, touchSession, addTcpState, sessionInAddr, sessionInPort, sessionExtPort, TCP_SYN_OUT, TCP_SYN_IN, TCP_FIN_OUT, TCP_FIN_IN, TCP_RST_SEEN } from "./sessions";
+import { flowAt } from "./flow";
 import { createIn2Out, createOut2In } from "./flows";
 import { NONE, mapForInside, mapForOutside, mapInternal, mapExternal, isTransparent } from "./static";
+import { isPublicAddress } from "./public";
 import { noteFirstFragment, fragmentLater } from "./fragments";
 import { icmpErrorIn2Out, icmpErrorOut2In } from "./icmp-errors";
-import { algIn2Out, algOut2In } from "../alg/hooks";
-import { expressRecord } from "./express";
-
-/** True for an address the WAN side reaches us by: the WAN address or a Map List address. */
-export function isPublicAddress(addr: u32): bool {
-  return addr == Config.wanAddr || (Config.mapCount != 0 && mapForOutside(addr) != NONE);
-}
+import { algIn2Out, algOut2In } from "./algs";
 
 /** Sends a translated packet out of the WAN, or back in when it was addressed to us (hairpinning). */
 export function deliverIn2Out(): Verdict {
@@ -45,6 +40,12 @@ export function deliverIn2Out(): Verdict {
 export function deliverOut2In(): Verdict {
   sendIp(PORT_LAN, Pkt.dst, Pkt.frame, Pkt.len, Pkt.now);
   return Verdict.Forwarded;
+}
+
+/** A stage's decision carried out: a Translated packet is delivered, anything else stands. */
+function delivered(v: Verdict, in2out: bool): Verdict {
+  if (v != Verdict.Translated) return v;
+  return in2out ? deliverIn2Out() : deliverOut2In();
 }
 
 @inline function tcpFlags(): u8 {
@@ -100,7 +101,7 @@ export function natIn2Out(): Verdict {
     if (proto == PROTO_TCP) startsFlow = isSynOnly(tcpFlags());
   } else if (proto == PROTO_ICMP) {
     const type = load<u8>(l4 + ICMP_TYPE);
-    if (isIcmpError(type)) return icmpErrorIn2Out();
+    if (isIcmpError(type)) return delivered(icmpErrorIn2Out(), true);
     if (type != ICMP_ECHO_REQUEST && type != ICMP_ECHO_REPLY) { count(Counter.DropIcmpMalformed); return Verdict.Dropped; }
     inPort = get16(l4 + ICMP_ID);
     startsFlow = type == ICMP_ECHO_REQUEST;
@@ -118,13 +119,9 @@ export function natIn2Out(): Verdict {
     si = createIn2Out(proto, Pkt.src, inPort, Pkt.dst, remPort, Pkt.now);
     if (si == NO_INDEX) return Verdict.Dropped;
   }
-  const s = sessionAt(si);
   if (proto == PROTO_TCP) addTcpState(si, tcpBits(tcpFlags(), true), Pkt.now);
-  touchSession(si, sessionAt(si), Pkt.now, true);
-  const extAddr = load<u32>(s, S_EXT_ADDR), extPort = <u32>load<u16>(s, S_EXT_PORT);
-  const ipDelta = <u32>load<u16>(s, S_DELTA_IP), l4Delta = <u32>load<u16>(s, S_DELTA_L4);
-  expressRecord(true, si, extAddr, extPort, ipDelta, l4Delta, isPublicAddress(Pkt.dst) ? 0 : wanNextHop(Pkt.dst));
-  rewrite(true, extAddr, extPort, ipDelta, l4Delta);
+  touchSession(flowAt(si), Pkt.now, true);
+  rewrite(true, Config.wanAddr, sessionExtPort(si), 0xffffffff, 0xffffffff);
   noteFirstFragment(true, false);
   count(Counter.NatIn2Out);
   return deliverIn2Out();
@@ -147,7 +144,7 @@ export function natOut2In(): Verdict {
     if (proto == PROTO_TCP) startsFlow = isSynOnly(tcpFlags());
   } else if (proto == PROTO_ICMP) {
     const type = load<u8>(l4 + ICMP_TYPE);
-    if (isIcmpError(type)) return icmpErrorOut2In();
+    if (isIcmpError(type)) return delivered(icmpErrorOut2In(), false);
     if (type == ICMP_ECHO_REQUEST && Config.wanPing && Pkt.port == PORT_WAN) { echoReply(); return Verdict.Forwarded; }
     if (type != ICMP_ECHO_REQUEST && type != ICMP_ECHO_REPLY) { count(Counter.DropIcmpMalformed); return Verdict.Dropped; }
     extPort = get16(l4 + ICMP_ID);
@@ -165,13 +162,9 @@ export function natOut2In(): Verdict {
     si = createOut2In(proto, extPort, Pkt.src, remPort, startsFlow, Pkt.now);
     if (si == NO_INDEX) return Verdict.Dropped;
   }
-  const s = sessionAt(si);
   if (proto == PROTO_TCP) addTcpState(si, tcpBits(tcpFlags(), false), Pkt.now);
-  touchSession(si, sessionAt(si), Pkt.now, false);
-  const inAddr = load<u32>(s, S_IN_ADDR), inPort = <u32>load<u16>(s, S_IN_PORT);
-  const ipDelta = reverseDelta(load<u16>(s, S_DELTA_IP)), l4Delta = reverseDelta(load<u16>(s, S_DELTA_L4));
-  expressRecord(false, si, inAddr, inPort, ipDelta, l4Delta, inAddr);
-  rewrite(false, inAddr, inPort, ipDelta, l4Delta);
+  touchSession(flowAt(si), Pkt.now, false);
+  rewrite(false, sessionInAddr(si), sessionInPort(si), 0xffffffff, 0xffffffff);
   noteFirstFragment(false, true);
   count(Counter.NatOut2In);
   return deliverOut2In();
