@@ -85,7 +85,7 @@
 #define CFG_T_FRAGMENT               7 // how long fragments wait for their first fragment, milliseconds
 #define CFG_T_ARP                    8 // ARP cache entry lifetime, seconds
 #define CFG_TIMEOUT_COUNT            9
-#define CFG_C_SESSIONS               0 // NAT sessions (one per remote endpoint of a mapping)
+#define CFG_C_SESSIONS               0 // NAT sessions (one per remote endpoint of a mapping; a flow index is 16 bits)
 #define CFG_C_MAPPINGS               1 // NAT mappings (one per inside address, port and protocol)
 #define CFG_C_HOST_QUOTA             2 // mappings one LAN host may hold
 #define CFG_C_HOSTS                  3 // LAN hosts tracked for the quota
