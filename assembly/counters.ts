@@ -4,6 +4,7 @@
 // state.json readers; test/layout.test.ts fails when an existing counter moves.
 export { Counter, COUNTER_NAMES } from "./generated/counters";
 import { Counter } from "./generated/counters";
+import { PORT_COUNT, PORT_LAN, PORT_WAN } from "./generated/abi";
 
 export const counterBase = memory.data(<i32>Counter.Count * 4, 16);
 
@@ -12,13 +13,14 @@ export const counterBase = memory.data(<i32>Counter.Count * 4, 16);
 }
 
 @inline export function countMany(c: Counter, n: u32): void {
-  const p = counterBase + (<usize>c << 2);
+  const p = counterAt(c);
   store<u32>(p, load<u32>(p) + n);
 }
 
-// Frames the express path forwarded, per ingress port (nat/express.ts): one count per frame instead of
+// Frames the fast path forwarded, one u32 per ingress port (nat/fast.ts): one count per frame instead of
 // four, folded into their counters by countersSettle.
-const expressTally = memory.data(8, 16);
+const expressTally = memory.data(<i32>PORT_COUNT * 4, 16);
+const TALLY_LAN: usize = <usize>PORT_LAN << 2, TALLY_WAN: usize = <usize>PORT_WAN << 2;
 
 /** A frame received on `port` and forwarded by the express path: rx_<port>, nat_in2out or nat_out2in,
  *  tx_<other port> and express_forwarded, as countersSettle will count it. */
@@ -34,9 +36,9 @@ const expressTally = memory.data(8, 16);
  * or tx_wan.
  */
 export function countersSettle(): void {
-  const lan = load<u32>(expressTally), wan = load<u32>(expressTally, 4); // by ingress port
-  store<u32>(expressTally, 0);
-  store<u32>(expressTally, 0, 4);
+  const lan = load<u32>(expressTally + TALLY_LAN), wan = load<u32>(expressTally + TALLY_WAN); // by ingress port
+  store<u32>(expressTally + TALLY_LAN, 0);
+  store<u32>(expressTally + TALLY_WAN, 0);
   countMany(Counter.RxLan, lan);
   countMany(Counter.NatIn2Out, lan);
   countMany(Counter.TxWan, lan);
@@ -44,12 +46,17 @@ export function countersSettle(): void {
   countMany(Counter.NatOut2In, wan);
   countMany(Counter.TxLan, wan);
   countMany(Counter.ExpressForwarded, lan + wan);
-  store<u32>(counterBase + (<usize>Counter.RxFrames << 2), counterOf(Counter.RxLan) + counterOf(Counter.RxWan) + counterOf(Counter.DropBadPort));
-  store<u32>(counterBase + (<usize>Counter.TxFrames << 2), counterOf(Counter.TxLan) + counterOf(Counter.TxWan));
+  store<u32>(counterAt(Counter.RxFrames), counterOf(Counter.RxLan) + counterOf(Counter.RxWan) + counterOf(Counter.DropBadPort));
+  store<u32>(counterAt(Counter.TxFrames), counterOf(Counter.TxLan) + counterOf(Counter.TxWan));
+}
+
+/** Where counter c lies: the counters are a u32 array, indexed by the enum. */
+@inline function counterAt(c: Counter): usize {
+  return counterBase + (<usize>c << 2);
 }
 
 @inline function counterOf(c: Counter): u32 {
-  return load<u32>(counterBase + (<usize>c << 2));
+  return load<u32>(counterAt(c));
 }
 
 /** A counter's value (call countersSettle first for the sums), for readers such as the console. */
@@ -59,6 +66,6 @@ export function counterValue(c: Counter): u32 {
 
 export function countersReset(): void {
   memory.fill(counterBase, 0, <usize>Counter.Count * 4);
-  store<u32>(expressTally, 0); // two words: an 8-byte fill would be an i64 store (boards refuse i64)
-  store<u32>(expressTally, 0, 4);
+  store<u32>(expressTally + TALLY_LAN, 0); // two words: an 8-byte fill would be an i64 store (boards refuse i64)
+  store<u32>(expressTally + TALLY_WAN, 0);
 }
