@@ -135,10 +135,10 @@ export function arpRef(port: u16, addr: u32, now: u32): u32 {
  */
 @inline export function arpHeader(port: u16, ref: u32, hopWire: u32, now: u32): usize {
   const e = Arp.refBase + <usize>ref * E_BYTES; // a flow's reference is NO_ARP_REF or one arpRef gave
-  // port, resolved and used in one word: (port | 1 << 16 | 1 << 24)
-  if (load<u32>(e, E_ADDR_WIRE) != hopWire || load<u32>(e, E_PORT) != (<u32>port | 0x01010000)) return 0;
-  if (<i32>(now - load<u32>(e, E_STALE_AT)) >= 0) return 0; // macOf's expiry test, rearranged
-  return e + E_ETH;
+  // The address, then port, resolved and used in one word (port | 1 << 16 | 1 << 24), tested at once;
+  // then macOf's expiry test, rearranged.
+  if (((load<u32>(e, E_ADDR_WIRE) ^ hopWire) | (load<u32>(e, E_PORT) ^ (<u32>port | 0x01010000))) != 0) return 0;
+  return <i32>(now - load<u32>(e, E_STALE_AT)) < 0 ? e + E_ETH : 0;
 }
 
 function learn(port: u16, addr: u32, mac: usize, now: u32): void {

@@ -42,7 +42,7 @@ import { flowRecordOut, flowRecordIn, touchSession, wanWire, wanGatewayWire } fr
  */
 @inline export function fastForward(port: u16, frame: usize, len: u32, now: u32): bool {
   // One copy per direction, each with its direction a constant, so no test of it is left per packet.
-  return port == PORT_LAN ? fastDirection(true, PORT_LAN, frame, len, now) : fastDirection(false, port, frame, len, now);
+  return port == PORT_LAN ? fastDirection(true, PORT_LAN, frame, len, now) : fastDirection(false, PORT_WAN, frame, len, now); // port < PORT_COUNT here
 }
 
 @inline function fastDirection(in2out: bool, port: u16, frame: usize, len: u32, now: u32): bool {
@@ -79,8 +79,8 @@ import { flowRecordOut, flowRecordIn, touchSession, wanWire, wanGatewayWire } fr
   const flags = <u32>f.flags;
   if ((flags & FLOW_SLOW) != 0) return false;
   const wan = wanWire();
+  // A flow with no route is FLOW_SLOW (nat/flows.ts): the long way counts its drops.
   const hop = in2out ? ((flags & FLOW_ON_LINK) != 0 ? f.remAddr : wanGatewayWire()) : f.inAddr;
-  if (hop == 0) return false; // no route: the long way counts the drop
   if (headerSum(w0, w1, w2, src, dst) != 0xffff) return false; // after the lookup: a packet of no flow skips it
 
   // Bytes 8-11 in one store: TTL less one, the protocol, the header checksum patched (wire order).

@@ -12,7 +12,7 @@ import { NO_FLOW } from "./flow";
 import { allocatePort, claimPort, claimReservedPort, releasePort } from "./ports";
 import { hostTake, hostRelease } from "./hosts";
 import { mappingsFree, leadByInside, leadByOutside } from "./mappings";
-import { addSession, sessionInPort, mappingKnowsAddress, mappingIsStatic, SESSION_SERVER_LIST, SESSION_DEFAULT_SERVER } from "./sessions";
+import { addSession, sessionInPort, sessionExtPort, mappingKnowsAddress, mappingIsStatic, SESSION_SERVER_LIST, SESSION_DEFAULT_SERVER } from "./sessions";
 import { NONE, serverForInternal, serverExternalPort, serverForExternal, serverHost, serverInternalPort } from "./static";
 import { isPublicAddress } from "./public";
 import { algInspectsUdp } from "./algs";
@@ -21,15 +21,18 @@ const PORT_PREFER: u8 = 0; // keep the host's port if free, else any (port prese
 const PORT_EXACT: u8 = 1; // this port or nothing (the Default Server keeps the port it was reached on)
 const PORT_RESERVED: u8 = 2; // a Server List port
 
-/** True when every packet of a session must take the long way: an ALG reads its datagrams, or it
- *  hairpins (its remote is one of our public addresses). */
-function slowFlow(proto: u8, inPort: u32, remAddr: u32, remPort: u32): bool {
-  return isPublicAddress(remAddr) || (proto == PROTO_UDP && algInspectsUdp(inPort, remPort));
+/** True when every packet of a session must take the long way: an ALG reads its datagrams (either
+ *  way: in2out they carry inPort -> remPort, out2in remPort -> extPort), it hairpins (its remote is one of
+ *  our public addresses), or it has no route (an off-link remote and no gateway; config is fixed). */
+function slowFlow(proto: u8, inPort: u32, extPort: u32, remAddr: u32, remPort: u32): bool {
+  if (isPublicAddress(remAddr)) return true;
+  if (Config.gateway == 0 && ((remAddr ^ Config.wanAddr) & Config.wanMask) != 0) return true;
+  return proto == PROTO_UDP && (algInspectsUdp(inPort, remPort) || algInspectsUdp(remPort, extPort));
 }
 
 /** A session under the mapping led by `lead`. */
 function sessionUnder(lead: u32, proto: u8, remAddr: u32, remPort: u32, flags: u8, now: u32): u32 {
-  return addSession(lead, proto, 0, 0, 0, false, remAddr, remPort, flags, slowFlow(proto, sessionInPort(lead), remAddr, remPort), now);
+  return addSession(lead, proto, 0, 0, 0, false, remAddr, remPort, flags, slowFlow(proto, sessionInPort(lead), sessionExtPort(lead), remAddr, remPort), now);
 }
 
 /** A new mapping (inAddr, inPort) with its first session; the port and the host's quota are claimed
@@ -46,7 +49,7 @@ function newMapping(proto: u8, inAddr: u32, inPort: u32, extPort: u32, how: u8, 
     return NO_INDEX;
   }
   const s = addSession(NO_FLOW, proto, inAddr, inPort, port, how == PORT_RESERVED, remAddr, remPort, flags,
-    slowFlow(proto, inPort, remAddr, remPort), now);
+    slowFlow(proto, inPort, port, remAddr, remPort), now);
   if (s == NO_INDEX) {
     releasePort(proto, port);
     hostRelease(inAddr);
