@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { layoutFiles } from '../host/gen-layout.ts';
-import { ABI_VERSION, CFG_VERSION, DUMP_RECORD_BYTES, DUMP_ROWS, CONFIG, COUNTER_MEMBERS, COUNTER_NAMES, LIMITS, MAP, SERVER, SLOT_BYTES, TIMEOUTS, timeoutMax } from '../host/layout.ts';
-import { encodeConfig, parseConfig } from '../host/config.ts';
+import { ABI_VERSION, CFG_VERSION, DUMP_RECORD_BYTES, DUMP_ROWS, CONFIG, COUNTER_MEMBERS, COUNTER_NAMES, LIMITS, MAP, SERVER, SLOT_BYTES, TIMEOUTS, offsetOf, timeoutMax } from '../host/layout.ts';
+import { decodeConfig, encodeConfig, parseConfig } from '../host/config.ts';
 import { Router } from '../host/router.ts';
 import { PORT_LAN, Port } from '../host/abi.ts';
 
@@ -47,6 +47,14 @@ describe('layout', () => {
     r.process(2);
     const nonzero = Object.entries(r.counters()).filter(([, v]) => v !== 0);
     expect(Object.fromEntries(nonzero)).toEqual({ rx_frames: 2, rx_lan: 1, drop_bad_port: 1, drop_oversize: 1 });
+  });
+
+  it('refuses a record of another version in one line, on the host and in the module', async () => {
+    const newer = encodeConfig(parseConfig({}));
+    new DataView(newer.buffer).setUint16(offsetOf(CONFIG, 'version'), CFG_VERSION + 1, true);
+    expect(() => decodeConfig(newer)).toThrow(new RegExp(`^config record: is not a natpass config record of version ${CFG_VERSION}$`));
+    const r = await Router.create();
+    expect(() => r.restartWithRecord(newer, 0)).toThrow(/^module refused the config: record: unsupported version$/);
   });
 
   it('keeps the fixed part within what the console field table can address (9 bits of offset)', () => {
