@@ -11,6 +11,7 @@ import {
   IPSEC_MULTI, PROTO_SEL_UDP, PROTO_SEL_TCP, PROTO_SEL_BOTH, FLAG_WAN_PING, FLAG_HAIRPIN,
 } from "../config";
 import { ADVISOR_CATALOG } from "../alg/advisor";
+import { NATT_FLOATED } from "../alg/ike-sessions";
 import { DUMP_SESSIONS, DUMP_IKE, DUMP_FINDINGS, SessionsRow, IkeRow, FindingsRow } from "../abi";
 import { dumpSlots, dumpRow } from "../dump-tables";
 import { PROTO_TCP, PROTO_UDP } from "../wire/ipv4";
@@ -33,7 +34,6 @@ const CHAR_1: u32 = 49, CHAR_9: u32 = 57;
 const CHAR_UPPER_A: u32 = 65, CHAR_LOWER_A: u32 = 97, CHAR_UPPER_Y: u32 = 89, CHAR_LOWER_Y: u32 = 121, CHAR_UPPER_N: u32 = 78, CHAR_LOWER_N: u32 = 110;
 const LINE_MAX: u32 = 63; // characters kept of a typed field or login (line holds 64 bytes)
 const NAME_SHOWN: u32 = NAME_BYTES - 1; // an entry name's characters the console shows and keeps
-const NAT_T_FLOATED: u32 = 4; // IkeRow.natT: the peers floated to UDP 4500 (host/layout.ts DUMP_ROWS)
 
 // ---- field kinds ----
 const F_IP: u32 = 0, F_PREFIX: u32 = 1, F_PORT: u32 = 2, F_FLAG: u32 = 3, F_CHOICE: u32 = 4, F_TEXT: u32 = 5, F_ACTION: u32 = 6, F_SECRET: u32 = 7, F_IP_OR_NONE: u32 = 8;
@@ -413,7 +413,7 @@ function drawTunnels(): void {
     puts(r.version == 2 ? "\tv2     " : "\tv1     ");
     const st = r.state;
     puts(st == 0 ? "idle" : st == 1 ? "negotiating" : st == 2 ? "held (overlap)" : st == 3 ? "bound" : "awaiting inbound SPI");
-    if ((r.natT & NAT_T_FLOATED) != 0) puts(", NAT-T");
+    if ((r.natT & NATT_FLOATED) != 0) puts(", NAT-T");
     puts("\n");
   }
   if (total == 0) puts("  (no IPsec tunnels)\n");
