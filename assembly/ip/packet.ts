@@ -17,6 +17,7 @@ export class Pkt {
   static l4: usize = 0; // 0 when this fragment carries no transport header
   static l4Len: u32 = 0; // transport bytes present in this packet
   static fragment: bool = false;
+  static reinjected: bool = false; // a held packet let go again (nat/held.ts): no stage may hold it again
 }
 
 /** Verdicts every stage returns: the caller acts on them, no stage decides for another. */

@@ -13,10 +13,11 @@ import { IP_SRC, IP_DST, IP_CHECKSUM, IP_PROTO, IP_MIN_HEADER, PROTO_TCP, PROTO_
 import { ICMP_CHECKSUM, ICMP_HEADER_LEN, ICMP_ID, UDP_CHECKSUM, TCP_CHECKSUM } from "../wire/l4";
 import { Pkt, Verdict } from "../ip/packet";
 import { NO_INDEX } from "./hash";
-import { rewrite, NO_PORT } from "./translate";
+import { NO_PORT } from "./translate";
 import { findSessionInside, findSessionOutside, sessionInAddr, sessionInPort, sessionExtPort } from "./sessions";
 import { NONE, mapForOutside, mapForInside, mapInternal, mapExternal } from "./static";
 import { algQuoteOwner, QuoteOwner } from "./algs";
+import { decideOne } from "./decision";
 
 class Quote {
   static ip: usize = 0;
@@ -111,11 +112,10 @@ export function icmpErrorOut2In(): Verdict {
       return Verdict.Dropped;
     }
   }
-  rewrite(false, inAddr, NO_PORT, 0xffffffff, 0xffffffff);
   rewriteQuote(true, inAddr, inPort);
-  fixIcmpChecksum();
-  count(Counter.IcmpErrorsOut2In);
-  return Verdict.Translated; // the core delivers it
+  fixIcmpChecksum(); // the outer header is not in the ICMP checksum: the core rewrites it after
+  decideOne(inAddr, NO_PORT, Counter.IcmpErrorsOut2In);
+  return Verdict.Translated;
 }
 
 /** An error from a LAN host about a packet it received through us: the quote's destination is the host. */
@@ -143,12 +143,11 @@ export function icmpErrorIn2Out(): Verdict {
       return Verdict.Dropped;
     }
   }
-  rewrite(true, extAddr, NO_PORT, 0xffffffff, 0xffffffff);
   if (Quote.proto == PROTO_ICMP) rewriteQuoteIcmpId(extAddr, extPort);
   else rewriteQuote(false, extAddr, extPort);
   fixIcmpChecksum();
-  count(Counter.IcmpErrorsIn2Out);
-  return Verdict.Translated; // the core delivers it
+  decideOne(extAddr, NO_PORT, Counter.IcmpErrorsIn2Out);
+  return Verdict.Translated;
 }
 
 /** A quoted echo (reply) sent to the host: its destination address and identifier become external. */

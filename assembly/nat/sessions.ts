@@ -95,14 +95,13 @@ export function sessionsInit(): bool {
 }
 
 /** The hash of a wire-order key, the bucket from its top bits. Each field is folded in after the bits
- *  so far were spread by a multiply, so keys that differ only in one address's last octet (the top byte
- *  of a wire-order load) or only in a port still spread over every bucket. */
+ *  so far were spread by a multiply and turned half over (a multiply carries bits upward only, so the
+ *  rotation brings the spread high half down), so keys that differ only in one address's last octet (the
+ *  top byte of a wire-order load) or only in a port still spread over every bucket. */
 @inline function keyHash(src: u32, dst: u32, ports: u32, proto: u32): u32 {
-  let x = ports ^ proto;
-  x = (x ^ (x >>> 16)) * 0x9e3779b1;
-  x ^= src;
-  x = (x ^ (x >>> 16)) * 0x85ebca6b;
-  return (x ^ dst) * 0xc2b2ae35; // the bucket takes the top bits, which every bit of x reaches
+  const x = rotl<u32>((ports ^ proto) * 0x9e3779b1, 16) ^ src;
+  const y = rotl<u32>(x * 0x85ebca6b, 16) ^ dst;
+  return y * 0xc2b2ae35; // the bucket takes the top bits, which every bit of y reaches
 }
 
 @inline function outBucket(src: u32, dst: u32, ports: u32, proto: u32): usize {
@@ -203,6 +202,9 @@ export function sessionRemAddr(i: u32): u32 { return bswap<u32>(flowAt(i).remAdd
 export function sessionInPort(i: u32): u32 { return <u32>bswap<u16>(flowAt(i).inPort); }
 export function sessionRemPort(i: u32): u32 { return <u32>bswap<u16>(flowAt(i).remPort); }
 export function sessionExtPort(i: u32): u32 { return <u32>bswap<u16>(flowAt(i).extPort); }
+/** The in2out rewrite's deltas in host order, as deltaOf makes them (the long way's rewrite takes them). */
+export function sessionIpDelta(i: u32): u32 { return deltaOf(bswap<u32>(flowAt(i).inAddr), Config.wanAddr, 0, 0); }
+export function sessionL4Delta(i: u32): u32 { return <u32>bswap<u16>(flowAt(i).l4Delta); }
 export function sessionUsed(i: u32): bool { return (flowAt(i).flags & FLOW_USED) != 0; }
 export function sessionIsLead(i: u32): bool { return <u32>flowAt(i).sibPrev == NO_FLOW; }
 /** When the session was last used. */

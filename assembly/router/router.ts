@@ -16,7 +16,10 @@ import { hostsInit } from "../nat/hosts";
 import { mappingsInit } from "../nat/mappings";
 import { sessionsInit, expireSessions } from "../nat/sessions";
 import { fragmentsInit, fragmentsTick } from "../nat/fragments";
-import { registerAlg, algInit, algAfterBatch, algTick } from "../nat/algs";
+import { registerAlg, algInit, algAfterBatch, algTick, algNextHeld } from "../nat/algs";
+import { registerHolder, Held } from "../nat/held";
+import { fragmentsNextHeld } from "../nat/fragments";
+import { releaseHeld } from "./reinject";
 import { fastForward } from "../nat/fast";
 import { IPSEC_ALG } from "../alg/ipsec";
 import { workCallEnd } from "../work";
@@ -58,6 +61,8 @@ export function routerInit(length: u32, nowMs: u32): i32 {
   Out.slots = Rings.outSlots;
   Out.used = 0;
   registerAlg(IPSEC_ALG);
+  registerHolder(fragmentsNextHeld);
+  registerHolder(algNextHeld());
   const ok = arpInit() && icmpLocalInit() && portsInit(Config.ikePorts, Config.ikePortCount, Config.ipsecMode == IPSEC_MULTI) &&
     hostsInit() && mappingsInit() && sessionsInit() && fragmentsInit() && algInit();
   if (!ok) return ERR_MEMORY;
@@ -97,8 +102,10 @@ function handleFrame(port: u16, frame: usize, len: u32, now: u32): void {
     count(port == PORT_LAN ? Counter.RxLan : Counter.RxWan);
     if (len > FRAME_MAX) { count(Counter.DropOversize); continue; }
     handleFrame(port, slot + SLOT_DATA, len, nowMs);
+    if (Held.ready) releaseHeld(nowMs); // what this frame let go (a first fragment's later fragments)
   }
   algAfterBatch(nowMs);
+  if (Held.ready) releaseHeld(nowMs);
   // The incremental timer sweeps advance once per SWEEP_MS of module time, not once per call: a host
   // that calls once per frame or two (a small board's batch) would otherwise pay for a sweep with each
   // frame. Every timer is seconds long or at least 100 ms (config.ts), so none is late by more than this.
