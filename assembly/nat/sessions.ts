@@ -84,7 +84,9 @@ export function sessionsInit(): bool {
   setFlowBase(base);
   memory.fill(Sessions.outBuckets, 0xff, <usize>buckets * 2);
   memory.fill(Sessions.inBuckets, 0xff, <usize>buckets * 2);
-  memory.fill(Sessions.lruHeads, 0xff, CLASSES * 4);
+  // Word stores, not memory.fill: the optimiser turns a 16-byte fill into i64 stores, which the boards'
+  // 32-bit wasm3 cannot run (board/common/check-module.ts).
+  for (let c: u32 = 0; c < CLASSES; c++) store<u32>(Sessions.lruHeads + (<usize>c << 2), 0xffffffff);
   for (let i: u32 = 0; i < n; i++) flowAt(i).lruNext = <u16>(i + 1 < n ? i + 1 : NO_FLOW);
   Sessions.freeHead = n == 0 ? NO_FLOW : 0;
   Sessions.live = 0;
