@@ -8,6 +8,13 @@
 // here: w5500_select and w5500_deselect (a GPIO chip select, held across several transfers: one W5500
 // SPI frame), and w5500_transfer (shift n bytes out, tx or zeros, and in, rx or discarded).
 #include "w5500_port.h"
+#include <string.h>
+
+// A port without DMA gives no w5500_dma_start: the staged driver's transfers then run at once.
+#ifndef W5500_DMA
+static void w5500_dma_start(w5500 *c, const uint8_t *tx, uint8_t *rx, size_t n) { w5500_transfer(c, tx, rx, n); }
+static int w5500_dma_busy(w5500 *c) { (void)c; return 0; }
+#endif
 
 #define BLOCK_COMMON 0
 #define BLOCK_S0_REG 1
@@ -124,5 +131,165 @@ int w5500_send(w5500 *c, const uint8_t *frame, size_t len) {
   write16(c, BLOCK_S0_REG, Sn_TX_WR, (uint16_t)(wr + len));
   if (command(c, CR_SEND) != 0) { c->tx_dropped++; return -1; }
   c->send_pending = 1;
+  return 0;
+}
+
+// ---- The staged driver: SPI by DMA while the caller works (the RP2040 runs process() meanwhile) ----
+// Per chip one transfer at a time is in flight on its bus: a read-ahead of the RX buffer into rx_stage
+// or the write of tx_stage's frames into the TX buffer. settle() finishes it, and only then does the CPU
+// use the bus again: it deselects the chip once the last byte has been clocked in, so nothing is torn.
+// Received bytes count as taken (RX_RD moves past them) once they are in rx_stage; records are cut from
+// the stream only as far as it has arrived. Frames too large for a stage go the direct, synchronous way
+// after everything staged before them, so each port's order holds both ways.
+
+enum { W5500_IDLE, W5500_RX, W5500_TX };
+#define READ_AHEAD_MIN 256 // room in rx_stage worth a read-ahead's fixed cost (7 + 3 + 13 bytes of registers)
+
+static uint16_t be16(const uint8_t *b) { return (uint16_t)(b[0] << 8 | b[1]); }
+
+/** Waits for SEND_OK of the SEND in flight, if any, and clears it. */
+static void send_done(w5500 *c) {
+  if (!c->send_pending) return;
+  int i = 0;
+  while (i < SPIN_LIMIT && !(read8(c, BLOCK_S0_REG, Sn_IR) & IR_SEND_OK)) i++;
+  write8(c, BLOCK_S0_REG, Sn_IR, IR_SEND_OK);
+  c->send_pending = 0;
+}
+
+/** Finishes the transfer in flight if it is done (or waits for it with wait); 1 when the bus is free. */
+static int settle(w5500 *c, int wait) {
+  if (c->busy == W5500_IDLE) return 1;
+  if (w5500_dma_busy(c)) {
+    if (!wait) return 0;
+    while (w5500_dma_busy(c)) {}
+  }
+  __asm volatile("" ::: "memory"); // the DMA wrote the stage behind the compiler's back
+  end(c);
+  if (c->busy == W5500_RX) {
+    c->rx_tail = (uint16_t)(c->rx_tail + c->dma_len);
+    write16(c, BLOCK_S0_REG, Sn_RX_RD, c->rx_rd);
+    command(c, CR_RECV);
+  } else {
+    // The frames lie in the TX buffer one after another from tx_base: SEND each (one at a time).
+    for (uint8_t i = 0; i < c->tx_count; i++) {
+      send_done(c);
+      write16(c, BLOCK_S0_REG, Sn_TX_WR, (uint16_t)(c->tx_base + c->tx_end[i]));
+      if (command(c, CR_SEND) != 0) { c->tx_dropped++; continue; }
+      c->send_pending = 1;
+    }
+    c->tx_len = 0;
+    c->tx_count = 0;
+  }
+  c->busy = W5500_IDLE;
+  return 1;
+}
+
+/** Starts writing the staged frames into the TX buffer (the bus is free). */
+static void tx_start(w5500 *c) {
+  uint8_t regs[6]; // TX_FSR, TX_RD, TX_WR: at most one SEND is in flight, so FSR can only grow meanwhile
+  read_bytes(c, BLOCK_S0_REG, Sn_TX_FSR, regs, 6);
+  if (be16(regs) < c->tx_len) { c->tx_dropped += c->tx_count; c->tx_len = 0; c->tx_count = 0; return; }
+  c->tx_base = be16(regs + 4);
+  begin(c, c->tx_base, (BLOCK_S0_TX << 3) | WRITE);
+  __asm volatile("" ::: "memory");
+  w5500_dma_start(c, c->tx_stage, 0, c->tx_len);
+  c->busy = W5500_TX;
+}
+
+/** Starts reading ahead what the RX buffer holds into rx_stage's free room (the bus is free). */
+static void rx_start(w5500 *c, size_t min_room) {
+  if ((size_t)(c->rx_cap - c->rx_tail + c->rx_head) < min_room) return;
+  if (c->rx_head) { // keep the unread stream at the stage's start
+    memmove(c->rx_stage, c->rx_stage + c->rx_head, (size_t)(c->rx_tail - c->rx_head));
+    c->rx_tail = (uint16_t)(c->rx_tail - c->rx_head);
+    c->rx_head = 0;
+  }
+  size_t room = (size_t)(c->rx_cap - c->rx_tail);
+  if (room < min_room) return;
+  // RSR read high byte first: if it grows meanwhile (only the chip adds, only RECV takes away) the
+  // value read is at most what is there when its low byte is read, so every byte read ahead exists.
+  uint8_t regs[4];
+  read_bytes(c, BLOCK_S0_REG, Sn_RX_RSR, regs, 4);
+  size_t n = be16(regs);
+  if (n == 0) return;
+  if (n > room) n = room;
+  uint16_t rd = be16(regs + 2);
+  begin(c, rd, BLOCK_S0_RX << 3);
+  w5500_dma_start(c, 0, c->rx_stage + c->rx_tail, n);
+  c->dma_len = (uint16_t)n;
+  c->rx_rd = (uint16_t)(rd + n);
+  c->busy = W5500_RX;
+}
+
+/** Gives the bus work to overlap with the caller's: the staged frames' write, else (with read_ahead)
+ *  a read-ahead. */
+static void kick(w5500 *c, int read_ahead) {
+  if (c->busy != W5500_IDLE) return;
+  if (c->tx_count) tx_start(c);
+  else if (read_ahead) rx_start(c, READ_AHEAD_MIN);
+}
+
+/** Cuts the next record from the stream: 1 with *len (0 when dropped), or 0 when it has not all arrived.
+ *  A record larger than the whole stage is finished straight from the chip (the bus must be free). */
+static int cut(w5500 *c, uint8_t *buf, size_t cap, size_t *len) {
+  size_t avail = (size_t)(c->rx_tail - c->rx_head);
+  if (avail < 2) return 0;
+  const uint8_t *at = c->rx_stage + c->rx_head;
+  uint16_t record = be16(at);
+  size_t step = record >= 2 ? record : 2, n = step - 2;
+  int keep = n >= 14 && n <= cap;
+  if (step <= avail) {
+    if (keep) memcpy(buf, at + 2, n);
+    c->rx_head = (uint16_t)(c->rx_head + step);
+  } else if (step > c->rx_cap) {
+    if (c->busy != W5500_IDLE) return 0;
+    size_t have = avail - 2, rest = step - avail;
+    if (keep) {
+      memcpy(buf, at + 2, have);
+      begin(c, c->rx_rd, BLOCK_S0_RX << 3);
+      w5500_transfer(c, 0, buf + have, rest);
+      end(c);
+    }
+    c->rx_rd = (uint16_t)(c->rx_rd + rest);
+    write16(c, BLOCK_S0_REG, Sn_RX_RD, c->rx_rd);
+    command(c, CR_RECV);
+    c->rx_head = c->rx_tail = 0;
+  } else {
+    return 0;
+  }
+  if (!keep) c->rx_dropped++;
+  *len = keep ? n : 0;
+  return 1;
+}
+
+size_t w5500_stage_receive(w5500 *c, uint8_t *buf, size_t cap) {
+  size_t len = 0;
+  settle(c, 0);
+  int got = cut(c, buf, cap, &len);
+  if (!got && c->busy == W5500_RX) { // the rest is on its way
+    settle(c, 1);
+    got = cut(c, buf, cap, &len);
+  }
+  int empty = 0; // the chip was just found holding nothing: no read-ahead to try
+  if (!got && c->busy == W5500_IDLE) { // nothing staged: read what the chip holds now
+    rx_start(c, 1);
+    empty = c->busy == W5500_IDLE;
+    settle(c, 1);
+    got = cut(c, buf, cap, &len);
+  }
+  kick(c, !empty);
+  return got ? len : 0;
+}
+
+int w5500_stage_send(w5500 *c, const uint8_t *frame, size_t len) {
+  settle(c, 0);
+  if (len > (size_t)(c->tx_cap - c->tx_len) || c->tx_count == W5500_TX_FRAMES) {
+    settle(c, 1); // send what is staged first: frames leave in the order they came
+    if (c->tx_count) { tx_start(c); settle(c, 1); }
+  }
+  if (len > c->tx_cap) return w5500_send(c, frame, len);
+  memcpy(c->tx_stage + c->tx_len, frame, len);
+  c->tx_len = (uint16_t)(c->tx_len + len);
+  c->tx_end[c->tx_count++] = c->tx_len;
   return 0;
 }
