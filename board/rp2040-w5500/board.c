@@ -165,10 +165,11 @@ static void uart_init(void) {
 
 // LAN: the W5500-EVB-Pico's wiring (SCK 18, MOSI 19, MISO 16, CS 17, RST 20).
 // WAN: SPI1 on SCK 10, MOSI 11, MISO 12, CS 13, RST 15. DMA channels 0-1 (LAN) and 2-3 (WAN).
-// The stages (w5500.h): a read-ahead holds 7 records of a 64-byte frame; a transmit stage the outputs
-// of a batch of small frames (larger ones go straight to the chip, after what is staged).
-#define RX_STAGE 512
-#define TX_STAGE 384
+// The stages (w5500.h): a read-ahead holds 9 records of a 64-byte frame; a transmit stage the outputs
+// of a batch of small frames (4 of 64 bytes; larger ones go straight to the chip, after what is staged).
+// 640/256 forwarded 11,191 frames/s in make bench, 512/384 11,011 (the same 1,792 bytes of RAM).
+#define RX_STAGE 640
+#define TX_STAGE 256
 static uint8_t rx_stage[2][RX_STAGE], tx_stage[2][TX_STAGE];
 static w5500 nic[2] = {
   [HAL_PORT_LAN] = { .spi = SPI0, .cs = 17, .reset = 20, .dma = 0, .rx_stage = rx_stage[0], .rx_cap = RX_STAGE, .tx_stage = tx_stage[0], .tx_cap = TX_STAGE },
