@@ -152,5 +152,6 @@ describe('rp2040-w5500 under overlapped SPI', () => {
       }
       expect(got.length).toBe(expected.length);
     }
+    expect(board.nics.map((nic) => nic.sendsWhileBusy)).toEqual([0, 0]); // each SEND waited for the one before
   }, 180_000);
 });

@@ -165,17 +165,40 @@ static void copy(uint8_t *dst, const uint8_t *src, size_t n) {
   while (n--) *dst++ = *src++;
 }
 
-/** Waits for the SEND in flight, if any: its command taken (CR back to 0) and done (SEND_OK), read
- *  together as CR and IR are adjacent; then clears SEND_OK. */
-static void send_done(w5500 *c) {
-  if (!c->send_pending) return;
+/** 1 when no SEND is on the wire: the last one's command taken (CR back to 0) and done (SEND_OK),
+ *  read together as CR and IR are adjacent. Its SEND_OK stays set until the next SEND clears it. */
+static int send_idle(w5500 *c) {
+  if (!c->send_pending) return 1;
   uint8_t cr_ir[2];
-  for (int i = 0; i < SPIN_LIMIT; i++) {
-    read_bytes(c, BLOCK_S0_REG, Sn_CR, cr_ir, 2);
-    if (cr_ir[0] == 0 && (cr_ir[1] & IR_SEND_OK)) break;
-  }
-  write8(c, BLOCK_S0_REG, Sn_IR, IR_SEND_OK);
+  read_bytes(c, BLOCK_S0_REG, Sn_CR, cr_ir, 2);
+  if (cr_ir[0] != 0 || !(cr_ir[1] & IR_SEND_OK)) return 0;
   c->send_pending = 0;
+  c->send_ok_set = 1;
+  return 1;
+}
+
+/** Waits until no SEND is on the wire and SEND_OK is clear: as w5500_send expects to find the chip. */
+static void send_done(w5500 *c) {
+  for (int i = 0; i < SPIN_LIMIT && !send_idle(c); i++) {}
+  if (c->send_pending || c->send_ok_set) write8(c, BLOCK_S0_REG, Sn_IR, IR_SEND_OK);
+  c->send_pending = 0;
+  c->send_ok_set = 0;
+}
+
+/** SENDs the frames written and not yet SENT, as far as the wire lets without waiting (the bus is
+ *  free). Each SEND is one write of CR and, in the same SPI frame, IR: clearing the SEND_OK of the one
+ *  before, which completed before this was issued; this one cannot complete within that byte's 256 ns
+ *  (its frame takes 5.8 us or more on the wire). */
+static void pump(w5500 *c) {
+  while (c->unsent_count && send_idle(c)) {
+    write16(c, BLOCK_S0_REG, Sn_TX_WR, c->unsent_end[c->unsent_head]);
+    uint8_t cr_ir[2] = { CR_SEND, IR_SEND_OK };
+    write_bytes(c, BLOCK_S0_REG, Sn_CR, cr_ir, c->send_ok_set ? 2 : 1);
+    c->send_ok_set = 0;
+    c->send_pending = 1;
+    c->unsent_head = (uint8_t)((c->unsent_head + 1) % W5500_TX_FRAMES);
+    c->unsent_count--;
+  }
 }
 
 /** Finishes the transfer in flight if it is done (or waits for it with wait); 1 when the bus is free. */
@@ -192,13 +215,12 @@ static int settle(w5500 *c, int wait) {
     write16(c, BLOCK_S0_REG, Sn_RX_RD, c->rx_rd);
     command(c, CR_RECV);
   } else {
-    // The frames lie in the TX buffer one after another from tx_base: SEND each (one at a time).
+    // The frames lie in the TX buffer one after another from tx_base: queue them for SEND.
     for (uint8_t i = 0; i < c->tx_count; i++) {
-      send_done(c);
-      write16(c, BLOCK_S0_REG, Sn_TX_WR, (uint16_t)(c->tx_base + c->tx_end[i]));
-      write8(c, BLOCK_S0_REG, Sn_CR, CR_SEND); // send_done waits for CR to clear, with SEND_OK
-      c->send_pending = 1;
+      c->unsent_end[(c->unsent_head + c->unsent_count) % W5500_TX_FRAMES] = (uint16_t)(c->tx_base + c->tx_end[i]);
+      c->unsent_count++;
     }
+    c->tx_next = (uint16_t)(c->tx_base + c->tx_len);
     c->tx_len = 0;
     c->tx_count = 0;
   }
@@ -206,12 +228,19 @@ static int settle(w5500 *c, int wait) {
   return 1;
 }
 
-/** Starts writing the staged frames into the TX buffer (the bus is free). */
+/** Starts writing the staged frames into the TX buffer after those not yet SENT (the bus is free; at
+ *  most W5500_TX_FRAMES frames wait for SEND, staged and unsent together). */
 static void tx_start(w5500 *c) {
-  uint8_t regs[6]; // TX_FSR, TX_RD, TX_WR: at most one SEND is in flight, so FSR can only grow meanwhile
-  read_bytes(c, BLOCK_S0_REG, Sn_TX_FSR, regs, 6);
-  if (be16(regs) < c->tx_len) { c->tx_dropped += c->tx_count; c->tx_len = 0; c->tx_count = 0; return; }
-  c->tx_base = be16(regs + 4);
+  // TX_FSR, TX_RD, TX_WR, RX_RSR (for rx_quiet) in one read. FSR counts neither the SEND on the wire
+  // (it only grows meanwhile) nor the frames we wrote past TX_WR and have not SENT.
+  uint8_t regs[8];
+  read_bytes(c, BLOCK_S0_REG, Sn_TX_FSR, regs, 8);
+  c->rx_quiet = be16(regs + 6) == 0;
+  uint16_t wr = be16(regs + 4);
+  if (!c->unsent_count) c->tx_next = wr;
+  uint16_t unsent = (uint16_t)(c->tx_next - wr);
+  if (be16(regs) < unsent || be16(regs) - unsent < c->tx_len) { c->tx_dropped += c->tx_count; c->tx_len = 0; c->tx_count = 0; return; }
+  c->tx_base = c->tx_next;
   begin(c, c->tx_base, (BLOCK_S0_TX << 3) | WRITE);
   __asm volatile("" ::: "memory");
   w5500_dma_start(c, c->tx_stage, 0, c->tx_len);
@@ -233,6 +262,7 @@ static void rx_start(w5500 *c, size_t min_room) {
   uint8_t regs[4];
   read_bytes(c, BLOCK_S0_REG, Sn_RX_RSR, regs, 4);
   size_t n = be16(regs);
+  c->rx_quiet = n == 0;
   if (n == 0) return;
   if (n > room) n = room;
   uint16_t rd = be16(regs + 2);
@@ -247,7 +277,8 @@ static void rx_start(w5500 *c, size_t min_room) {
  *  a read-ahead. */
 static void kick(w5500 *c, int read_ahead) {
   if (c->busy != W5500_IDLE) return;
-  if (c->tx_count) tx_start(c);
+  pump(c);
+  if (c->tx_count && c->unsent_count + c->tx_count <= W5500_TX_FRAMES) tx_start(c);
   else if (read_ahead) rx_start(c, c->rx_cap > READ_AHEAD_LOW ? (size_t)(c->rx_cap - READ_AHEAD_LOW) : 1);
 }
 
@@ -293,7 +324,9 @@ size_t w5500_stage_receive(w5500 *c, uint8_t *buf, size_t cap) {
     got = cut(c, buf, cap, &len);
   }
   int empty = 0; // the chip was just found holding nothing: no read-ahead to try
-  if (!got && c->busy == W5500_IDLE) { // nothing staged: read what the chip holds now
+  // Nothing staged: read what the chip holds now, unless frames wait to go out and the last look
+  // found nothing to read (tx_start looks again).
+  if (!got && c->busy == W5500_IDLE && !(c->tx_count && c->rx_quiet)) {
     rx_start(c, 1);
     empty = c->busy == W5500_IDLE;
     settle(c, 1);
@@ -305,16 +338,22 @@ size_t w5500_stage_receive(w5500 *c, uint8_t *buf, size_t cap) {
 
 int w5500_stage_send(w5500 *c, const uint8_t *frame, size_t len) {
   settle(c, 0);
-  if (len > (size_t)(c->tx_cap - c->tx_len) || c->tx_count == W5500_TX_FRAMES) {
-    settle(c, 1); // send what is staged first: frames leave in the order they came
-    if (c->tx_count) { tx_start(c); settle(c, 1); }
+  if (len > (size_t)(c->tx_cap - c->tx_len) || c->tx_count + c->unsent_count >= W5500_TX_FRAMES) {
+    // Write what is staged first, and SEND it all: frames leave in the order they came.
+    settle(c, 1);
+    for (int i = 0; (c->tx_count || c->unsent_count) && i < SPIN_LIMIT; i++) {
+      if (c->tx_count && c->unsent_count + c->tx_count <= W5500_TX_FRAMES) { tx_start(c); settle(c, 1); }
+      pump(c);
+    }
+    if (c->tx_count || c->unsent_count) { c->tx_dropped++; return -1; } // the wire never freed
   }
   if (len > c->tx_cap) {
-    send_done(c); // the staged driver's last SEND: w5500_send does not wait for its CR to clear
+    send_done(c);
     return w5500_send(c, frame, len);
   }
   copy(c->tx_stage + c->tx_len, frame, len);
   c->tx_len = (uint16_t)(c->tx_len + len);
   c->tx_end[c->tx_count++] = c->tx_len;
+  if (c->busy == W5500_IDLE) pump(c);
   return 0;
 }

@@ -22,7 +22,14 @@ typedef struct {
   uint16_t rx_head, rx_tail, rx_rd; // rx_rd: the chip's RX_RD once the transfer in flight is done
   uint16_t tx_len, tx_base, dma_len;
   uint8_t tx_count, busy;           // busy: the transfer in flight on this chip's bus (W5500_IDLE...)
+  uint8_t send_ok_set;              // SEND_OK of the last SEND seen and not yet cleared
+  uint8_t rx_quiet;                 // the last register read found the RX buffer empty
   uint16_t tx_end[W5500_TX_FRAMES]; // each staged frame's end in tx_stage
+  // Frames in the chip's TX buffer not yet SENT: their ends (TX buffer pointers), SENT one at a time as
+  // the one before completes; tx_next is where the next stage's frames go.
+  uint16_t unsent_end[W5500_TX_FRAMES];
+  uint8_t unsent_head, unsent_count;
+  uint16_t tx_next;
 } w5500;
 
 /** Resets the chip and opens socket 0 in MACRAW mode; 0 on success, else -1 (no chip answers). */
