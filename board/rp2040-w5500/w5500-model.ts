@@ -34,6 +34,8 @@ export class W5500 {
   onFrame: (frame: Uint8Array) => void = () => {};
   /** Frames from the wire that found the socket closed or its RX buffer without room. */
   dropped = 0;
+  /** Bytes shifted over this chip's SPI bus so far (each takes 8 bit times at the firmware's clock). */
+  spiBytes = 0;
   /** SEND commands issued while the previous SEND was still on the wire (the datasheet forbids it). */
   sendsWhileBusy = 0;
 
@@ -77,6 +79,7 @@ export class W5500 {
   /** One byte in on MOSI; returns the byte shifted out on MISO at the same time. */
   transfer(byte: number): number {
     if (this.position < 0) return 0;
+    this.spiBytes++;
     switch (this.position++) {
       case 0: this.offset = byte << 8; return 0;
       case 1: this.offset |= byte; return 0;
