@@ -54,8 +54,9 @@ static void w5500_deselect(w5500 *c) { REG(SIO_OUT_SET) = 1u << c->cs; }
  *  empty. Byte transfers paced by the controller's DREQs: the TX channel keeps the FIFO fed, the RX
  *  channel empties it as bytes arrive, so the RX FIFO cannot overrun. The RX channel is armed first. */
 static void w5500_dma_start(w5500 *c, const uint8_t *tx, uint8_t *rx, size_t n) {
-  static const uint8_t zero = 0;
-  static uint8_t sink;
+  // Both in RAM: a read-ahead may be in flight while the config is written to flash with XIP off, when a
+  // DMA read from flash would fail and leave the RX channel waiting forever.
+  static uint8_t zero, sink;
   uint32_t dreq = DREQ_SPI0_TX + (c->spi == SPI0_BASE ? 0 : 2), dr = c->spi + SSPDR;
   uint32_t base = DMA_EN | DMA_IRQ_QUIET;
   REG(DMA_READ_ADDR(c->dma + 1)) = dr;
