@@ -155,7 +155,8 @@ function timeoutsValid(): bool {
 }
 
 // Upper bounds per capacity, in the record's order (static data: nothing is allocated per call).
-const CAPACITY_LIMITS: StaticArray<u32> = [1 << 20, 1 << 20, 65535, 1 << 16, 4096, 1024, 4096, 1024, 1024, 4096, 1 << 16, 1 << 16];
+// Sessions and mappings: a flow index is 16 bits (nat/flow.ts).
+const CAPACITY_LIMITS: StaticArray<u32> = [65535, 65535, 65535, 1 << 16, 4096, 1024, 4096, 1024, 1024, 4096, 1 << 16, 1 << 16];
 
 function capacitiesValid(): bool {
   const limits = CAPACITY_LIMITS;

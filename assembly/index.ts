@@ -4,7 +4,7 @@
 import { ABI_VERSION, SLOT_BYTES, DUMP_RECORD_BYTES, DUMP_MAX } from "./abi";
 import { CFG_CAPACITY, configBuffer } from "./config";
 import { Counter, COUNTER_NAMES, counterBase, countersSettle } from "./counters";
-import { routerInit, routerProcess, Rings } from "./router/router";
+import { routerInit, routerProcess, routerFastPath, Rings } from "./router/router";
 import { dumpTable, dumpArea, dumpNext } from "./dump";
 import { ADVISOR_CATALOG } from "./alg/advisor";
 import { arenaLimit, arenaUsed } from "./arena";
@@ -34,6 +34,8 @@ export function process(count: u32, nowMs: u32): u32 { return routerProcess(coun
 
 /** The most table work (steps, assembly/work.ts) one process() call did since the last call of this. */
 export function workPeak(): u32 { return workPeakTake(); }
+// Fast path on (1, the default after load) or off (0): off, every frame takes the long way (tests, debugging).
+export function fastPath(on: u32): void { routerFastPath(on != 0); }
 
 export function counters(): usize { countersSettle(); return counterBase; }
 export function counterCount(): u32 { return <u32>Counter.Count; }

@@ -27,8 +27,8 @@ const TIMEOUTS: Record<keyof Timeouts, [number, number, string]> = {
 };
 /** [maximum, default, what it is]; every limit is at least 1. */
 const LIMITS: Record<keyof Limits, [number, number, string]> = {
-  sessions: [1 << 20, 65536, 'NAT sessions (one per remote endpoint of a mapping)'],
-  mappings: [1 << 20, 32768, 'NAT mappings (one per inside address, port and protocol)'],
+  sessions: [65535, 65535, 'NAT sessions (one per remote endpoint of a mapping; a flow index is 16 bits)'],
+  mappings: [65535, 32768, 'NAT mappings (one per inside address, port and protocol)'],
   hostQuota: [65535, 4096, 'mappings one LAN host may hold'],
   hosts: [1 << 16, 1024, 'LAN hosts tracked for the quota'],
   fragments: [4096, 256, 'datagrams whose fragments are being tracked'],

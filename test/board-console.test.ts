@@ -79,7 +79,7 @@ describe.each(BOARD_PORTS)('management console on the board UART ($name)', ({ na
 
   it.skipIf(skip !== null)('refuses a saved config whose tables do not fit its RAM, and runs the default', async () => {
     // A valid record, but 65,536 sessions and mappings: more linear memory than the board can give.
-    const big = encodeConfig(parseConfig({ ...BOARD_CONFIG, limits: { ...BOARD_CONFIG.limits, sessions: 65536, mappings: 65536 } }));
+    const big = encodeConfig(parseConfig({ ...BOARD_CONFIG, limits: { ...BOARD_CONFIG.limits, sessions: 65535, mappings: 65535 } }));
     const auth = await defaultAuth(BOARD_CONFIG);
     const image = blankSlots();
     image.set(encodeSlot(1, big, auth), 0);

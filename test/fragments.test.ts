@@ -31,6 +31,7 @@ describe('IPv4 fragments', () => {
     const out = LAN(net.fromWan(frags[0]).step());
     expect(out).toHaveLength(frags.length);
     for (const f of out) expect(f.p.ip!.dst).toBe(H1);
+    expect(out[0].p.ip!.fragOffset).toBe(0); // the first fragment leaves first, the held ones after it
   });
 
   it('drops held fragments whose first fragment never comes', async () => {

@@ -7,6 +7,16 @@ import { DUMP_SESSIONS } from '../host/abi.ts';
 const R1 = '203.0.113.5';
 
 describe('limits', () => {
+  it('spends at most 64 bytes of linear memory per flow: session, mapping and their buckets', async () => {
+    // The slope of memoryUsed() over table sizes, with as many mappings as sessions (every flow its own
+    // mapping, the worst case); nat/flow.ts has the layout. Sizes are powers of two, as the buckets are.
+    const used = async (n: number) => (await Net.create({ limits: { sessions: n, mappings: n } })).router.engine.call('memoryUsed') >>> 0;
+    for (const [a, b] of [[1024, 2048], [8192, 16384]]) {
+      const perFlow = ((await used(b)) - (await used(a))) / (b - a);
+      expect(perFlow, `${a} -> ${b} flows`).toBeLessThanOrEqual(64);
+    }
+  });
+
   it('refuses mappings past the per-host quota while existing flows keep working', async () => {
     const net = await Net.create({ limits: { hostQuota: 2 } });
     for (const sport of [1001, 1002, 1003]) net.fromLan(lan.udp({ src: '192.168.1.10', dst: R1, sport, dport: 53 }));

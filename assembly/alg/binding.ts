@@ -19,7 +19,7 @@
 // Hosts whose SAs travel in UDP (NAT-T, known from the NAT-D hashes or IKEv1's float) are no candidates.
 import { timeout, T_IKE_HOLD } from "../config";
 import { Counter, count } from "../counters";
-import { expired } from "../router/packet";
+import { expired } from "../time";
 import { NO_INDEX } from "../nat/hash";
 import {
   ikeAt, ikeFor, firstForRemote, K_REMOTE, K_HOST, K_NATT, K_OWED, K_DONE_AT, K_NEXT_REMOTE, K_VERSION, K_FLAGS, K_PAID_AT,

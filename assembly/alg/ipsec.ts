@@ -18,20 +18,21 @@
 //   it) goes to the hosts that already talk IKE with that remote; the one that answers owns the session.
 //   NAT-T (UDP 4500) is plain NAPT; such sessions neither hold other hosts nor take raw SPIs.
 // The ALG decides where a packet goes; the NAT core's translate step rewrites it and fixes checksums.
-import { PORT_LAN, DUMP_IKE, DUMP_SAS, DUMP_FINDINGS } from "../abi";
+import { DUMP_IKE, DUMP_SAS, DUMP_FINDINGS } from "../abi";
 import { Config, timeout, T_IKE, T_IPSEC_SA, IPSEC_OFF, IPSEC_MULTI, IPSEC_SERVER_LIST } from "../config";
 import { Counter, count, countMany } from "../counters";
 import { get16, get32 } from "../wire/bytes";
 import { PROTO_UDP, PROTO_ESP, PROTO_AH } from "../wire/ipv4";
 import { UDP_HEADER_LEN } from "../wire/l4";
 import { ESP_SPI, AH_SPI, IKE_RCOOKIE, IKE_VERSION, IKE_EXCHANGE, IKE_HEADER_LEN, NATT_PORT, NON_ESP_MARKER_LEN, IKEV1_QUICK_MODE, IKEV1_MAIN_MODE, IKEV1_AGGRESSIVE, IKEV2_SA_INIT, IKEV2_AUTH } from "../wire/ipsec";
-import { Pkt, Verdict, expired } from "../router/packet";
-import { parseIpv4 } from "../router/ipv4";
+import { Pkt, Verdict } from "../ip/packet";
+import { expired } from "../time";
 import { NO_INDEX } from "../nat/hash";
-import { rewrite, NO_PORT } from "../nat/translate";
-import { deliverIn2Out, deliverOut2In, natIn2Out, natOut2In } from "../nat/napt";
-import { sessionAt, findSessionOutside, S_IN_ADDR, S_IN_PORT } from "../nat/sessions";
-import { noteFirstFragment } from "../nat/fragments";
+import { NO_PORT } from "../nat/translate";
+import { decide, decideTarget, decideOne, MAX_TARGETS } from "../nat/decision";
+import { Held, heldReady } from "../nat/held";
+import { findSessionOutside, sessionInAddr, sessionInPort } from "../nat/sessions";
+import { AlgRecord, QuoteOwner } from "../nat/algs";
 import { NONE, serverForExternal, serverListOwnerOfUdp } from "../nat/static";
 import {
   ikeInit, ikeAt, findIke, findIkeAnyPort, ikeFor, addIke, removeIke, firstForRemote, ikeSlots,
@@ -52,16 +53,14 @@ import { advisorInit, advise, inspectIke, IkeFacts, findingSlots, findingRow, FI
 const SWEEP_PER_TICK: u32 = 64;
 
 // Most hosts an inbound IKE message with an unknown cookie is copied to (see ikeOut2In).
-const MAX_IKE_COPIES: u32 = 4;
+const MAX_IKE_COPIES: u32 = MAX_TARGETS; // each copy is a target of the decision
 
 class Alg {
-  static releasing: bool = false; // a held packet re-enters the NAT core: the overlap rule passed it
   static ikeCursor: u32 = 0;
   static saCursor: u32 = 0;
 }
 
 export function ipsecInit(): bool {
-  Alg.releasing = false;
   Alg.ikeCursor = 0;
   Alg.saCursor = 0;
   return holdInit() && ikeInit() && sasInit() && advisorInit();
@@ -78,7 +77,7 @@ function isIkePort(port: u32): bool {
 @inline function waits(k: u32, ike: usize, fromHost: bool): bool {
   // A fragmented request (IKE_AUTH with certificates) never waits: its other fragments could not wait
   // with it, and a first fragment alone cannot be reassembled. It may leave two hosts owed, then shared.
-  return !Alg.releasing && !Pkt.fragment && opensExchange(k, ike, fromHost) && mustWait(k, Pkt.now, nextSeq());
+  return !Pkt.reinjected && !Pkt.fragment && opensExchange(k, ike, fromHost) && mustWait(k, Pkt.now, nextSeq());
 }
 
 /** Reads the clear parts of an IKE message for the advisor, the NAT-T state of its session and its
@@ -150,10 +149,8 @@ function ikeIn2Out(ikePort: u32): Verdict {
   }
   if (waits(k, ike, true)) return holdPacket(k, ike);
   observeIke(k, ike, Pkt.l4Len - UDP_HEADER_LEN, true, ikePort);
-  rewrite(true, Config.wanAddr, ikePort, 0xffffffff, 0xffffffff);
-  noteFirstFragment(true, false);
-  count(Counter.IkeIn2Out);
-  return deliverIn2Out();
+  decideOne(Config.wanAddr, ikePort, Counter.IkeIn2Out);
+  return Verdict.Translated;
 }
 
 /** True for the first exchange of an IKE SA (IKEv1 Main or Aggressive Mode, IKEv2 IKE_SA_INIT). */
@@ -195,14 +192,10 @@ function ikeFromStranger(ikePort: u32): Verdict {
   if (serverForExternal(PROTO_UDP, ikePort) != NONE) return Verdict.NotMine;
   const n: u32 = Pkt.l4 == 0 ? 0 : collectIkePeers(Pkt.src, ikePort);
   if (n == 0 || n > MAX_IKE_COPIES) { count(Counter.DropIkeUnknownCookie); return Verdict.Dropped; }
-  for (let i: u32 = 0; i < n; i++) {
-    rewrite(false, load<u32>(ikePeers + (i << 3)), load<u32>(ikePeers + (i << 3), 4), 0xffffffff, 0xffffffff);
-    if (i == 0) noteFirstFragment(false, true);
-    count(Counter.IkeOut2In);
-    deliverOut2In();
-  }
+  decide(Counter.IkeOut2In);
+  for (let i: u32 = 0; i < n; i++) decideTarget(load<u32>(ikePeers + (i << 3)), load<u32>(ikePeers + (i << 3), 4));
   if (n > 1) countMany(Counter.IkeCopies, n - 1);
-  return Verdict.Forwarded;
+  return Verdict.Translated;
 }
 
 function ikeOut2In(ikePort: u32): Verdict {
@@ -212,10 +205,8 @@ function ikeOut2In(ikePort: u32): Verdict {
   const s = ikeAt(k);
   if (waits(k, ike, false)) return holdPacket(k, ike);
   observeIke(k, ike, Pkt.l4Len - UDP_HEADER_LEN, false, get16(Pkt.l4));
-  rewrite(false, load<u32>(s, K_HOST), load<u16>(s, K_HOST_PORT), 0xffffffff, 0xffffffff);
-  noteFirstFragment(false, true);
-  count(Counter.IkeOut2In);
-  return deliverOut2In();
+  decideOne(load<u32>(s, K_HOST), load<u16>(s, K_HOST_PORT), Counter.IkeOut2In);
+  return Verdict.Translated;
 }
 
 /** A host sent on a new outbound SPI: the SA pair its last answered exchange created exists, and the
@@ -262,7 +253,7 @@ function ikeOn4500(fromHost: bool): Verdict {
     } else {
       // The remote speaks first on an IKE SA it rekeyed: NAPT knows which host this port belongs to.
       const si = findSessionOutside(PROTO_UDP, Pkt.dst, get16(Pkt.l4 + 2), remote, get16(Pkt.l4));
-      if (si != NO_INDEX) k = addFloatedIke(load<u32>(sessionAt(si), S_IN_ADDR), load<u16>(sessionAt(si), S_IN_PORT), remote, ike);
+      if (si != NO_INDEX) k = addFloatedIke(sessionInAddr(si), sessionInPort(si), remote, ike);
     }
     if (k == NO_INDEX) return Verdict.NotMine;
   } else if (fromHost && load<u32>(ikeAt(k), K_HOST) != Pkt.src) {
@@ -309,10 +300,8 @@ function ipsecProtoIn2Out(): Verdict {
     touchSa(a, Pkt.now);
   }
   if (proto == PROTO_AH) advise(FINDING_AH_THROUGH_PAT, host, remote, Pkt.now);
-  rewrite(true, Config.wanAddr, NO_PORT, 0xffffffff, 0xffffffff);
-  noteFirstFragment(true, false);
-  count(proto == PROTO_ESP ? Counter.IpsecEspIn2Out : Counter.IpsecAhIn2Out);
-  return deliverIn2Out();
+  decideOne(Config.wanAddr, NO_PORT, proto == PROTO_ESP ? Counter.IpsecEspIn2Out : Counter.IpsecAhIn2Out);
+  return Verdict.Translated;
 }
 
 /** Inbound ESP/AH in multi mode: to the host its SPI is bound to, or a copy to each host it is shared by. */
@@ -327,14 +316,10 @@ function multiOut2In(proto: u8): Verdict {
   touchSa(a, Pkt.now);
   const r = saAt(a);
   const n = <u32>load<u8>(r, A_CANDIDATES);
-  for (let i: u32 = 0; i < n; i++) {
-    rewrite(false, saCandidate(r, i), NO_PORT, 0xffffffff, 0xffffffff);
-    if (i == 0) noteFirstFragment(false, true);
-    count(proto == PROTO_ESP ? Counter.IpsecEspOut2In : Counter.IpsecAhOut2In);
-    deliverOut2In();
-  }
+  decide(proto == PROTO_ESP ? Counter.IpsecEspOut2In : Counter.IpsecAhOut2In);
+  for (let i: u32 = 0; i < n; i++) decideTarget(saCandidate(r, i), NO_PORT);
   if (n > 1) countMany(Counter.EspCopies, n - 1);
-  return Verdict.Forwarded;
+  return Verdict.Translated;
 }
 
 function ipsecProtoOut2In(): Verdict {
@@ -347,19 +332,13 @@ function ipsecProtoOut2In(): Verdict {
     advise(FINDING_ESP_TO_DEFAULT_SERVER, host, Pkt.src, Pkt.now);
   }
   if (host == 0) { count(Counter.DropEspUnknownSpi); return Verdict.Dropped; }
-  rewrite(false, host, NO_PORT, 0xffffffff, 0xffffffff);
-  noteFirstFragment(false, true);
-  count(proto == PROTO_ESP ? Counter.IpsecEspOut2In : Counter.IpsecAhOut2In);
-  return deliverOut2In();
+  decideOne(host, NO_PORT, proto == PROTO_ESP ? Counter.IpsecEspOut2In : Counter.IpsecAhOut2In);
+  return Verdict.Translated;
 }
 
 // ---------------------------------------------------------------- ICMP errors about tunnels
 
 /** The inside endpoint an ICMP error's quoted packet belongs to (RFC 5508 REQ-4), for nat/icmp-errors.ts. */
-export class QuoteOwner {
-  static addr: u32 = 0;
-  static port: u32 = NO_PORT; // NO_PORT: the quote has no port to rewrite (ESP, AH)
-}
 
 /**
  * Finds the LAN host of a quoted ESP/AH or IKE packet. out2in: the quote is a packet we sent out
@@ -428,19 +407,22 @@ export function ipsecOut2In(): Verdict {
 
 // ---------------------------------------------------------------- timers
 
-/** After each batch: held IKE packets go, in arrival order, as soon as nothing holds them any more. */
+/** After each batch: held IKE packets go, in arrival order, as soon as nothing holds them any more
+ *  (the router lets them go through ipsecNextHeld, nat/held.ts). */
 export function ipsecAfterBatch(now: u32): void {
   if (holdEmpty()) return;
   beginRelease();
-  let h = nextReleasable(now);
-  while (h != 0) {
-    if (parseIpv4(heldPort(h), heldFrame(h), heldLen(h), now)) {
-      Alg.releasing = true;
-      if (heldPort(h) == PORT_LAN) natIn2Out(); else natOut2In();
-      Alg.releasing = false;
-    }
-    h = nextReleasable(now);
-  }
+  heldReady();
+}
+
+/** The next held IKE packet whose wait is over (nat/held.ts NextHeld). */
+export function ipsecNextHeld(now: u32): bool {
+  const h = nextReleasable(now);
+  if (h == 0) return false;
+  Held.frame = heldFrame(h);
+  Held.len = heldLen(h);
+  Held.port = heldPort(h);
+  return true;
 }
 
 export function ipsecTick(now: u32): void {
@@ -517,3 +499,9 @@ export function ipsecDumpRow(table: u32, index: u32, row: usize, now: u32): bool
   }
   return false;
 }
+
+/** The IPsec passthrough ALG as the NAT core calls it (nat/algs.ts). */
+export const IPSEC_ALG = new AlgRecord(
+  "ipsec", "UDP 500 and the IKE ports, UDP 4500, ESP, AH",
+  ipsecInit, ipsecIn2Out, ipsecOut2In, ipsecInspectsUdp, ipsecQuoteOwner, ipsecAfterBatch, ipsecTick, ipsecNextHeld,
+);

@@ -14,20 +14,21 @@ import { Counter, count } from "../counters";
 import { get16 } from "../wire/bytes";
 import { IP_ID, moreFragments, fragOffsetBytes } from "../wire/ipv4";
 import { ETH_HEADER_LEN } from "../wire/ethernet";
-import { Pkt, Verdict, expired } from "../router/packet";
-import { sendIp, wanNextHop } from "../router/output";
+import { Pkt, Verdict } from "../ip/packet";
+import { expired } from "../time";
 import { hash3 } from "./hash";
-import { rewrite, NO_PORT } from "./translate";
+import { NO_PORT } from "./translate";
+import { decideOne } from "./decision";
+import { Held, heldReady } from "./held";
 
 const WAYS: u32 = 4;
-// Entry: u32 src, u32 dst, u32 id|proto<<16|dir<<24, u32 newAddr, u32 at, u8 used, u8 rewritesSource
+// Entry: u32 src, u32 dst, u32 id|proto<<16|dir<<24, u32 newAddr, u32 at, u8 used
 const F_SRC = 0;
 const F_DST = 4;
 const F_KEY = 8;
 const F_NEW = 12;
 const F_AT = 16;
 const F_USED = 20;
-const F_SOURCE = 21;
 const F_BYTES: u32 = 24;
 // Held fragment: u32 src, u32 dst, u32 key, u32 at, u16 len, u16 port, u8 busy; then the frame
 const H_KEY = 8;
@@ -35,6 +36,7 @@ const H_AT = 12;
 const H_LEN = 16;
 const H_PORT = 18;
 const H_BUSY = 20;
+const H_READY = 21; // its first fragment was translated: let go (fragmentsNextHeld)
 const H_HEADER: u32 = 24;
 
 class Frags {
@@ -43,7 +45,6 @@ class Frags {
   static hold: usize = 0;
   static holdSlots: u32 = 0;
   static held: u32 = 0;
-  static releasing: bool = false;
 }
 
 export function fragmentsInit(): bool {
@@ -79,12 +80,12 @@ function find(src: u32, dst: u32, key: u32): usize {
 
 /**
  * Called by the NAT after it translated a packet. For a first fragment, remembers the rewrite (the
- * address now in the header) for the later fragments and releases any that arrived early.
- * `origSrc/origDst` are the addresses before translation; read from the stashed values.
+ * address now in the header) for the later fragments and lets go any that arrived early. The key is
+ * the packet as it arrived (Pkt.wireSrc, wireDst), which its later fragments still carry.
  */
-export function noteFirstFragment(in2out: bool, rewritesDest: bool): void {
+export function noteFirstFragment(in2out: bool): void {
   if (!moreFragments(Pkt.ip) || fragOffsetBytes(Pkt.ip) != 0) return;
-  const src = FragKey.src, dst = FragKey.dst;
+  const src = Pkt.wireSrc, dst = Pkt.wireDst; // as it arrived, before any rewrite
   const key = keyOf(in2out);
   const set = setFor(src, dst, key);
   let victim = set, own: usize = 0;
@@ -101,31 +102,11 @@ export function noteFirstFragment(in2out: bool, rewritesDest: bool): void {
   store<u32>(victim, src, F_SRC);
   store<u32>(victim, dst, F_DST);
   store<u32>(victim, key, F_KEY);
-  store<u32>(victim, rewritesDest ? Pkt.dst : Pkt.src, F_NEW);
+  store<u32>(victim, in2out ? Pkt.src : Pkt.dst, F_NEW); // the address the translation wrote
   store<u32>(victim, Pkt.now, F_AT);
   store<u8>(victim, 1, F_USED);
-  store<u8>(victim, rewritesDest ? 0 : 1, F_SOURCE);
   count(Counter.FragmentsTranslated);
   if (Frags.held != 0) releaseHeld(src, dst, key);
-}
-
-/** The addresses of the packet as it arrived, saved before any rewrite (set by the IPv4 input step). */
-export class FragKey {
-  static src: u32 = 0;
-  static dst: u32 = 0;
-}
-
-function forwardTranslated(e: usize, in2out: bool): Verdict {
-  rewrite(load<u8>(e, F_SOURCE) != 0, load<u32>(e, F_NEW), NO_PORT, 0xffffffff, 0xffffffff);
-  count(Counter.FragmentsTranslated);
-  if (in2out) {
-    const hop = wanNextHop(Pkt.dst);
-    if (hop == 0) { count(Counter.DropNoRoute); return Verdict.Dropped; }
-    sendIp(PORT_WAN, hop, Pkt.frame, Pkt.len, Pkt.now);
-  } else {
-    sendIp(PORT_LAN, Pkt.dst, Pkt.frame, Pkt.len, Pkt.now);
-  }
-  return Verdict.Forwarded;
 }
 
 /** Fragments one source may have held: a quarter of the slots, at least two (a datagram's few early
@@ -138,8 +119,11 @@ function forwardTranslated(e: usize, in2out: bool): Verdict {
 export function fragmentLater(in2out: bool): Verdict {
   const key = keyOf(in2out);
   const e = find(Pkt.src, Pkt.dst, key);
-  if (e != 0) return forwardTranslated(e, in2out);
-  if (Frags.releasing) { count(Counter.DropFragmentMalformed); return Verdict.Dropped; }
+  if (e != 0) { // translated as its first fragment was; the core delivers it
+    decideOne(load<u32>(e, F_NEW), NO_PORT, Counter.FragmentsTranslated);
+    return Verdict.Translated;
+  }
+  if (Pkt.reinjected) { count(Counter.DropFragmentMalformed); return Verdict.Dropped; } // let go, yet no first fragment
   if (Frags.held >= Frags.holdSlots) { count(Counter.DropFragmentHoldFull); return Verdict.Dropped; }
   let free: usize = 0;
   let held: u32 = 0; // fragments this source already has held
@@ -157,37 +141,38 @@ export function fragmentLater(in2out: bool): Verdict {
   store<u16>(h, <u16>Pkt.len, H_LEN);
   store<u16>(h, Pkt.port, H_PORT);
   store<u8>(h, 1, H_BUSY);
+  store<u8>(h, 0, H_READY);
   memory.copy(h + H_HEADER, Pkt.frame, Pkt.len);
   Frags.held++;
   count(Counter.FragmentsHeld);
   return Verdict.Consumed;
 }
 
-/** Sends the held fragments of a datagram whose first fragment was just translated. */
+/** Marks the held fragments of a datagram whose first fragment was just translated: they go back in
+ *  after it (nat/held.ts), and are translated as it was. */
 function releaseHeld(src: u32, dst: u32, key: u32): void {
-  // Pkt describes the first fragment, which the caller still has to deliver: keep it.
-  const saveFrame = Pkt.frame, saveLen = Pkt.len, saveIp = Pkt.ip, saveL4 = Pkt.l4, saveSrc = Pkt.src, saveDst = Pkt.dst;
-  const saveHl = Pkt.hl, saveIpLen = Pkt.ipLen, saveL4Len = Pkt.l4Len, savePort = Pkt.port;
-  Frags.releasing = true;
-  for (let i: u32 = 0; i < Frags.holdSlots && Frags.held != 0; i++) {
+  for (let i: u32 = 0; i < Frags.holdSlots; i++) {
     const h = Frags.hold + <usize>i * (H_HEADER + SLOT_BYTES);
     if (load<u8>(h, H_BUSY) == 0 || load<u32>(h, H_KEY) != key || load<u32>(h, 0) != src || load<u32>(h, 4) != dst) continue;
+    store<u8>(h, 1, H_READY);
+    heldReady();
+  }
+}
+
+/** The next fragment to let go (nat/held.ts NextHeld). */
+export function fragmentsNextHeld(now: u32): bool {
+  if (Frags.held == 0) return false;
+  for (let i: u32 = 0; i < Frags.holdSlots; i++) {
+    const h = Frags.hold + <usize>i * (H_HEADER + SLOT_BYTES);
+    if (load<u8>(h, H_BUSY) == 0 || load<u8>(h, H_READY) == 0) continue;
     store<u8>(h, 0, H_BUSY);
     Frags.held--;
-    Pkt.frame = h + H_HEADER;
-    Pkt.len = load<u16>(h, H_LEN);
-    Pkt.port = load<u16>(h, H_PORT);
-    Pkt.ip = Pkt.frame + ETH_HEADER_LEN;
-    Pkt.l4 = 0;
-    Pkt.l4Len = 0;
-    Pkt.src = src;
-    Pkt.dst = dst;
-    const e = find(src, dst, key);
-    if (e != 0) forwardTranslated(e, (key & 0x1000000) != 0);
+    Held.frame = h + H_HEADER;
+    Held.len = load<u16>(h, H_LEN);
+    Held.port = load<u16>(h, H_PORT);
+    return true;
   }
-  Frags.releasing = false;
-  Pkt.frame = saveFrame; Pkt.len = saveLen; Pkt.ip = saveIp; Pkt.l4 = saveL4; Pkt.src = saveSrc; Pkt.dst = saveDst;
-  Pkt.hl = saveHl; Pkt.ipLen = saveIpLen; Pkt.l4Len = saveL4Len; Pkt.port = savePort;
+  return false;
 }
 
 /** Drops held fragments whose first fragment never came. */

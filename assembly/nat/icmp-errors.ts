@@ -11,13 +11,13 @@ import { get16, set16, get32, set32 } from "../wire/bytes";
 import { applyDelta, applyDeltaUdp, checksum, deltaOf } from "../wire/checksum";
 import { IP_SRC, IP_DST, IP_CHECKSUM, IP_PROTO, IP_MIN_HEADER, PROTO_TCP, PROTO_UDP, PROTO_ICMP, headerLen } from "../wire/ipv4";
 import { ICMP_CHECKSUM, ICMP_HEADER_LEN, ICMP_ID, UDP_CHECKSUM, TCP_CHECKSUM } from "../wire/l4";
-import { Pkt, Verdict } from "../router/packet";
+import { Pkt, Verdict } from "../ip/packet";
 import { NO_INDEX } from "./hash";
-import { rewrite, NO_PORT } from "./translate";
-import { sessionAt, findSessionInside, findSessionOutside, S_EXT_ADDR, S_EXT_PORT, S_IN_ADDR, S_IN_PORT } from "./sessions";
+import { NO_PORT } from "./translate";
+import { findSessionInside, findSessionOutside, sessionInAddr, sessionInPort, sessionExtPort } from "./sessions";
 import { NONE, mapForOutside, mapForInside, mapInternal, mapExternal } from "./static";
-import { deliverIn2Out, deliverOut2In } from "./napt";
-import { algQuoteOwner, QuoteOwner } from "../alg/hooks";
+import { algQuoteOwner, QuoteOwner } from "./algs";
+import { decideOne } from "./decision";
 
 class Quote {
   static ip: usize = 0;
@@ -102,9 +102,8 @@ export function icmpErrorOut2In(): Verdict {
     const hasPorts = Quote.proto == PROTO_UDP || Quote.proto == PROTO_TCP || Quote.proto == PROTO_ICMP;
     const si = hasPorts ? findSessionOutside(Quote.proto, Quote.src, Quote.srcPort, Quote.dst, Quote.dstPort) : NO_INDEX;
     if (si != NO_INDEX) {
-      const s = sessionAt(si);
-      inAddr = load<u32>(s, S_IN_ADDR);
-      inPort = load<u16>(s, S_IN_PORT);
+      inAddr = sessionInAddr(si);
+      inPort = sessionInPort(si);
     } else if (algQuoteOwner(true, Quote.proto, Quote.src, Quote.dst, Quote.l4, Quote.l4Bytes)) {
       inAddr = QuoteOwner.addr;
       inPort = QuoteOwner.port;
@@ -113,11 +112,10 @@ export function icmpErrorOut2In(): Verdict {
       return Verdict.Dropped;
     }
   }
-  rewrite(false, inAddr, NO_PORT, 0xffffffff, 0xffffffff);
   rewriteQuote(true, inAddr, inPort);
-  fixIcmpChecksum();
-  count(Counter.IcmpErrorsOut2In);
-  return deliverOut2In();
+  fixIcmpChecksum(); // the outer header is not in the ICMP checksum: the core rewrites it after
+  decideOne(inAddr, NO_PORT, Counter.IcmpErrorsOut2In);
+  return Verdict.Translated;
 }
 
 /** An error from a LAN host about a packet it received through us: the quote's destination is the host. */
@@ -135,9 +133,8 @@ export function icmpErrorIn2Out(): Verdict {
       ? findSessionInside(PROTO_ICMP, Quote.dst, Quote.srcPort, Quote.src, 0)
       : findSessionInside(Quote.proto, Quote.dst, Quote.dstPort, Quote.src, Quote.srcPort)) : NO_INDEX;
     if (si != NO_INDEX) {
-      const s = sessionAt(si);
-      extAddr = load<u32>(s, S_EXT_ADDR);
-      extPort = load<u16>(s, S_EXT_PORT);
+      extAddr = Config.wanAddr;
+      extPort = sessionExtPort(si);
     } else if (algQuoteOwner(false, Quote.proto, Quote.src, Quote.dst, Quote.l4, Quote.l4Bytes)) {
       extAddr = QuoteOwner.addr;
       extPort = QuoteOwner.port;
@@ -146,12 +143,11 @@ export function icmpErrorIn2Out(): Verdict {
       return Verdict.Dropped;
     }
   }
-  rewrite(true, extAddr, NO_PORT, 0xffffffff, 0xffffffff);
   if (Quote.proto == PROTO_ICMP) rewriteQuoteIcmpId(extAddr, extPort);
   else rewriteQuote(false, extAddr, extPort);
   fixIcmpChecksum();
-  count(Counter.IcmpErrorsIn2Out);
-  return deliverIn2Out();
+  decideOne(extAddr, NO_PORT, Counter.IcmpErrorsIn2Out);
+  return Verdict.Translated;
 }
 
 /** A quoted echo (reply) sent to the host: its destination address and identifier become external. */

@@ -1,129 +1,113 @@
 // NAPT mappings (RFC 4787 "endpoint-independent mapping"): one per internal endpoint and protocol,
-// (inAddr, inPort) <-> (extAddr, extPort), found by either side through two hash indexes.
-// A mapping lives while it has sessions (nat/sessions.ts): the last session's expiry removes it,
-// releasing its port and its place in the host's quota and share (hosts.ts). Fixed records, free list,
-// no scans.
+// (inAddr, inPort) <-> (WAN address, extPort). A mapping has no record of its own: its sessions all
+// carry its endpoints (nat/flow.ts), and the first of its session list, the lead, stands for it in two
+// hash indexes, by inside endpoint and by external port. When the lead leaves, the next session takes
+// its place in them (nat/sessions.ts); the last one's removal ends the mapping. Capacity counts
+// mappings (config limits.mappings), not records.
 import { capacity, C_MAPPINGS } from "../config";
 import { arenaTake } from "../arena";
-import { Counter, count } from "../counters";
-import { NO_INDEX, hash3, bucketCountFor } from "./hash";
-import { unlinkFrom, pushFront, threadFree } from "./chains";
-import { releasePort } from "./ports";
-import { hostRelease } from "./hosts";
-
-export const M_PROTO = 0; // u8
-export const M_FLAGS = 1; // u8
-export const M_USED = 2; // u8
-export const M_IN_ADDR = 4;
-export const M_EXT_ADDR = 8;
-export const M_IN_PORT = 12; // u16
-export const M_EXT_PORT = 14; // u16
-export const M_NEXT_IN = 16;
-export const M_NEXT_EXT = 20;
-export const M_SESSIONS = 24; // head of this mapping's session list (doubly linked: sessions.ts S_SIBLING)
-export const M_SESSION_COUNT = 28;
-export const M_CREATED = 32; // its sessions keep the time of last use (sessions.ts mappingIdleMs)
-export const M_FREE = 36;
-export const M_BYTES: u32 = 40;
-
-export const MAPPING_STATIC: u8 = 1; // port owned by a Server List entry (reserved, never released)
+import { hash3 } from "./hash";
+import { Flow, flowAt, NO_FLOW } from "./flow";
+import { workStep } from "../work";
 
 class Mappings {
-  static base: usize = 0;
-  static slots: u32 = 0;
-  static inBuckets: usize = 0;
+  static inBuckets: usize = 0; // u16 lead per bucket
   static extBuckets: usize = 0;
-  static bucketMask: u32 = 0;
-  static freeHead: u32 = NO_INDEX;
+  static mask: u32 = 0;
+  static slots: u32 = 0;
   static live: u32 = 0;
-}
-
-@inline export function mappingAt(i: u32): usize {
-  return Mappings.base + <usize>i * M_BYTES;
 }
 
 export function mappingsInit(): bool {
   const n = capacity(C_MAPPINGS);
-  const buckets = bucketCountFor(n);
+  let buckets: u32 = 16;
+  while (buckets < n) buckets <<= 1;
   Mappings.slots = n;
-  Mappings.bucketMask = buckets - 1;
-  Mappings.base = arenaTake(<usize>n * M_BYTES);
-  Mappings.inBuckets = arenaTake(<usize>buckets * 4);
-  Mappings.extBuckets = arenaTake(<usize>buckets * 4);
-  if (Mappings.base == 0 || Mappings.inBuckets == 0 || Mappings.extBuckets == 0) return false;
-  memory.fill(Mappings.inBuckets, 0xff, <usize>buckets * 4);
-  memory.fill(Mappings.extBuckets, 0xff, <usize>buckets * 4);
-  Mappings.freeHead = threadFree(Mappings.base, M_BYTES, n, M_FREE);
+  Mappings.mask = buckets - 1;
   Mappings.live = 0;
+  Mappings.inBuckets = arenaTake(<usize>buckets * 2);
+  Mappings.extBuckets = arenaTake(<usize>buckets * 2);
+  if (Mappings.inBuckets == 0 || Mappings.extBuckets == 0) return false;
+  memory.fill(Mappings.inBuckets, 0xff, <usize>buckets * 2);
+  memory.fill(Mappings.extBuckets, 0xff, <usize>buckets * 2);
   return true;
 }
 
-@inline function inBucket(proto: u8, addr: u32, port: u32): usize {
-  return Mappings.inBuckets + (<usize>(hash3(addr, port, proto) & Mappings.bucketMask) << 2);
+// Keys in wire order, as the flow record keeps them.
+@inline function inBucket(proto: u8, inAddrW: u32, inPortW: u32): usize {
+  return Mappings.inBuckets + (<usize>(hash3(inAddrW, inPortW, proto) & Mappings.mask) << 1);
 }
 
-@inline function extBucket(proto: u8, addr: u32, port: u32): usize {
-  return Mappings.extBuckets + (<usize>(hash3(addr, port ^ 0x5a5a0000, proto) & Mappings.bucketMask) << 2);
+@inline function extBucket(proto: u8, extPortW: u32): usize {
+  return Mappings.extBuckets + (<usize>(hash3(extPortW, 0x5a5a, proto) & Mappings.mask) << 1);
 }
 
-export function findMappingByInside(proto: u8, addr: u32, port: u32): u32 {
-  let i = load<u32>(inBucket(proto, addr, port));
-  while (i != NO_INDEX) {
-    const m = mappingAt(i);
-    if (load<u32>(m, M_IN_ADDR) == addr && <u32>load<u16>(m, M_IN_PORT) == port && load<u8>(m, M_PROTO) == proto) return i;
-    i = load<u32>(m, M_NEXT_IN);
+/** The lead flow of the mapping of an inside endpoint (wire order), or NO_FLOW. */
+export function leadByInside(proto: u8, inAddrW: u32, inPortW: u32): u32 {
+  let i = <u32>load<u16>(inBucket(proto, inAddrW, inPortW));
+  while (i != NO_FLOW) {
+    const f = flowAt(i);
+    if (f.inAddr == inAddrW && <u32>f.inPort == inPortW && f.proto == proto) return i;
+    i = f.mapNextIn;
   }
-  return NO_INDEX;
+  return NO_FLOW;
 }
 
-export function findMappingByOutside(proto: u8, addr: u32, port: u32): u32 {
-  let i = load<u32>(extBucket(proto, addr, port));
-  while (i != NO_INDEX) {
-    const m = mappingAt(i);
-    if (load<u32>(m, M_EXT_ADDR) == addr && <u32>load<u16>(m, M_EXT_PORT) == port && load<u8>(m, M_PROTO) == proto) return i;
-    i = load<u32>(m, M_NEXT_EXT);
+/** The lead flow of the mapping holding an external port (wire order), or NO_FLOW. */
+export function leadByOutside(proto: u8, extPortW: u32): u32 {
+  let i = <u32>load<u16>(extBucket(proto, extPortW));
+  while (i != NO_FLOW) {
+    const f = flowAt(i);
+    if (<u32>f.extPort == extPortW && f.proto == proto) return i;
+    i = f.mapNextOut;
   }
-  return NO_INDEX;
+  return NO_FLOW;
 }
 
-/** Inserts a mapping whose port and quota the caller already claimed; NO_INDEX when the table is full. */
-export function addMapping(proto: u8, inAddr: u32, inPort: u32, extAddr: u32, extPort: u32, flags: u8, now: u32): u32 {
-  const i = Mappings.freeHead;
-  if (i == NO_INDEX) { count(Counter.DropMappingTableFull); return NO_INDEX; }
-  const m = mappingAt(i);
-  Mappings.freeHead = load<u32>(m, M_FREE);
-  memory.fill(m, 0, M_BYTES);
-  store<u8>(m, proto, M_PROTO);
-  store<u8>(m, flags, M_FLAGS);
-  store<u8>(m, 1, M_USED);
-  store<u32>(m, inAddr, M_IN_ADDR);
-  store<u32>(m, extAddr, M_EXT_ADDR);
-  store<u16>(m, <u16>inPort, M_IN_PORT);
-  store<u16>(m, <u16>extPort, M_EXT_PORT);
-  store<u32>(m, NO_INDEX, M_SESSIONS);
-  store<u32>(m, now, M_CREATED);
-  pushFront(inBucket(proto, inAddr, inPort), Mappings.base, M_BYTES, i, M_NEXT_IN);
-  pushFront(extBucket(proto, extAddr, extPort), Mappings.base, M_BYTES, i, M_NEXT_EXT);
-  Mappings.live++;
-  count(Counter.MappingsCreated);
-  return i;
+/** Makes flow i (its endpoints filled in) the lead of its mapping in both indexes. */
+export function linkLead(i: u32): void {
+  const f = flowAt(i);
+  const ib = inBucket(f.proto, f.inAddr, f.inPort), eb = extBucket(f.proto, f.extPort);
+  f.mapNextIn = load<u16>(ib);
+  store<u16>(ib, <u16>i);
+  f.mapNextOut = load<u16>(eb);
+  store<u16>(eb, <u16>i);
 }
 
-/** Removes a mapping with no sessions left, returning its port and quota. */
-export function removeMapping(i: u32): void {
-  const m = mappingAt(i);
-  const proto = load<u8>(m, M_PROTO);
-  const inAddr = load<u32>(m, M_IN_ADDR), extAddr = load<u32>(m, M_EXT_ADDR);
-  const inPort = <u32>load<u16>(m, M_IN_PORT), extPort = <u32>load<u16>(m, M_EXT_PORT);
-  unlinkFrom(inBucket(proto, inAddr, inPort), Mappings.base, M_BYTES, i, M_NEXT_IN);
-  unlinkFrom(extBucket(proto, extAddr, extPort), Mappings.base, M_BYTES, i, M_NEXT_EXT);
-  releasePort(proto, extPort);
-  hostRelease(inAddr);
-  store<u8>(m, 0, M_USED);
-  store<u32>(m, Mappings.freeHead, M_FREE);
-  Mappings.freeHead = i;
-  Mappings.live--;
-  count(Counter.MappingsExpired);
+/** Takes lead i out of both indexes. */
+export function unlinkLead(i: u32): void {
+  const f = flowAt(i);
+  unlinkIn(inBucket(f.proto, f.inAddr, f.inPort), i);
+  unlinkOut(extBucket(f.proto, f.extPort), i);
+}
+
+function unlinkIn(bucket: usize, i: u32): void {
+  let at = bucket; // where the link to the next candidate lies
+  let j = <u32>load<u16>(at);
+  while (j != NO_FLOW) {
+    workStep();
+    const f = flowAt(j);
+    if (j == i) { store<u16>(at, f.mapNextIn); return; }
+    at = changetype<usize>(f) + offsetof<Flow>("mapNextIn");
+    j = f.mapNextIn;
+  }
+}
+
+function unlinkOut(bucket: usize, i: u32): void {
+  let at = bucket;
+  let j = <u32>load<u16>(at);
+  while (j != NO_FLOW) {
+    workStep();
+    const f = flowAt(j);
+    if (j == i) { store<u16>(at, f.mapNextOut); return; }
+    at = changetype<usize>(f) + offsetof<Flow>("mapNextOut");
+    j = f.mapNextOut;
+  }
+}
+
+/** A mapping began (its lead was linked) or ended. */
+export function mappingCounted(began: bool): void {
+  if (began) Mappings.live++; else Mappings.live--;
 }
 
 export function mappingSlots(): u32 { return Mappings.slots; }

@@ -8,26 +8,22 @@ import { PORT_LAN, PORT_WAN } from "../abi";
 import { Config } from "../config";
 import { Counter, count } from "../counters";
 import { get16 } from "../wire/bytes";
-import { reverseDelta } from "../wire/checksum";
 import { PROTO_TCP, PROTO_UDP, PROTO_ICMP, PROTO_ESP, PROTO_AH } from "../wire/ipv4";
 import { TCP_FLAGS, TCP_SYN, TCP_ACK_FLAG, TCP_FIN, TCP_RST, ICMP_TYPE, ICMP_ID, ICMP_ECHO_REQUEST, ICMP_ECHO_REPLY, isIcmpError } from "../wire/l4";
-import { Pkt, Verdict } from "../router/packet";
-import { sendIp, wanNextHop } from "../router/output";
-import { echoReply } from "../router/icmp-local";
+import { Pkt, Verdict } from "../ip/packet";
+import { sendIp, wanNextHop } from "../link/send";
+import { echoReply } from "../ip/icmp-local";
 import { NO_INDEX } from "./hash";
 import { rewrite, NO_PORT } from "./translate";
-import { sessionAt, findSessionInside, findSessionOutside, touchSession, addTcpState, S_EXT_ADDR, S_EXT_PORT, S_IN_ADDR, S_IN_PORT, S_DELTA_IP, S_DELTA_L4, TCP_SYN_OUT, TCP_SYN_IN, TCP_FIN_OUT, TCP_FIN_IN, TCP_RST_SEEN } from "./sessions";
+import { findSessionInside, findSessionOutside, touchSession, addTcpState, sessionInAddr, sessionInPort, sessionExtPort, TCP_SYN_OUT, TCP_SYN_IN, TCP_FIN_OUT, TCP_FIN_IN, TCP_RST_SEEN } from "./sessions";
+import { flowAt } from "./flow";
 import { createIn2Out, createOut2In } from "./flows";
 import { NONE, mapForInside, mapForOutside, mapInternal, mapExternal, isTransparent } from "./static";
+import { isPublicAddress } from "./public";
 import { noteFirstFragment, fragmentLater } from "./fragments";
 import { icmpErrorIn2Out, icmpErrorOut2In } from "./icmp-errors";
-import { algIn2Out, algOut2In } from "../alg/hooks";
-import { expressRecord } from "./express";
-
-/** True for an address the WAN side reaches us by: the WAN address or a Map List address. */
-export function isPublicAddress(addr: u32): bool {
-  return addr == Config.wanAddr || (Config.mapCount != 0 && mapForOutside(addr) != NONE);
-}
+import { algIn2Out, algOut2In } from "./algs";
+import { Decision, decideOne, targetAddr, targetPort } from "./decision";
 
 /** Sends a translated packet out of the WAN, or back in when it was addressed to us (hairpinning). */
 export function deliverIn2Out(): Verdict {
@@ -47,6 +43,25 @@ export function deliverOut2In(): Verdict {
   return Verdict.Forwarded;
 }
 
+/**
+ * Carries out a stage's verdict: a Translated packet's decision (nat/decision.ts) is applied here, the
+ * one place that rewrites, notes a first fragment, counts and delivers; any other verdict stands. Copies
+ * are read after the previous one was delivered: only out2in decisions have several, and delivering
+ * out2in never re-enters the core (in2out may, by hairpinning, and has one target).
+ */
+function applied(v: Verdict, in2out: bool): Verdict {
+  if (v != Verdict.Translated) return v;
+  const n = Decision.targets, counter = Decision.counter;
+  let last = Verdict.Dropped;
+  for (let i: u32 = 0; i < n; i++) {
+    rewrite(in2out, targetAddr(i), targetPort(i), 0xffffffff, 0xffffffff);
+    if (i == 0) noteFirstFragment(in2out);
+    count(counter);
+    last = in2out ? deliverIn2Out() : deliverOut2In();
+  }
+  return n > 1 ? Verdict.Forwarded : last;
+}
+
 @inline function tcpFlags(): u8 {
   return load<u8>(Pkt.l4 + TCP_FLAGS);
 }
@@ -64,32 +79,21 @@ function tcpBits(flags: u8, in2out: bool): u8 {
   return (flags & (TCP_SYN | TCP_ACK_FLAG | TCP_RST | TCP_FIN)) == TCP_SYN;
 }
 
-function staticIn2Out(m: i32): Verdict {
-  if (isTransparent(m)) {
-    count(Counter.TransparentPass);
-  } else {
-    rewrite(true, mapExternal(m), NO_PORT, 0xffffffff, 0xffffffff);
-    count(Counter.StaticMapIn2Out);
-  }
-  return deliverIn2Out();
-}
-
-function staticOut2In(m: i32): Verdict {
-  if (isTransparent(m)) {
-    count(Counter.TransparentPass);
-  } else {
-    rewrite(false, mapInternal(m), NO_PORT, 0xffffffff, 0xffffffff);
-    count(Counter.StaticMapOut2In);
-  }
-  return deliverOut2In();
+/** A Map List entry's decision: its other address (a Transparent Map keeps the packet's, a rewrite
+ *  that changes nothing), ports untouched. */
+function staticDecision(m: i32, in2out: bool): Verdict {
+  const transparent = isTransparent(m);
+  decideOne(in2out ? mapExternal(m) : mapInternal(m), NO_PORT,
+    transparent ? Counter.TransparentPass : in2out ? Counter.StaticMapIn2Out : Counter.StaticMapOut2In);
+  return Verdict.Translated;
 }
 
 export function natIn2Out(): Verdict {
   if (Config.mapCount != 0) {
     const m = mapForInside(Pkt.src);
-    if (m != NONE) { noteFirstFragment(true, false); return staticIn2Out(m); }
+    if (m != NONE) return applied(staticDecision(m, true), true);
   }
-  if (Pkt.l4 == 0) return fragmentLater(true);
+  if (Pkt.l4 == 0) return applied(fragmentLater(true), true);
   const proto = Pkt.proto;
   const l4 = Pkt.l4;
   let inPort: u32 = 0, remPort: u32 = 0;
@@ -100,7 +104,7 @@ export function natIn2Out(): Verdict {
     if (proto == PROTO_TCP) startsFlow = isSynOnly(tcpFlags());
   } else if (proto == PROTO_ICMP) {
     const type = load<u8>(l4 + ICMP_TYPE);
-    if (isIcmpError(type)) return icmpErrorIn2Out();
+    if (isIcmpError(type)) return applied(icmpErrorIn2Out(), true);
     if (type != ICMP_ECHO_REQUEST && type != ICMP_ECHO_REPLY) { count(Counter.DropIcmpMalformed); return Verdict.Dropped; }
     inPort = get16(l4 + ICMP_ID);
     startsFlow = type == ICMP_ECHO_REQUEST;
@@ -109,7 +113,7 @@ export function natIn2Out(): Verdict {
     return Verdict.Dropped;
   }
   const alg = algIn2Out();
-  if (alg != Verdict.NotMine) return alg;
+  if (alg != Verdict.NotMine) return applied(alg, true);
   if (proto == PROTO_ESP || proto == PROTO_AH) { count(Counter.DropIpsecOff); return Verdict.Dropped; }
 
   let si = findSessionInside(proto, Pkt.src, inPort, Pkt.dst, remPort);
@@ -118,25 +122,19 @@ export function natIn2Out(): Verdict {
     si = createIn2Out(proto, Pkt.src, inPort, Pkt.dst, remPort, Pkt.now);
     if (si == NO_INDEX) return Verdict.Dropped;
   }
-  const s = sessionAt(si);
   if (proto == PROTO_TCP) addTcpState(si, tcpBits(tcpFlags(), true), Pkt.now);
-  touchSession(si, sessionAt(si), Pkt.now, true);
-  const extAddr = load<u32>(s, S_EXT_ADDR), extPort = <u32>load<u16>(s, S_EXT_PORT);
-  const ipDelta = <u32>load<u16>(s, S_DELTA_IP), l4Delta = <u32>load<u16>(s, S_DELTA_L4);
-  expressRecord(true, si, extAddr, extPort, ipDelta, l4Delta, isPublicAddress(Pkt.dst) ? 0 : wanNextHop(Pkt.dst));
-  rewrite(true, extAddr, extPort, ipDelta, l4Delta);
-  noteFirstFragment(true, false);
-  count(Counter.NatIn2Out);
-  return deliverIn2Out();
+  touchSession(flowAt(si), Pkt.now, true);
+  decideOne(Config.wanAddr, sessionExtPort(si), Counter.NatIn2Out);
+  return applied(Verdict.Translated, true);
 }
 
 export function natOut2In(): Verdict {
   if (Config.mapCount != 0) {
     const m = mapForOutside(Pkt.dst);
-    if (m != NONE) { noteFirstFragment(false, true); return staticOut2In(m); }
+    if (m != NONE) return applied(staticDecision(m, false), false);
   }
   if (Pkt.dst != Config.wanAddr) { count(Counter.DropUnsolicited); return Verdict.Dropped; }
-  if (Pkt.l4 == 0) return fragmentLater(false);
+  if (Pkt.l4 == 0) return applied(fragmentLater(false), false);
   const proto = Pkt.proto;
   const l4 = Pkt.l4;
   let extPort: u32 = 0, remPort: u32 = 0;
@@ -147,7 +145,7 @@ export function natOut2In(): Verdict {
     if (proto == PROTO_TCP) startsFlow = isSynOnly(tcpFlags());
   } else if (proto == PROTO_ICMP) {
     const type = load<u8>(l4 + ICMP_TYPE);
-    if (isIcmpError(type)) return icmpErrorOut2In();
+    if (isIcmpError(type)) return applied(icmpErrorOut2In(), false);
     if (type == ICMP_ECHO_REQUEST && Config.wanPing && Pkt.port == PORT_WAN) { echoReply(); return Verdict.Forwarded; }
     if (type != ICMP_ECHO_REQUEST && type != ICMP_ECHO_REPLY) { count(Counter.DropIcmpMalformed); return Verdict.Dropped; }
     extPort = get16(l4 + ICMP_ID);
@@ -157,7 +155,7 @@ export function natOut2In(): Verdict {
     return Verdict.Dropped;
   }
   const alg = algOut2In();
-  if (alg != Verdict.NotMine) return alg;
+  if (alg != Verdict.NotMine) return applied(alg, false);
   if (proto == PROTO_ESP || proto == PROTO_AH) { count(Counter.DropIpsecOff); return Verdict.Dropped; }
 
   let si = findSessionOutside(proto, Pkt.dst, extPort, Pkt.src, remPort);
@@ -165,14 +163,8 @@ export function natOut2In(): Verdict {
     si = createOut2In(proto, extPort, Pkt.src, remPort, startsFlow, Pkt.now);
     if (si == NO_INDEX) return Verdict.Dropped;
   }
-  const s = sessionAt(si);
   if (proto == PROTO_TCP) addTcpState(si, tcpBits(tcpFlags(), false), Pkt.now);
-  touchSession(si, sessionAt(si), Pkt.now, false);
-  const inAddr = load<u32>(s, S_IN_ADDR), inPort = <u32>load<u16>(s, S_IN_PORT);
-  const ipDelta = reverseDelta(load<u16>(s, S_DELTA_IP)), l4Delta = reverseDelta(load<u16>(s, S_DELTA_L4));
-  expressRecord(false, si, inAddr, inPort, ipDelta, l4Delta, inAddr);
-  rewrite(false, inAddr, inPort, ipDelta, l4Delta);
-  noteFirstFragment(false, true);
-  count(Counter.NatOut2In);
-  return deliverOut2In();
+  touchSession(flowAt(si), Pkt.now, false);
+  decideOne(sessionInAddr(si), sessionInPort(si), Counter.NatOut2In);
+  return applied(Verdict.Translated, false);
 }

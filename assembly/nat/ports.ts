@@ -10,8 +10,8 @@
 import { Config, SERVER_BYTES, PROTO_SEL_UDP, PROTO_SEL_TCP } from "../config";
 import { arenaTake } from "../arena";
 import { PROTO_TCP, PROTO_UDP } from "../wire/ipv4";
-import { findMappingByOutside } from "./mappings";
-import { NO_INDEX } from "./hash";
+import { leadByOutside } from "./mappings";
+import { NO_FLOW } from "./flow";
 
 const PROTOS = 3; // UDP, TCP, ICMP
 
@@ -42,7 +42,7 @@ class Ports {
 
 function taken(proto: u8, pidx: u32, port: u32): bool {
   if (inRange(port)) return (load<u32>(wordAddr(pidx, port)) & bitOf(port)) != 0;
-  return findMappingByOutside(proto, Config.wanAddr, port) != NO_INDEX;
+  return leadByOutside(proto, <u32>bswap<u16>(<u16>port)) != NO_FLOW;
 }
 
 /** Marks a range port; a port outside the range is marked by the mapping the caller adds next. */

@@ -1,56 +1,34 @@
-// NAPT sessions: one per (mapping, remote endpoint). They carry the filtering state (RFC 4787 REQ-8),
-// the TCP state (RFC 5382), the rewrite's precomputed checksum deltas, and the idle timer.
-// Two hash indexes find a session from either direction:
-//   inside key  (proto, inAddr, inPort, remAddr, remPort)   - in2out
-//   outside key (proto, extAddr, extPort, remAddr, remPort) - out2in
+// NAPT sessions: one per (mapping, remote endpoint), each a flow record (nat/flow.ts). They carry the
+// filtering state (RFC 4787 REQ-8), the TCP state (RFC 5382), the rewrite's checksum deltas and the
+// idle timer, and they are the mappings (nat/mappings.ts indexes each mapping's lead).
+// Two bucket arrays find a flow by the key its packets carry on the wire, one per direction:
+//   in2out  (inAddr, remAddr, inPort | remPort, proto)    as a LAN packet has them
+//   out2in  (remAddr, WAN address, remPort | extPort, proto) as a WAN packet has them
 // Idle expiry is O(1): each timer class (UDP, TCP established, TCP transitory, ICMP) is a list in the
 // order sessions took their place at its tail, so only list heads are ever examined. A used session
 // moves to the tail at most once per LRU_LAG_MS, not with every packet (expireSessions says why that
 // is enough). Each host takes sessions within its share (nat/hosts.ts). A host that finds no room may
 // evict the transitory TCP session at its list's head, the least recently used one to within LRU_LAG_MS
 // (RFC 5382 allows it), when that session is its own or a bigger host's; otherwise the new flow is
-// refused and existing sessions are never touched. Every removal is O(1): the per-mapping session list
-// is doubly linked, and the sweep examines list heads only (docs/fairness.md has the bound per call).
-import { capacity, timeout, C_SESSIONS, T_UDP, T_TCP_ESTABLISHED, T_TCP_TRANSITORY, T_ICMP } from "../config";
+// refused and existing sessions are never touched. Every removal is O(1) but for the hash chains: the
+// per-mapping session list is doubly linked, and the sweep examines list heads only.
+import { Config, capacity, timeout, C_SESSIONS, T_UDP, T_TCP_ESTABLISHED, T_TCP_TRANSITORY, T_ICMP } from "../config";
 import { arenaTake } from "../arena";
 import { Counter, count } from "../counters";
-import { deltaOf } from "../wire/checksum";
+import { deltaOf, fold, reverseDelta } from "../wire/checksum";
 import { PROTO_TCP, PROTO_UDP } from "../wire/ipv4";
-import { NO_INDEX, hash3, mix, bucketCountFor } from "./hash";
-import { unlinkFrom, pushFront, threadFree } from "./chains";
-import { mappingAt, removeMapping, M_SESSIONS, M_SESSION_COUNT, M_CREATED, M_EXT_ADDR, M_EXT_PORT, M_IN_ADDR, M_IN_PORT } from "./mappings";
-import { hostSessionTake, hostSessionsAbove, hostSessionCount, hostSessions } from "./hosts";
+import { TTL_DECREMENT_DELTA } from "../ip/icmp-local";
 import { workStep } from "../work";
-import { expired } from "../router/packet";
-import { expressForgetAll } from "./express";
+import { expired } from "../time";
+import {
+  Flow, flowAt, flowIndex, setFlowBase, NO_FLOW, FLOW_BYTES, FLOW_USED, FLOW_STATIC_PORT, FLOW_SLOW, FLOW_CLASS_SHIFT, FLOW_CLASS_MASK, FLOW_ON_LINK,
+} from "./flow";
+import { NO_INDEX } from "./hash";
+import { linkLead, unlinkLead, mappingCounted } from "./mappings";
+import { hostSessionTake, hostSessionsAbove, hostSessionCount, hostSessions, hostRelease } from "./hosts";
+import { releasePort } from "./ports";
 
-export const S_PROTO = 0; // u8
-export const S_TCP_STATE = 1; // u8
-export const S_FLAGS = 2; // u8
-export const S_CLASS = 3; // u8
-export const S_IN_ADDR = 4;
-export const S_EXT_ADDR = 8;
-export const S_REM_ADDR = 12;
-export const S_IN_PORT = 16; // u16
-export const S_EXT_PORT = 18; // u16
-export const S_REM_PORT = 20; // u16
-export const S_USED = 22; // u8
-export const S_LAST = 24;
-export const S_NEXT_IN = 28;
-export const S_NEXT_OUT = 32;
-export const S_PREV = 36; // LRU
-export const S_NEXT = 40; // LRU, or free list
-export const S_MAPPING = 44;
-export const S_SIBLING = 48; // next session of the same mapping
-export const S_PKTS_IN2OUT = 52;
-export const S_PKTS_OUT2IN = 56;
-export const S_DELTA_IP = 60; // u16: IP header checksum delta, in2out
-export const S_DELTA_L4 = 62; // u16: transport checksum delta (address + port), in2out
-export const S_QUEUED = 64; // when the session took its place at its list's tail
-export const S_SIBLING_PREV = 68; // previous session of the same mapping (NO_INDEX: the head): O(1) removal
-export const S_SERIAL = 72; // u32: removals of this slot so far, kept across reuse (see sessionSerial); last
-export const S_BYTES: u32 = 76;
-
+export const MAPPING_STATIC: u8 = 1; // a dump's mapping flag: its port belongs to a Server List entry
 export const SESSION_SERVER_LIST: u8 = 1;
 export const SESSION_DEFAULT_SERVER: u8 = 2;
 
@@ -74,135 +52,227 @@ const EXPIRE_MIN: u32 = 256;
 // A session moves in its list at most this often. Sessions leave up to this long after their timeout
 // (expireSessions), which every timeout allows: none is under 60 s, and RFC 4787 REQ-5 and RFC 5382
 // set minimums. In exchange a packet of a busy flow no longer relinks two lists' worth of neighbours.
+// Under 256: Flow.sinceQueued holds the time from the move to the last use in a byte.
 const LRU_LAG_MS: u32 = 250;
 
 class Sessions {
-  static base: usize = 0;
   static slots: u32 = 0;
-  static inBuckets: usize = 0;
-  static outBuckets: usize = 0;
-  static bucketMask: u32 = 0;
-  static freeHead: u32 = NO_INDEX;
+  static outBuckets: usize = 0; // u16 per bucket: in2out keys (packets going out)
+  static inBuckets: usize = 0; // u16 per bucket: out2in keys (packets coming in)
+  static shift: u32 = 32; // bucket = hash >>> shift
+  static freeHead: u32 = NO_FLOW;
   static live: u32 = 0;
-  static lruHeads: usize = 0; // CLASSES x (head, tail)
+  static lruHeads: usize = 0; // CLASSES x (u16 head, u16 tail)
   static expireBudget: u32 = 0;
-}
-
-
-@inline export function sessionAt(i: u32): usize {
-  return Sessions.base + <usize>i * S_BYTES;
+  static wanW: u32 = 0; // the WAN address in wire order: every flow's external address
+  static gatewayW: u32 = 0; // the gateway in wire order (fast path routing)
 }
 
 export function sessionsInit(): bool {
-  const n = capacity(C_SESSIONS);
-  const buckets = bucketCountFor(n);
+  if (offsetof<Flow>() != FLOW_BYTES) return false; // the layout nat/flow.ts documents
+  const n = min<u32>(capacity(C_SESSIONS), NO_FLOW);
+  let bits: u32 = 4;
+  while ((<u32>1 << bits) < n) bits++;
+  const buckets = <u32>1 << bits;
   Sessions.slots = n;
-  Sessions.bucketMask = buckets - 1;
-  Sessions.base = arenaTake(<usize>n * S_BYTES);
-  Sessions.inBuckets = arenaTake(<usize>buckets * 4);
-  Sessions.outBuckets = arenaTake(<usize>buckets * 4);
-  Sessions.lruHeads = arenaTake(CLASSES * 8);
-  if (Sessions.base == 0 || Sessions.inBuckets == 0 || Sessions.outBuckets == 0 || Sessions.lruHeads == 0) return false;
-  memory.fill(Sessions.inBuckets, 0xff, <usize>buckets * 4);
-  memory.fill(Sessions.outBuckets, 0xff, <usize>buckets * 4);
-  memory.fill(Sessions.lruHeads, 0xff, CLASSES * 8);
-  Sessions.freeHead = threadFree(Sessions.base, S_BYTES, n, S_NEXT);
+  Sessions.shift = 32 - bits;
+  const base = arenaTake(<usize>n * FLOW_BYTES);
+  Sessions.outBuckets = arenaTake(<usize>buckets * 2);
+  Sessions.inBuckets = arenaTake(<usize>buckets * 2);
+  Sessions.lruHeads = arenaTake(CLASSES * 4);
+  if (base == 0 || Sessions.outBuckets == 0 || Sessions.inBuckets == 0 || Sessions.lruHeads == 0) return false;
+  setFlowBase(base);
+  memory.fill(Sessions.outBuckets, 0xff, <usize>buckets * 2);
+  memory.fill(Sessions.inBuckets, 0xff, <usize>buckets * 2);
+  memory.fill(Sessions.lruHeads, 0xff, CLASSES * 4);
+  for (let i: u32 = 0; i < n; i++) flowAt(i).lruNext = <u16>(i + 1 < n ? i + 1 : NO_FLOW);
+  Sessions.freeHead = n == 0 ? NO_FLOW : 0;
   Sessions.live = 0;
   Sessions.expireBudget = max<u32>(EXPIRE_MIN, n / EXPIRE_SHARE);
+  Sessions.wanW = bswap<u32>(Config.wanAddr);
+  Sessions.gatewayW = bswap<u32>(Config.gateway);
   return true;
 }
 
-/** Session i's serial: it changes when the session is removed, so a reference that keeps it (the express
- *  path's, nat/express.ts) can tell its session from a later one in the same slot. */
-@inline export function sessionSerial(i: u32): u32 {
-  return load<u32>(sessionAt(i), S_SERIAL);
+/** The hash of a wire-order key, the bucket from its top bits. Each field is folded in after the bits
+ *  so far were spread by a multiply, so keys that differ only in one address's last octet (the top byte
+ *  of a wire-order load) or only in a port still spread over every bucket. */
+@inline function keyHash(src: u32, dst: u32, ports: u32, proto: u32): u32 {
+  let x = ports ^ proto;
+  x = (x ^ (x >>> 16)) * 0x9e3779b1;
+  x ^= src;
+  x = (x ^ (x >>> 16)) * 0x85ebca6b;
+  return (x ^ dst) * 0xc2b2ae35; // the bucket takes the top bits, which every bit of x reaches
 }
 
-@inline function keyHash(proto: u8, addr: u32, port: u32, remAddr: u32, remPort: u32): u32 {
-  return hash3(addr ^ mix(remAddr), (port << 16) | remPort, proto);
+@inline function outBucket(src: u32, dst: u32, ports: u32, proto: u32): usize {
+  return Sessions.outBuckets + (<usize>(keyHash(src, dst, ports, proto) >>> Sessions.shift) << 1);
 }
 
-@inline function inBucket(proto: u8, addr: u32, port: u32, remAddr: u32, remPort: u32): usize {
-  return Sessions.inBuckets + (<usize>(keyHash(proto, addr, port, remAddr, remPort) & Sessions.bucketMask) << 2);
+@inline function inBucket(src: u32, dst: u32, ports: u32, proto: u32): usize {
+  return Sessions.inBuckets + (<usize>(keyHash(src, dst, ports, proto) >>> Sessions.shift) << 1);
 }
 
-@inline function outBucket(proto: u8, addr: u32, port: u32, remAddr: u32, remPort: u32): usize {
-  return Sessions.outBuckets + (<usize>(keyHash(proto, addr, port, remAddr, remPort) & Sessions.bucketMask) << 2);
+/** The ports word of each direction as a packet carries it: (inPort, remPort) and (remPort, extPort). */
+@inline export function portsOut(f: Flow): u32 { return load<u32>(changetype<usize>(f), offsetof<Flow>("inPort")); }
+@inline export function portsIn(f: Flow): u32 { return load<u32>(changetype<usize>(f), offsetof<Flow>("remPort")); }
+
+// Key comparisons without branches: one test of the fields' differences ORed together.
+@inline function matchesOut(f: Flow, src: u32, dst: u32, ports: u32, proto: u32): bool {
+  return ((f.inAddr ^ src) | (f.remAddr ^ dst) | (portsOut(f) ^ ports) | (<u32>f.proto ^ proto)) == 0;
 }
 
-export function findSessionInside(proto: u8, inAddr: u32, inPort: u32, remAddr: u32, remPort: u32): u32 {
-  let i = load<u32>(inBucket(proto, inAddr, inPort, remAddr, remPort));
-  while (i != NO_INDEX) {
-    const s = sessionAt(i);
-    if (load<u32>(s, S_IN_ADDR) == inAddr && load<u32>(s, S_REM_ADDR) == remAddr &&
-        <u32>load<u16>(s, S_IN_PORT) == inPort && <u32>load<u16>(s, S_REM_PORT) == remPort && load<u8>(s, S_PROTO) == proto) return i;
-    i = load<u32>(s, S_NEXT_IN);
+@inline function matchesIn(f: Flow, src: u32, dst: u32, ports: u32, proto: u32): bool {
+  return ((f.remAddr ^ src) | (portsIn(f) ^ ports) | (<u32>f.proto ^ proto) | (dst ^ Sessions.wanW)) == 0;
+}
+
+/** The flow of a packet going out with these wire-order fields, or NO_FLOW. One lookup: the chain's
+ *  first flow is tested inline, the rest in a loop of its own (a loop costs wasm3 a nested call). */
+@inline export function flowOut(src: u32, dst: u32, ports: u32, proto: u32): u32 {
+  const i = <u32>load<u16>(outBucket(src, dst, ports, proto));
+  if (i == NO_FLOW || matchesOut(flowAt(i), src, dst, ports, proto)) return i;
+  return flowOutAfter(i, src, dst, ports, proto);
+}
+
+/** flowOut for the fast path: the flow record's address, or 0. */
+@inline export function flowRecordOut(src: u32, dst: u32, ports: u32, proto: u32): usize {
+  const i = <u32>load<u16>(outBucket(src, dst, ports, proto));
+  if (i == NO_FLOW) return 0;
+  const f = flowAt(i);
+  if (matchesOut(f, src, dst, ports, proto)) return changetype<usize>(f);
+  const j = flowOutAfter(i, src, dst, ports, proto);
+  return j == NO_FLOW ? 0 : changetype<usize>(flowAt(j));
+}
+
+/** flowIn for the fast path: the flow record's address, or 0. */
+@inline export function flowRecordIn(src: u32, dst: u32, ports: u32, proto: u32): usize {
+  const i = <u32>load<u16>(inBucket(src, dst, ports, proto));
+  if (i == NO_FLOW) return 0;
+  const f = flowAt(i);
+  if (matchesIn(f, src, dst, ports, proto)) return changetype<usize>(f);
+  const j = flowInAfter(i, src, dst, ports, proto);
+  return j == NO_FLOW ? 0 : changetype<usize>(flowAt(j));
+}
+
+function flowOutAfter(first: u32, src: u32, dst: u32, ports: u32, proto: u32): u32 {
+  let i = <u32>flowAt(first).nextOut;
+  while (i != NO_FLOW) {
+    const f = flowAt(i);
+    if (matchesOut(f, src, dst, ports, proto)) return i;
+    i = f.nextOut;
   }
-  return NO_INDEX;
+  return NO_FLOW;
+}
+
+/** The flow of a packet coming in (to the WAN address) with these wire-order fields, or NO_FLOW. */
+@inline export function flowIn(src: u32, dst: u32, ports: u32, proto: u32): u32 {
+  const i = <u32>load<u16>(inBucket(src, dst, ports, proto));
+  if (i == NO_FLOW || matchesIn(flowAt(i), src, dst, ports, proto)) return i;
+  return flowInAfter(i, src, dst, ports, proto);
+}
+
+function flowInAfter(first: u32, src: u32, dst: u32, ports: u32, proto: u32): u32 {
+  let i = <u32>flowAt(first).nextIn;
+  while (i != NO_FLOW) {
+    const f = flowAt(i);
+    if (matchesIn(f, src, dst, ports, proto)) return i;
+    i = f.nextIn;
+  }
+  return NO_FLOW;
+}
+
+/** A ports word from two host-order ports, as the packet carries them. */
+@inline function wirePorts(first: u32, second: u32): u32 {
+  return <u32>bswap<u16>(<u16>first) | (<u32>bswap<u16>(<u16>second) << 16);
+}
+
+/** The long way's lookups, in host order: the session index or NO_INDEX. */
+export function findSessionInside(proto: u8, inAddr: u32, inPort: u32, remAddr: u32, remPort: u32): u32 {
+  const i = flowOut(bswap<u32>(inAddr), bswap<u32>(remAddr), wirePorts(inPort, remPort), proto);
+  return i == NO_FLOW ? NO_INDEX : i;
 }
 
 export function findSessionOutside(proto: u8, extAddr: u32, extPort: u32, remAddr: u32, remPort: u32): u32 {
-  let i = load<u32>(outBucket(proto, extAddr, extPort, remAddr, remPort));
-  while (i != NO_INDEX) {
-    const s = sessionAt(i);
-    if (load<u32>(s, S_EXT_ADDR) == extAddr && load<u32>(s, S_REM_ADDR) == remAddr &&
-        <u32>load<u16>(s, S_EXT_PORT) == extPort && <u32>load<u16>(s, S_REM_PORT) == remPort && load<u8>(s, S_PROTO) == proto) return i;
-    i = load<u32>(s, S_NEXT_OUT);
-  }
-  return NO_INDEX;
+  const i = flowIn(bswap<u32>(remAddr), bswap<u32>(extAddr), wirePorts(remPort, extPort), proto);
+  return i == NO_FLOW ? NO_INDEX : i;
 }
 
-/** How long since the mapping was last used (a dump's ageMs): by its newest session, else its creation. */
-export function mappingIdleMs(mapping: u32, now: u32): u32 {
-  const m = mappingAt(mapping);
-  let idle = now - load<u32>(m, M_CREATED);
-  let i = load<u32>(m, M_SESSIONS);
-  while (i != NO_INDEX) {
-    const s = sessionAt(i);
-    const age = now - load<u32>(s, S_LAST);
+// Host-order views of a session for the long way and the dumps.
+export function sessionInAddr(i: u32): u32 { return bswap<u32>(flowAt(i).inAddr); }
+export function sessionRemAddr(i: u32): u32 { return bswap<u32>(flowAt(i).remAddr); }
+export function sessionInPort(i: u32): u32 { return <u32>bswap<u16>(flowAt(i).inPort); }
+export function sessionRemPort(i: u32): u32 { return <u32>bswap<u16>(flowAt(i).remPort); }
+export function sessionExtPort(i: u32): u32 { return <u32>bswap<u16>(flowAt(i).extPort); }
+export function sessionUsed(i: u32): bool { return (flowAt(i).flags & FLOW_USED) != 0; }
+export function sessionIsLead(i: u32): bool { return <u32>flowAt(i).sibPrev == NO_FLOW; }
+/** When the session was last used. */
+export function sessionLast(i: u32): u32 { const f = flowAt(i); return f.queued + <u32>f.sinceQueued; }
+
+/** How long since the mapping led by `lead` was last used (a dump's ageMs): by its newest session. */
+export function mappingIdleMs(lead: u32, now: u32): u32 {
+  let idle: u32 = 0xffffffff;
+  let i = lead;
+  while (i != NO_FLOW) {
+    const age = now - sessionLast(i);
     if (age < idle) idle = age;
-    i = load<u32>(s, S_SIBLING);
+    i = flowAt(i).sibNext;
   }
   return idle;
 }
 
-/** True when the mapping has a session with this remote address (address-dependent filtering). */
-export function mappingKnowsAddress(mapping: u32, remAddr: u32): bool {
-  let i = load<u32>(mappingAt(mapping), M_SESSIONS);
-  while (i != NO_INDEX) {
+/** Sessions of the mapping led by `lead`. */
+export function mappingSessionCount(lead: u32): u32 {
+  let n: u32 = 0;
+  for (let i = lead; i != NO_FLOW; i = flowAt(i).sibNext) n++;
+  return n;
+}
+
+/** True when the mapping led by `lead` has a session with this remote address (address-dependent
+ *  filtering). */
+export function mappingKnowsAddress(lead: u32, remAddr: u32): bool {
+  const remW = bswap<u32>(remAddr);
+  let i = lead;
+  while (i != NO_FLOW) {
     workStep();
-    const s = sessionAt(i);
-    if (load<u32>(s, S_REM_ADDR) == remAddr) return true;
-    i = load<u32>(s, S_SIBLING);
+    const f = flowAt(i);
+    if (f.remAddr == remW) return true;
+    i = f.sibNext;
   }
   return false;
 }
 
+/** True when the mapping led by `lead` holds a Server List port. */
+export function mappingIsStatic(lead: u32): bool {
+  return (flowAt(lead).flags & FLOW_STATIC_PORT) != 0;
+}
+
 // ---- LRU per timer class ----
 
-@inline function lruHead(cls: u8): usize { return Sessions.lruHeads + (<usize>cls << 3); }
+@inline function lruHead(cls: u32): usize { return Sessions.lruHeads + (<usize>cls << 2); }
+@inline function classOf(f: Flow): u32 { return (<u32>f.flags & FLOW_CLASS_MASK) >> FLOW_CLASS_SHIFT; }
 
 function lruUnlink(i: u32): void {
-  const s = sessionAt(i);
-  const h = lruHead(load<u8>(s, S_CLASS));
-  const prev = load<u32>(s, S_PREV), next = load<u32>(s, S_NEXT);
-  if (prev == NO_INDEX) store<u32>(h, next); else store<u32>(sessionAt(prev), next, S_NEXT);
-  if (next == NO_INDEX) store<u32>(h, prev, 4); else store<u32>(sessionAt(next), prev, S_PREV);
+  const f = flowAt(i);
+  const h = lruHead(classOf(f));
+  const prev = <u32>f.lruPrev, next = <u32>f.lruNext;
+  if (prev == NO_FLOW) store<u16>(h, <u16>next); else flowAt(prev).lruNext = <u16>next;
+  if (next == NO_FLOW) store<u16>(h, <u16>prev, 2); else flowAt(next).lruPrev = <u16>prev;
 }
 
-function lruAppend(i: u32, cls: u8, now: u32): void {
-  const s = sessionAt(i);
+function lruAppend(i: u32, cls: u32, now: u32): void {
+  const f = flowAt(i);
   const h = lruHead(cls);
-  const tail = load<u32>(h, 4);
-  store<u8>(s, cls, S_CLASS);
-  store<u32>(s, now, S_QUEUED);
-  store<u32>(s, tail, S_PREV);
-  store<u32>(s, NO_INDEX, S_NEXT);
-  if (tail == NO_INDEX) store<u32>(h, i); else store<u32>(sessionAt(tail), i, S_NEXT);
-  store<u32>(h, i, 4);
+  const tail = <u32>load<u16>(h, 2);
+  f.flags = <u8>((<u32>f.flags & ~<u32>FLOW_CLASS_MASK) | (cls << FLOW_CLASS_SHIFT));
+  f.queued = now;
+  f.sinceQueued = 0;
+  f.lruPrev = <u16>tail;
+  f.lruNext = <u16>NO_FLOW;
+  if (tail == NO_FLOW) store<u16>(h, <u16>i); else flowAt(tail).lruNext = <u16>i;
+  store<u16>(h, <u16>i, 2);
 }
 
-function classFor(proto: u8, tcpState: u8): u8 {
+function classFor(proto: u8, tcpState: u8): u32 {
   if (proto == PROTO_UDP) return CLASS_UDP;
   if (proto == PROTO_TCP) {
     const established = (tcpState & 3) == 3 && (tcpState & 12) != 12 && (tcpState & TCP_RST_SEEN) == 0;
@@ -211,125 +281,158 @@ function classFor(proto: u8, tcpState: u8): u8 {
   return CLASS_ICMP;
 }
 
-function classTimeoutMs(cls: u8): u32 {
+function classTimeoutMs(cls: u32): u32 {
   if (cls == CLASS_UDP) return timeout(T_UDP) * 1000;
   if (cls == CLASS_TCP_EST) return timeout(T_TCP_ESTABLISHED) * 1000;
   if (cls == CLASS_TCP_TRANS) return timeout(T_TCP_TRANSITORY) * 1000;
   return timeout(T_ICMP) * 1000;
 }
 
-/** Marks session i (at s, sessionAt(i)) used now and counts the packet; at most once per LRU_LAG_MS it
- *  also moves to its class's tail, so that its last use stays under LRU_LAG_MS after its place. */
-@inline export function touchSession(i: u32, s: usize, now: u32, in2out: bool): void {
-  store<u32>(s, now, S_LAST);
-  const f = in2out ? S_PKTS_IN2OUT : S_PKTS_OUT2IN;
-  store<u32>(s + f, load<u32>(s + f) + 1);
-  if (now - load<u32>(s, S_QUEUED) >= LRU_LAG_MS) requeue(i, now);
+/** Marks session f used now and counts the packet; at most once per LRU_LAG_MS it also moves to its
+ *  class's tail, so that its last use stays under LRU_LAG_MS after its place. */
+@inline export function touchSession(f: Flow, now: u32, in2out: bool): void {
+  if (in2out) f.packetsOut++; else f.packetsIn++;
+  const since = now - f.queued;
+  if (since < LRU_LAG_MS) f.sinceQueued = <u8>since;
+  else requeue(flowIndex(f), now);
 }
 
 /** Moves session i to its list's tail, as of now; one already there (no next) only takes the time. */
 function requeue(i: u32, now: u32): void {
-  const s = sessionAt(i);
-  if (load<u32>(s, S_NEXT) == NO_INDEX) {
-    store<u32>(s, now, S_QUEUED);
+  const f = flowAt(i);
+  if (<u32>f.lruNext == NO_FLOW) {
+    f.queued = now;
+    f.sinceQueued = 0;
     return;
   }
   lruUnlink(i);
-  lruAppend(i, load<u8>(s, S_CLASS), now);
+  lruAppend(i, classOf(f), now);
 }
 
 /** Adds TCP state bits and moves the session to the timer class its state now belongs to. The caller
- *  touches the session with the same now (the packet's), which keeps S_LAST at or after S_QUEUED. */
+ *  touches the session with the same now (the packet's). */
 export function addTcpState(i: u32, bits: u8, now: u32): void {
-  const s = sessionAt(i);
-  const old = load<u8>(s, S_TCP_STATE);
+  const f = flowAt(i);
+  const old = f.tcpState;
   const state = old | bits;
   if (state == old) return;
-  store<u8>(s, state, S_TCP_STATE);
+  f.tcpState = state;
   const cls = classFor(PROTO_TCP, state);
-  if (cls == load<u8>(s, S_CLASS)) return;
+  if (cls == classOf(f)) return;
   lruUnlink(i);
   lruAppend(i, cls, now);
 }
 
-// ---- the mapping's session list ----
+// ---- hash chains ----
 
-function siblingPush(m: usize, i: u32): void {
-  const head = load<u32>(m, M_SESSIONS);
-  const s = sessionAt(i);
-  store<u32>(s, head, S_SIBLING);
-  store<u32>(s, NO_INDEX, S_SIBLING_PREV);
-  if (head != NO_INDEX) store<u32>(sessionAt(head), i, S_SIBLING_PREV);
-  store<u32>(m, i, M_SESSIONS);
-}
-
-function siblingUnlink(m: usize, i: u32): void {
-  const s = sessionAt(i);
-  const prev = load<u32>(s, S_SIBLING_PREV), next = load<u32>(s, S_SIBLING);
-  if (prev == NO_INDEX) store<u32>(m, next, M_SESSIONS); else store<u32>(sessionAt(prev), next, S_SIBLING);
-  if (next != NO_INDEX) store<u32>(sessionAt(next), prev, S_SIBLING_PREV);
+function unlinkChain(bucket: usize, i: u32, out: bool): void {
+  let at = bucket;
+  let j = <u32>load<u16>(at);
+  while (j != NO_FLOW) {
+    workStep();
+    const f = flowAt(j);
+    const next = out ? <u32>f.nextOut : <u32>f.nextIn;
+    if (j == i) { store<u16>(at, <u16>next); return; }
+    at = changetype<usize>(f) + (out ? offsetof<Flow>("nextOut") : offsetof<Flow>("nextIn"));
+    j = next;
+  }
 }
 
 // ---- create / remove ----
 
 function removeSession(i: u32): void {
-  const s = sessionAt(i);
-  const proto = load<u8>(s, S_PROTO);
-  const remAddr = load<u32>(s, S_REM_ADDR), remPort = <u32>load<u16>(s, S_REM_PORT);
-  unlinkFrom(inBucket(proto, load<u32>(s, S_IN_ADDR), load<u16>(s, S_IN_PORT), remAddr, remPort), Sessions.base, S_BYTES, i, S_NEXT_IN);
-  unlinkFrom(outBucket(proto, load<u32>(s, S_EXT_ADDR), load<u16>(s, S_EXT_PORT), remAddr, remPort), Sessions.base, S_BYTES, i, S_NEXT_OUT);
+  const f = flowAt(i);
+  const proto = <u32>f.proto;
+  unlinkChain(outBucket(f.inAddr, f.remAddr, portsOut(f), proto), i, true);
+  unlinkChain(inBucket(f.remAddr, Sessions.wanW, portsIn(f), proto), i, false);
   lruUnlink(i);
-  // Leave the mapping's session list; the mapping goes with its last session.
-  const mi = load<u32>(s, S_MAPPING);
-  const m = mappingAt(mi);
-  siblingUnlink(m, i);
-  hostSessionCount(load<u32>(s, S_IN_ADDR), false); // before the mapping, which may take the host along
-  const left = load<u32>(m, M_SESSION_COUNT) - 1;
-  store<u32>(m, left, M_SESSION_COUNT);
-  if (left == 0) removeMapping(mi);
-  store<u8>(s, 0, S_USED);
-  store<u32>(s, Sessions.freeHead, S_NEXT);
+  const host = bswap<u32>(f.inAddr);
+  hostSessionCount(host, false); // before the mapping, which may take the host along
+  // Leave the mapping's session list; a lead hands the mapping to the next session, the last ends it.
+  const prev = <u32>f.sibPrev, next = <u32>f.sibNext;
+  if (prev == NO_FLOW) {
+    unlinkLead(i);
+    if (next == NO_FLOW) {
+      releasePort(f.proto, <u32>bswap<u16>(f.extPort));
+      hostRelease(host);
+      mappingCounted(false);
+      count(Counter.MappingsExpired);
+    } else {
+      flowAt(next).sibPrev = <u16>NO_FLOW;
+      linkLead(next);
+    }
+  } else {
+    flowAt(prev).sibNext = <u16>next;
+    if (next != NO_FLOW) flowAt(next).sibPrev = <u16>prev;
+  }
+  f.flags = 0;
+  f.lruNext = <u16>Sessions.freeHead;
   Sessions.freeHead = i;
   Sessions.live--;
-  const serial = load<u32>(s, S_SERIAL) + 1;
-  store<u32>(s, serial, S_SERIAL);
-  if (serial == 0) expressForgetAll(); // the slot's serials start over: no entry may take a new session for its own
 }
 
-/** Creates a session under a mapping; NO_INDEX when full (after trying to evict a transitory one). */
-export function addSession(mapping: u32, proto: u8, remAddr: u32, remPort: u32, flags: u8, now: u32): u32 {
-  const host = load<u32>(mappingAt(mapping), M_IN_ADDR);
-  if (!hostSessionTake(host, Sessions.slots - Sessions.live)) {
-    if (!evictFor(host, mapping)) {
-      count(Sessions.freeHead == NO_INDEX ? Counter.DropSessionTableFull : Counter.DropHostShare);
+/**
+ * Creates a session: under the mapping led by `lead`, or, with lead NO_FLOW, as the lead of a new
+ * mapping (inAddr, inPort) <-> extPort whose port and host quota the caller claimed. Host order in.
+ * NO_INDEX when full (after trying to evict a transitory session); a new mapping is then the caller's
+ * to give back.
+ */
+export function addSession(
+  lead: u32, proto: u8, inAddr: u32, inPort: u32, extPort: u32, staticPort: bool,
+  remAddr: u32, remPort: u32, flags: u8, slow: bool, now: u32,
+): u32 {
+  if (lead != NO_FLOW) {
+    const l = flowAt(lead);
+    inAddr = bswap<u32>(l.inAddr);
+    inPort = <u32>bswap<u16>(l.inPort);
+    extPort = <u32>bswap<u16>(l.extPort);
+    staticPort = (l.flags & FLOW_STATIC_PORT) != 0;
+  }
+  if (!hostSessionTake(inAddr, Sessions.slots - Sessions.live)) {
+    const evicted = evictFor(inAddr, lead);
+    if (evicted == NO_FLOW) {
+      count(Sessions.freeHead == NO_FLOW ? Counter.DropSessionTableFull : Counter.DropHostShare);
       return NO_INDEX;
     }
-    hostSessionCount(host, true); // the room it made
+    if (evicted == lead) lead = <u32>flowAt(lead).sibNext; // read before the slot is reused: the new lead
+    hostSessionCount(inAddr, true); // the room it made
   }
   const i = Sessions.freeHead;
-  const s = sessionAt(i);
-  Sessions.freeHead = load<u32>(s, S_NEXT);
-  const m = mappingAt(mapping);
-  const inAddr = load<u32>(m, M_IN_ADDR), extAddr = load<u32>(m, M_EXT_ADDR);
-  const inPort = <u32>load<u16>(m, M_IN_PORT), extPort = <u32>load<u16>(m, M_EXT_PORT);
-  memory.fill(s, 0, S_SERIAL); // everything but the serial, the last field
-  store<u8>(s, proto, S_PROTO);
-  store<u8>(s, flags, S_FLAGS);
-  store<u8>(s, 1, S_USED);
-  store<u32>(s, inAddr, S_IN_ADDR);
-  store<u32>(s, extAddr, S_EXT_ADDR);
-  store<u32>(s, remAddr, S_REM_ADDR);
-  store<u16>(s, <u16>inPort, S_IN_PORT);
-  store<u16>(s, <u16>extPort, S_EXT_PORT);
-  store<u16>(s, <u16>remPort, S_REM_PORT);
-  store<u32>(s, now, S_LAST);
-  store<u32>(s, mapping, S_MAPPING);
-  store<u16>(s, <u16>deltaOf(inAddr, extAddr, 0, 0), S_DELTA_IP);
-  store<u16>(s, <u16>deltaOf(inAddr, extAddr, inPort, extPort), S_DELTA_L4);
-  pushFront(inBucket(proto, inAddr, inPort, remAddr, remPort), Sessions.base, S_BYTES, i, S_NEXT_IN);
-  pushFront(outBucket(proto, extAddr, extPort, remAddr, remPort), Sessions.base, S_BYTES, i, S_NEXT_OUT);
-  siblingPush(m, i);
-  store<u32>(m, load<u32>(m, M_SESSION_COUNT) + 1, M_SESSION_COUNT);
+  const f = flowAt(i);
+  Sessions.freeHead = f.lruNext;
+  memory.fill(changetype<usize>(f), 0, FLOW_BYTES);
+  f.inAddr = bswap<u32>(inAddr);
+  f.remAddr = bswap<u32>(remAddr);
+  f.inPort = bswap<u16>(<u16>inPort);
+  f.remPort = bswap<u16>(<u16>remPort);
+  f.extPort = bswap<u16>(<u16>extPort);
+  f.proto = proto;
+  const onLink = ((remAddr ^ Config.wanAddr) & Config.wanMask) == 0;
+  f.flags = flags | FLOW_USED | (staticPort ? FLOW_STATIC_PORT : 0) | (slow ? FLOW_SLOW : 0) | (onLink ? FLOW_ON_LINK : 0);
+  const ipDelta = deltaOf(inAddr, Config.wanAddr, 0, 0);
+  f.ipDeltaOut = bswap<u16>(<u16>fold(ipDelta + TTL_DECREMENT_DELTA));
+  f.ipDeltaIn = bswap<u16>(<u16>fold(reverseDelta(ipDelta) + TTL_DECREMENT_DELTA));
+  f.l4Delta = bswap<u16>(<u16>deltaOf(inAddr, Config.wanAddr, inPort, extPort));
+  const ob = outBucket(f.inAddr, f.remAddr, portsOut(f), proto), ib = inBucket(f.remAddr, Sessions.wanW, portsIn(f), proto);
+  f.nextOut = load<u16>(ob);
+  store<u16>(ob, <u16>i);
+  f.nextIn = load<u16>(ib);
+  store<u16>(ib, <u16>i);
+  if (lead == NO_FLOW) {
+    f.sibPrev = <u16>NO_FLOW;
+    f.sibNext = <u16>NO_FLOW;
+    linkLead(i);
+    mappingCounted(true);
+    count(Counter.MappingsCreated);
+  } else {
+    // Second in the list: the lead keeps its place in the mapping indexes.
+    const l = flowAt(lead);
+    const next = <u32>l.sibNext;
+    f.sibPrev = <u16>lead;
+    f.sibNext = <u16>next;
+    if (next != NO_FLOW) flowAt(next).sibPrev = <u16>i;
+    l.sibNext = <u16>i;
+  }
   lruAppend(i, classFor(proto, TCP_NONE), now);
   Sessions.live++;
   count(Counter.SessionsCreated);
@@ -339,39 +442,40 @@ export function addSession(mapping: u32, proto: u8, remAddr: u32, remPort: u32, 
 /**
  * Makes room for a host that found none: removes the transitory session at its list's head when it is
  * the host's own or a bigger host's (one left above its floor and above this host), so a flooding host
- * recycles its own half-open sessions and a smaller host can take back from the biggest. Never one that
- * would take the mapping being extended along with it. True when a session was removed.
+ * recycles its own half-open sessions and a smaller host can take back from the biggest. Never the
+ * last session of the mapping being extended, which would take the mapping along. The removed index,
+ * or NO_FLOW.
  */
-function evictFor(host: u32, mapping: u32): bool {
-  const victim = load<u32>(lruHead(CLASS_TCP_TRANS));
-  if (victim == NO_INDEX) return false;
-  const v = sessionAt(victim);
-  if (load<u32>(v, S_MAPPING) == mapping && load<u32>(mappingAt(mapping), M_SESSION_COUNT) <= 1) return false;
-  const owner = load<u32>(v, S_IN_ADDR);
-  if (owner != host && !hostSessionsAbove(owner, hostSessions(host))) return false;
+function evictFor(host: u32, lead: u32): u32 {
+  const victim = <u32>load<u16>(lruHead(CLASS_TCP_TRANS));
+  if (victim == NO_FLOW) return NO_FLOW;
+  const v = flowAt(victim);
+  if (victim == lead && <u32>v.sibNext == NO_FLOW) return NO_FLOW;
+  const owner = bswap<u32>(v.inAddr);
+  if (owner != host && !hostSessionsAbove(owner, hostSessions(host))) return NO_FLOW;
   removeSession(victim);
   count(Counter.SessionsEvicted);
-  return true;
+  return victim;
 }
 
 /**
  * Removes sessions idle past their class's timeout, from the list heads, at most expireBudget per
- * call. A list is in order of S_QUEUED, and each session's last use lies less than LRU_LAG_MS after its
- * S_QUEUED (touchSession). So when the head's S_QUEUED is not a timeout old, no session behind it is
- * idle that long. A head that is, but was used since, ends the sweep of its list: it expires within
- * LRU_LAG_MS, or moves to the tail at its next use, and a session waiting behind it is idle past its
- * timeout by less than LRU_LAG_MS.
+ * call. A list is in order of `queued`, and each session's last use lies less than LRU_LAG_MS after it
+ * (touchSession). So when the head's `queued` is not a timeout old, no session behind it is idle that
+ * long. A head that is, but was used since, ends the sweep of its list: it expires within LRU_LAG_MS,
+ * or moves to the tail at its next use, and a session waiting behind it is idle past its timeout by
+ * less than LRU_LAG_MS.
  */
 export function expireSessions(now: u32): void {
   let budget = Sessions.expireBudget;
-  for (let cls: u8 = 0; cls < <u8>CLASSES; cls++) {
+  for (let cls: u32 = 0; cls < CLASSES; cls++) {
     const limit = classTimeoutMs(cls);
     while (budget > 0) {
-      const i = load<u32>(lruHead(cls));
-      if (i == NO_INDEX) break;
+      const i = <u32>load<u16>(lruHead(cls));
+      if (i == NO_FLOW) break;
       workStep();
-      const s = sessionAt(i);
-      if (!expired(now, load<u32>(s, S_QUEUED), limit) || !expired(now, load<u32>(s, S_LAST), limit)) break;
+      const f = flowAt(i);
+      if (!expired(now, f.queued, limit) || !expired(now, f.queued + <u32>f.sinceQueued, limit)) break;
       removeSession(i);
       count(Counter.SessionsExpired);
       budget--;
@@ -381,3 +485,9 @@ export function expireSessions(now: u32): void {
 
 export function sessionSlots(): u32 { return Sessions.slots; }
 export function sessionsLive(): u32 { return Sessions.live; }
+
+/** The WAN address in wire order: every flow's external address. */
+@inline export function wanWire(): u32 { return Sessions.wanW; }
+
+/** The gateway in wire order: the in2out next hop of a flow whose remote is not on-link (0: no route). */
+@inline export function wanGatewayWire(): u32 { return Sessions.gatewayW; }

@@ -1,7 +1,7 @@
 // The one place that rewrites addresses and ports and fixes checksums (RFC 1624 incremental updates).
 // NAT stages and ALGs decide *what* to rewrite; this step does it, for whichever headers the packet
 // carries: a non-first fragment has only its IP header, ICMP queries have an identifier instead of a port.
-import { Pkt } from "../router/packet";
+import { Pkt } from "../ip/packet";
 import { get16, set16, get32, set32 } from "../wire/bytes";
 import { applyDelta, applyDeltaUdp, deltaOf } from "../wire/checksum";
 import { IP_SRC, IP_DST, IP_CHECKSUM, PROTO_TCP, PROTO_UDP, PROTO_ICMP } from "../wire/ipv4";

@@ -7,17 +7,21 @@ import { arenaReset, arenaTake } from "../arena";
 import { Counter, count, countersReset } from "../counters";
 import { get16 } from "../wire/bytes";
 import { ETH_DST, ETH_TYPE, ETH_HEADER_LEN, ETHERTYPE_ARP, ETHERTYPE_IPV4, isBroadcast, macEquals } from "../wire/ethernet";
-import { Out, portMac } from "./output";
-import { arpInit, handleArp, arpTick } from "./arp";
-import { handleIpv4 } from "./ipv4";
-import { icmpLocalInit } from "./icmp-local";
+import { Out, portMac } from "../link/emit";
+import { arpInit, handleArp, arpTick } from "../link/arp";
+import { icmpLocalInit } from "../ip/icmp-local";
+import { handleIpv4 } from "./dispatch";
 import { portsInit } from "../nat/ports";
 import { hostsInit } from "../nat/hosts";
 import { mappingsInit } from "../nat/mappings";
 import { sessionsInit, expireSessions } from "../nat/sessions";
 import { fragmentsInit, fragmentsTick } from "../nat/fragments";
-import { algInit, algAfterBatch, algTick } from "../alg/hooks";
-import { expressInit, expressForward } from "../nat/express";
+import { registerAlg, algInit, algAfterBatch, algTick, algNextHeld } from "../nat/algs";
+import { registerHolder, Held } from "../nat/held";
+import { fragmentsNextHeld } from "../nat/fragments";
+import { releaseHeld } from "./reinject";
+import { fastForward } from "../nat/fast";
+import { IPSEC_ALG } from "../alg/ipsec";
 import { workCallEnd } from "../work";
 
 export class Rings {
@@ -28,6 +32,14 @@ export class Rings {
 }
 
 let ready = false;
+// The fast path can be switched off (index.ts fastPath): every frame then takes the long way, which is
+// how the tests hold the fast path to the long way's results, and a way to rule it out when debugging.
+let fastOn = true;
+
+export function routerFastPath(on: bool): void {
+  fastOn = on;
+}
+
 export let clockMs: u32 = 0;
 let tickedMs: u32 = 0; // the clock at the last timer sweep
 const SWEEP_MS: u32 = 10;
@@ -48,8 +60,11 @@ export function routerInit(length: u32, nowMs: u32): i32 {
   Out.ring = Rings.outRing;
   Out.slots = Rings.outSlots;
   Out.used = 0;
+  registerAlg(IPSEC_ALG);
+  registerHolder(fragmentsNextHeld);
+  registerHolder(algNextHeld());
   const ok = arpInit() && icmpLocalInit() && portsInit(Config.ikePorts, Config.ikePortCount, Config.ipsecMode == IPSEC_MULTI) &&
-    hostsInit() && mappingsInit() && sessionsInit() && expressInit() && fragmentsInit() && algInit();
+    hostsInit() && mappingsInit() && sessionsInit() && fragmentsInit() && algInit();
   if (!ok) return ERR_MEMORY;
   ready = true;
   return CFG_OK;
@@ -78,16 +93,19 @@ function handleFrame(port: u16, frame: usize, len: u32, now: u32): void {
   if (n > Rings.inSlots) n = Rings.inSlots;
   // rx_frames is not counted here: it is rx_lan + rx_wan + drop_bad_port (counters.ts countersSettle).
   let slot = Rings.inRing;
+  const fast = fastOn; // a local: one read per batch, not per frame
   for (let i: u32 = 0; i < n; i++, slot += SLOT_BYTES) {
     const port = load<u16>(slot, SLOT_PORT);
     const len = <u32>load<u16>(slot, SLOT_LENGTH);
     if (port >= PORT_COUNT) { count(Counter.DropBadPort); continue; }
-    if (len <= FRAME_MAX && expressForward(port, slot + SLOT_DATA, len, nowMs)) continue; // counted there
+    if (fast && len <= FRAME_MAX && fastForward(port, slot + SLOT_DATA, len, nowMs)) continue; // counted there
     count(port == PORT_LAN ? Counter.RxLan : Counter.RxWan);
     if (len > FRAME_MAX) { count(Counter.DropOversize); continue; }
     handleFrame(port, slot + SLOT_DATA, len, nowMs);
+    if (Held.ready) releaseHeld(nowMs); // what this frame let go (a first fragment's later fragments)
   }
   algAfterBatch(nowMs);
+  if (Held.ready) releaseHeld(nowMs);
   // The incremental timer sweeps advance once per SWEEP_MS of module time, not once per call: a host
   // that calls once per frame or two (a small board's batch) would otherwise pay for a sweep with each
   // frame. Every timer is seconds long or at least 100 ms (config.ts), so none is late by more than this.

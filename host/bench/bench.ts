@@ -19,13 +19,13 @@ import { BenchResult, plotSvg } from './plot.ts';
 const OUT = 'build/bench';
 const FRAME = 64;
 const BATCHES = [1, 32, 256];
-const FLOWS = [1024, 16384, 65536];
+const FLOWS = [1024, 16384, 65535];
 const MODES = ['hits', 'misses'] as const;
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const TARGET_S = Number(process.env.BENCH_SECONDS ?? 0.2);
 type Mode = (typeof MODES)[number];
 
-const CONFIG = parseConfig({ limits: { sessions: 131072, mappings: 131072, hostQuota: 4096, batch: 256, outSlots: 512 } });
+const CONFIG = parseConfig({ limits: { sessions: 65535, mappings: 65535, hostQuota: 4096, batch: 256, outSlots: 512 } });
 const RECORD = encodeConfig(CONFIG);
 
 function buildFrames(): Uint8Array {

@@ -11,7 +11,7 @@ import { arpReply, tcp, udp } from '../packets.ts';
 
 const OUT = 'build/bench';
 const BATCH = 256;
-const CONFIG = parseConfig({ limits: { sessions: 65536, mappings: 1024, hosts: 1, batch: BATCH, outSlots: 512 }, timeouts: { udp: 120 } });
+const CONFIG = parseConfig({ limits: { sessions: 65535, mappings: 1024, hosts: 1, batch: BATCH, outSlots: 512 }, timeouts: { udp: 120 } });
 const RECORD = encodeConfig(CONFIG);
 const HOST = { srcMac: '02:00:00:00:11:01', dstMac: CONFIG.lan.mac, src: '192.168.1.10' };
 // Remote i: ports from 5000 up, clear of the IPsec ALG's UDP ports.

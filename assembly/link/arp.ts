@@ -14,15 +14,15 @@ import { ETH_DST, ETH_SRC, ETH_TYPE, ETH_HEADER_LEN, ETHERTYPE_ARP, copyMac, isB
 import {
   ARP_HTYPE, ARP_PTYPE, ARP_HLEN, ARP_PLEN, ARP_OPER, ARP_SHA, ARP_SPA, ARP_THA, ARP_TPA, ARP_LEN, ARP_REQUEST, ARP_REPLY,
 } from "../wire/arp";
-import { emit, portMac } from "./output";
-import { expired } from "./packet";
-import { expressForgetAll } from "../nat/express";
+import { emit, portMac } from "./emit";
+import { expired } from "../time";
 
 const ARP_WAYS: u32 = 8;
 const ARP_RETRY_MS: u32 = 1000;
 const ARP_QUEUE_MS: u32 = 3000;
 
-// Cache entry: u32 addr, u32 updated, u16 port, u8 resolved, u8 used, u8 mac[6], u16 pad, u32 requestedAt = 24 bytes
+// Cache entry: u32 addr, u32 updated, u16 port, u8 resolved, u8 used, u8 mac[6], u16 pad, u32 requestedAt,
+// u32 addr in wire order, then the first 12 bytes of an Ethernet header to the next hop = 40 bytes.
 const E_ADDR = 0;
 const E_UPDATED = 4;
 const E_PORT = 8;
@@ -30,7 +30,13 @@ const E_RESOLVED = 10;
 const E_USED = 11;
 const E_MAC = 12;
 const E_REQUESTED = 20;
-const E_BYTES: u32 = 24;
+const E_ADDR_WIRE = 24; // the address as a packet carries it, for the fast path's check (arpHeader)
+const E_ETH = 28; // its MAC, then ours: what the fast path writes over a frame's first 12 bytes
+const E_STALE_AT = 40; // when a resolved entry goes stale: E_UPDATED + the ARP timeout
+const E_BYTES: u32 = 44;
+/** An entry reference that refers to none (a flow's u16 field, nat/flow.ts, starts so): a zeroed entry
+ *  before the table, which no check passes. Entry i's reference is i + 1. */
+export const NO_ARP_REF: u32 = 0;
 
 // Queue entry: u32 nextHop, u32 queuedAt, u16 port, u16 len, u8 busy, pad; then the frame = Q_HEADER + SLOT_BYTES
 const Q_HOP = 0;
@@ -47,29 +53,20 @@ class Arp {
   static queueSlots: u32 = 0;
   static queued: u32 = 0;
   static scratch: usize = 0; // a frame buffer for requests and replies
-  // Even, and 2 more with every claim and every learn: while it stands, every lookup answers as it did
-  // (up to entries going stale with time). nat/express.ts remembers answers against it.
-  static epoch: u32 = 0;
-}
-
-/** Something a lookup answers changed. On the day the epoch wraps, the express path forgets every answer
- *  it remembered, so that none can meet its old epoch again. */
-function changed(): void {
-  Arp.epoch += 2;
-  if (Arp.epoch == 0) expressForgetAll();
+  static refBase: usize = 0; // the zeroed entry before the table: reference r is at refBase + r * E_BYTES
 }
 
 export function arpInit(): bool {
   let sets: u32 = 1;
   while (sets * ARP_WAYS < capacity(C_ARP_ENTRIES)) sets <<= 1;
   Arp.sets = sets;
-  Arp.table = arenaTake(<usize>sets * ARP_WAYS * E_BYTES);
+  Arp.refBase = arenaTake(<usize>(sets * ARP_WAYS + 1) * E_BYTES);
+  Arp.table = Arp.refBase + E_BYTES;
   Arp.queueSlots = capacity(C_ARP_QUEUE);
   Arp.queue = arenaTake(<usize>Arp.queueSlots * (Q_HEADER + SLOT_BYTES));
   Arp.queued = 0;
   Arp.scratch = arenaTake(64);
-  Arp.epoch = 0;
-  return Arp.table != 0 && Arp.queue != 0 && Arp.scratch != 0;
+  return Arp.refBase != 0 && Arp.queue != 0 && Arp.scratch != 0;
 }
 
 @inline function setOf(addr: u32): usize {
@@ -100,8 +97,8 @@ function claim(port: u16, addr: u32, now: u32): usize {
     if (age >= oldest) { oldest = age; victim = e; }
   }
   memory.fill(victim, 0, E_BYTES);
-  changed();
   store<u32>(victim, addr, E_ADDR);
+  store<u32>(victim, bswap<u32>(addr), E_ADDR_WIRE);
   store<u16>(victim, port, E_PORT);
   store<u8>(victim, 1, E_USED);
   store<u32>(victim, now, E_UPDATED);
@@ -120,27 +117,28 @@ export function arpLookup(port: u16, addr: u32, now: u32): usize {
   return e + E_MAC;
 }
 
-/** See Arp.epoch: while arpEpoch() returns the same, a lookup's answer changes only by going stale. */
-@inline export function arpEpoch(): u32 {
-  return Arp.epoch;
+/**
+ * For a flow that keeps a reference to its next hop's entry (nat/fast.ts): the entry's index when the
+ * next hop is resolved and fresh, else NO_ARP_REF. Entries never move, so an index stays an entry; what
+ * it holds is checked at each use (arpHeader).
+ */
+export function arpRef(port: u16, addr: u32, now: u32): u32 {
+  const e = find(port, addr);
+  return macOf(e, now) != 0 ? <u32>((e - Arp.refBase) / E_BYTES) : NO_ARP_REF;
 }
 
 /**
- * For a caller that remembers a lookup (nat/express.ts): the entry of a resolved, fresh next hop, else
- * 0. The answer holds, while the epoch stands, until arpFreshUntil(e): (i32)(now - that) < 0 implies
- * that arpLookup's expiry test still passes.
+ * The first 12 bytes of the Ethernet header to next hop `hopWire` (wire order) on `port`, kept by entry
+ * `ref`, when that entry still answers for it exactly as arpLookup would (the same address and port,
+ * resolved, not stale); else 0. A reused entry fails the address check, so a flow never follows a
+ * reference to someone else's MAC.
  */
-export function arpRemember(port: u16, addr: u32, now: u32): usize {
-  const e = find(port, addr);
-  return macOf(e, now) != 0 ? e : 0;
-}
-
-@inline export function arpMac(e: usize): usize {
-  return e + E_MAC;
-}
-
-@inline export function arpFreshUntil(e: usize): u32 {
-  return load<u32>(e, E_UPDATED) + timeout(T_ARP) * 1000;
+@inline export function arpHeader(port: u16, ref: u32, hopWire: u32, now: u32): usize {
+  const e = Arp.refBase + <usize>ref * E_BYTES; // a flow's reference is NO_ARP_REF or one arpRef gave
+  // The address, then port, resolved and used in one word (port | 1 << 16 | 1 << 24), tested at once;
+  // then macOf's expiry test, rearranged.
+  if (((load<u32>(e, E_ADDR_WIRE) ^ hopWire) | (load<u32>(e, E_PORT) ^ (<u32>port | 0x01010000))) != 0) return 0;
+  return <i32>(now - load<u32>(e, E_STALE_AT)) < 0 ? e + E_ETH : 0;
 }
 
 function learn(port: u16, addr: u32, mac: usize, now: u32): void {
@@ -148,7 +146,9 @@ function learn(port: u16, addr: u32, mac: usize, now: u32): void {
   copyMac(e + E_MAC, mac);
   store<u8>(e, 1, E_RESOLVED);
   store<u32>(e, now, E_UPDATED);
-  changed();
+  copyMac(e + E_ETH + ETH_DST, mac);
+  copyMac(e + E_ETH + ETH_SRC, portMac(port));
+  store<u32>(e, now + timeout(T_ARP) * 1000, E_STALE_AT);
   flushQueue(port, addr, e + E_MAC);
 }
 

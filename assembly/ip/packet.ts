@@ -12,9 +12,12 @@ export class Pkt {
   static proto: u8 = 0;
   static src: u32 = 0;
   static dst: u32 = 0;
+  static wireSrc: u32 = 0; // the addresses as received: src and dst change when the packet is rewritten
+  static wireDst: u32 = 0;
   static l4: usize = 0; // 0 when this fragment carries no transport header
   static l4Len: u32 = 0; // transport bytes present in this packet
   static fragment: bool = false;
+  static reinjected: bool = false; // a held packet let go again (nat/held.ts): no stage may hold it again
 }
 
 /** Verdicts every stage returns: the caller acts on them, no stage decides for another. */
@@ -23,13 +26,5 @@ export const enum Verdict {
   Dropped, // the stage dropped and counted it
   NotMine, // the stage does not handle this packet: the next stage decides
   Consumed, // the stage kept it (held for later)
-}
-
-/** Wrap-safe age of a timestamp on the u32 millisecond clock. */
-@inline export function ageMs(now: u32, then: u32): u32 {
-  return now - then;
-}
-
-@inline export function expired(now: u32, then: u32, limitMs: u32): bool {
-  return <i32>(now - then) >= <i32>limitMs;
+  Translated, // the stage rewrote it: the NAT core delivers it in the packet's direction
 }

@@ -1,10 +1,9 @@
-// Transmit: copy finished frames into the output ring, resolving the next hop's MAC through ARP first.
-// A frame whose next hop is unresolved waits in the ARP queue (router/arp.ts) and leaves on the reply.
+// The output ring: finished frames are copied in (or, for the fast path, referred to) for the host to
+// transmit. The bottom of the link layer: ARP (link/arp.ts) and sending to a next hop (link/send.ts) use it.
 import { SLOT_BYTES, SLOT_PORT, SLOT_LENGTH, SLOT_DATA, SLOT_REF, FRAME_MAX, PORT_LAN } from "../abi";
-import { Config, configBuffer, O_LAN_MAC, O_WAN_MAC } from "../config";
+import { configBuffer, O_LAN_MAC, O_WAN_MAC } from "../config";
 import { Counter, count } from "../counters";
-import { ETH_DST, ETH_SRC, ETH_MIN_FRAME, copyMac } from "../wire/ethernet";
-import { arpLookup, arpEnqueue } from "./arp";
+import { ETH_MIN_FRAME } from "../wire/ethernet";
 
 export class Out {
   static ring: usize = 0;
@@ -53,22 +52,4 @@ export function emit(port: u16, frame: usize, len: u32): void {
   store<u32>(slot, frame, SLOT_DATA);
   Out.used++;
   return true;
-}
-
-/** Sends an IPv4 frame to `nextHop` on `port`: addressed now if its MAC is known, else queued behind ARP. */
-export function sendIp(port: u16, nextHop: u32, frame: usize, len: u32, now: u32): void {
-  copyMac(frame + ETH_SRC, portMac(port));
-  const mac = arpLookup(port, nextHop, now);
-  if (mac != 0) {
-    copyMac(frame + ETH_DST, mac);
-    emit(port, frame, len);
-    return;
-  }
-  arpEnqueue(port, nextHop, frame, len, now);
-}
-
-/** The next hop on the WAN for a destination: on-link, or the default gateway (0: no route). */
-export function wanNextHop(dst: u32): u32 {
-  if ((dst & Config.wanMask) == (Config.wanAddr & Config.wanMask)) return dst;
-  return Config.gateway;
 }

@@ -9,7 +9,7 @@ import { ETH_HEADER_LEN, ETH_TYPE, ETHERTYPE_IPV4 } from "../wire/ethernet";
 import { IP_VER_IHL, IP_TOS, IP_TOTAL_LEN, IP_ID, IP_FLAGS_FRAG, IP_TTL, IP_PROTO, IP_CHECKSUM, IP_SRC, IP_DST, PROTO_ICMP, fragOffsetBytes } from "../wire/ipv4";
 import { ICMP_TYPE, ICMP_CODE, ICMP_CHECKSUM, ICMP_ECHO_REPLY, ICMP_TIME_EXCEEDED, isIcmpError } from "../wire/l4";
 import { Pkt } from "./packet";
-import { sendIp, wanNextHop } from "./output";
+import { sendIp, wanNextHop } from "../link/send";
 import { arenaTake } from "../arena";
 
 const DEFAULT_TTL: u8 = 64;

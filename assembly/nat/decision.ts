@@ -1,0 +1,41 @@
+// What a stage decided for the current packet (Pkt) when it translates it: rewrite the source (in2out)
+// or destination (out2in) to each target in turn, one copy each, counting `counter` per copy. Stages
+// (the ALG's help, nat/algs.ts; ICMP errors) fill it and return Verdict.Translated; the NAT core
+// (nat/napt.ts applyDecision) carries it out, the one place that rewrites, notes a first fragment,
+// counts and delivers (hairpin included).
+import { Counter } from "../counters";
+import { NO_PORT } from "./translate";
+
+/** Copies one packet may become: the IPsec ALG shares an SPI or a new IKE SA among at most 4 hosts. */
+export const MAX_TARGETS: u32 = 4;
+
+export class Decision {
+  static targets: u32 = 0;
+  static counter: Counter = Counter.NatIn2Out;
+}
+
+const targets = memory.data(<i32>MAX_TARGETS * 8, 4); // u32 address, u32 port (NO_PORT: addresses only)
+
+/** Starts a decision: each copy counted by `counter`. */
+export function decide(counter: Counter): void {
+  Decision.targets = 0;
+  Decision.counter = counter;
+}
+
+/** Adds a copy for (addr, port), host order; past MAX_TARGETS nothing is added. */
+export function decideTarget(addr: u32, port: u32): void {
+  if (Decision.targets >= MAX_TARGETS) return;
+  const t = targets + (<usize>Decision.targets << 3);
+  store<u32>(t, addr);
+  store<u32>(t, port, 4);
+  Decision.targets++;
+}
+
+/** The whole decision for one target: rewrite to (addr, port) and count `counter`. */
+export function decideOne(addr: u32, port: u32, counter: Counter): void {
+  decide(counter);
+  decideTarget(addr, port);
+}
+
+@inline export function targetAddr(i: u32): u32 { return load<u32>(targets + (<usize>i << 3)); }
+@inline export function targetPort(i: u32): u32 { return load<u32>(targets + (<usize>i << 3), 4); }
