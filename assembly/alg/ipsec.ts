@@ -391,9 +391,11 @@ export function ipsecIn2Out(): Verdict {
   return isIkePort(dport) ? ikeIn2Out(dport) : Verdict.NotMine;
 }
 
-/** True when ipsecIn2Out or ipsecOut2In looks at UDP datagrams between these ports (either direction). */
-export function ipsecInspectsUdp(sport: u32, dport: u32): bool {
-  return Config.ipsecMode == IPSEC_MULTI && (dport == NATT_PORT || sport == NATT_PORT || isIkePort(dport));
+/** True when ipsecIn2Out or ipsecOut2In reads the datagrams of a UDP flow: in2out they go inPort ->
+ *  remPort, out2in remPort -> extPort. */
+export function ipsecReadsUdpFlow(inPort: u32, remPort: u32, extPort: u32): bool {
+  if (Config.ipsecMode != IPSEC_MULTI) return false;
+  return remPort == NATT_PORT || inPort == NATT_PORT || extPort == NATT_PORT || isIkePort(remPort) || isIkePort(extPort);
 }
 
 export function ipsecOut2In(): Verdict {
@@ -503,5 +505,5 @@ export function ipsecDumpRow(table: u32, index: u32, row: usize, now: u32): bool
 /** The IPsec passthrough ALG as the NAT core calls it (nat/algs.ts). */
 export const IPSEC_ALG = new AlgRecord(
   "ipsec", "UDP 500 and the IKE ports, UDP 4500, ESP, AH",
-  ipsecInit, ipsecIn2Out, ipsecOut2In, ipsecInspectsUdp, ipsecQuoteOwner, ipsecAfterBatch, ipsecTick, ipsecNextHeld,
+  ipsecInit, ipsecIn2Out, ipsecOut2In, ipsecReadsUdpFlow, ipsecQuoteOwner, ipsecAfterBatch, ipsecTick, ipsecNextHeld,
 );

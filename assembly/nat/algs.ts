@@ -15,7 +15,7 @@ export class QuoteOwner {
 
 function noInit(): bool { return true; }
 function notMine(): Verdict { return Verdict.NotMine; }
-function noPorts(sport: u32, dport: u32): bool { return false; }
+function noPorts(inPort: u32, remPort: u32, extPort: u32): bool { return false; }
 function noQuote(out2in: bool, proto: u8, src: u32, dst: u32, l4: usize, l4Bytes: u32): bool { return false; }
 function noTimer(now: u32): void {}
 
@@ -26,7 +26,7 @@ export class AlgRecord {
     public init: () => bool, // carve its tables (router init)
     public in2out: () => Verdict, // help a LAN packet (Pkt) before the session lookup
     public out2in: () => Verdict, // help a WAN packet
-    public inspectsUdp: (sport: u32, dport: u32) => bool, // flows it reads never take the fast path
+    public readsUdpFlow: (inPort: u32, remPort: u32, extPort: u32) => bool, // a UDP flow it reads either way: never on the fast path
     public quoteOwner: (out2in: bool, proto: u8, src: u32, dst: u32, l4: usize, l4Bytes: u32) => bool, // fills QuoteOwner
     public afterBatch: (now: u32) => void, // after every batch
     public tick: (now: u32) => void, // once per 10 ms of module time
@@ -47,7 +47,7 @@ export function registerAlg(alg: AlgRecord): void { Algs.alg = alg; }
 export function algInit(): bool { return Algs.alg.init(); }
 export function algIn2Out(): Verdict { return Algs.alg.in2out(); }
 export function algOut2In(): Verdict { return Algs.alg.out2in(); }
-export function algInspectsUdp(sport: u32, dport: u32): bool { return Algs.alg.inspectsUdp(sport, dport); }
+export function algReadsUdpFlow(inPort: u32, remPort: u32, extPort: u32): bool { return Algs.alg.readsUdpFlow(inPort, remPort, extPort); }
 export function algQuoteOwner(out2in: bool, proto: u8, src: u32, dst: u32, l4: usize, l4Bytes: u32): bool {
   return Algs.alg.quoteOwner(out2in, proto, src, dst, l4, l4Bytes);
 }

@@ -15,7 +15,7 @@ import { mappingsFree, leadByInside, leadByOutside } from "./mappings";
 import { addSession, sessionInPort, sessionExtPort, mappingKnowsAddress, mappingIsStatic, SESSION_SERVER_LIST, SESSION_DEFAULT_SERVER } from "./sessions";
 import { NONE, serverForInternal, serverExternalPort, serverForExternal, serverHost, serverInternalPort } from "./static";
 import { isPublicAddress } from "./public";
-import { algInspectsUdp } from "./algs";
+import { algReadsUdpFlow } from "./algs";
 
 const PORT_PREFER: u8 = 0; // keep the host's port if free, else any (port preservation)
 const PORT_EXACT: u8 = 1; // this port or nothing (the Default Server keeps the port it was reached on)
@@ -27,7 +27,7 @@ const PORT_RESERVED: u8 = 2; // a Server List port
 function slowFlow(proto: u8, inPort: u32, extPort: u32, remAddr: u32, remPort: u32): bool {
   if (isPublicAddress(remAddr)) return true;
   if (Config.gateway == 0 && ((remAddr ^ Config.wanAddr) & Config.wanMask) != 0) return true;
-  return proto == PROTO_UDP && (algInspectsUdp(inPort, remPort) || algInspectsUdp(remPort, extPort));
+  return proto == PROTO_UDP && algReadsUdpFlow(inPort, remPort, extPort);
 }
 
 /** A session under the mapping led by `lead`. */

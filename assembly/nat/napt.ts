@@ -15,7 +15,7 @@ import { sendIp, wanNextHop } from "../link/send";
 import { echoReply } from "../ip/icmp-local";
 import { NO_INDEX } from "./hash";
 import { rewrite, NO_PORT } from "./translate";
-import { findSessionInside, findSessionOutside, touchSession, addTcpState, sessionInAddr, sessionInPort, sessionExtPort, TCP_SYN_OUT, TCP_SYN_IN, TCP_FIN_OUT, TCP_FIN_IN, TCP_RST_SEEN } from "./sessions";
+import { findSessionInside, findSessionOutside, touchSession, addTcpState, sessionInAddr, sessionInPort, sessionExtPort, sessionIpDelta, sessionL4Delta, TCP_SYN_OUT, TCP_SYN_IN, TCP_FIN_OUT, TCP_FIN_IN, TCP_RST_SEEN } from "./sessions";
 import { flowAt } from "./flow";
 import { createIn2Out, createOut2In } from "./flows";
 import { NONE, mapForInside, mapForOutside, mapInternal, mapExternal, isTransparent } from "./static";
@@ -23,7 +23,8 @@ import { isPublicAddress } from "./public";
 import { noteFirstFragment, fragmentLater } from "./fragments";
 import { icmpErrorIn2Out, icmpErrorOut2In } from "./icmp-errors";
 import { algIn2Out, algOut2In } from "./algs";
-import { Decision, decideOne, targetAddr, targetPort } from "./decision";
+import { Decision, decideOne, decideWithDeltas, targetAddr, targetPort } from "./decision";
+import { reverseDelta } from "../wire/checksum";
 
 /** Sends a translated packet out of the WAN, or back in when it was addressed to us (hairpinning). */
 export function deliverIn2Out(): Verdict {
@@ -54,7 +55,7 @@ function applied(v: Verdict, in2out: bool): Verdict {
   const n = Decision.targets, counter = Decision.counter;
   let last = Verdict.Dropped;
   for (let i: u32 = 0; i < n; i++) {
-    rewrite(in2out, targetAddr(i), targetPort(i), 0xffffffff, 0xffffffff);
+    rewrite(in2out, targetAddr(i), targetPort(i), Decision.ipDelta, Decision.l4Delta);
     if (i == 0) noteFirstFragment(in2out);
     count(counter);
     last = in2out ? deliverIn2Out() : deliverOut2In();
@@ -124,7 +125,7 @@ export function natIn2Out(): Verdict {
   }
   if (proto == PROTO_TCP) addTcpState(si, tcpBits(tcpFlags(), true), Pkt.now);
   touchSession(flowAt(si), Pkt.now, true);
-  decideOne(Config.wanAddr, sessionExtPort(si), Counter.NatIn2Out);
+  decideWithDeltas(Config.wanAddr, sessionExtPort(si), sessionIpDelta(si), sessionL4Delta(si), Counter.NatIn2Out);
   return applied(Verdict.Translated, true);
 }
 
@@ -165,6 +166,6 @@ export function natOut2In(): Verdict {
   }
   if (proto == PROTO_TCP) addTcpState(si, tcpBits(tcpFlags(), false), Pkt.now);
   touchSession(flowAt(si), Pkt.now, false);
-  decideOne(sessionInAddr(si), sessionInPort(si), Counter.NatOut2In);
+  decideWithDeltas(sessionInAddr(si), sessionInPort(si), reverseDelta(sessionIpDelta(si)), reverseDelta(sessionL4Delta(si)), Counter.NatOut2In);
   return applied(Verdict.Translated, false);
 }

@@ -203,6 +203,9 @@ export function sessionRemAddr(i: u32): u32 { return bswap<u32>(flowAt(i).remAdd
 export function sessionInPort(i: u32): u32 { return <u32>bswap<u16>(flowAt(i).inPort); }
 export function sessionRemPort(i: u32): u32 { return <u32>bswap<u16>(flowAt(i).remPort); }
 export function sessionExtPort(i: u32): u32 { return <u32>bswap<u16>(flowAt(i).extPort); }
+/** The in2out rewrite's deltas in host order, as deltaOf makes them (the long way's rewrite takes them). */
+export function sessionIpDelta(i: u32): u32 { return deltaOf(bswap<u32>(flowAt(i).inAddr), Config.wanAddr, 0, 0); }
+export function sessionL4Delta(i: u32): u32 { return <u32>bswap<u16>(flowAt(i).l4Delta); }
 export function sessionUsed(i: u32): bool { return (flowAt(i).flags & FLOW_USED) != 0; }
 export function sessionIsLead(i: u32): bool { return <u32>flowAt(i).sibPrev == NO_FLOW; }
 /** When the session was last used. */

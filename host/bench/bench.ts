@@ -119,15 +119,34 @@ function driverRun(kind: 'wasm2c' | 'wasm3', batch: number, flows: number, mode:
   return (JSON.parse(out) as { pps: number[] }).pps;
 }
 
-/** Instructions per packet from callgrind: the difference between two runs of different length. */
-function instructionsPerPacket(kind: 'wasm2c' | 'wasm3', packets: number): number {
-  const ir = (n: number) => {
-    const file = `${OUT}/callgrind.${kind}.${n}`;
-    run('valgrind', ['--tool=callgrind', `--callgrind-out-file=${file}`, '--toggle-collect=run_cell', `${OUT}/driver-${kind}`, `${OUT}/config.bin`, `${OUT}/frames.bin`, '256', '1024', 'hits', String(n), '1']);
-    const m = /^summary:\s+(\d+)/m.exec(readFileSync(file, 'utf8')) ?? /^totals:\s+(\d+)/m.exec(readFileSync(file, 'utf8'));
-    return Number(m![1]);
+/** callgrind's instruction count for one driver run (run_cell only). */
+function callgrindRun(kind: 'wasm2c' | 'wasm3', flows: number, mode: Mode, packets: number): number {
+  const file = `${OUT}/callgrind.${kind}.${mode}.${flows}.${packets}`;
+  run('valgrind', ['--tool=callgrind', `--callgrind-out-file=${file}`, '--toggle-collect=run_cell', `${OUT}/driver-${kind}`, `${OUT}/config.bin`, `${OUT}/frames.bin`, '256', String(flows), mode, String(packets), '1']);
+  const m = /^summary:\s+(\d+)/m.exec(readFileSync(file, 'utf8')) ?? /^totals:\s+(\d+)/m.exec(readFileSync(file, 'utf8'));
+  return Number(m![1]);
+}
+
+/** Instructions per packet from callgrind: the difference between two runs of different length. Hits:
+ *  1k established flows; new flows: 4,096 against 2,048 new flows into an empty table. */
+function instructionsPerPacket(kind: 'wasm2c' | 'wasm3', packets: number): { hits: number; newFlows: number } {
+  return {
+    hits: (callgrindRun(kind, 1024, 'hits', 2 * packets) - callgrindRun(kind, 1024, 'hits', packets)) / packets,
+    newFlows: (callgrindRun(kind, 4096, 'misses', 1) - callgrindRun(kind, 2048, 'misses', 1)) / 2048,
   };
-  return (ir(2 * packets) - ir(packets)) / packets;
+}
+
+/** Linear memory per flow: the slope of memoryUsed() between two table sizes, with a mapping per
+ *  session (every flow its own mapping, the most a flow can cost). */
+async function bytesPerFlow(wasm: Uint8Array, a: number, b: number): Promise<number> {
+  const used = async (n: number) => {
+    const e = await loadEngine('v8', wasm);
+    const record = encodeConfig(parseConfig({ limits: { sessions: n, mappings: n } }));
+    e.memory().set(record, e.call('configPtr') >>> 0);
+    if (e.call('init', record.length, 1) !== 0) throw new Error(`init refused ${n} sessions`);
+    return e.call('memoryUsed') >>> 0;
+  };
+  return ((await used(b)) - (await used(a))) / (b - a);
 }
 
 type Result = BenchResult;
@@ -165,12 +184,13 @@ async function main() {
     const nTs = cal((n) => tsRun(frames, flows, mode, n));
     add('ts', batch, flows, mode, rounds.map(() => tsRun(frames, flows, mode, nTs)));
   }
-  let ipp: Record<string, number> = {};
+  let ipp: Record<string, { hits: number; newFlows: number }> = {};
   try {
     ipp = { wasm3: instructionsPerPacket('wasm3', 5_000), wasm2c: instructionsPerPacket('wasm2c', 50_000) };
   } catch (e) {
     console.error(`callgrind skipped: ${(e as Error).message.split('\n')[0]}`);
   }
+  const perFlow = [await bytesPerFlow(wasm, 1024, 2048), await bytesPerFlow(wasm, 16384, 32768)];
   const date = new Date().toISOString().slice(0, 10);
   const get = (engine: string, r: Result) => results.find((x) => x.engine === engine && x.batch === r.batch && x.flows === r.flows && x.mode === r.mode)!.pps;
   const fmt = (v: number) => (v >= 1e6 ? `${(v / 1e6).toFixed(2)} M` : `${(v / 1e3).toFixed(0)} k`);
@@ -181,7 +201,11 @@ async function main() {
     ...results.filter((r) => r.engine === 'v8').map((r) =>
       `| ${r.mode} | ${r.flows / 1024}k | ${r.batch} | ${fmt(get('wasm2c', r))} | ${fmt(r.pps)} | ${fmt(get('wasm3', r))} | ${fmt(get('ts', r))} | ${(r.pps / get('wasm2c', r)).toFixed(2)} | ${(get('wasm3', r) / r.pps).toFixed(3)} | ${(r.pps / get('ts', r)).toFixed(2)} |`),
   ];
-  if (ipp.wasm3) lines.push('', `instructions per packet (callgrind, hits, batch 256, 1k flows): wasm3 ${ipp.wasm3.toFixed(0)}, wasm2c ${ipp.wasm2c.toFixed(0)}`);
+  if (ipp.wasm3) {
+    lines.push('', `instructions per packet (callgrind, batch 256): hits (1k flows) wasm3 ${ipp.wasm3.hits.toFixed(0)}, wasm2c ${ipp.wasm2c.hits.toFixed(0)}; ` +
+      `new flows wasm3 ${ipp.wasm3.newFlows.toFixed(0)}, wasm2c ${ipp.wasm2c.newFlows.toFixed(0)}`);
+  }
+  lines.push('', `linear memory per flow (memoryUsed slope, a mapping per session): ${perFlow[0]} bytes (1k -> 2k flows), ${perFlow[1]} bytes (16k -> 32k)`);
   console.log(lines.join('\n'));
   writeFileSync(`${OUT}/results.json`, JSON.stringify({ date, runs: RUNS, results, instructionsPerPacket: ipp }, null, 2));
   writeFileSync(`${OUT}/results.md`, lines.join('\n') + '\n');
