@@ -150,15 +150,30 @@ enum { W5500_IDLE, W5500_RX, W5500_TX };
 
 static uint16_t be16(const uint8_t *b) { return (uint16_t)(b[0] << 8 | b[1]); }
 
-/** memcpy for frames between the stages and the module's rings: by words or halfwords when both sides
- *  allow (a record's frame follows a 2-byte length, so often only halfwords do); newlib's memcpy went
- *  byte by byte whenever the two sides were not both word-aligned (8 % of the cycles per frame). */
+/** memcpy for frames between the stages and the module's rings, into a word-aligned destination (a
+ *  ring slot's frame, or a stage frame after ones of whole words) by words: loaded as words, or as
+ *  halfword pairs when the source is only halfword-aligned (a record's frame follows its 2-byte length);
+ *  unrolled by four. newlib-nano's memcpy went byte by byte unless both sides were word-aligned (8 % of
+ *  the cycles per frame). Other alignments by halfwords or bytes. */
 typedef uint32_t __attribute__((may_alias)) w5500_u32;
 typedef uint16_t __attribute__((may_alias)) w5500_u16;
 static void copy(uint8_t *dst, const uint8_t *src, size_t n) {
   uintptr_t d = (uintptr_t)dst, s = (uintptr_t)src;
-  if (((d | s) & 3) == 0) {
-    for (; n >= 4; n -= 4, dst += 4, src += 4) *(w5500_u32 *)dst = *(const w5500_u32 *)src;
+  if ((d & 3) == 0 && (s & 3) == 0) {
+    w5500_u32 *o = (w5500_u32 *)dst;
+    const w5500_u32 *i = (const w5500_u32 *)src;
+    for (; n >= 16; n -= 16, o += 4, i += 4) { uint32_t a = i[0], b = i[1], c = i[2], e = i[3]; o[0] = a; o[1] = b; o[2] = c; o[3] = e; }
+    for (; n >= 4; n -= 4) *o++ = *i++;
+    dst = (uint8_t *)o, src = (const uint8_t *)i;
+  } else if ((d & 3) == 0 && (s & 1) == 0) {
+    w5500_u32 *o = (w5500_u32 *)dst;
+    const w5500_u16 *i = (const w5500_u16 *)src;
+    for (; n >= 16; n -= 16, o += 4, i += 8) {
+      o[0] = i[0] | (uint32_t)i[1] << 16; o[1] = i[2] | (uint32_t)i[3] << 16;
+      o[2] = i[4] | (uint32_t)i[5] << 16; o[3] = i[6] | (uint32_t)i[7] << 16;
+    }
+    for (; n >= 4; n -= 4, i += 2) *o++ = i[0] | (uint32_t)i[1] << 16;
+    dst = (uint8_t *)o, src = (const uint8_t *)i;
   } else if (((d | s) & 1) == 0) {
     for (; n >= 2; n -= 2, dst += 2, src += 2) *(w5500_u16 *)dst = *(const w5500_u16 *)src;
   }
