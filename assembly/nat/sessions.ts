@@ -84,7 +84,9 @@ export function sessionsInit(): bool {
   setFlowBase(base);
   memory.fill(Sessions.outBuckets, 0xff, <usize>buckets * 2);
   memory.fill(Sessions.inBuckets, 0xff, <usize>buckets * 2);
-  memory.fill(Sessions.lruHeads, 0xff, CLASSES * 4);
+  // Word stores, not memory.fill: the optimiser turns a 16-byte fill into i64 stores, which the boards'
+  // 32-bit wasm3 cannot run (board/common/check-module.ts).
+  for (let c: u32 = 0; c < CLASSES; c++) store<u32>(Sessions.lruHeads + (<usize>c << 2), 0xffffffff);
   for (let i: u32 = 0; i < n; i++) flowAt(i).lruNext = <u16>(i + 1 < n ? i + 1 : NO_FLOW);
   Sessions.freeHead = n == 0 ? NO_FLOW : 0;
   Sessions.live = 0;
@@ -95,14 +97,13 @@ export function sessionsInit(): bool {
 }
 
 /** The hash of a wire-order key, the bucket from its top bits. Each field is folded in after the bits
- *  so far were spread by a multiply, so keys that differ only in one address's last octet (the top byte
- *  of a wire-order load) or only in a port still spread over every bucket. */
+ *  so far were spread by a multiply and turned half over (a multiply carries bits upward only, so the
+ *  rotation brings the spread high half down), so keys that differ only in one address's last octet (the
+ *  top byte of a wire-order load) or only in a port still spread over every bucket. */
 @inline function keyHash(src: u32, dst: u32, ports: u32, proto: u32): u32 {
-  let x = ports ^ proto;
-  x = (x ^ (x >>> 16)) * 0x9e3779b1;
-  x ^= src;
-  x = (x ^ (x >>> 16)) * 0x85ebca6b;
-  return (x ^ dst) * 0xc2b2ae35; // the bucket takes the top bits, which every bit of x reaches
+  const x = rotl<u32>((ports ^ proto) * 0x9e3779b1, 16) ^ src;
+  const y = rotl<u32>(x * 0x85ebca6b, 16) ^ dst;
+  return y * 0xc2b2ae35; // the bucket takes the top bits, which every bit of y reaches
 }
 
 @inline function outBucket(src: u32, dst: u32, ports: u32, proto: u32): usize {
