@@ -188,6 +188,25 @@ describe('multi mode (firmware 4.10)', () => {
     expect(dsts(espIn(net, G1, 0x4242))).toEqual([H1]);
   });
 
+  it('hairpins IKE to a VPN server behind a Server List entry: the server gets the request, the client the answer', async () => {
+    // A laptop in the office reaching the office's VPN server by the public address.
+    const net = await Net.create({ nat: { serverList: [{ name: 'vpn', protocol: 'udp', externalPort: 500, internalHost: H2 }] } });
+    const request = LAN(net.fromLan(lan.ike({ src: H1, dst: WAN_IP, sport: 500, dport: 500, icookie: 5n, rcookie: 0n, version: 2, exchange: IKEV2_INIT, flags: 0x08 })).step());
+    expect(request).toHaveLength(1);
+    expect(request[0].p.ip!.dst).toBe(H2); // not back to the client
+    expect(request[0].p.ip!.src).toBe(WAN_IP);
+    expect(request[0].p.udp!.dport).toBe(500);
+    expect(request[0].p.udp!.checksumOk).toBe(true);
+    const clientPort = request[0].p.udp!.sport;
+    const answer = LAN(net.fromLan(lan.ike({ src: H2, dst: WAN_IP, sport: 500, dport: clientPort, icookie: 5n, rcookie: 6n, version: 2, exchange: IKEV2_INIT, flags: 0x20 })).step());
+    expect(answer).toHaveLength(1);
+    expect(answer[0].p.ip!.dst).toBe(H1);
+    expect(answer[0].p.ip!.src).toBe(WAN_IP);
+    expect([answer[0].p.udp!.sport, answer[0].p.udp!.dport]).toEqual([500, 500]);
+    expect(answer[0].p.udp!.checksumOk).toBe(true);
+    expect(net.counters().nat_hairpin).toBe(2);
+  });
+
   it('drops inbound ESP with an unknown SPI and no pending negotiation, and spoofed IKE cookies', async () => {
     const net = await Net.create();
     expect(espIn(net, G1, 0xdead)).toHaveLength(0);

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { Net, LAN, WAN, WAN_IP } from './helpers/net.ts';
 import { lan, wan } from './helpers/traffic.ts';
+import { DUMP_MAPPINGS } from '../host/abi.ts';
 
 const H1 = '192.168.1.10';
 const R1 = '203.0.113.5';
@@ -43,6 +44,31 @@ describe('Default Server', () => {
     expect(got[0].p.ip!.dst).toBe('192.168.1.50');
     expect(got[0].p.udp!.dport).toBe(6000);
     expect(net.counters().default_server_in).toBe(1);
+  });
+
+  it('never gives the server a second external port for an endpoint it already has a mapping for (RFC 4787 REQ-1)', async () => {
+    const DS = '192.168.1.50', H2 = '192.168.1.11';
+    const net = await Net.create({ nat: { defaultServer: DS, filtering: 'endpoint-independent' } });
+    // H2 holds port 5000, so the server's own 5000 is mapped to another port; then H2's mapping expires
+    // while the server's stays in use.
+    expect(WAN(net.fromLan(lan.udp({ src: H2, dst: R1, sport: 5000, dport: 53 })).step())[0].p.udp!.sport).toBe(5000);
+    const ext = WAN(net.fromLan(lan.udp({ src: DS, dst: R1, sport: 5000, dport: 53 })).step())[0].p.udp!.sport;
+    expect(ext).not.toBe(5000);
+    for (let i = 0; i < 4; i++) {
+      net.idle(100_000);
+      net.fromLan(lan.udp({ src: DS, dst: R1, sport: 5000, dport: 53 })).step();
+    }
+    expect(net.router.dumpTable(DUMP_MAPPINGS).map((r) => r[4])).toEqual([ext]); // H2's mapping is gone
+    // Port 5000 is free again: a stranger's datagram to it must not map the server's 5000 a second time.
+    expect(LAN(net.fromWan(wan.udp({ src: '203.0.113.9', dst: WAN_IP, sport: 77, dport: 5000 })).step())).toHaveLength(0);
+    expect(net.counters().drop_unsolicited).toBe(1);
+    expect(net.router.dumpTable(DUMP_MAPPINGS).map((r) => r[4])).toEqual([ext]);
+    // Every remote still sees the server's one external port (endpoint-independent mapping) ...
+    expect(WAN(net.fromLan(lan.udp({ src: DS, dst: '203.0.113.6', sport: 5000, dport: 53 })).step())[0].p.udp!.sport).toBe(ext);
+    // ... and reaches it there.
+    const back = LAN(net.fromWan(wan.udp({ src: '203.0.113.9', dst: WAN_IP, sport: 77, dport: ext })).step());
+    expect(back[0].p.ip!.dst).toBe(DS);
+    expect(back[0].p.udp!.dport).toBe(5000);
   });
 });
 

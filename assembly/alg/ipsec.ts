@@ -34,6 +34,7 @@ import { Held, heldReady } from "../nat/held";
 import { findSessionOutside, sessionInAddr, sessionInPort } from "../nat/sessions";
 import { AlgRecord, QuoteOwner } from "../nat/algs";
 import { NONE, serverForExternal, serverListOwnerOfUdp } from "../nat/static";
+import { isPublicAddress } from "../nat/public";
 import {
   ikeInit, ikeAt, findIke, findIkeAnyPort, ikeFor, addIke, removeIke, firstForRemote, ikeSlots,
   K_USED, K_VERSION, K_NATT, K_HOST, K_REMOTE, K_HOST_PORT, K_EXT_PORT, K_LAST_EXCHANGE, K_ADVISED, K_ICOOKIE, K_RCOOKIE,
@@ -386,6 +387,10 @@ export function ipsecIn2Out(): Verdict {
   const proto = Pkt.proto;
   if (proto == PROTO_ESP || proto == PROTO_AH) return ipsecProtoIn2Out();
   if (proto != PROTO_UDP || Config.ipsecMode != IPSEC_MULTI || Pkt.l4 == 0) return Verdict.NotMine;
+  // IKE to one of our own addresses hairpins to a LAN host (a VPN server behind a Server List entry):
+  // no remote gateway is there, and NAPT carries it both ways. Read here, it would open an IKE session
+  // with our own address, which its hairpinned half would then find and take back to the sender.
+  if (isPublicAddress(Pkt.dst)) return Verdict.NotMine;
   const dport = get16(Pkt.l4 + 2);
   if (dport == NATT_PORT) return ikeOn4500(true);
   return isIkePort(dport) ? ikeIn2Out(dport) : Verdict.NotMine;

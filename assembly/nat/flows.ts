@@ -90,6 +90,12 @@ export function createOut2In(proto: u8, extPort: u32, remAddr: u32, remPort: u32
   }
   if (Config.defaultServer != 0) {
     if (!startsFlow) { count(Counter.DropTcpNotSyn); return NO_INDEX; }
+    // The server's endpoint with this port may already be mapped to another port (this one was taken
+    // when it went out): a second mapping would give one endpoint two ports (RFC 4787 REQ-1).
+    if (leadByInside(proto, bswap<u32>(Config.defaultServer), <u32>bswap<u16>(<u16>extPort)) != NO_FLOW) {
+      count(Counter.DropUnsolicited);
+      return NO_INDEX;
+    }
     const s = newMapping(proto, Config.defaultServer, extPort, extPort, PORT_EXACT, remAddr, remPort, SESSION_DEFAULT_SERVER, now);
     if (s != NO_INDEX) count(Counter.DefaultServerIn);
     return s;
