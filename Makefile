@@ -11,7 +11,7 @@ AS_SOURCES := $(shell find assembly -name '*.ts' 2>/dev/null)
 # Node (package.json "engines") and the npm packages, so it installs nothing with apt and needs no root.
 APT_PACKAGES := tshark wabt
 
-.PHONY: help deps apt build run test test-v8 typecheck schema clean
+.PHONY: help deps apt build run test test-v8 typecheck schema layout clean
 
 # Subsystem rules (wasm3, board, lab) add themselves to TEST_TARGETS and APT_PACKAGES here.
 TEST_TARGETS :=
@@ -56,6 +56,11 @@ typecheck: $(NPM_STAMP)
 # host/natpass.schema.json from host/config-schema.ts (test/config.test.ts fails while it is stale).
 schema: $(NPM_STAMP)
 	node --import tsx host/gen-schema.ts --write
+
+# assembly/generated/*.ts and board/common/layout.generated.h from host/layout.ts, the one description of
+# the config record, the counters and the ring slots (test/layout.test.ts fails while they are stale).
+layout: $(NPM_STAMP)
+	node --import tsx host/gen-layout.ts --write
 
 test-v8: deps build $(BOARD_TEST_DEPS) $(TAP_ADDON) $(WASM3_ADDON)
 	NATPASS_ENGINE=v8 npx vitest run --testTimeout=30000

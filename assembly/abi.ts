@@ -7,21 +7,15 @@
 // received frame it forwards where it lies, in the input ring, so it is valid until the host writes
 // the input ring again (transmit first, as every host does).
 // Rings and tables are carved from linear memory by init(); memory never grows after init.
-// Its twin on the host is host/abi.ts: change both together and bump ABI_VERSION.
+// Its numbers are described once, in host/layout.ts (host/abi.ts and the boards read the same); bump
+// ABI_VERSION there when the slot layout or an export's meaning changes.
 
-export const ABI_VERSION: u32 = 2;
+// ABI_VERSION, the ports, the slot layout (SLOT_*) and the dump tables and rows come from host/layout.ts
+// (`make layout` writes ./generated/abi.ts).
+export * from "./generated/abi";
+import { SLOT_BYTES, SLOT_DATA } from "./generated/abi";
 
-export const PORT_LAN: u16 = 0;
-export const PORT_WAN: u16 = 1;
-export const PORT_COUNT: u16 = 2;
-
-export const SLOT_PORT = 0;
-export const SLOT_LENGTH = 2;
-export const SLOT_DATA = 4;
-/** 1518 bytes: an Ethernet frame without FCS plus one 802.1Q tag, rounded up to 16. */
-export const SLOT_BYTES: u32 = 1536;
 export const FRAME_MAX: u32 = SLOT_BYTES - SLOT_DATA;
-export const SLOT_REF: u32 = 0x8000; // in an output slot's length: see above
 
 @external("natpass", "abort")
 declare function hostAbortImport(message: usize, file: usize, line: u32, column: u32): void;
@@ -34,13 +28,6 @@ export function hostAbort(message: string | null, file: string | null, line: u32
 
 // State dumps: dump(table, cursor) writes up to DUMP_MAX records of DUMP_RECORD_BYTES into
 // dumpBuffer() and returns how many; dumpCursor() is where the next call starts (DUMP_END: done).
-// Each record is a row of u32 words; the word meanings per table are listed in host/abi.ts.
-export const DUMP_SESSIONS: u32 = 0;
-export const DUMP_MAPPINGS: u32 = 1;
-export const DUMP_IKE: u32 = 2;
-export const DUMP_SAS: u32 = 3;
-export const DUMP_FINDINGS: u32 = 4;
-export const DUMP_ARP: u32 = 5;
-export const DUMP_RECORD_BYTES: u32 = 48;
+// Each record is a row of u32 words; the tables (DUMP_*), their rows (*Row, ROW_*) and the record size
+// come from host/layout.ts DUMP_ROWS, which says what each word holds.
 export const DUMP_MAX: u32 = 16; // per call: the host pages through with the cursor; static data is RAM on a board
-export const DUMP_END: u32 = 0xffffffff;

@@ -61,7 +61,7 @@ board_embed = -DNATPASS_WASM_PATH='"$(WASM)"' -DNATPASS_CONFIG_PATH='"$(BOARD_OU
 
 .PHONY: board board-qemu board-rp2040 board-riscv size
 
-$(BOARD_OUT)/%/default-config.bin: board/%/board-config.json board/common/gen-config.ts host/config.ts $(WASM) $(NPM_STAMP)
+$(BOARD_OUT)/%/default-config.bin: board/%/board-config.json board/common/gen-config.ts host/config.ts host/layout.ts $(WASM) $(NPM_STAMP)
 	@mkdir -p $(@D)
 	node --import tsx board/common/gen-config.ts $< $@
 

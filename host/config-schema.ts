@@ -3,46 +3,17 @@
 // field on its own, and generates natpass.schema.json for editors (`make schema`). Rules that span
 // fields (a host on the LAN, the gateway on the WAN subnet, the port range's order) are code in config.ts.
 import { z } from 'zod';
+import { FILTERING, IKE_PORT_MAX, IPSEC_MODES, LIMITS, MAP_MAX, PROTOCOLS, SERVER_MAX, TIMEOUTS, timeoutMax } from './layout.ts';
 
-/** Seconds unless the name says Ms. Order = the record's order (assembly/config.ts T_*). */
-export const TIMEOUT_FIELDS = ['udp', 'tcpEstablished', 'tcpTransitory', 'icmp', 'ipsecSa', 'ike', 'ikeHoldMs', 'fragmentMs', 'arp'] as const;
-/** Order = the record's order (assembly/config.ts C_*). */
-export const LIMIT_FIELDS = ['sessions', 'mappings', 'hostQuota', 'hosts', 'fragments', 'fragmentHold', 'arpEntries', 'arpQueue', 'batch', 'outSlots', 'ikeSessions', 'ipsecSas'] as const;
-export type Timeouts = Record<(typeof TIMEOUT_FIELDS)[number], number>;
-export type Limits = Record<(typeof LIMIT_FIELDS)[number], number>;
+/** Seconds unless the name says Ms. Order, bounds, defaults and help: host/layout.ts TIMEOUTS (the record's order). */
+export const TIMEOUT_FIELDS = TIMEOUTS.map((t) => t.key);
+/** Order, maxima, defaults and help: host/layout.ts LIMITS (the record's order). */
+export const LIMIT_FIELDS = LIMITS.map((l) => l.key);
+export type Timeouts = Record<(typeof TIMEOUTS)[number]['key'], number>;
+export type Limits = Record<(typeof LIMITS)[number]['key'], number>;
 
-const SECONDS_MAX = Math.floor(0x7fffffff / 1000);
-const MS_MAX = 120_000;
-/** [minimum, default, what it is]. Minimums: RFC 4787 REQ-5 (UDP 120 s), RFC 5382 REQ-5 (7440 s / 240 s), RFC 5508 (ICMP 60 s). */
-const TIMEOUTS: Record<keyof Timeouts, [number, number, string]> = {
-  udp: [120, 300, 'idle UDP session, seconds (RFC 4787 REQ-5: at least 120)'],
-  tcpEstablished: [7440, 7440, 'idle established TCP session, seconds (RFC 5382 REQ-5: at least 7440)'],
-  tcpTransitory: [240, 240, 'TCP session before both SYNs or after both FINs or a RST, seconds (RFC 5382: at least 240)'],
-  icmp: [60, 60, 'idle ICMP echo session, seconds (RFC 5508 REQ-1: at least 60)'],
-  ipsecSa: [30, 3600, 'idle IPsec SA (ESP/AH), seconds'],
-  ike: [30, 3600, 'idle IKE session, seconds'],
-  ikeHoldMs: [100, 10000, 'how long IKE from a second host waits while another negotiates with the same peer, milliseconds'],
-  fragmentMs: [100, 5000, 'how long fragments wait for their first fragment, milliseconds'],
-  arp: [10, 300, 'ARP cache entry lifetime, seconds'],
-};
-/** [maximum, default, what it is]; every limit is at least 1. */
-const LIMITS: Record<keyof Limits, [number, number, string]> = {
-  sessions: [65535, 65535, 'NAT sessions (one per remote endpoint of a mapping; a flow index is 16 bits)'],
-  mappings: [65535, 32768, 'NAT mappings (one per inside address, port and protocol)'],
-  hostQuota: [65535, 4096, 'mappings one LAN host may hold'],
-  hosts: [1 << 16, 1024, 'LAN hosts tracked for the quota'],
-  fragments: [4096, 256, 'datagrams whose fragments are being tracked'],
-  fragmentHold: [1024, 64, 'early fragments held until their first fragment arrives'],
-  arpEntries: [4096, 256, 'ARP cache entries'],
-  arpQueue: [1024, 64, 'frames waiting for an ARP answer'],
-  batch: [1024, 256, 'frames the host hands the module per call'],
-  outSlots: [4096, 512, 'output slots per call (at least limits.batch)'],
-  ikeSessions: [1 << 16, 1024, 'IKE sessions tracked by the IPsec ALG'],
-  ipsecSas: [1 << 16, 4096, 'IPsec SAs (ESP/AH SPIs) tracked by the IPsec ALG'],
-};
-
-export const DEFAULT_TIMEOUTS = Object.fromEntries(TIMEOUT_FIELDS.map((k) => [k, TIMEOUTS[k][1]])) as Timeouts;
-export const DEFAULT_LIMITS = Object.fromEntries(LIMIT_FIELDS.map((k) => [k, LIMITS[k][1]])) as Limits;
+export const DEFAULT_TIMEOUTS = Object.fromEntries(TIMEOUTS.map((t) => [t.key, t.default])) as Timeouts;
+export const DEFAULT_LIMITS = Object.fromEntries(LIMITS.map((l) => [l.key, l.default])) as Limits;
 
 // Patterns an editor can check too. An octet may have leading zeros ("010"), as the record encoder allows.
 const OCTET = '(25[0-5]|2[0-4]\\d|[01]?\\d?\\d)';
@@ -84,7 +55,7 @@ const port = int(1, 65535);
 
 const serverEntry = z.strictObject({
   name: z.string().optional().describe('shown on the console (16 characters kept); default "entry N"'),
-  protocol: z.enum(['udp', 'tcp', 'both']).default('both'),
+  protocol: z.enum(Object.keys(PROTOCOLS) as [keyof typeof PROTOCOLS]).default('both'),
   externalPort: z.union([port, z.string().regex(/^\d+(-\d+)?$/)], { error: (iss) => `${show(iss.input)} is not a port or a range like "5000-5010"` })
     .describe('the WAN port, or a range "5000-5010" mapped one to one'),
   internalHost: ipv4('the LAN host that receives the traffic'),
@@ -111,27 +82,21 @@ export const CONFIG_SCHEMA = z.strictObject({
     answerPing: z.boolean().default(true).describe('answer pings to the WAN address'),
   }).prefault({}),
   nat: z.strictObject({
-    filtering: z.enum(['endpoint-independent', 'address-dependent', 'address-and-port-dependent']).default('address-dependent')
+    filtering: z.enum(FILTERING).default('address-dependent')
       .describe('which inbound packets a mapping admits (RFC 4787 REQ-8)'),
     hairpin: z.boolean().default(true).describe('LAN hosts reach each other through the WAN address (RFC 4787 REQ-9)'),
     portRange: z.tuple([int(1024, 65535), int(1024, 65535)]).default([1024, 65535])
       .describe('[low, high]: the ports mappings are given; at least 256 ports (high >= low + 255)'),
-    serverList: z.array(serverEntry).max(64).default([]).describe('inbound port forwards (at most 64)'),
+    serverList: z.array(serverEntry).max(SERVER_MAX).default([]).describe(`inbound port forwards (at most ${SERVER_MAX})`),
     defaultServer: ipv4('the LAN host that receives inbound traffic no mapping or Server List entry takes').nullable().default(null),
-    mapList: z.array(mapEntry).max(64).default([]).describe('one-to-one address maps (at most 64)'),
+    mapList: z.array(mapEntry).max(MAP_MAX).default([]).describe(`one-to-one address maps (at most ${MAP_MAX})`),
   }).prefault({}),
   ipsec: z.strictObject({
-    mode: z.enum(['off', 'server-list', 'multi']).default('multi').describe('technote NIR_077: off, server-list (firmware 4.8) or multi (4.10)'),
-    ikePorts: z.array(port).min(1).max(8).default([500]).describe('UDP ports IKE is recognised on (1 to 8)'),
+    mode: z.enum(IPSEC_MODES).default('multi').describe('technote NIR_077: off, server-list (firmware 4.8) or multi (4.10)'),
+    ikePorts: z.array(port).min(1).max(IKE_PORT_MAX).default([500]).describe(`UDP ports IKE is recognised on (1 to ${IKE_PORT_MAX})`),
   }).prefault({}),
-  timeouts: z.strictObject(Object.fromEntries(TIMEOUT_FIELDS.map((k) => {
-    const [lo, dflt, what] = TIMEOUTS[k];
-    return [k, int(lo, k.endsWith('Ms') ? MS_MAX : SECONDS_MAX).default(dflt).describe(what)];
-  })) as Record<keyof Timeouts, z.ZodDefault<z.ZodNumber>>).prefault({}),
-  limits: z.strictObject(Object.fromEntries(LIMIT_FIELDS.map((k) => {
-    const [hi, dflt, what] = LIMITS[k];
-    return [k, int(1, hi).default(dflt).describe(what)];
-  })) as Record<keyof Limits, z.ZodDefault<z.ZodNumber>>).prefault({}),
+  timeouts: z.strictObject(Object.fromEntries(TIMEOUTS.map((t) => [t.key, int(t.min, timeoutMax(t.key)).default(t.default).describe(t.doc)])) as Record<keyof Timeouts, z.ZodDefault<z.ZodNumber>>).prefault({}),
+  limits: z.strictObject(Object.fromEntries(LIMITS.map((l) => [l.key, int(1, l.max).default(l.default).describe(l.doc)])) as Record<keyof Limits, z.ZodDefault<z.ZodNumber>>).prefault({}),
 });
 
 /** A checked configuration file with every default filled in. */

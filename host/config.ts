@@ -1,9 +1,13 @@
 // The router configuration as users write it (JSON) and as the module reads it (the binary record
 // of assembly/config.ts). parseConfig() checks a file against the schema (config-schema.ts: every field,
 // every problem at once), then the rules that span fields, and returns the RouterConfig that
-// encodeConfig() lays out. Addresses are dotted quads; the record holds them as u32.
+// encodeConfig() lays out where host/layout.ts says. Addresses are dotted quads; the record holds them as u32.
 import type { z } from 'zod';
 import { CONFIG_SCHEMA, ConfigJson, Filtering, IpsecMode, LIMIT_FIELDS, Limits, ServerProtocol, TIMEOUT_FIELDS, Timeouts, show } from './config-schema.ts';
+import {
+  CFG_MAGIC, CFG_VERSION, CONFIG, CONFIG_FIELDS, FILTERING, FLAGS, FieldValue, FieldValues, IPSEC_MODES, MAP, MAP_FIELDS, PROTOCOLS, SERVER,
+  SERVER_FIELDS, readFields, writeFields,
+} from './layout.ts';
 
 export { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, LIMIT_FIELDS, TIMEOUT_FIELDS } from './config-schema.ts';
 export type { Filtering, IpsecMode, Limits, ServerProtocol, Timeouts } from './config-schema.ts';
@@ -64,10 +68,6 @@ export function ipToU32(s: string, field: string): number {
 
 export function u32ToIp(v: number): string {
   return [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join('.');
-}
-
-function macBytes(s: string): number[] {
-  return s.split(':').map((h) => parseInt(h, 16));
 }
 
 function inSubnet(a: number, net: number, prefix: number): boolean {
@@ -225,68 +225,55 @@ function crossFieldRules(json: ConfigJson, problem: (field: string, message: str
   };
 }
 
-const CFG_MAGIC = 0x4643504e;
-const CFG_VERSION = 1;
-const CFG_FIXED = 144;
-const SERVER_BYTES = 32;
-const MAP_BYTES = 24;
-const NAME_BYTES = 16;
+/** Fields whose codes are an index or a bit (host/layout.ts FILTERING, IPSEC_MODES, PROTOCOLS, FLAGS). */
+const PROTOCOL_BY_CODE: Record<number, ServerProtocol> = Object.fromEntries(Object.entries(PROTOCOLS).map(([k, v]) => [v, k as ServerProtocol]));
 
-/** Entry names travel in the record (ASCII, NUL padded, cut to NAME_BYTES) so the console can show them. */
-function writeName(b: Uint8Array, at: number, name: string): void {
-  const ascii = Buffer.from(name.replace(/[^\x20-\x7e]/g, '?'), 'latin1').subarray(0, NAME_BYTES);
-  b.set(ascii, at);
-}
-const FILTERING_CODES: Record<Filtering, number> = { 'endpoint-independent': 0, 'address-dependent': 1, 'address-and-port-dependent': 2 };
-const IPSEC_CODES: Record<IpsecMode, number> = { off: 0, 'server-list': 1, multi: 2 };
-const PROTO_CODES: Record<ServerProtocol, number> = { udp: 1, tcp: 2, both: 3 };
-
-/** Lays out the binary record that assembly/config.ts parseConfig() reads. */
+/** Lays out the binary record that assembly/config.ts parseConfig() reads (host/layout.ts says where each field lies). */
 export function encodeConfig(c: RouterConfig): Uint8Array {
-  const length = CFG_FIXED + c.nat.serverList.length * SERVER_BYTES + c.nat.mapList.length * MAP_BYTES + c.ipsec.ikePorts.length * 2;
+  const length = CONFIG.bytes + c.nat.serverList.length * SERVER.bytes + c.nat.mapList.length * MAP.bytes + c.ipsec.ikePorts.length * 2;
   const b = new Uint8Array(length);
-  const v = new DataView(b.buffer);
-  v.setUint32(0, CFG_MAGIC, true);
-  v.setUint16(4, CFG_VERSION, true);
-  v.setUint16(6, length, true);
-  b.set(macBytes(c.lan.mac), 8);
-  v.setUint32(16, ipToU32(c.lan.address, 'lan.address'), true);
-  b[20] = c.lan.prefix;
-  b[21] = c.wan.prefix;
-  b[22] = FILTERING_CODES[c.nat.filtering];
-  b[23] = (c.wan.answerPing ? 1 : 0) | (c.nat.hairpin ? 2 : 0);
-  b.set(macBytes(c.wan.mac), 24);
-  b[30] = IPSEC_CODES[c.ipsec.mode];
-  v.setUint32(32, ipToU32(c.wan.address, 'wan.address'), true);
-  v.setUint32(36, ipToU32(c.wan.gateway, 'wan.gateway'), true);
-  if (c.lan.routedSubnet) {
-    v.setUint32(40, ipToU32(c.lan.routedSubnet.address, 'lan.routedSubnet'), true);
-    b[44] = c.lan.routedSubnet.prefix;
-  }
-  v.setUint32(48, c.nat.defaultServer ? ipToU32(c.nat.defaultServer, 'nat.defaultServer') : 0, true);
-  v.setUint16(52, c.nat.portRange[0], true);
-  v.setUint16(54, c.nat.portRange[1], true);
-  TIMEOUT_FIELDS.forEach((k, i) => v.setUint32(56 + i * 4, c.timeouts[k], true));
-  LIMIT_FIELDS.forEach((k, i) => v.setUint32(92 + i * 4, c.limits[k], true));
-  b[140] = c.nat.serverList.length;
-  b[141] = c.nat.mapList.length;
-  b[142] = c.ipsec.ikePorts.length;
-  let o = CFG_FIXED;
+  const ip = (s: string, field: string) => ipToU32(s, field);
+  const fixed: FieldValues<typeof CONFIG_FIELDS> = {
+    magic: CFG_MAGIC,
+    version: CFG_VERSION,
+    length,
+    lanMac: c.lan.mac,
+    lanAddr: ip(c.lan.address, 'lan.address'),
+    lanPrefix: c.lan.prefix,
+    wanPrefix: c.wan.prefix,
+    filtering: FILTERING.indexOf(c.nat.filtering),
+    flags: (c.wan.answerPing ? FLAGS.wanPing : 0) | (c.nat.hairpin ? FLAGS.hairpin : 0),
+    wanMac: c.wan.mac,
+    ipsecMode: IPSEC_MODES.indexOf(c.ipsec.mode),
+    wanAddr: ip(c.wan.address, 'wan.address'),
+    wanGateway: ip(c.wan.gateway, 'wan.gateway'),
+    routedAddr: c.lan.routedSubnet ? ip(c.lan.routedSubnet.address, 'lan.routedSubnet') : 0,
+    routedPrefix: c.lan.routedSubnet ? c.lan.routedSubnet.prefix : 0,
+    defaultServer: c.nat.defaultServer ? ip(c.nat.defaultServer, 'nat.defaultServer') : 0,
+    portLo: c.nat.portRange[0],
+    portHi: c.nat.portRange[1],
+    timeouts: TIMEOUT_FIELDS.map((k) => c.timeouts[k]),
+    capacities: LIMIT_FIELDS.map((k) => c.limits[k]),
+    serverCount: c.nat.serverList.length,
+    mapCount: c.nat.mapList.length,
+    ikePortCount: c.ipsec.ikePorts.length,
+  };
+  writeFields(b, 0, CONFIG, fixed);
+  let o = CONFIG.bytes;
   for (const s of c.nat.serverList) {
-    b[o] = PROTO_CODES[s.protocol];
-    v.setUint16(o + 2, s.externalPort, true);
-    v.setUint16(o + 4, s.externalPortEnd, true);
-    v.setUint16(o + 6, s.internalPort, true);
-    v.setUint32(o + 8, ipToU32(s.internalHost, 'internalHost'), true);
-    writeName(b, o + 16, s.name);
-    o += SERVER_BYTES;
+    const entry: FieldValues<typeof SERVER_FIELDS> = {
+      proto: PROTOCOLS[s.protocol], extLo: s.externalPort, extHi: s.externalPortEnd, inPort: s.internalPort,
+      inAddr: ip(s.internalHost, 'internalHost'), spare: 0, name: s.name,
+    };
+    writeFields(b, o, SERVER, entry);
+    o += SERVER.bytes;
   }
   for (const m of c.nat.mapList) {
-    v.setUint32(o, ipToU32(m.internal, 'internal'), true);
-    v.setUint32(o + 4, ipToU32(m.external, 'external'), true);
-    writeName(b, o + 8, m.name);
-    o += MAP_BYTES;
+    const entry: FieldValues<typeof MAP_FIELDS> = { inAddr: ip(m.internal, 'internal'), extAddr: ip(m.external, 'external'), name: m.name };
+    writeFields(b, o, MAP, entry);
+    o += MAP.bytes;
   }
+  const v = new DataView(b.buffer);
   for (const p of c.ipsec.ikePorts) {
     v.setUint16(o, p, true);
     o += 2;
@@ -294,43 +281,40 @@ export function encodeConfig(c: RouterConfig): Uint8Array {
   return b;
 }
 
-const FILTERINGS: Filtering[] = ['endpoint-independent', 'address-dependent', 'address-and-port-dependent'];
-const MODES: IpsecMode[] = ['off', 'server-list', 'multi'];
-const PROTOCOLS: ServerProtocol[] = ['udp', 'udp', 'tcp', 'both'];
-
-function readName(b: Uint8Array, at: number): string {
-  let end = at;
-  while (end < at + NAME_BYTES && b[end] !== 0) end++;
-  return Buffer.from(b.subarray(at, end)).toString('latin1');
-}
-
-const macString = (b: Uint8Array, at: number) => Array.from(b.subarray(at, at + 6), (x) => x.toString(16).padStart(2, '0')).join(':');
-
 /** The inverse of encodeConfig: a binary record (for example one the console saved) as a config. */
 export function decodeConfig(b: Uint8Array): RouterConfig {
-  if (b.length < CFG_FIXED) throw new ConfigError('record', `is ${b.length} bytes, shorter than its fixed part`);
+  if (b.length < CONFIG.bytes) throw new ConfigError('record', `is ${b.length} bytes, shorter than its fixed part`);
+  const f = readFields(b, 0, CONFIG) as FieldValues<typeof CONFIG_FIELDS>;
+  if (f.magic !== CFG_MAGIC || f.version !== CFG_VERSION) throw new ConfigError('record', `is not a natpass config record of version ${CFG_VERSION}`);
+  const n = (x: FieldValue) => x as number;
+  const list = (x: FieldValue) => x as readonly number[];
+  const ip = (x: FieldValue) => u32ToIp(n(x));
   const v = new DataView(b.buffer, b.byteOffset, b.length);
-  if (v.getUint32(0, true) !== CFG_MAGIC || v.getUint16(4, true) !== CFG_VERSION) throw new ConfigError('record', 'is not a natpass config record of version 1');
-  const ip = (o: number) => u32ToIp(v.getUint32(o, true));
   const servers: ServerEntry[] = [];
   const maps: MapEntry[] = [];
   const ports: number[] = [];
-  let o = CFG_FIXED;
-  for (let i = 0; i < b[140]; i++, o += SERVER_BYTES) {
-    servers.push({ name: readName(b, o + 16), protocol: PROTOCOLS[b[o]] ?? 'both', externalPort: v.getUint16(o + 2, true), externalPortEnd: v.getUint16(o + 4, true), internalHost: ip(o + 8), internalPort: v.getUint16(o + 6, true) });
+  let o = CONFIG.bytes;
+  for (let i = 0; i < n(f.serverCount); i++, o += SERVER.bytes) {
+    const e = readFields(b, o, SERVER) as FieldValues<typeof SERVER_FIELDS>;
+    servers.push({ name: String(e.name), protocol: PROTOCOL_BY_CODE[n(e.proto)] ?? 'both', externalPort: n(e.extLo), externalPortEnd: n(e.extHi), internalHost: ip(e.inAddr), internalPort: n(e.inPort) });
   }
-  for (let i = 0; i < b[141]; i++, o += MAP_BYTES) maps.push({ name: readName(b, o + 8), internal: ip(o), external: ip(o + 4) });
-  for (let i = 0; i < b[142]; i++, o += 2) ports.push(v.getUint16(o, true));
+  for (let i = 0; i < n(f.mapCount); i++, o += MAP.bytes) {
+    const e = readFields(b, o, MAP) as FieldValues<typeof MAP_FIELDS>;
+    maps.push({ name: String(e.name), internal: ip(e.inAddr), external: ip(e.extAddr) });
+  }
+  for (let i = 0; i < n(f.ikePortCount); i++, o += 2) ports.push(v.getUint16(o, true));
   const timeouts = {} as Timeouts;
-  TIMEOUT_FIELDS.forEach((k, i) => (timeouts[k] = v.getUint32(56 + i * 4, true)));
+  TIMEOUT_FIELDS.forEach((k, i) => (timeouts[k] = list(f.timeouts)[i]));
   const limits = {} as Limits;
-  LIMIT_FIELDS.forEach((k, i) => (limits[k] = v.getUint32(92 + i * 4, true)));
-  const routed = v.getUint32(40, true);
+  LIMIT_FIELDS.forEach((k, i) => (limits[k] = list(f.capacities)[i]));
   return {
-    lan: { mac: macString(b, 8), address: ip(16), prefix: b[20], routedSubnet: routed ? { address: ip(40), prefix: b[44] } : null },
-    wan: { mac: macString(b, 24), address: ip(32), prefix: b[21], gateway: ip(36), answerPing: (b[23] & 1) !== 0 },
-    nat: { filtering: FILTERINGS[b[22]] ?? 'address-dependent', hairpin: (b[23] & 2) !== 0, portRange: [v.getUint16(52, true), v.getUint16(54, true)], serverList: servers, defaultServer: v.getUint32(48, true) ? ip(48) : null, mapList: maps },
-    ipsec: { mode: MODES[b[30]] ?? 'multi', ikePorts: ports },
+    lan: { mac: String(f.lanMac), address: ip(f.lanAddr), prefix: n(f.lanPrefix), routedSubnet: n(f.routedAddr) ? { address: ip(f.routedAddr), prefix: n(f.routedPrefix) } : null },
+    wan: { mac: String(f.wanMac), address: ip(f.wanAddr), prefix: n(f.wanPrefix), gateway: ip(f.wanGateway), answerPing: (n(f.flags) & FLAGS.wanPing) !== 0 },
+    nat: {
+      filtering: FILTERING[n(f.filtering)] ?? 'address-dependent', hairpin: (n(f.flags) & FLAGS.hairpin) !== 0, portRange: [n(f.portLo), n(f.portHi)],
+      serverList: servers, defaultServer: n(f.defaultServer) ? ip(f.defaultServer) : null, mapList: maps,
+    },
+    ipsec: { mode: IPSEC_MODES[n(f.ipsecMode)] ?? 'multi', ikePorts: ports },
     timeouts,
     limits,
   };

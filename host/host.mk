@@ -8,7 +8,7 @@ WASM3_ADDON := host/wasm3/build/Release/natpass_wasm3.node
 
 # TAP and AF_PACKET ports for natpass run (host/ports/native); TAP_ADDON keeps its name for the Makefile.
 TAP_ADDON := host/ports/native/build/Release/natpass_ports.node
-$(TAP_ADDON): $(wildcard host/ports/native/*.c host/ports/native/*.h) host/ports/native/binding.gyp $(NPM_STAMP)
+$(TAP_ADDON): $(wildcard host/ports/native/*.c host/ports/native/*.h) board/common/layout.generated.h host/ports/native/binding.gyp $(NPM_STAMP)
 	cd host/ports/native && npx node-gyp rebuild --nodedir=/usr --silent
 
 tap-addon: $(TAP_ADDON)

@@ -3,7 +3,7 @@
 // caller uses the production ABI on whichever engine it picked.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ABI_VERSION, DUMP_END, INIT_ERRORS, Port, SLOT_DATA, SLOT_REF } from './abi.ts';
+import { ABI_VERSION, DUMP_END, INIT_ERRORS, Port, SLOT_DATA, SLOT_LENGTH, SLOT_PORT, SLOT_REF } from './abi.ts';
 import { decodeConfig, encodeConfig, parseConfig, RouterConfig } from './config.ts';
 import { Engine, EngineKind, engineFromEnv, loadEngine, readAsString } from './engines/engine.ts';
 
@@ -97,9 +97,9 @@ export class Router {
     for (let k = 0; k < n; k++) {
       const f = frames[start + k];
       const slot = ring + k * this.slotBytes;
-      dv.setUint16(slot, f.port, true);
+      dv.setUint16(slot + SLOT_PORT, f.port, true);
       // An oversize frame keeps its true length so the module counts it; only what fits is copied.
-      dv.setUint16(slot + 2, Math.min(f.data.length, 0xffff), true);
+      dv.setUint16(slot + SLOT_LENGTH, Math.min(f.data.length, 0xffff), true);
       mem.set(f.data.subarray(0, maxData), slot + SLOT_DATA);
     }
     const produced = this.engine.call('process', n, nowMs >>> 0) >>> 0;
@@ -108,9 +108,9 @@ export class Router {
     const outRing = this.engine.call('outRing') >>> 0;
     for (let k = 0; k < produced; k++) {
       const slot = outRing + k * this.slotBytes;
-      const len = dv.getUint16(slot + 2, true);
+      const len = dv.getUint16(slot + SLOT_LENGTH, true);
       const at = len & SLOT_REF ? dv.getUint32(slot + SLOT_DATA, true) : slot + SLOT_DATA;
-      out.push({ port: dv.getUint16(slot, true) as Port, data: mem.slice(at, at + (len & ~SLOT_REF)) });
+      out.push({ port: dv.getUint16(slot + SLOT_PORT, true) as Port, data: mem.slice(at, at + (len & ~SLOT_REF)) });
     }
   }
 

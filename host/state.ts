@@ -1,8 +1,8 @@
-// state.json: what the router knows, in words. Counters by name, and every dump table (host/abi.ts
+// state.json: what the router knows, in words. Counters by name, and every dump table (host/layout.ts
 // DUMP_ROWS) as named rows with dotted addresses and protocol names; advisor findings carry their
 // code, reason and fix from the module's own catalogue. The parts are exported one by one so the
 // status page (host/http/) can read the small tables each second without the large ones.
-import { DUMP_ARP, DUMP_FINDINGS, DUMP_IKE, DUMP_MAPPINGS, DUMP_ROWS, DUMP_SAS, DUMP_SESSIONS } from './abi.ts';
+import { DUMP_ARP, DUMP_FINDINGS, DUMP_IKE, DUMP_MAPPINGS, DUMP_ROWS, DUMP_SAS, DUMP_SESSIONS, PORT_NAMES } from './abi.ts';
 import { u32ToIp } from './config.ts';
 import { readAsString } from './engines/engine.ts';
 import type { Router } from './router.ts';
@@ -42,26 +42,32 @@ function named(words: readonly string[], row: Uint32Array): Record<string, unkno
 
 const hex32 = (v: number) => v.toString(16).padStart(8, '0');
 
+/** A dump row's word numbers by name (host/layout.ts DUMP_ROWS), so rows are read by name, not r[6]. */
+function wordIndex<const W extends readonly string[]>(words: W): Record<W[number], number> {
+  return Object.fromEntries(words.map((w, i) => [w, i])) as Record<W[number], number>;
+}
+const IKE = wordIndex(DUMP_ROWS.ike), SAS = wordIndex(DUMP_ROWS.sas), FINDING = wordIndex(DUMP_ROWS.findings), ARP = wordIndex(DUMP_ROWS.arp);
+
 /** IKE sessions and SAs, with cookies in hex and NAT-T facts spelled out. */
 export function ipsecState(router: Router) {
   const ikeSessions = router.dumpTable(DUMP_IKE).map((r) => {
     const o = named(DUMP_ROWS.ike, r);
     return {
       host: o.host, hostPort: o.hostPort, remote: o.remote, externalPort: o.extPort,
-      initiatorCookie: hex32(r[4]) + hex32(r[5]), responderCookie: hex32(r[6]) + hex32(r[7]),
-      version: r[8] === 2 ? 'IKEv2' : 'IKEv1', state: IKE_STATES[r[9]] ?? r[9], ageMs: r[10],
+      initiatorCookie: hex32(r[IKE.icookieHi]) + hex32(r[IKE.icookieLo]), responderCookie: hex32(r[IKE.rcookieHi]) + hex32(r[IKE.rcookieLo]),
+      version: r[IKE.version] === 2 ? 'IKEv2' : 'IKEv1', state: IKE_STATES[r[IKE.state]] ?? r[IKE.state], ageMs: r[IKE.ageMs],
       natT: {
-        natDetection: (r[11] & 1) !== 0, vendorId: (r[11] & 2) !== 0, floatedTo4500: (r[11] & 4) !== 0,
+        natDetection: (r[IKE.natT] & 1) !== 0, vendorId: (r[IKE.natT] & 2) !== 0, floatedTo4500: (r[IKE.natT] & 4) !== 0,
         // IKEv2 only: the ALG checked the NAT-D hashes, and whether the peers will put ESP in UDP
-        espInUdp: (r[11] & 8) !== 0 ? (r[11] & 16) !== 0 : null,
+        espInUdp: (r[IKE.natT] & 8) !== 0 ? (r[IKE.natT] & 16) !== 0 : null,
       },
     };
   });
   const sas = router.dumpTable(DUMP_SAS).map((r) => ({
-    ...named(DUMP_ROWS.sas, r), spi: '0x' + hex32(r[3]), direction: r[4] === 1 ? 'inbound' : 'outbound',
-    ikeIndex: r[7] === 0xffffffff ? null : r[7],
-    // an inbound SPI several hosts may own is delivered to each of them (docs/ipsec.md)
-    sharedWith: r[8] > 1 ? [...r.subarray(9, 8 + r[8])].map(u32ToIp) : [],
+    ...named(DUMP_ROWS.sas, r), spi: '0x' + hex32(r[SAS.spi]), direction: r[SAS.direction] === 1 ? 'inbound' : 'outbound',
+    ikeIndex: r[SAS.ikeIndex] === 0xffffffff ? null : r[SAS.ikeIndex],
+    // an inbound SPI several hosts may own is delivered to each of them; the other hosts follow `hosts` (docs/ipsec.md)
+    sharedWith: r[SAS.hosts] > 1 ? [...r.subarray(SAS.hosts + 1, SAS.hosts + r[SAS.hosts])].map(u32ToIp) : [],
   }));
   return { mode: router.config.ipsec.mode, ikeSessions, sas };
 }
@@ -70,8 +76,11 @@ export function ipsecState(router: Router) {
 export function advisorState(router: Router) {
   const catalog = advisorCatalog(router);
   return router.dumpTable(DUMP_FINDINGS).map((r) => {
-    const f = catalog.get(r[0]);
-    return { code: r[0], name: f?.name ?? 'UNKNOWN', host: u32ToIp(r[1]), remote: u32ToIp(r[2]), count: r[3], ageMs: r[4], reason: f?.reason ?? '', fix: f?.fix ?? '' };
+    const f = catalog.get(r[FINDING.code]);
+    return {
+      code: r[FINDING.code], name: f?.name ?? 'UNKNOWN', host: u32ToIp(r[FINDING.host]), remote: u32ToIp(r[FINDING.remote]), count: r[FINDING.count],
+      ageMs: r[FINDING.ageMs], reason: f?.reason ?? '', fix: f?.fix ?? '',
+    };
   });
 }
 
@@ -82,9 +91,10 @@ export function sessionsState(router: Router): Record<string, unknown>[] {
 
 export function buildState(router: Router): Record<string, unknown> {
   const arp = router.dumpTable(DUMP_ARP).map((r) => ({
-    addr: u32ToIp(r[0]), port: r[1] === 0 ? 'lan' : 'wan',
-    mac: [r[2] >>> 8, r[2] & 255, r[3] >>> 24, (r[3] >>> 16) & 255, (r[3] >>> 8) & 255, r[3] & 255].map((b) => b.toString(16).padStart(2, '0')).join(':'),
-    ageMs: r[4], resolved: r[5] === 1,
+    addr: u32ToIp(r[ARP.addr]), port: PORT_NAMES[r[ARP.port]] ?? r[ARP.port],
+    mac: [r[ARP.macHi] >>> 8, r[ARP.macHi] & 255, r[ARP.macLo] >>> 24, (r[ARP.macLo] >>> 16) & 255, (r[ARP.macLo] >>> 8) & 255, r[ARP.macLo] & 255]
+      .map((b) => b.toString(16).padStart(2, '0')).join(':'),
+    ageMs: r[ARP.ageMs], resolved: r[ARP.resolved] === 1,
   }));
   return {
     engine: router.engine.kind,

@@ -6,9 +6,10 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 
 const ROOT = 'assembly';
-// Lowest first. The base holds what every layer shares: the ABI, config, counters, the arena, the clock.
+// Lowest first. The base holds what every layer shares: the ABI, config, counters (with their numbers,
+// generated/ from host/layout.ts), the arena, the clock.
 const LAYERS: [string, (file: string) => boolean][] = [
-  ['base', (f) => ['abi.ts', 'config.ts', 'counters.ts', 'arena.ts', 'work.ts', 'time.ts'].includes(f)],
+  ['base', (f) => ['abi.ts', 'config.ts', 'counters.ts', 'arena.ts', 'work.ts', 'time.ts'].includes(f) || f.startsWith('generated/')],
   ['wire', (f) => f.startsWith('wire/')],
   ['link', (f) => f.startsWith('link/')],
   ['ip', (f) => f.startsWith('ip/')],

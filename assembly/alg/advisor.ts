@@ -10,7 +10,8 @@ import { get16, get32 } from "../wire/bytes";
 import {
   IKE_NEXT_PAYLOAD, IKE_FLAGS, IKE_EXCHANGE, IKE_HEADER_LEN, IKE_PAYLOAD_LENGTH, IKE_PAYLOAD_HEADER,
   IKEV1_AGGRESSIVE, IKEV1_PAYLOAD_ID, IKEV1_PAYLOAD_VENDOR_ID, IKEV1_PAYLOAD_NAT_D, IKEV1_PAYLOAD_NAT_D_DRAFT,
-  IKEV2_PAYLOAD_NOTIFY, IKEV2_NOTIFY_NAT_D_SOURCE, IKEV2_NOTIFY_NAT_D_DEST, IKE_ID_IPV4_ADDR,
+  IKEV2_PAYLOAD_NOTIFY, IKEV2_NOTIFY_NAT_D_SOURCE, IKEV2_NOTIFY_NAT_D_DEST, IKE_ID_IPV4_ADDR, IKE_PAYLOAD_NEXT,
+  IKEV1_FLAG_ENCRYPTION, IKEV1_ID_TYPE, IKEV2_PAYLOAD_SK, IKEV2_NOTIFY_SPI_SIZE, IKEV2_NOTIFY_TYPE, IKEV2_NOTIFY_HEADER, NAT_D_HASH_LEN,
 } from "../wire/ipsec";
 import { NATT_NAT_D, NATT_VENDOR_ID } from "./ike-sessions";
 
@@ -23,43 +24,52 @@ export const FINDING_MANUAL_KEYS: u32 = 5;
 /** code|name|reason|fix, one finding per line. Append only: codes are stable. */
 export const ADVISOR_CATALOG = "1|AH_THROUGH_PAT|AH authenticates the IP source address, which PAT rewrites, so the peer will discard every packet|Use ESP instead of AH, or give this host a Transparent Map so its address is not rewritten\n2|NO_NAT_T|The peers did not negotiate NAT-T (no NAT-T vendor ID or NAT-D payloads in the clear IKE messages), so raw ESP depends on this ALG and only one negotiation per remote can be in flight|Enable NAT traversal (NAT-T, UDP 4500) on both peers\n3|AGGRESSIVE_ID_IP|IKEv1 aggressive mode sends an IP-address identity in the clear, and the peer sees the WAN address instead of it|Use an FQDN or user-FQDN identity, or tell the peer to expect the WAN address\n4|ESP_TO_DEFAULT_SERVER|ESP/AH from the WAN goes to the default server because no Server List entry owns UDP 500|Add a Server List entry for UDP 500 to the VPN host, or use the multi mode\n5|MANUAL_KEYS|ESP with no IKE exchange seen (manual keys): an inbound SPI is bound only while a single LAN host talks ESP to this remote|Prefer IKE with NAT-T, or keep one manual-key host per remote gateway";
 
-// Finding record: code, host, remote, count, firstSeen, lastSeen, used
-const F_CODE = 0;
-const F_HOST = 4;
-const F_REMOTE = 8;
-const F_COUNT = 12;
-const F_LAST = 16;
-const F_USED = 20;
+/** A finding about one host's traffic with one remote, 24 bytes. */
+@unmanaged class Finding {
+  code: u32; //  0  FINDING_*
+  host: u32; //  4
+  remote: u32; //  8
+  count: u32; // 12  occurrences
+  last: u32; // 16  when it was last seen
+  used: u8; // 20
+  reserved: u8; // 21
+  reserved2: u16; // 22
+}
 const F_BYTES: u32 = 24;
 
 let findings: usize = 0;
 
 export function advisorInit(): bool {
+  if (offsetof<Finding>() != F_BYTES) return false;
   findings = arenaTake(<usize>FINDING_SLOTS * F_BYTES);
   return findings != 0;
 }
 
+@inline function findingAt(i: u32): Finding {
+  return changetype<Finding>(findings + <usize>i * F_BYTES);
+}
+
 /** Records one occurrence of a finding about a host's traffic with a remote. */
 export function advise(code: u32, host: u32, remote: u32, now: u32): void {
-  let victim: usize = findings;
+  let victim = findingAt(0);
   let oldest: u32 = 0;
   for (let i: u32 = 0; i < FINDING_SLOTS; i++) {
-    const f = findings + <usize>i * F_BYTES;
-    if (load<u8>(f, F_USED) == 0) { victim = f; oldest = 0xffffffff; continue; }
-    if (load<u32>(f, F_CODE) == code && load<u32>(f, F_HOST) == host && load<u32>(f, F_REMOTE) == remote) {
-      store<u32>(f, load<u32>(f, F_COUNT) + 1, F_COUNT);
-      store<u32>(f, now, F_LAST);
+    const f = findingAt(i);
+    if (f.used == 0) { victim = f; oldest = 0xffffffff; continue; }
+    if (f.code == code && f.host == host && f.remote == remote) {
+      f.count = f.count + 1;
+      f.last = now;
       return;
     }
-    const age = now - load<u32>(f, F_LAST);
+    const age = now - f.last;
     if (oldest != 0xffffffff && age >= oldest) { oldest = age; victim = f; }
   }
-  store<u32>(victim, code, F_CODE);
-  store<u32>(victim, host, F_HOST);
-  store<u32>(victim, remote, F_REMOTE);
-  store<u32>(victim, 1, F_COUNT);
-  store<u32>(victim, now, F_LAST);
-  store<u8>(victim, 1, F_USED);
+  victim.code = code;
+  victim.host = host;
+  victim.remote = remote;
+  victim.count = 1;
+  victim.last = now;
+  victim.used = 1;
   count(Counter.AdvisorFindings);
 }
 
@@ -67,13 +77,13 @@ export function findingSlots(): u32 { return FINDING_SLOTS; }
 
 /** Dump row: code, host, remote, count, ageMs. */
 export function findingRow(i: u32, row: usize, now: u32): bool {
-  const f = findings + <usize>i * F_BYTES;
-  if (load<u8>(f, F_USED) == 0) return false;
-  store<u32>(row, load<u32>(f, F_CODE), 0);
-  store<u32>(row, load<u32>(f, F_HOST), 4);
-  store<u32>(row, load<u32>(f, F_REMOTE), 8);
-  store<u32>(row, load<u32>(f, F_COUNT), 12);
-  store<u32>(row, now - load<u32>(f, F_LAST), 16);
+  const f = findingAt(i);
+  if (f.used == 0) return false;
+  store<u32>(row, f.code, 0);
+  store<u32>(row, f.host, 4);
+  store<u32>(row, f.remote, 8);
+  store<u32>(row, f.count, 12);
+  store<u32>(row, now - f.last, 16);
   return true;
 }
 
@@ -100,7 +110,7 @@ export function inspectIke(ike: usize, len: u32, version: u8): void {
   IkeFacts.ipIdentity = false;
   IkeFacts.natDSource = 0;
   IkeFacts.natDDest = 0;
-  if (version == 1 && (load<u8>(ike + IKE_FLAGS) & 1) != 0) return; // IKEv1 E flag: payloads are encrypted
+  if (version == 1 && (load<u8>(ike + IKE_FLAGS) & IKEV1_FLAG_ENCRYPTION) != 0) return; // IKEv1 E flag: payloads are encrypted
   const exchange = load<u8>(ike + IKE_EXCHANGE);
   let next = load<u8>(ike + IKE_NEXT_PAYLOAD);
   let at: u32 = IKE_HEADER_LEN;
@@ -114,19 +124,19 @@ export function inspectIke(ike: usize, len: u32, version: u8): void {
     if (version == 1) {
       if (next == IKEV1_PAYLOAD_VENDOR_ID && isNatTVendorId(body, blen)) IkeFacts.natT |= NATT_VENDOR_ID;
       if (next == IKEV1_PAYLOAD_NAT_D || next == IKEV1_PAYLOAD_NAT_D_DRAFT) IkeFacts.natT |= NATT_NAT_D;
-      if (next == IKEV1_PAYLOAD_ID && exchange == IKEV1_AGGRESSIVE && blen >= 1 && load<u8>(body) == IKE_ID_IPV4_ADDR) IkeFacts.ipIdentity = true;
+      if (next == IKEV1_PAYLOAD_ID && exchange == IKEV1_AGGRESSIVE && blen >= 1 && load<u8>(body + IKEV1_ID_TYPE) == IKE_ID_IPV4_ADDR) IkeFacts.ipIdentity = true;
     } else {
-      if (next == 46) return; // SK: everything after is encrypted
-      if (next == IKEV2_PAYLOAD_NOTIFY && blen >= 4) {
-        const type = get16(body + 2);
+      if (next == IKEV2_PAYLOAD_SK) return; // everything after is encrypted
+      if (next == IKEV2_PAYLOAD_NOTIFY && blen >= IKEV2_NOTIFY_HEADER) {
+        const type = get16(body + IKEV2_NOTIFY_TYPE);
         if (type == IKEV2_NOTIFY_NAT_D_SOURCE || type == IKEV2_NOTIFY_NAT_D_DEST) IkeFacts.natT |= NATT_NAT_D;
         // protocol, SPI size 0, type, then the SHA-1 hash
-        const hash = blen == 4 + 20 && load<u8>(body + 1) == 0 ? body + 4 : 0;
+        const hash = blen == IKEV2_NOTIFY_HEADER + NAT_D_HASH_LEN && load<u8>(body + IKEV2_NOTIFY_SPI_SIZE) == 0 ? body + IKEV2_NOTIFY_HEADER : 0;
         if (type == IKEV2_NOTIFY_NAT_D_SOURCE && IkeFacts.natDSource == 0) IkeFacts.natDSource = hash;
         if (type == IKEV2_NOTIFY_NAT_D_DEST) IkeFacts.natDDest = hash;
       }
     }
-    next = load<u8>(p);
+    next = load<u8>(p + IKE_PAYLOAD_NEXT);
     at += plen;
   }
 }

@@ -22,17 +22,22 @@ import { Counter, count } from "../counters";
 import { expired } from "../time";
 import { NO_INDEX } from "../nat/hash";
 import {
-  ikeAt, ikeFor, firstForRemote, K_REMOTE, K_HOST, K_NATT, K_OWED, K_DONE_AT, K_NEXT_REMOTE, K_VERSION, K_FLAGS, K_PAID_AT,
+  IkeSession, ikeAt, ikeFor, firstForRemote,
   NATT_ENCAP, NATT_FLOATED, NATT_DECIDED, FLAG_PAID, FLAG_OUT_NEW,
 } from "./ike-sessions";
 import {
-  saAt, addSa, firstSaForRemote, addCandidate, dropCandidate, saCandidate,
-  A_REMOTE, A_DIR, A_HOST, A_IKE, A_LAST, A_NEXT_REMOTE, A_CANDIDATES, SA_INBOUND, SA_OUTBOUND, MAX_CANDIDATES,
+  saAt, addSa, firstSaForRemote, addCandidate, dropCandidate, saCandidate, SA_INBOUND, SA_OUTBOUND, MAX_CANDIDATES,
 } from "./sas";
 
-// Candidates found: host, rank, when its last SA-creating exchange was answered (u32 each).
+/** A host found that may own a new SPI, 12 bytes. */
+@unmanaged class FoundHost {
+  host: u32; // 0
+  rank: u32; // 4  RANK_*
+  at: u32; // 8  when its last SA-creating exchange was answered
+}
+const FOUND_BYTES: u32 = 12;
 const FOUND_MAX: u32 = 16;
-const found = memory.data(<i32>FOUND_MAX * 12, 4);
+const found = memory.data(<i32>(FOUND_MAX * FOUND_BYTES), 4);
 // The hosts an SPI goes to, best first (MAX_CANDIDATES at most).
 const candidates = memory.data(<i32>MAX_CANDIDATES * 4, 4);
 
@@ -46,6 +51,15 @@ class Found {
   static n: u32 = 0;
 }
 
+@inline function foundAt(i: u32): FoundHost {
+  return changetype<FoundHost>(found + i * FOUND_BYTES);
+}
+
+/** False when the found record's layout is not the documented one (ipsecInit refuses to start). */
+export function bindingInit(): bool {
+  return offsetof<FoundHost>() == FOUND_BYTES;
+}
+
 class Pay {
   static now: u32 = 0;
 }
@@ -56,25 +70,25 @@ class Pay {
 const PAID_DOUBT_MS: u32 = 60_000;
 
 /** True when an IKE session's child SAs travel in UDP 4500, so no raw SPI of them needs binding. */
-export function sasInUdp(s: usize): bool {
-  const natt = load<u8>(s, K_NATT);
+export function sasInUdp(s: IkeSession): bool {
+  const natt = s.natt;
   // An IKEv1 session floats only when it found NAT (then ESP goes in UDP); IKEv2 with MOBIKE floats
   // without NAT and keeps raw ESP, which its NAT-D hashes tell (NATT_DECIDED).
-  return (natt & NATT_ENCAP) != 0 || ((natt & NATT_FLOATED) != 0 && (natt & NATT_DECIDED) == 0 && load<u8>(s, K_VERSION) == 1);
+  return (natt & NATT_ENCAP) != 0 || ((natt & NATT_FLOATED) != 0 && (natt & NATT_DECIDED) == 0 && s.version == 1);
 }
 
 function addFound(host: u32, rank: u32, at: u32): void {
   for (let i: u32 = 0; i < Found.n; i++) {
-    const f = found + i * 12;
-    if (load<u32>(f) != host) continue;
-    if (rank > load<u32>(f, 4) || (rank == load<u32>(f, 4) && <i32>(at - load<u32>(f, 8)) > 0)) { store<u32>(f, rank, 4); store<u32>(f, at, 8); }
+    const f = foundAt(i);
+    if (f.host != host) continue;
+    if (rank > f.rank || (rank == f.rank && <i32>(at - f.at) > 0)) { f.rank = rank; f.at = at; }
     return;
   }
   if (Found.n == FOUND_MAX) return;
-  const f = found + Found.n * 12;
-  store<u32>(f, host);
-  store<u32>(f, rank, 4);
-  store<u32>(f, at, 8);
+  const f = foundAt(Found.n);
+  f.host = host;
+  f.rank = rank;
+  f.at = at;
   Found.n++;
 }
 
@@ -84,14 +98,14 @@ function choose(): u32 {
   for (let c: u32 = 0; c < n; c++) {
     let best: u32 = c;
     for (let i = c + 1; i < Found.n; i++) {
-      const fi = found + i * 12, fb = found + best * 12;
-      const ri = load<u32>(fi, 4), rb = load<u32>(fb, 4);
-      if (ri > rb || (ri == rb && <i32>(load<u32>(fi, 8) - load<u32>(fb, 8)) > 0)) best = i;
+      const fi = foundAt(i), fb = foundAt(best);
+      const ri = fi.rank, rb = fb.rank;
+      if (ri > rb || (ri == rb && <i32>(fi.at - fb.at) > 0)) best = i;
     }
-    const fc = found + c * 12, fb = found + best * 12;
-    const h = load<u32>(fb), r = load<u32>(fb, 4), t = load<u32>(fb, 8);
-    store<u32>(fb, load<u32>(fc)); store<u32>(fb, load<u32>(fc, 4), 4); store<u32>(fb, load<u32>(fc, 8), 8);
-    store<u32>(fc, h); store<u32>(fc, r, 4); store<u32>(fc, t, 8);
+    const fc = foundAt(c), fb = foundAt(best);
+    const h = fb.host, r = fb.rank, t = fb.at;
+    fb.host = fc.host; fb.rank = fc.rank; fb.at = fc.at;
+    fc.host = h; fc.rank = r; fc.at = t;
     store<u32>(candidates + (c << 2), h);
   }
   return n;
@@ -102,16 +116,16 @@ function hasInbound(remote: u32, host: u32): bool {
   let a = firstSaForRemote(remote);
   while (a != NO_INDEX) {
     const r = saAt(a);
-    if (load<u32>(r, A_REMOTE) == remote && load<u8>(r, A_DIR) == SA_INBOUND && load<u32>(r, A_HOST) == host) return true;
-    a = load<u32>(r, A_NEXT_REMOTE);
+    if (r.remote == remote && r.dir == SA_INBOUND && r.host == host) return true;
+    a = r.nextRemote;
   }
   return false;
 }
 
 /** True when session `s`'s owed SPI was paid less than PAID_DOUBT_MS ago by inbound ESP alone and its
  *  host has not sent on a new outbound SPI since: a spoofed packet may have paid it (see the header). */
-@inline function inDoubt(s: usize, flags: u8, now: u32): bool {
-  return (flags & (FLAG_PAID | FLAG_OUT_NEW)) == FLAG_PAID && !expired(now, load<u32>(s, K_PAID_AT), PAID_DOUBT_MS);
+@inline function inDoubt(s: IkeSession, flags: u8, now: u32): bool {
+  return (flags & (FLAG_PAID | FLAG_OUT_NEW)) == FLAG_PAID && !expired(now, s.paidAt, PAID_DOUBT_MS);
 }
 
 /** When no host is owed an SPI: hosts whose SA-creating exchange with `remote` was answered less than
@@ -121,9 +135,9 @@ function collectRecent(remote: u32, now: u32): void {
   let j = firstForRemote(remote);
   while (j != NO_INDEX) {
     const s = ikeAt(j);
-    j = load<u32>(s, K_NEXT_REMOTE);
-    const done = load<u32>(s, K_DONE_AT);
-    if (load<u32>(s, K_REMOTE) == remote && done != 0 && !sasInUdp(s) && !expired(now, done, window)) addFound(load<u32>(s, K_HOST), RANK_PAID, done);
+    j = s.nextRemote;
+    const done = s.doneAt;
+    if (s.remote == remote && done != 0 && !sasInUdp(s) && !expired(now, done, window)) addFound(s.host, RANK_PAID, done);
   }
 }
 
@@ -134,13 +148,13 @@ function collect(remote: u32, now: u32): void {
   let j = firstForRemote(remote);
   while (j != NO_INDEX) {
     const s = ikeAt(j);
-    j = load<u32>(s, K_NEXT_REMOTE);
-    if (load<u32>(s, K_REMOTE) != remote) continue;
+    j = s.nextRemote;
+    if (s.remote != remote) continue;
     talksIke = true;
     if (sasInUdp(s)) continue;
-    const flags = load<u8>(s, K_FLAGS), done = load<u32>(s, K_DONE_AT);
-    if (load<u8>(s, K_OWED) != 0) addFound(load<u32>(s, K_HOST), (flags & FLAG_OUT_NEW) != 0 ? RANK_SHOWN : RANK_OWED, done);
-    else if (inDoubt(s, flags, now)) addFound(load<u32>(s, K_HOST), RANK_PAID, done);
+    const flags = s.flags, done = s.doneAt;
+    if (s.owed != 0) addFound(s.host, (flags & FLAG_OUT_NEW) != 0 ? RANK_SHOWN : RANK_OWED, done);
+    else if (inDoubt(s, flags, now)) addFound(s.host, RANK_PAID, done);
   }
   if (talksIke) return;
   // Manual keys: with no IKE towards that remote at all, a host sending it ESP/AH is owed the SA back.
@@ -148,9 +162,9 @@ function collect(remote: u32, now: u32): void {
   let a = firstSaForRemote(remote);
   while (a != NO_INDEX) {
     const r = saAt(a);
-    if (load<u32>(r, A_REMOTE) == remote && load<u8>(r, A_DIR) == SA_OUTBOUND && load<u32>(r, A_IKE) == NO_INDEX &&
-        !hasInbound(remote, load<u32>(r, A_HOST))) addFound(load<u32>(r, A_HOST), RANK_MANUAL, load<u32>(r, A_LAST));
-    a = load<u32>(r, A_NEXT_REMOTE);
+    if (r.remote == remote && r.dir == SA_OUTBOUND && r.ike == NO_INDEX &&
+        !hasInbound(remote, r.host)) addFound(r.host, RANK_MANUAL, r.last);
+    a = r.nextRemote;
   }
 }
 
@@ -160,11 +174,11 @@ function owingSession(host: u32, remote: u32): u32 {
   let j = firstForRemote(remote);
   while (j != NO_INDEX) {
     const s = ikeAt(j);
-    if (load<u32>(s, K_REMOTE) == remote && load<u32>(s, K_HOST) == host && load<u8>(s, K_OWED) != 0 && !sasInUdp(s)) {
-      const at = load<u32>(s, K_DONE_AT);
+    if (s.remote == remote && s.host == host && s.owed != 0 && !sasInUdp(s)) {
+      const at = s.doneAt;
       if (best == NO_INDEX || <i32>(at - bestAt) < 0) { best = j; bestAt = at; }
     }
-    j = load<u32>(s, K_NEXT_REMOTE);
+    j = s.nextRemote;
   }
   return best;
 }
@@ -174,17 +188,17 @@ function pay(host: u32, remote: u32): void {
   const k = owingSession(host, remote);
   if (k == NO_INDEX) return; // manual keys, or a host whose paid SPI may have been a spoofed one
   const s = ikeAt(k);
-  store<u8>(s, load<u8>(s, K_OWED) - 1, K_OWED);
-  store<u8>(s, load<u8>(s, K_FLAGS) | FLAG_PAID, K_FLAGS);
-  store<u32>(s, Pay.now, K_PAID_AT);
+  s.owed = s.owed - 1;
+  s.flags = s.flags | FLAG_PAID;
+  s.paidAt = Pay.now;
   if (owingSession(host, remote) != NO_INDEX) return;
   let a = firstSaForRemote(remote);
   while (a != NO_INDEX) {
     const r = saAt(a);
-    const next = load<u32>(r, A_NEXT_REMOTE);
-    if (load<u32>(r, A_REMOTE) == remote && load<u8>(r, A_DIR) == SA_INBOUND && dropCandidate(r, host)) {
+    const next = r.nextRemote;
+    if (r.remote == remote && r.dir == SA_INBOUND && dropCandidate(r, host)) {
       count(Counter.SpiNarrowed);
-      pay(load<u32>(r, A_HOST), remote); // the host left alone owns this SPI
+      pay(r.host, remote); // the host left alone owns this SPI
     }
     a = next;
   }
@@ -221,7 +235,7 @@ export function bindInbound(remote: u32, spi: u32, proto: u8, now: u32): u32 {
 /** True when `host` is one of the hosts SA `a` delivers to. */
 export function deliversTo(a: u32, host: u32): bool {
   const r = saAt(a);
-  const n = <u32>load<u8>(r, A_CANDIDATES);
+  const n = <u32>r.candidates;
   for (let i: u32 = 0; i < n; i++) if (saCandidate(r, i) == host) return true;
   return false;
 }

@@ -17,7 +17,7 @@ import { IKE_MESSAGE_ID, IKE_EXCHANGE, IKE_FLAGS } from "../wire/ipsec";
 import { Pkt, Verdict } from "../ip/packet";
 import { expired } from "../time";
 import { NO_INDEX } from "../nat/hash";
-import { ikeAt, firstForRemote, K_USED, K_HOST, K_REMOTE, K_OWED, K_DONE_AT, K_HELD, K_NEXT_REMOTE, K_ICOOKIE } from "./ike-sessions";
+import { IkeSession, ikeAt, firstForRemote } from "./ike-sessions";
 import { openedAt } from "./exchanges";
 import { sasInUdp } from "./binding";
 
@@ -25,14 +25,19 @@ import { sasInUdp } from "./binding";
  *  carries traffic binds within a round trip; one left idle must not hold other hosts for minutes. */
 const BIND_GRACE_MS: u32 = 2000;
 
-// Held packet: the frame after a 24-byte header.
-const H_IKE = 0; // u32 IKE session index
-const H_COOKIE = 4; // u32 first word of the session's initiator cookie (the slot may be reused)
-const H_SEQ = 8; // u32 arrival order
-const H_LEN = 12; // u16
-const H_IKE_AT = 14; // u16 offset of the IKE header in the frame
-const H_PORT = 16; // u8 ingress port
-const H_BUSY = 17; // u8
+/** A held IKE packet's header, 24 bytes; its frame follows it. */
+@unmanaged class HeldIke {
+  ike: u32; //  0  IKE session index
+  cookie: u32; //  4  first word of the session's initiator cookie (the slot may be reused)
+  seq: u32; //  8  arrival order
+  len: u16; // 12
+  ikeOffset: u16; // 14  where the IKE header starts in the frame
+  port: u8; // 16  ingress port
+  busy: u8; // 17
+  reserved: u16; // 18  (the frame starts 8-byte aligned)
+  reserved2: u32; // 20
+}
+
 const H_HEADER: u32 = 24;
 const H_STRIDE: u32 = H_HEADER + SLOT_BYTES;
 
@@ -44,6 +49,7 @@ class Hold {
 }
 
 export function holdInit(): bool {
+  if (offsetof<HeldIke>() != H_HEADER) return false;
   Hold.slots = ikeHoldSlots();
   Hold.base = arenaTake(<usize>Hold.slots * H_STRIDE);
   Hold.held = 0;
@@ -51,29 +57,33 @@ export function holdInit(): bool {
   return Hold.base != 0;
 }
 
-@inline function slotAt(i: u32): usize {
-  return Hold.base + <usize>i * H_STRIDE;
+@inline function slotAt(i: u32): HeldIke {
+  return changetype<HeldIke>(Hold.base + <usize>i * H_STRIDE);
 }
 
 @inline function hostShare(): u32 {
   return max<u32>(1, Hold.slots >> 2);
 }
 
+@inline function frameOf(h: HeldIke): usize {
+  return changetype<usize>(h) + H_HEADER;
+}
+
 /** True when the negotiation of session `s` keeps other hosts' SA-creating requests to its remote waiting. */
-function isOpen(s: usize, now: u32): bool {
+function isOpen(s: IkeSession, now: u32): bool {
   if (sasInUdp(s)) return false; // NAT-T: no raw SPI of it will need binding
   const opened = openedAt(s, NO_INDEX);
   if (opened != NO_INDEX && !expired(now, opened, timeout(T_IKE_HOLD))) return true;
-  return load<u8>(s, K_OWED) != 0 && !expired(now, load<u32>(s, K_DONE_AT), BIND_GRACE_MS);
+  return s.owed != 0 && !expired(now, s.doneAt, BIND_GRACE_MS);
 }
 
 /** True when a packet held before `seq` waits for `remote` on behalf of another host than `host`. */
 function earlierWaiting(remote: u32, host: u32, seq: u32): bool {
   for (let i: u32 = 0; i < Hold.slots; i++) {
     const h = slotAt(i);
-    if (load<u8>(h, H_BUSY) == 0 || <i32>(load<u32>(h, H_SEQ) - seq) >= 0) continue;
-    const s = ikeAt(load<u32>(h, H_IKE));
-    if (load<u32>(s, K_REMOTE) == remote && load<u32>(s, K_HOST) != host) return true;
+    if (h.busy == 0 || <i32>(h.seq - seq) >= 0) continue;
+    const s = ikeAt(h.ike);
+    if (s.remote == remote && s.host != host) return true;
   }
   return false;
 }
@@ -82,12 +92,12 @@ function earlierWaiting(remote: u32, host: u32, seq: u32): bool {
 export function mustWait(k: u32, now: u32, seq: u32): bool {
   const me = ikeAt(k);
   if (sasInUdp(me)) return false; // its SAs travel in UDP: no raw SPI of it will compete
-  const host = load<u32>(me, K_HOST), remote = load<u32>(me, K_REMOTE);
+  const host = me.host, remote = me.remote;
   let j = firstForRemote(remote);
   while (j != NO_INDEX) {
     const s = ikeAt(j);
-    if (j != k && load<u32>(s, K_REMOTE) == remote && load<u32>(s, K_HOST) != host && isOpen(s, now)) return true;
-    j = load<u32>(s, K_NEXT_REMOTE);
+    if (j != k && s.remote == remote && s.host != host && isOpen(s, now)) return true;
+    j = s.nextRemote;
   }
   return Hold.held != 0 && earlierWaiting(remote, host, seq);
 }
@@ -98,9 +108,9 @@ export function nextSeq(): u32 {
 }
 
 /** True when slot `h` holds the same IKE message of session k as the packet at `ike`. */
-function sameMessage(h: usize, k: u32, ike: usize): bool {
-  if (load<u32>(h, H_IKE) != k || load<u8>(h, H_PORT) != <u8>Pkt.port) return false;
-  const other = h + H_HEADER + load<u16>(h, H_IKE_AT);
+function sameMessage(h: HeldIke, k: u32, ike: usize): bool {
+  if (h.ike != k || h.port != <u8>Pkt.port) return false;
+  const other = frameOf(h) + h.ikeOffset;
   return load<u32>(other + IKE_MESSAGE_ID) == load<u32>(ike + IKE_MESSAGE_ID) &&
     load<u8>(other + IKE_EXCHANGE) == load<u8>(ike + IKE_EXCHANGE) && load<u8>(other + IKE_FLAGS) == load<u8>(ike + IKE_FLAGS);
 }
@@ -108,26 +118,26 @@ function sameMessage(h: usize, k: u32, ike: usize): bool {
 /** Keeps the packet in Pkt (IKE header at `ike`, session k) until mustWait says it may go. */
 export function holdPacket(k: u32, ike: usize): Verdict {
   const s = ikeAt(k);
-  const host = load<u32>(s, K_HOST);
+  const host = s.host;
   let free: i32 = -1;
   let mine: u32 = 0;
   for (let i: u32 = 0; i < Hold.slots; i++) {
     const h = slotAt(i);
-    if (load<u8>(h, H_BUSY) == 0) { if (free < 0) free = <i32>i; continue; }
+    if (h.busy == 0) { if (free < 0) free = <i32>i; continue; }
     if (sameMessage(h, k, ike)) { count(Counter.IkeHoldDuplicates); return Verdict.Consumed; } // a retransmission
-    if (load<u32>(ikeAt(load<u32>(h, H_IKE)), K_HOST) == host) mine++;
+    if (ikeAt(h.ike).host == host) mine++;
   }
   if (free < 0 || mine >= hostShare()) { count(Counter.DropIkeHoldFull); return Verdict.Dropped; }
   const h = slotAt(<u32>free);
-  store<u32>(h, k, H_IKE);
-  store<u32>(h, load<u32>(s, K_ICOOKIE), H_COOKIE);
-  store<u32>(h, Hold.seq++, H_SEQ);
-  store<u16>(h, <u16>Pkt.len, H_LEN);
-  store<u16>(h, <u16>(ike - Pkt.frame), H_IKE_AT);
-  store<u8>(h, <u8>Pkt.port, H_PORT);
-  store<u8>(h, 1, H_BUSY);
-  memory.copy(h + H_HEADER, Pkt.frame, Pkt.len);
-  store<u8>(s, load<u8>(s, K_HELD) + 1, K_HELD);
+  h.ike = k;
+  h.cookie = s.icookieHi;
+  h.seq = Hold.seq++;
+  h.len = <u16>Pkt.len;
+  h.ikeOffset = <u16>(ike - Pkt.frame);
+  h.port = <u8>Pkt.port;
+  h.busy = 1;
+  memory.copy(frameOf(h), Pkt.frame, Pkt.len);
+  s.held = s.held + 1;
   Hold.held++;
   count(Counter.IkeHeld);
   return Verdict.Consumed;
@@ -138,8 +148,8 @@ function nextHeld(after: u32, any: bool): i32 {
   let best: i32 = -1, bestSeq: u32 = 0;
   for (let i: u32 = 0; i < Hold.slots; i++) {
     const h = slotAt(i);
-    if (load<u8>(h, H_BUSY) == 0) continue;
-    const seq = load<u32>(h, H_SEQ);
+    if (h.busy == 0) continue;
+    const seq = h.seq;
     if (!any && <i32>(seq - after) <= 0) continue;
     if (best < 0 || <i32>(seq - bestSeq) < 0) { best = <i32>i; bestSeq = seq; }
   }
@@ -165,19 +175,19 @@ export function nextReleasable(now: u32): usize {
   let i = nextHeld(Release.after, !Release.started);
   while (i >= 0) {
     const h = slotAt(<u32>i);
-    const seq = load<u32>(h, H_SEQ);
+    const seq = h.seq;
     Release.started = true;
     Release.after = seq;
-    const k = load<u32>(h, H_IKE);
+    const k = h.ike;
     const s = ikeAt(k);
-    const stale = load<u8>(s, K_USED) == 0 || load<u32>(s, K_ICOOKIE) != load<u32>(h, H_COOKIE);
+    const stale = s.used == 0 || s.icookieHi != h.cookie;
     if (stale || !mustWait(k, now, seq)) {
-      store<u8>(h, 0, H_BUSY);
+      h.busy = 0;
       Hold.held--;
       if (!stale) {
-        store<u8>(s, load<u8>(s, K_HELD) - 1, K_HELD);
+        s.held = s.held - 1;
         count(Counter.IkeHoldReleased);
-        return h;
+        return changetype<usize>(h);
       }
     }
     i = nextHeld(seq, false);
@@ -185,9 +195,9 @@ export function nextReleasable(now: u32): usize {
   return 0;
 }
 
-@inline export function heldFrame(h: usize): usize { return h + H_HEADER; }
-@inline export function heldLen(h: usize): u32 { return load<u16>(h, H_LEN); }
-@inline export function heldPort(h: usize): u16 { return <u16>load<u8>(h, H_PORT); }
+@inline export function heldFrame(h: usize): usize { return frameOf(changetype<HeldIke>(h)); }
+@inline export function heldLen(h: usize): u32 { return changetype<HeldIke>(h).len; }
+@inline export function heldPort(h: usize): u16 { return <u16>changetype<HeldIke>(h).port; }
 
 /** True when the hold queue is empty. */
 @inline export function holdEmpty(): bool {

@@ -10,32 +10,54 @@ import { arenaTake } from "../arena";
 import { Counter, count } from "../counters";
 import { NO_INDEX, hash3, mix, bucketCountFor } from "../nat/hash";
 import { unlinkFrom, pushFront, threadFree } from "../nat/chains";
+import { IKE_ICOOKIE, IKE_RCOOKIE } from "../wire/ipsec";
 
-export const K_USED = 0; // u8
-export const K_VERSION = 1; // u8: 1 IKEv1/ISAKMP, 2 IKEv2
-export const K_OPEN = 2; // u8: a bit per K_OPENS slot in use (an SA-creating request not answered yet)
-export const K_NATT = 3; // u8: NATT_* bits
-export const K_HOST = 4;
-export const K_REMOTE = 8;
-export const K_HOST_PORT = 12; // u16
-export const K_EXT_PORT = 14; // u16
-export const K_OWED = 16; // u8: child SAs created whose inbound SPI has not been bound yet
-export const K_HELD = 17; // u8: packets of this session in the hold queue
-export const K_LAST_EXCHANGE = 18; // u8
-export const K_ADVISED = 19; // u8: findings already raised for this session (bits by finding code)
-export const K_ICOOKIE = 20; // 8 bytes, as on the wire
-export const K_RCOOKIE = 28; // 8 bytes
-export const K_LAST = 36;
-export const K_DONE_AT = 40; // when the last SA-creating exchange was answered (0: never)
-export const K_NEXT = 44;
-export const K_NEXT_REMOTE = 48;
-export const K_FREE = 52;
-export const K_MESSAGES = 56;
-export const K_FLAGS = 60; // u8: FLAG_* bits
-export const K_OPENS = 64; // OPEN_SLOTS x (u32 message ID, u32 opened at): slots 0-1 the host's, 2-3 the remote's
-export const K_DONE_MSGIDS = 96; // IKEv1: the last two Quick Modes answered (a third message is no new request)
-export const K_PAID_AT = 104; // when an inbound SPI last paid one this session was owed
-export const K_BYTES: u32 = 108;
+/** An IKE session: one IKE SA between a LAN host and a remote gateway, 108 bytes. */
+@unmanaged export class IkeSession {
+  used: u8; //   0
+  version: u8; //   1  1 IKEv1/ISAKMP, 2 IKEv2
+  open: u8; //   2  a bit per open slot in use (an SA-creating request not answered yet)
+  natt: u8; //   3  NATT_* bits
+  host: u32; //   4
+  remote: u32; //   8
+  hostPort: u16; //  12
+  extPort: u16; //  14
+  owed: u8; //  16  child SAs created whose inbound SPI has not been bound yet
+  held: u8; //  17  packets of this session in the hold queue
+  lastExchange: u8; //  18
+  advised: u8; //  19  findings already raised for this session (bits by finding code)
+  icookieHi: u32; //  20  initiator cookie / SPI, 8 bytes as on the wire (IKE_ICOOKIE)
+  icookieLo: u32; //  24
+  rcookieHi: u32; //  28  responder cookie / SPI, likewise
+  rcookieLo: u32; //  32
+  last: u32; //  36  when it last carried a message
+  doneAt: u32; //  40  when the last SA-creating exchange was answered (0: never)
+  next: u32; //  44  chain of its (remote, port, cookie) bucket
+  nextRemote: u32; //  48  chain of its remote's bucket
+  free: u32; //  52  the free list
+  messages: u32; //  56
+  flags: u8; //  60  FLAG_* bits
+  open0: u32; //  64  OPEN_SLOTS x OpenSlot (8 bytes): slots 0-1 the host's, 2-3 the remote's (61-63 padding)
+  open0At: u32; //  68
+  open1: u32; //  72
+  open1At: u32; //  76
+  open2: u32; //  80
+  open2At: u32; //  84
+  open3: u32; //  88
+  open3At: u32; //  92
+  doneMsgId: u32; //  96  IKEv1: the last two Quick Modes answered (a third message is no new request)
+  doneMsgIdBefore: u32; // 100
+  paidAt: u32; // 104  when an inbound SPI last paid one this session was owed
+}
+
+export const IKE_SESSION_BYTES: u32 = 108;
+
+/** One open exchange of a session (alg/exchanges.ts), `open0` + 8 * slot into its record. */
+@unmanaged export class OpenSlot {
+  msgId: u32; // 0
+  at: u32; // 4  when it was opened
+}
+
 export const OPEN_SLOTS: u32 = 4; // IKEv2 windows and concurrent Quick Modes: two outstanding per side
 
 export const FLAG_AUTH_COUNTED: u8 = 1; // IKEv2: the child SA of IKE_AUTH is counted (EAP takes several)
@@ -67,22 +89,33 @@ class Ike {
   static now: u32 = 0;
 }
 
-@inline export function ikeAt(i: u32): usize {
-  return Ike.base + <usize>i * K_BYTES;
+@inline export function ikeAt(i: u32): IkeSession {
+  return changetype<IkeSession>(Ike.base + <usize>i * IKE_SESSION_BYTES);
 }
 
+/** Open slot `i` of session `s`. */
+@inline export function openSlotOf(s: IkeSession, i: u32): OpenSlot {
+  return changetype<OpenSlot>(changetype<usize>(s) + offsetof<IkeSession>("open0") + (i << 3));
+}
+
+// Chain links, for nat/chains.ts.
+const IKE_NEXT = <u32>offsetof<IkeSession>("next");
+const IKE_NEXT_REMOTE = <u32>offsetof<IkeSession>("nextRemote");
+const IKE_FREE = <u32>offsetof<IkeSession>("free");
+
 export function ikeInit(): bool {
+  if (offsetof<IkeSession>() != IKE_SESSION_BYTES || offsetof<OpenSlot>() != 8) return false;
   const n = capacity(C_IKE_SESSIONS);
   const b = bucketCountFor(n);
   Ike.slots = n;
   Ike.mask = b - 1;
-  Ike.base = arenaTake(<usize>n * K_BYTES);
+  Ike.base = arenaTake(<usize>n * IKE_SESSION_BYTES);
   Ike.buckets = arenaTake(<usize>b * 4);
   Ike.remoteBuckets = arenaTake(<usize>b * 4);
   if (Ike.base == 0 || Ike.buckets == 0 || Ike.remoteBuckets == 0) return false;
   memory.fill(Ike.buckets, 0xff, <usize>b * 4);
   memory.fill(Ike.remoteBuckets, 0xff, <usize>b * 4);
-  Ike.freeHead = threadFree(Ike.base, K_BYTES, n, K_FREE);
+  Ike.freeHead = threadFree(Ike.base, IKE_SESSION_BYTES, n, IKE_FREE);
   Ike.live = 0;
   return true;
 }
@@ -102,19 +135,19 @@ export function ikeInit(): bool {
  * echoes names the host whose answer it took. `host` != 0 asks for that host's session only.
  */
 export function findIke(remote: u32, port: u32, ike: usize, host: u32 = 0): u32 {
-  const hi = load<u32>(ike), lo = load<u32>(ike, 4);
-  const rhi = load<u32>(ike, 8), rlo = load<u32>(ike, 12);
+  const hi = load<u32>(ike, IKE_ICOOKIE), lo = load<u32>(ike, IKE_ICOOKIE + 4);
+  const rhi = load<u32>(ike, IKE_RCOOKIE), rlo = load<u32>(ike, IKE_RCOOKIE + 4);
   let i = load<u32>(bucket(remote, port, hi, lo));
   let first = NO_INDEX, n: u32 = 0;
   while (i != NO_INDEX) {
     const k = ikeAt(i);
-    if (load<u32>(k, K_REMOTE) == remote && <u32>load<u16>(k, K_EXT_PORT) == port &&
-        load<u32>(k, K_ICOOKIE) == hi && load<u32>(k, K_ICOOKIE + 4) == lo && (host == 0 || load<u32>(k, K_HOST) == host)) {
-      if (load<u32>(k, K_RCOOKIE) == rhi && load<u32>(k, K_RCOOKIE + 4) == rlo) return i;
+    if (k.remote == remote && <u32>k.extPort == port &&
+        k.icookieHi == hi && k.icookieLo == lo && (host == 0 || k.host == host)) {
+      if (k.rcookieHi == rhi && k.rcookieLo == rlo) return i;
       if (first == NO_INDEX) first = i;
       n++;
     }
-    i = load<u32>(k, K_NEXT);
+    i = k.next;
   }
   return n == 1 ? first : NO_INDEX;
 }
@@ -132,9 +165,9 @@ function makeRoomFor(host: u32): void {
   const now = Ike.now;
   for (let i: u32 = 0; i < Ike.slots; i++) {
     const k = ikeAt(i);
-    if (load<u8>(k, K_USED) == 0 || load<u32>(k, K_HOST) != host) continue;
+    if (k.used == 0 || k.host != host) continue;
     n++;
-    const age = now - load<u32>(k, K_LAST);
+    const age = now - k.last;
     if (oldest == NO_INDEX || age >= oldestAge) { oldest = i; oldestAge = age; }
   }
   if (n >= hostShare() && oldest != NO_INDEX) {
@@ -149,31 +182,31 @@ export function addIke(host: u32, hostPort: u32, remote: u32, extPort: u32, cook
   const i = Ike.freeHead;
   if (i == NO_INDEX) { count(Counter.DropIkeTableFull); return NO_INDEX; }
   const k = ikeAt(i);
-  Ike.freeHead = load<u32>(k, K_FREE);
-  memory.fill(k, 0, K_BYTES);
-  store<u8>(k, 1, K_USED);
-  store<u8>(k, version, K_VERSION);
-  store<u32>(k, host, K_HOST);
-  store<u32>(k, remote, K_REMOTE);
-  store<u16>(k, <u16>hostPort, K_HOST_PORT);
-  store<u16>(k, <u16>extPort, K_EXT_PORT);
-  const hi = load<u32>(cookie), lo = load<u32>(cookie, 4);
-  store<u32>(k, hi, K_ICOOKIE);
-  store<u32>(k, lo, K_ICOOKIE + 4);
-  store<u32>(k, now, K_LAST);
-  pushFront(bucket(remote, extPort, hi, lo), Ike.base, K_BYTES, i, K_NEXT);
-  pushFront(remoteBucket(remote), Ike.base, K_BYTES, i, K_NEXT_REMOTE);
+  Ike.freeHead = k.free;
+  memory.fill(changetype<usize>(k), 0, IKE_SESSION_BYTES);
+  k.used = 1;
+  k.version = version;
+  k.host = host;
+  k.remote = remote;
+  k.hostPort = <u16>hostPort;
+  k.extPort = <u16>extPort;
+  const hi = load<u32>(cookie, IKE_ICOOKIE), lo = load<u32>(cookie, IKE_ICOOKIE + 4);
+  k.icookieHi = hi;
+  k.icookieLo = lo;
+  k.last = now;
+  pushFront(bucket(remote, extPort, hi, lo), Ike.base, IKE_SESSION_BYTES, i, IKE_NEXT);
+  pushFront(remoteBucket(remote), Ike.base, IKE_SESSION_BYTES, i, IKE_NEXT_REMOTE);
   Ike.live++;
   return i;
 }
 
 export function removeIke(i: u32): void {
   const k = ikeAt(i);
-  const remote = load<u32>(k, K_REMOTE);
-  unlinkFrom(bucket(remote, load<u16>(k, K_EXT_PORT), load<u32>(k, K_ICOOKIE), load<u32>(k, K_ICOOKIE + 4)), Ike.base, K_BYTES, i, K_NEXT);
-  unlinkFrom(remoteBucket(remote), Ike.base, K_BYTES, i, K_NEXT_REMOTE);
-  store<u8>(k, 0, K_USED);
-  store<u32>(k, Ike.freeHead, K_FREE);
+  const remote = k.remote;
+  unlinkFrom(bucket(remote, k.extPort, k.icookieHi, k.icookieLo), Ike.base, IKE_SESSION_BYTES, i, IKE_NEXT);
+  unlinkFrom(remoteBucket(remote), Ike.base, IKE_SESSION_BYTES, i, IKE_NEXT_REMOTE);
+  k.used = 0;
+  k.free = Ike.freeHead;
   Ike.freeHead = i;
   Ike.live--;
 }
@@ -193,13 +226,13 @@ export function ikeFor(host: u32, remote: u32): u32 {
   let j = firstForRemote(remote);
   while (j != NO_INDEX) {
     const s = ikeAt(j);
-    if (load<u32>(s, K_REMOTE) == remote && load<u32>(s, K_HOST) == host) return j;
-    j = load<u32>(s, K_NEXT_REMOTE);
+    if (s.remote == remote && s.host == host) return j;
+    j = s.nextRemote;
   }
   return NO_INDEX;
 }
 
-/** First session in the remote chain of `remote` (walk with K_NEXT_REMOTE; check K_REMOTE, chains are shared). */
+/** First session in the remote chain of `remote` (walk with `nextRemote`; check `remote`, chains are shared). */
 @inline export function firstForRemote(remote: u32): u32 {
   return load<u32>(remoteBucket(remote));
 }

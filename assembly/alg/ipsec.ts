@@ -23,8 +23,8 @@ import { Config, timeout, T_IKE, T_IPSEC_SA, IPSEC_OFF, IPSEC_MULTI, IPSEC_SERVE
 import { Counter, count, countMany } from "../counters";
 import { get16, get32 } from "../wire/bytes";
 import { PROTO_UDP, PROTO_ESP, PROTO_AH } from "../wire/ipv4";
-import { UDP_HEADER_LEN } from "../wire/l4";
-import { ESP_SPI, AH_SPI, IKE_RCOOKIE, IKE_VERSION, IKE_EXCHANGE, IKE_HEADER_LEN, NATT_PORT, NON_ESP_MARKER_LEN, IKEV1_QUICK_MODE, IKEV1_MAIN_MODE, IKEV1_AGGRESSIVE, IKEV2_SA_INIT, IKEV2_AUTH } from "../wire/ipsec";
+import { UDP_HEADER_LEN, UDP_SRC_PORT, UDP_DST_PORT } from "../wire/l4";
+import { ESP_SPI, AH_SPI, IKE_RCOOKIE, IKE_EXCHANGE, IKE_HEADER_LEN, IKE_SPIS_LEN, ikeMajorVersion, NATT_PORT, NON_ESP_MARKER_LEN, IKEV1_QUICK_MODE, IKEV1_MAIN_MODE, IKEV1_AGGRESSIVE, IKEV2_SA_INIT, IKEV2_AUTH } from "../wire/ipsec";
 import { Pkt, Verdict } from "../ip/packet";
 import { expired } from "../time";
 import { NO_INDEX } from "../nat/hash";
@@ -37,13 +37,12 @@ import { NONE, serverForExternal, serverListOwnerOfUdp } from "../nat/static";
 import { isPublicAddress } from "../nat/public";
 import {
   ikeInit, ikeAt, findIke, findIkeAnyPort, ikeFor, addIke, removeIke, firstForRemote, ikeSlots,
-  K_USED, K_VERSION, K_NATT, K_HOST, K_REMOTE, K_HOST_PORT, K_EXT_PORT, K_LAST_EXCHANGE, K_ADVISED, K_ICOOKIE, K_RCOOKIE,
-  K_LAST, K_NEXT_REMOTE, K_MESSAGES, K_OWED, K_HELD, K_OPEN, K_DONE_AT, K_FLAGS, FLAG_OUT_NEW, FLAG_BY_REMOTE, NATT_NAT_D, NATT_FLOATED, NATT_DECIDED, NATT_ENCAP,
+  IkeSession, FLAG_OUT_NEW, FLAG_BY_REMOTE, NATT_NAT_D, NATT_FLOATED, NATT_DECIDED, NATT_ENCAP,
   IKE_IDLE, IKE_NEGOTIATING, IKE_HELD, IKE_BOUND, IKE_AWAITING,
 } from "./ike-sessions";
-import { sasInit, saAt, findSa, addSa, removeSa, touchSa, saSlots, saCandidate, A_USED, A_PROTO, A_DIR, A_SPI, A_REMOTE, A_HOST, A_IKE, A_LAST, A_PACKETS, A_CANDIDATES, SA_INBOUND, SA_OUTBOUND } from "./sas";
+import { sasInit, saAt, findSa, addSa, removeSa, touchSa, saSlots, saCandidate, SA_INBOUND, SA_OUTBOUND } from "./sas";
 import { opensExchange, trackExchange } from "./exchanges";
-import { bindInbound, deliversTo } from "./binding";
+import { bindingInit, bindInbound, deliversTo } from "./binding";
 import { holdInit, holdPacket, mustWait, nextSeq, beginRelease, nextReleasable, heldFrame, heldLen, heldPort, holdEmpty } from "./hold";
 import { natDMatches } from "./nat-d";
 import { advisorInit, advise, inspectIke, IkeFacts, findingSlots, findingRow, FINDING_AH_THROUGH_PAT, FINDING_NO_NAT_T, FINDING_AGGRESSIVE_ID_IP, FINDING_ESP_TO_DEFAULT_SERVER, FINDING_MANUAL_KEYS } from "./advisor";
@@ -64,7 +63,7 @@ class Alg {
 export function ipsecInit(): bool {
   Alg.ikeCursor = 0;
   Alg.saCursor = 0;
-  return holdInit() && ikeInit() && sasInit() && advisorInit();
+  return holdInit() && ikeInit() && sasInit() && advisorInit() && bindingInit() && ikePeersFit();
 }
 
 function isIkePort(port: u32): bool {
@@ -86,37 +85,37 @@ function isIkePort(port: u32): bool {
 function observeIke(k: u32, ike: usize, len: u32, fromHost: bool, remotePort: u32): void {
   const s = ikeAt(k);
   const exchange = load<u8>(ike + IKE_EXCHANGE);
-  inspectIke(ike, len, load<u8>(s, K_VERSION));
-  store<u8>(s, load<u8>(s, K_NATT) | IkeFacts.natT, K_NATT);
-  const host = load<u32>(s, K_HOST), remote = load<u32>(s, K_REMOTE);
+  inspectIke(ike, len, s.version);
+  s.natt = s.natt | IkeFacts.natT;
+  const host = s.host, remote = s.remote;
   if (IkeFacts.ipIdentity && fromHost) advise(FINDING_AGGRESSIVE_ID_IP, host, remote, Pkt.now);
   // Past phase 1 / IKE_SA_INIT the payloads are encrypted: by then NAT-D must have been seen.
   const pastClear = exchange == IKEV1_QUICK_MODE || exchange == IKEV2_AUTH;
-  const advised = load<u8>(s, K_ADVISED);
-  if (pastClear && (load<u8>(s, K_NATT) & NATT_NAT_D) == 0 && (advised & 1) == 0) {
-    store<u8>(s, advised | 1, K_ADVISED);
+  const advised = s.advised;
+  if (pastClear && (s.natt & NATT_NAT_D) == 0 && (advised & 1) == 0) {
+    s.advised = advised | 1;
     advise(FINDING_NO_NAT_T, host, remote, Pkt.now);
   }
   // IKEv2: the response to IKE_SA_INIT tells, through its NAT-D hashes, whether the peers will move
   // their SAs into UDP 4500 (alg/nat-d.ts).
-  if (!fromHost && load<u8>(s, K_VERSION) == 2 && exchange == IKEV2_SA_INIT && IkeFacts.natDSource != 0 && IkeFacts.natDDest != 0) {
-    const hostSeesNat = !natDMatches(ike, IkeFacts.natDDest, host, load<u16>(s, K_HOST_PORT));
+  if (!fromHost && s.version == 2 && exchange == IKEV2_SA_INIT && IkeFacts.natDSource != 0 && IkeFacts.natDDest != 0) {
+    const hostSeesNat = !natDMatches(ike, IkeFacts.natDDest, host, s.hostPort);
     const remoteBehindNat = !natDMatches(ike, IkeFacts.natDSource, remote, remotePort);
-    store<u8>(s, (load<u8>(s, K_NATT) & ~NATT_ENCAP) | NATT_DECIDED | (hostSeesNat || remoteBehindNat ? NATT_ENCAP : 0), K_NATT);
+    s.natt = (s.natt & ~NATT_ENCAP) | NATT_DECIDED | (hostSeesNat || remoteBehindNat ? NATT_ENCAP : 0);
   }
   trackExchange(k, ike, fromHost, Pkt.now);
-  store<u8>(s, exchange, K_LAST_EXCHANGE);
-  store<u32>(s, Pkt.now, K_LAST);
-  store<u32>(s, load<u32>(s, K_MESSAGES) + 1, K_MESSAGES);
-  if ((load<u32>(s, K_RCOOKIE) | load<u32>(s, K_RCOOKIE + 4)) == 0) {
-    store<u32>(s, load<u32>(ike + IKE_RCOOKIE), K_RCOOKIE);
-    store<u32>(s, load<u32>(ike + IKE_RCOOKIE + 4), K_RCOOKIE + 4);
+  s.lastExchange = exchange;
+  s.last = Pkt.now;
+  s.messages = s.messages + 1;
+  if ((s.rcookieHi | s.rcookieLo) == 0) {
+    s.rcookieHi = load<u32>(ike + IKE_RCOOKIE);
+    s.rcookieLo = load<u32>(ike + IKE_RCOOKIE + 4);
   }
 }
 
 /** An IKE session found by lookup, unless idle past its timeout. */
 function liveIke(k: u32): u32 {
-  if (k == NO_INDEX || !expired(Pkt.now, load<u32>(ikeAt(k), K_LAST), timeout(T_IKE) * 1000)) return k;
+  if (k == NO_INDEX || !expired(Pkt.now, ikeAt(k).last, timeout(T_IKE) * 1000)) return k;
   removeIke(k);
   count(Counter.IkeSessionsExpired);
   return NO_INDEX;
@@ -126,27 +125,27 @@ function liveIke(k: u32): u32 {
 function ikeHeader(skip: u32): usize {
   if (Pkt.l4 == 0 || Pkt.l4Len < UDP_HEADER_LEN + skip + IKE_HEADER_LEN) return 0;
   const ike = Pkt.l4 + UDP_HEADER_LEN + skip;
-  const major = load<u8>(ike + IKE_VERSION) >> 4;
+  const major = ikeMajorVersion(ike);
   return major == 1 || major == 2 ? ike : 0;
 }
 
 function ikeIn2Out(ikePort: u32): Verdict {
   const ike = ikeHeader(0);
   if (ike == 0) { count(Counter.DropL4Malformed); return Verdict.Dropped; }
-  const hostPort = get16(Pkt.l4);
+  const hostPort = get16(Pkt.l4 + UDP_SRC_PORT);
   let k = liveIke(findIke(Pkt.dst, ikePort, ike, Pkt.src));
   if (k == NO_INDEX) {
     // Another host's cookie: refused, unless this is a second host answering an IKE SA the remote
     // started (each answer carries its own responder cookie, which the remote's next message names).
     const other = findIke(Pkt.dst, ikePort, ike);
     const rcookie = load<u32>(ike + IKE_RCOOKIE) | load<u32>(ike + IKE_RCOOKIE + 4);
-    if (other != NO_INDEX && (rcookie == 0 || (load<u8>(ikeAt(other), K_FLAGS) & FLAG_BY_REMOTE) == 0)) {
+    if (other != NO_INDEX && (rcookie == 0 || (ikeAt(other).flags & FLAG_BY_REMOTE) == 0)) {
       count(Counter.DropIkeUnknownCookie); // another host already uses this cookie with this remote
       return Verdict.Dropped;
     }
-    k = addIke(Pkt.src, hostPort, Pkt.dst, ikePort, ike, load<u8>(ike + IKE_VERSION) >> 4, Pkt.now);
+    k = addIke(Pkt.src, hostPort, Pkt.dst, ikePort, ike, ikeMajorVersion(ike), Pkt.now);
     if (k == NO_INDEX) return Verdict.Dropped;
-    if (rcookie != 0 && opensIkeSa(ike)) store<u8>(ikeAt(k), FLAG_BY_REMOTE, K_FLAGS); // the host answers the remote's first message
+    if (rcookie != 0 && opensIkeSa(ike)) ikeAt(k).flags = FLAG_BY_REMOTE; // the host answers the remote's first message
   }
   if (waits(k, ike, true)) return holdPacket(k, ike);
   observeIke(k, ike, Pkt.l4Len - UDP_HEADER_LEN, true, ikePort);
@@ -161,22 +160,36 @@ function ikeIn2Out(ikePort: u32): Verdict {
 }
 
 /** Hosts that talk IKE with `remote` on `ikePort`, for a message of a new IKE SA the remote starts. */
-const ikePeers = memory.data(<i32>MAX_IKE_COPIES * 8, 4); // host, host port
+@unmanaged class IkePeer {
+  host: u32; // 0
+  hostPort: u32; // 4
+}
+const IKE_PEER_BYTES: u32 = 8;
+const ikePeers = memory.data(<i32>(MAX_IKE_COPIES * IKE_PEER_BYTES), 4);
+
+@inline function ikePeerAt(i: u32): IkePeer {
+  return changetype<IkePeer>(ikePeers + i * IKE_PEER_BYTES);
+}
+
+@inline function ikePeersFit(): bool {
+  return offsetof<IkePeer>() == IKE_PEER_BYTES;
+}
 
 function collectIkePeers(remote: u32, ikePort: u32): u32 {
   let n: u32 = 0;
   let j = firstForRemote(remote);
   while (j != NO_INDEX) {
     const s = ikeAt(j);
-    j = load<u32>(s, K_NEXT_REMOTE);
-    if (load<u32>(s, K_REMOTE) != remote || <u32>load<u16>(s, K_EXT_PORT) != ikePort) continue;
-    const host = load<u32>(s, K_HOST);
+    j = s.nextRemote;
+    if (s.remote != remote || <u32>s.extPort != ikePort) continue;
+    const host = s.host;
     let seen = false;
-    for (let i: u32 = 0; i < n; i++) if (load<u32>(ikePeers + (i << 3)) == host) seen = true;
+    for (let i: u32 = 0; i < n; i++) if (ikePeerAt(i).host == host) seen = true;
     if (seen) continue;
     if (n == MAX_IKE_COPIES) return n + 1;
-    store<u32>(ikePeers + (n << 3), host);
-    store<u32>(ikePeers + (n << 3), load<u16>(s, K_HOST_PORT), 4);
+    const peer = ikePeerAt(n);
+    peer.host = host;
+    peer.hostPort = s.hostPort;
     n++;
   }
   return n;
@@ -194,7 +207,7 @@ function ikeFromStranger(ikePort: u32): Verdict {
   const n: u32 = Pkt.l4 == 0 ? 0 : collectIkePeers(Pkt.src, ikePort);
   if (n == 0 || n > MAX_IKE_COPIES) { count(Counter.DropIkeUnknownCookie); return Verdict.Dropped; }
   decide(Counter.IkeOut2In);
-  for (let i: u32 = 0; i < n; i++) decideTarget(load<u32>(ikePeers + (i << 3)), load<u32>(ikePeers + (i << 3), 4));
+  for (let i: u32 = 0; i < n; i++) decideTarget(ikePeerAt(i).host, ikePeerAt(i).hostPort);
   if (n > 1) countMany(Counter.IkeCopies, n - 1);
   return Verdict.Translated;
 }
@@ -205,8 +218,8 @@ function ikeOut2In(ikePort: u32): Verdict {
   if (k == NO_INDEX) return ikeFromStranger(ikePort);
   const s = ikeAt(k);
   if (waits(k, ike, false)) return holdPacket(k, ike);
-  observeIke(k, ike, Pkt.l4Len - UDP_HEADER_LEN, false, get16(Pkt.l4));
-  decideOne(load<u32>(s, K_HOST), load<u16>(s, K_HOST_PORT), Counter.IkeOut2In);
+  observeIke(k, ike, Pkt.l4Len - UDP_HEADER_LEN, false, get16(Pkt.l4 + UDP_SRC_PORT));
+  decideOne(s.host, s.hostPort, Counter.IkeOut2In);
   return Verdict.Translated;
 }
 
@@ -216,8 +229,8 @@ function showNewPair(host: u32, remote: u32): void {
   let j = firstForRemote(remote);
   while (j != NO_INDEX) {
     const s = ikeAt(j);
-    if (load<u32>(s, K_REMOTE) == remote && load<u32>(s, K_HOST) == host && load<u32>(s, K_DONE_AT) != 0) store<u8>(s, load<u8>(s, K_FLAGS) | FLAG_OUT_NEW, K_FLAGS);
-    j = load<u32>(s, K_NEXT_REMOTE);
+    if (s.remote == remote && s.host == host && s.doneAt != 0) s.flags = s.flags | FLAG_OUT_NEW;
+    j = s.nextRemote;
   }
 }
 
@@ -232,10 +245,10 @@ function ikeBehindMarker(): usize {
 function addFloatedIke(host: u32, hostPort: u32, remote: u32, ike: usize): u32 {
   if (Config.ikePortCount == 0) return NO_INDEX;
   const before = ikeFor(host, remote);
-  const k = addIke(host, hostPort, remote, <u32>load<u16>(Config.ikePorts), ike, load<u8>(ike + IKE_VERSION) >> 4, Pkt.now);
+  const k = addIke(host, hostPort, remote, <u32>load<u16>(Config.ikePorts), ike, ikeMajorVersion(ike), Pkt.now);
   if (k == NO_INDEX) return k;
-  const natt = before == NO_INDEX ? 0 : load<u8>(ikeAt(before), K_NATT);
-  store<u8>(ikeAt(k), natt | NATT_FLOATED, K_NATT);
+  const natt: u8 = before == NO_INDEX ? 0 : ikeAt(before).natt;
+  ikeAt(k).natt = natt | NATT_FLOATED;
   return k;
 }
 
@@ -250,20 +263,20 @@ function ikeOn4500(fromHost: bool): Verdict {
   let k = liveIke(findIkeAnyPort(remote, ike));
   if (k == NO_INDEX) {
     if (fromHost) {
-      k = addFloatedIke(Pkt.src, get16(Pkt.l4), remote, ike);
+      k = addFloatedIke(Pkt.src, get16(Pkt.l4 + UDP_SRC_PORT), remote, ike);
     } else {
       // The remote speaks first on an IKE SA it rekeyed: NAPT knows which host this port belongs to.
-      const si = findSessionOutside(PROTO_UDP, Pkt.dst, get16(Pkt.l4 + 2), remote, get16(Pkt.l4));
+      const si = findSessionOutside(PROTO_UDP, Pkt.dst, get16(Pkt.l4 + UDP_DST_PORT), remote, get16(Pkt.l4 + UDP_SRC_PORT));
       if (si != NO_INDEX) k = addFloatedIke(sessionInAddr(si), sessionInPort(si), remote, ike);
     }
     if (k == NO_INDEX) return Verdict.NotMine;
-  } else if (fromHost && load<u32>(ikeAt(k), K_HOST) != Pkt.src) {
+  } else if (fromHost && ikeAt(k).host != Pkt.src) {
     return Verdict.NotMine;
   }
   if (waits(k, ike, fromHost)) return holdPacket(k, ike);
   const s = ikeAt(k);
-  store<u8>(s, load<u8>(s, K_NATT) | NATT_FLOATED, K_NATT);
-  observeIke(k, ike, Pkt.l4Len - UDP_HEADER_LEN - NON_ESP_MARKER_LEN, fromHost, get16(Pkt.l4 + (fromHost ? 2 : 0)));
+  s.natt = s.natt | NATT_FLOATED;
+  observeIke(k, ike, Pkt.l4Len - UDP_HEADER_LEN - NON_ESP_MARKER_LEN, fromHost, get16(Pkt.l4 + (fromHost ? UDP_DST_PORT : UDP_SRC_PORT)));
   return Verdict.NotMine;
 }
 
@@ -271,7 +284,7 @@ function ikeOn4500(fromHost: bool): Verdict {
 
 /** An SA found by lookup, unless it has been idle past its timeout (the sweep may not have reached it yet). */
 function liveSa(a: u32): u32 {
-  if (a == NO_INDEX || !expired(Pkt.now, load<u32>(saAt(a), A_LAST), timeout(T_IPSEC_SA) * 1000)) return a;
+  if (a == NO_INDEX || !expired(Pkt.now, saAt(a).last, timeout(T_IPSEC_SA) * 1000)) return a;
   removeSa(a);
   count(Counter.SasExpired);
   return NO_INDEX;
@@ -294,7 +307,7 @@ function ipsecProtoIn2Out(): Verdict {
       if (a == NO_INDEX) return Verdict.Dropped;
       if (ike == NO_INDEX) advise(FINDING_MANUAL_KEYS, host, remote, Pkt.now);
       else showNewPair(host, remote);
-    } else if (load<u32>(saAt(a), A_HOST) != host) {
+    } else if (saAt(a).host != host) {
       count(Counter.DropEspAmbiguous); // two hosts claim one outbound SPI to one remote
       return Verdict.Dropped;
     }
@@ -316,7 +329,7 @@ function multiOut2In(proto: u8): Verdict {
   }
   touchSa(a, Pkt.now);
   const r = saAt(a);
-  const n = <u32>load<u8>(r, A_CANDIDATES);
+  const n = <u32>r.candidates;
   decide(proto == PROTO_ESP ? Counter.IpsecEspOut2In : Counter.IpsecAhOut2In);
   for (let i: u32 = 0; i < n; i++) decideTarget(saCandidate(r, i), NO_PORT);
   if (n > 1) countMany(Counter.EspCopies, n - 1);
@@ -355,25 +368,25 @@ export function ipsecQuoteOwner(out2in: bool, proto: u8, src: u32, dst: u32, l4:
     const a = findSa(remote, spi, out2in ? SA_OUTBOUND : SA_INBOUND, proto);
     if (a == NO_INDEX) return false;
     if (!out2in && !deliversTo(a, dst)) return false;
-    QuoteOwner.addr = out2in ? load<u32>(saAt(a), A_HOST) : Config.wanAddr;
+    QuoteOwner.addr = out2in ? saAt(a).host : Config.wanAddr;
     QuoteOwner.port = NO_PORT;
     return true;
   }
   if (proto != PROTO_UDP || l4Bytes < UDP_HEADER_LEN) return false;
-  const ikePort = get16(l4 + (out2in ? 0 : 2));
-  if (!isIkePort(ikePort) || get16(l4 + (out2in ? 2 : 0)) != ikePort) return false;
+  const ikePort = get16(l4 + (out2in ? UDP_SRC_PORT : UDP_DST_PORT));
+  if (!isIkePort(ikePort) || get16(l4 + (out2in ? UDP_DST_PORT : UDP_SRC_PORT)) != ikePort) return false;
   // The IKE header names the session when the error quotes that far (Linux quotes up to 576 bytes);
   // RFC 792's eight bytes name only the ports: then the remote must talk IKE with one host alone.
   let host: u32 = 0, hostPort: u32 = 0;
-  if (l4Bytes >= UDP_HEADER_LEN + 16) {
+  if (l4Bytes >= UDP_HEADER_LEN + IKE_SPIS_LEN) {
     const k = findIke(remote, ikePort, l4 + UDP_HEADER_LEN);
     if (k == NO_INDEX) return false;
-    host = load<u32>(ikeAt(k), K_HOST);
-    hostPort = load<u16>(ikeAt(k), K_HOST_PORT);
+    host = ikeAt(k).host;
+    hostPort = ikeAt(k).hostPort;
   } else {
     if (collectIkePeers(remote, ikePort) != 1) return false;
-    host = load<u32>(ikePeers);
-    hostPort = load<u32>(ikePeers, 4);
+    host = ikePeerAt(0).host;
+    hostPort = ikePeerAt(0).hostPort;
   }
   if (!out2in && host != dst) return false;
   QuoteOwner.addr = out2in ? host : Config.wanAddr;
@@ -391,7 +404,7 @@ export function ipsecIn2Out(): Verdict {
   // no remote gateway is there, and NAPT carries it both ways. Read here, it would open an IKE session
   // with our own address, which its hairpinned half would then find and take back to the sender.
   if (isPublicAddress(Pkt.dst)) return Verdict.NotMine;
-  const dport = get16(Pkt.l4 + 2);
+  const dport = get16(Pkt.l4 + UDP_DST_PORT);
   if (dport == NATT_PORT) return ikeOn4500(true);
   return isIkePort(dport) ? ikeIn2Out(dport) : Verdict.NotMine;
 }
@@ -407,8 +420,8 @@ export function ipsecOut2In(): Verdict {
   const proto = Pkt.proto;
   if (proto == PROTO_ESP || proto == PROTO_AH) return ipsecProtoOut2In();
   if (proto != PROTO_UDP || Config.ipsecMode != IPSEC_MULTI || Pkt.l4 == 0) return Verdict.NotMine;
-  if (get16(Pkt.l4) == NATT_PORT) return ikeOn4500(false);
-  const dport = get16(Pkt.l4 + 2);
+  if (get16(Pkt.l4 + UDP_SRC_PORT) == NATT_PORT) return ikeOn4500(false);
+  const dport = get16(Pkt.l4 + UDP_DST_PORT);
   return isIkePort(dport) ? ikeOut2In(dport) : Verdict.NotMine;
 }
 
@@ -439,25 +452,25 @@ export function ipsecTick(now: u32): void {
     const k = Alg.ikeCursor;
     Alg.ikeCursor = k + 1 >= ikeN ? 0 : k + 1;
     const s = ikeAt(k);
-    if (load<u8>(s, K_USED) == 0) continue;
-    if (expired(now, load<u32>(s, K_LAST), ikeIdle)) { removeIke(k); count(Counter.IkeSessionsExpired); continue; }
+    if (s.used == 0) continue;
+    if (expired(now, s.last, ikeIdle)) { removeIke(k); count(Counter.IkeSessionsExpired); continue; }
     // A child SA unbound for an SA lifetime will never be used: its host is owed nothing more.
-    if (load<u8>(s, K_OWED) != 0 && expired(now, load<u32>(s, K_DONE_AT), saIdle)) store<u8>(s, 0, K_OWED);
+    if (s.owed != 0 && expired(now, s.doneAt, saIdle)) s.owed = 0;
   }
   for (let n: u32 = 0; n < SWEEP_PER_TICK && n < saN; n++) {
     const i = Alg.saCursor;
     Alg.saCursor = i + 1 >= saN ? 0 : i + 1;
     const a = saAt(i);
-    if (load<u8>(a, A_USED) != 0 && expired(now, load<u32>(a, A_LAST), saIdle)) { removeSa(i); count(Counter.SasExpired); }
+    if (a.used != 0 && expired(now, a.last, saIdle)) { removeSa(i); count(Counter.SasExpired); }
   }
 }
 
 /** The state a dump shows for IKE session `s` (host/state.ts names them). */
-function ikeState(s: usize): u32 {
-  if (load<u8>(s, K_HELD) != 0) return IKE_HELD;
-  if (load<u8>(s, K_OPEN) != 0) return IKE_NEGOTIATING;
-  if (load<u8>(s, K_OWED) != 0) return IKE_AWAITING;
-  return load<u32>(s, K_DONE_AT) != 0 ? IKE_BOUND : IKE_IDLE;
+function ikeState(s: IkeSession): u32 {
+  if (s.held != 0) return IKE_HELD;
+  if (s.open != 0) return IKE_NEGOTIATING;
+  if (s.owed != 0) return IKE_AWAITING;
+  return s.doneAt != 0 ? IKE_BOUND : IKE_IDLE;
 }
 
 // ---------------------------------------------------------------- state dumps
@@ -473,33 +486,34 @@ export function ipsecDumpRow(table: u32, index: u32, row: usize, now: u32): bool
   if (table == DUMP_FINDINGS) return findingRow(index, row, now);
   if (table == DUMP_IKE) {
     const s = ikeAt(index);
-    if (load<u8>(s, K_USED) == 0) return false;
-    store<u32>(row, load<u32>(s, K_HOST), 0);
-    store<u32>(row, load<u16>(s, K_HOST_PORT), 4);
-    store<u32>(row, load<u32>(s, K_REMOTE), 8);
-    store<u32>(row, load<u16>(s, K_EXT_PORT), 12);
-    store<u32>(row, get32(s + K_ICOOKIE), 16);
-    store<u32>(row, get32(s + K_ICOOKIE + 4), 20);
-    store<u32>(row, get32(s + K_RCOOKIE), 24);
-    store<u32>(row, get32(s + K_RCOOKIE + 4), 28);
-    store<u32>(row, load<u8>(s, K_VERSION), 32);
+    if (s.used == 0) return false;
+    store<u32>(row, s.host, 0);
+    store<u32>(row, s.hostPort, 4);
+    store<u32>(row, s.remote, 8);
+    store<u32>(row, s.extPort, 12);
+    const at = changetype<usize>(s); // the cookies as they were on the wire, shown in network order
+    store<u32>(row, get32(at + offsetof<IkeSession>("icookieHi")), 16);
+    store<u32>(row, get32(at + offsetof<IkeSession>("icookieLo")), 20);
+    store<u32>(row, get32(at + offsetof<IkeSession>("rcookieHi")), 24);
+    store<u32>(row, get32(at + offsetof<IkeSession>("rcookieLo")), 28);
+    store<u32>(row, s.version, 32);
     store<u32>(row, ikeState(s), 36);
-    store<u32>(row, now - load<u32>(s, K_LAST), 40);
-    store<u32>(row, load<u8>(s, K_NATT), 44);
+    store<u32>(row, now - s.last, 40);
+    store<u32>(row, s.natt, 44);
     return true;
   }
   if (table == DUMP_SAS) {
     const a = saAt(index);
-    if (load<u8>(a, A_USED) == 0) return false;
-    store<u32>(row, load<u8>(a, A_PROTO), 0);
-    store<u32>(row, load<u32>(a, A_HOST), 4);
-    store<u32>(row, load<u32>(a, A_REMOTE), 8);
-    store<u32>(row, load<u32>(a, A_SPI), 12);
-    store<u32>(row, load<u8>(a, A_DIR), 16);
-    store<u32>(row, load<u32>(a, A_PACKETS), 20);
-    store<u32>(row, now - load<u32>(a, A_LAST), 24);
-    store<u32>(row, load<u32>(a, A_IKE), 28);
-    const n = <u32>load<u8>(a, A_CANDIDATES);
+    if (a.used == 0) return false;
+    store<u32>(row, a.proto, 0);
+    store<u32>(row, a.host, 4);
+    store<u32>(row, a.remote, 8);
+    store<u32>(row, a.spi, 12);
+    store<u32>(row, a.dir, 16);
+    store<u32>(row, a.packets, 20);
+    store<u32>(row, now - a.last, 24);
+    store<u32>(row, a.ike, 28);
+    const n = <u32>a.candidates;
     store<u32>(row, n, 32);
     for (let i: u32 = 1; i < n; i++) store<u32>(row + ((i - 1) << 2), saCandidate(a, i), 36);
     return true;

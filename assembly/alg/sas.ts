@@ -10,22 +10,28 @@ import { Counter, count } from "../counters";
 import { NO_INDEX, hash3, mix, bucketCountFor } from "../nat/hash";
 import { unlinkFrom, pushFront, threadFree } from "../nat/chains";
 
-export const A_USED = 0; // u8
-export const A_PROTO = 1; // u8: 50 ESP, 51 AH
-export const A_DIR = 2; // u8: SA_OUTBOUND / SA_INBOUND
-export const A_SPI = 4;
-export const A_REMOTE = 8;
-export const A_HOST = 12;
-export const A_IKE = 16; // IKE session index or NO_INDEX (manual keys)
-export const A_LAST = 20;
-export const A_PACKETS = 24;
-export const A_NEXT = 28;
-export const A_NEXT_REMOTE = 32;
-export const A_FREE = 36;
-export const A_CANDIDATES = 40; // u8: hosts an inbound SPI is delivered to (1: bound to A_HOST alone)
-export const A_MORE_HOSTS = 44; // u32 x (MAX_CANDIDATES - 1): the other candidates of a shared SPI
+/** An SA: one direction of an ESP/AH security association through the NAT, 56 bytes. */
+@unmanaged export class Sa {
+  used: u8; //  0
+  proto: u8; //  1  50 ESP, 51 AH
+  dir: u8; //  2  SA_OUTBOUND / SA_INBOUND
+  spi: u32; //  4  (3 is padding)
+  remote: u32; //  8
+  host: u32; // 12  the first host it delivers to
+  ike: u32; // 16  IKE session index or NO_INDEX (manual keys)
+  last: u32; // 20  when it last carried a packet
+  packets: u32; // 24
+  next: u32; // 28  chain of its (remote, SPI, direction) bucket
+  nextRemote: u32; // 32  chain of its remote's bucket
+  free: u32; // 36  the free list
+  candidates: u8; // 40  hosts an inbound SPI is delivered to (1: bound to `host` alone)
+  moreHost0: u32; // 44  the other candidates of a shared SPI: MAX_CANDIDATES - 1 words (41-43 padding)
+  moreHost1: u32; // 48
+  moreHost2: u32; // 52
+}
+
 export const MAX_CANDIDATES: u32 = 4;
-export const A_BYTES: u32 = 56;
+export const SA_BYTES: u32 = 56;
 
 export const SA_OUTBOUND: u8 = 0;
 export const SA_INBOUND: u8 = 1;
@@ -40,22 +46,28 @@ class Sas {
   static live: u32 = 0;
 }
 
-@inline export function saAt(i: u32): usize {
-  return Sas.base + <usize>i * A_BYTES;
+@inline export function saAt(i: u32): Sa {
+  return changetype<Sa>(Sas.base + <usize>i * SA_BYTES);
 }
 
+// Chain links, for nat/chains.ts.
+const SA_NEXT = <u32>offsetof<Sa>("next");
+const SA_NEXT_REMOTE = <u32>offsetof<Sa>("nextRemote");
+const SA_FREE = <u32>offsetof<Sa>("free");
+
 export function sasInit(): bool {
+  if (offsetof<Sa>() != SA_BYTES) return false;
   const n = capacity(C_IPSEC_SAS);
   const b = bucketCountFor(n);
   Sas.slots = n;
   Sas.mask = b - 1;
-  Sas.base = arenaTake(<usize>n * A_BYTES);
+  Sas.base = arenaTake(<usize>n * SA_BYTES);
   Sas.buckets = arenaTake(<usize>b * 4);
   Sas.remoteBuckets = arenaTake(<usize>b * 4);
   if (Sas.base == 0 || Sas.buckets == 0 || Sas.remoteBuckets == 0) return false;
   memory.fill(Sas.buckets, 0xff, <usize>b * 4);
   memory.fill(Sas.remoteBuckets, 0xff, <usize>b * 4);
-  Sas.freeHead = threadFree(Sas.base, A_BYTES, n, A_FREE);
+  Sas.freeHead = threadFree(Sas.base, SA_BYTES, n, SA_FREE);
   Sas.live = 0;
   return true;
 }
@@ -72,8 +84,8 @@ export function findSa(remote: u32, spi: u32, dir: u8, proto: u8): u32 {
   let i = load<u32>(bucket(remote, spi, dir));
   while (i != NO_INDEX) {
     const a = saAt(i);
-    if (load<u32>(a, A_SPI) == spi && load<u32>(a, A_REMOTE) == remote && load<u8>(a, A_DIR) == dir && load<u8>(a, A_PROTO) == proto) return i;
-    i = load<u32>(a, A_NEXT);
+    if (a.spi == spi && a.remote == remote && a.dir == dir && a.proto == proto) return i;
+    i = a.next;
   }
   return NO_INDEX;
 }
@@ -92,11 +104,11 @@ function makeRoomFor(host: u32, now: u32): void {
   let n: u32 = 0, oldest = NO_INDEX, oldestAge: u32 = 0, single = NO_INDEX, singleAge: u32 = 0;
   for (let i: u32 = 0; i < Sas.slots; i++) {
     const a = saAt(i);
-    if (load<u8>(a, A_USED) == 0 || load<u32>(a, A_HOST) != host) continue;
+    if (a.used == 0 || a.host != host) continue;
     n++;
-    const age = now - load<u32>(a, A_LAST);
+    const age = now - a.last;
     if (oldest == NO_INDEX || age >= oldestAge) { oldest = i; oldestAge = age; }
-    if (load<u32>(a, A_PACKETS) <= 1 && (single == NO_INDEX || age >= singleAge)) { single = i; singleAge = age; }
+    if (a.packets <= 1 && (single == NO_INDEX || age >= singleAge)) { single = i; singleAge = age; }
   }
   if (n >= hostShare() && oldest != NO_INDEX) {
     removeSa(single != NO_INDEX ? single : oldest);
@@ -109,30 +121,30 @@ export function addSa(proto: u8, dir: u8, spi: u32, remote: u32, host: u32, ike:
   const i = Sas.freeHead;
   if (i == NO_INDEX) { count(Counter.DropSaTableFull); return NO_INDEX; }
   const a = saAt(i);
-  Sas.freeHead = load<u32>(a, A_FREE);
-  memory.fill(a, 0, A_BYTES);
-  store<u8>(a, 1, A_USED);
-  store<u8>(a, proto, A_PROTO);
-  store<u8>(a, dir, A_DIR);
-  store<u32>(a, spi, A_SPI);
-  store<u32>(a, remote, A_REMOTE);
-  store<u32>(a, host, A_HOST);
-  store<u32>(a, ike, A_IKE);
-  store<u32>(a, now, A_LAST);
-  store<u8>(a, 1, A_CANDIDATES);
+  Sas.freeHead = a.free;
+  memory.fill(changetype<usize>(a), 0, SA_BYTES);
+  a.used = 1;
+  a.proto = proto;
+  a.dir = dir;
+  a.spi = spi;
+  a.remote = remote;
+  a.host = host;
+  a.ike = ike;
+  a.last = now;
+  a.candidates = 1;
   Sas.live++;
-  pushFront(bucket(remote, spi, dir), Sas.base, A_BYTES, i, A_NEXT);
-  pushFront(remoteBucket(remote), Sas.base, A_BYTES, i, A_NEXT_REMOTE);
+  pushFront(bucket(remote, spi, dir), Sas.base, SA_BYTES, i, SA_NEXT);
+  pushFront(remoteBucket(remote), Sas.base, SA_BYTES, i, SA_NEXT_REMOTE);
   return i;
 }
 
 export function removeSa(i: u32): void {
   const a = saAt(i);
-  const remote = load<u32>(a, A_REMOTE);
-  unlinkFrom(bucket(remote, load<u32>(a, A_SPI), load<u8>(a, A_DIR)), Sas.base, A_BYTES, i, A_NEXT);
-  unlinkFrom(remoteBucket(remote), Sas.base, A_BYTES, i, A_NEXT_REMOTE);
-  store<u8>(a, 0, A_USED);
-  store<u32>(a, Sas.freeHead, A_FREE);
+  const remote = a.remote;
+  unlinkFrom(bucket(remote, a.spi, a.dir), Sas.base, SA_BYTES, i, SA_NEXT);
+  unlinkFrom(remoteBucket(remote), Sas.base, SA_BYTES, i, SA_NEXT_REMOTE);
+  a.used = 0;
+  a.free = Sas.freeHead;
   Sas.freeHead = i;
   Sas.live--;
 }
@@ -146,32 +158,37 @@ export function saSlots(): u32 { return Sas.slots; }
 /** Marks an SA used now and counts the packet. */
 @inline export function touchSa(i: u32, now: u32): void {
   const a = saAt(i);
-  store<u32>(a, now, A_LAST);
-  store<u32>(a, load<u32>(a, A_PACKETS) + 1, A_PACKETS);
+  a.last = now;
+  a.packets = a.packets + 1;
 }
 
-/** The n-th host an SA delivers to (0: A_HOST). */
-@inline export function saCandidate(a: usize, n: u32): u32 {
-  return n == 0 ? load<u32>(a, A_HOST) : load<u32>(a + ((n - 1) << 2), A_MORE_HOSTS);
+/** Where the n-th other candidate (n >= 0) of a shared SA is kept. */
+@inline function moreHostAt(a: Sa, n: u32): usize {
+  return changetype<usize>(a) + (n << 2);
+}
+
+/** The n-th host an SA delivers to (0: `host`). */
+@inline export function saCandidate(a: Sa, n: u32): u32 {
+  return n == 0 ? a.host : load<u32>(moreHostAt(a, n - 1), offsetof<Sa>("moreHost0"));
 }
 
 /** Makes `host` one more candidate of a shared SA (the caller keeps the count within MAX_CANDIDATES). */
-export function addCandidate(a: usize, host: u32): void {
-  const n = <u32>load<u8>(a, A_CANDIDATES);
-  store<u32>(a + ((n - 1) << 2), host, A_MORE_HOSTS);
-  store<u8>(a, <u8>(n + 1), A_CANDIDATES);
+export function addCandidate(a: Sa, host: u32): void {
+  const n = <u32>a.candidates;
+  store<u32>(moreHostAt(a, n - 1), host, offsetof<Sa>("moreHost0"));
+  a.candidates = <u8>(n + 1);
 }
 
 /** Rules `host` out of a shared SA; true when that leaves the SA bound to one host. */
-export function dropCandidate(a: usize, host: u32): bool {
-  const n = <u32>load<u8>(a, A_CANDIDATES);
+export function dropCandidate(a: Sa, host: u32): bool {
+  const n = <u32>a.candidates;
   if (n < 2) return false;
   for (let i: u32 = 0; i < n; i++) {
     if (saCandidate(a, i) != host) continue;
     const last = saCandidate(a, n - 1);
-    if (i == 0) store<u32>(a, last, A_HOST);
-    else store<u32>(a + ((i - 1) << 2), last, A_MORE_HOSTS);
-    store<u8>(a, <u8>(n - 1), A_CANDIDATES);
+    if (i == 0) a.host = last;
+    else store<u32>(moreHostAt(a, i - 1), last, offsetof<Sa>("moreHost0"));
+    a.candidates = <u8>(n - 1);
     return n - 1 == 1;
   }
   return false;

@@ -2,14 +2,19 @@
 // the arrow keys (or type an item's number), Enter opens an item or saves a field, Backspace/Delete/Tab
 // without Enter undo the field, Esc goes back toward the Main Menu. Changes are staged and take effect
 // on Restart System, which the Superuser alone may do. Driven by bytes; draws with VT100 sequences.
-import { Counter, COUNTER_NAMES, counterBase, countersSettle } from "../counters";
+import { Counter, COUNTER_NAMES, counterValue, countersSettle } from "../counters";
 import {
   O_LAN_ADDR, O_LAN_PREFIX, O_WAN_ADDR, O_WAN_PREFIX, O_WAN_GATEWAY, O_FLAGS, O_FILTERING, O_IPSEC_MODE,
-  O_DEFAULT_SERVER, SERVER_BYTES, MAP_BYTES, CFG_OK,
+  O_DEFAULT_SERVER, SERVER_BYTES, MAP_BYTES, CFG_OK, ConfigRecord, ServerEntry, MapEntry,
+  SERVER_NAME, SERVER_PROTO, SERVER_EXT_LO, SERVER_EXT_HI, SERVER_IN_ADDR, SERVER_IN_PORT, MAP_NAME, MAP_IN_ADDR, MAP_EXT_ADDR,
+  NAME_BYTES, FILTER_ENDPOINT_INDEPENDENT, FILTER_ADDRESS_DEPENDENT, FILTER_ADDRESS_AND_PORT_DEPENDENT, IPSEC_OFF, IPSEC_SERVER_LIST,
+  IPSEC_MULTI, PROTO_SEL_UDP, PROTO_SEL_TCP, PROTO_SEL_BOTH, FLAG_WAN_PING, FLAG_HAIRPIN,
 } from "../config";
 import { ADVISOR_CATALOG } from "../alg/advisor";
-import { DUMP_SESSIONS, DUMP_IKE, DUMP_FINDINGS } from "../abi";
+import { NATT_FLOATED } from "../alg/ike-sessions";
+import { DUMP_SESSIONS, DUMP_IKE, DUMP_FINDINGS, SessionsRow, IkeRow, FindingsRow } from "../abi";
 import { dumpSlots, dumpRow } from "../dump-tables";
+import { PROTO_TCP, PROTO_UDP } from "../wire/ipv4";
 import { outReset, putc, puts, putBytes, putNum, putNumPadded, putIp, pad, clearScreen, reverse } from "./out";
 import { parseIp, parsedIp, parseNum } from "./text";
 import { authCheck, lockoutLeft, accountRole, accountIsDefault, accountName, authSetPassword, ROLE_SUPERUSER } from "./auth";
@@ -20,15 +25,160 @@ const S_LOGIN = 0, S_MAIN = 1, S_QUICK = 2, S_EASY = 3, S_WAN = 4, S_SYSTEM = 5,
 const S_NAT_OPTIONS = 9, S_IPSEC = 10, S_UTIL = 11, S_NAT_TABLE = 12, S_TUNNELS = 13, S_ADVISOR = 14, S_STATS = 15;
 const S_RESTART = 16, S_SERVER_ADD = 17, S_MAP_ADD = 18, S_PASSWORD = 19, S_BYE = 20;
 
+// ---- keys and characters (ASCII) ----
+const KEY_BACKSPACE: u32 = 8, KEY_TAB: u32 = 9, KEY_LF: u32 = 10, KEY_CR: u32 = 13, KEY_ESC: u32 = 27, KEY_SPACE: u32 = 32, KEY_DELETE: u32 = 127;
+const KEY_CSI: u32 = 91; // '[' after ESC: an arrow key follows
+const KEY_UP: u32 = 65, KEY_DOWN: u32 = 66; // ESC [ A, ESC [ B
+const CHAR_NUL: u32 = 0, CHAR_PRINTABLE: u32 = 32, CHAR_STAR: u32 = 42, CHAR_DASH: u32 = 45, CHAR_COLON: u32 = 58, CHAR_UNDERSCORE: u32 = 95;
+const CHAR_1: u32 = 49, CHAR_9: u32 = 57;
+const CHAR_UPPER_A: u32 = 65, CHAR_LOWER_A: u32 = 97, CHAR_UPPER_Y: u32 = 89, CHAR_LOWER_Y: u32 = 121, CHAR_UPPER_N: u32 = 78, CHAR_LOWER_N: u32 = 110;
+const LINE_MAX: u32 = 63; // characters kept of a typed field or login (line holds 64 bytes)
+const NAME_SHOWN: u32 = NAME_BYTES - 1; // an entry name's characters the console shows and keeps
+
 // ---- field kinds ----
-const F_IP = 0, F_PREFIX = 1, F_PORT = 2, F_FLAG = 3, F_CHOICE = 4, F_TEXT = 5, F_ACTION = 6, F_SECRET = 7, F_IP_OR_NONE = 8;
+const F_IP: u32 = 0, F_PREFIX: u32 = 1, F_PORT: u32 = 2, F_FLAG: u32 = 3, F_CHOICE: u32 = 4, F_TEXT: u32 = 5, F_ACTION: u32 = 6, F_SECRET: u32 = 7, F_IP_OR_NONE: u32 = 8;
+
+// ---- the screens, as one table ----
+// Every screen's definition in one place, read by one interpreter (drawMenu, drawForm, formKey and
+// friends): a SCREEN row (title, and where Esc goes back to), then its menu ITEMs (label, the screen the
+// item opens) or form FIELDs (label, kind, where its value lies), in the order they are shown; CHOICE
+// rows give the labels of a choice field's values. Adding an item or a field is one more row, and
+// nothing else is renumbered. Two words a row: a packed word, then a string's address (string literals
+// fold to constants, so nothing runs to build the table and nothing allocates; one static object,
+// because static data is RAM on a board).
+// The packed word: the row's kind (bits 0-1), its screen or choice set (bits 2-7), then
+//   SCREEN  the screen Esc goes back to (bits 8-13)
+//   ITEM    the screen the item opens (bits 8-13)
+//   FIELD   the field's kind F_* (bits 8-11); where its value lies (bits 12-13: the staged config record,
+//           the Server List or Map List entry being composed, or the first IKE port; an action or a
+//           password lies nowhere); SEEDS_RANGE (bit 14); a flag's bit or a choice field's set
+//           (bits 15-22); the value's offset there (bits 23-31), from the generated layout
+//   CHOICE  the value stored (bits 8-15)
+const SCREEN: u32 = 0, ITEM: u32 = 1, FIELD: u32 = 2, CHOICE: u32 = 3;
+const ROW_KEY_MASK: u32 = 255; // row kind and screen
+const WHO = 2, TO = 8, KIND = 8, ARG = 15, OFFSET = 23, VALUE = 8;
+const SCREEN_MASK: u32 = 63, KIND_MASK: u32 = 15, ARG_MASK: u32 = 255, VALUE_MASK: u32 = 255;
+const AT_NONE: u32 = 0 << 12, AT_STAGED: u32 = 1 << 12, AT_ENTRY: u32 = 2 << 12, AT_IKE_PORT: u32 = 3 << 12;
+const AT_MASK: u32 = 3 << 12;
+// Typing the external port also sets the range end (a single port until one is given) and, when none
+// is given yet, the internal port.
+const SEEDS_RANGE: u32 = 1 << 14;
+const ROW_WORDS = 2;
+const CHOICE_FILTERING: u32 = 1, CHOICE_IPSEC: u32 = 2, CHOICE_PROTO: u32 = 3;
+
+const UI: StaticArray<u32> = [
+  SCREEN | S_MAIN << WHO | S_MAIN << TO, changetype<u32>("Main Menu"),
+  ITEM | S_MAIN << WHO | S_QUICK << TO, changetype<u32>("Quick View..."),
+  ITEM | S_MAIN << WHO | S_EASY << TO, changetype<u32>("Easy Setup..."),
+  ITEM | S_MAIN << WHO | S_WAN << TO, changetype<u32>("WAN Configuration..."),
+  ITEM | S_MAIN << WHO | S_SYSTEM << TO, changetype<u32>("System Configuration..."),
+  ITEM | S_MAIN << WHO | S_UTIL << TO, changetype<u32>("Utilities & Diagnostics..."),
+  ITEM | S_MAIN << WHO | S_STATS << TO, changetype<u32>("Statistics & Logs..."),
+  ITEM | S_MAIN << WHO | S_RESTART << TO, changetype<u32>("Restart System..."),
+  ITEM | S_MAIN << WHO | S_BYE << TO, changetype<u32>("Exit"),
+
+  SCREEN | S_EASY << WHO | S_MAIN << TO, changetype<u32>("Easy Setup"),
+  FIELD | S_EASY << WHO | F_IP << KIND | AT_STAGED | O_LAN_ADDR << OFFSET, changetype<u32>("Ethernet (LAN) IP Address"),
+  FIELD | S_EASY << WHO | F_PREFIX << KIND | AT_STAGED | O_LAN_PREFIX << OFFSET, changetype<u32>("Ethernet (LAN) Prefix Length"),
+  FIELD | S_EASY << WHO | F_IP << KIND | AT_STAGED | O_WAN_ADDR << OFFSET, changetype<u32>("WAN IP Address"),
+  FIELD | S_EASY << WHO | F_PREFIX << KIND | AT_STAGED | O_WAN_PREFIX << OFFSET, changetype<u32>("WAN Prefix Length"),
+  FIELD | S_EASY << WHO | F_IP << KIND | AT_STAGED | O_WAN_GATEWAY << OFFSET, changetype<u32>("Default IP Gateway"),
+
+  SCREEN | S_WAN << WHO | S_MAIN << TO, changetype<u32>("WAN Configuration"),
+  FIELD | S_WAN << WHO | F_IP << KIND | AT_STAGED | O_WAN_ADDR << OFFSET, changetype<u32>("WAN IP Address"),
+  FIELD | S_WAN << WHO | F_PREFIX << KIND | AT_STAGED | O_WAN_PREFIX << OFFSET, changetype<u32>("WAN Prefix Length"),
+  FIELD | S_WAN << WHO | F_IP << KIND | AT_STAGED | O_WAN_GATEWAY << OFFSET, changetype<u32>("Default IP Gateway"),
+  FIELD | S_WAN << WHO | F_FLAG << KIND | AT_STAGED | <u32>FLAG_WAN_PING << ARG | O_FLAGS << OFFSET, changetype<u32>("Answer Pings on the WAN"),
+
+  SCREEN | S_SYSTEM << WHO | S_MAIN << TO, changetype<u32>("System Configuration"),
+  ITEM | S_SYSTEM << WHO | S_NAT << TO, changetype<u32>("Network Address Translation (NAT)..."),
+  ITEM | S_SYSTEM << WHO | S_IPSEC << TO, changetype<u32>("IPsec Passthrough..."),
+  ITEM | S_SYSTEM << WHO | S_PASSWORD << TO, changetype<u32>("Change Password..."),
+
+  SCREEN | S_NAT << WHO | S_SYSTEM << TO, changetype<u32>("Network Address Translation"),
+  ITEM | S_NAT << WHO | S_SERVERS << TO, changetype<u32>("Server Lists..."),
+  ITEM | S_NAT << WHO | S_MAPS << TO, changetype<u32>("Map Lists (incl. Transparent Maps)..."),
+  ITEM | S_NAT << WHO | S_NAT_OPTIONS << TO, changetype<u32>("Default Server and Filtering..."),
+
+  SCREEN | S_SERVERS << WHO | S_NAT << TO, changetype<u32>("Server Lists"),
+  SCREEN | S_SERVER_ADD << WHO | S_SERVERS << TO, changetype<u32>("Add Server List Entry"),
+  FIELD | S_SERVER_ADD << WHO | F_TEXT << KIND | AT_ENTRY | SERVER_NAME << OFFSET, changetype<u32>("Name"),
+  FIELD | S_SERVER_ADD << WHO | F_CHOICE << KIND | AT_ENTRY | CHOICE_PROTO << ARG | SERVER_PROTO << OFFSET, changetype<u32>("Protocol"),
+  FIELD | S_SERVER_ADD << WHO | F_PORT << KIND | AT_ENTRY | SEEDS_RANGE | SERVER_EXT_LO << OFFSET, changetype<u32>("External Port"),
+  FIELD | S_SERVER_ADD << WHO | F_PORT << KIND | AT_ENTRY | SERVER_EXT_HI << OFFSET, changetype<u32>("External Port (range end)"),
+  FIELD | S_SERVER_ADD << WHO | F_IP << KIND | AT_ENTRY | SERVER_IN_ADDR << OFFSET, changetype<u32>("Internal IP Address"),
+  FIELD | S_SERVER_ADD << WHO | F_PORT << KIND | AT_ENTRY | SERVER_IN_PORT << OFFSET, changetype<u32>("Internal Port"),
+  FIELD | S_SERVER_ADD << WHO | F_ACTION << KIND, changetype<u32>("Add This Entry"),
+
+  SCREEN | S_MAPS << WHO | S_NAT << TO, changetype<u32>("Map Lists"),
+  SCREEN | S_MAP_ADD << WHO | S_MAPS << TO, changetype<u32>("Add Map List Entry"),
+  FIELD | S_MAP_ADD << WHO | F_TEXT << KIND | AT_ENTRY | MAP_NAME << OFFSET, changetype<u32>("Name"),
+  FIELD | S_MAP_ADD << WHO | F_IP << KIND | AT_ENTRY | MAP_IN_ADDR << OFFSET, changetype<u32>("Internal IP Address"),
+  FIELD | S_MAP_ADD << WHO | F_IP << KIND | AT_ENTRY | MAP_EXT_ADDR << OFFSET, changetype<u32>("External IP Address (same as internal: Transparent Map)"),
+  FIELD | S_MAP_ADD << WHO | F_ACTION << KIND, changetype<u32>("Add This Entry"),
+
+  SCREEN | S_NAT_OPTIONS << WHO | S_NAT << TO, changetype<u32>("Default Server and Filtering"),
+  FIELD | S_NAT_OPTIONS << WHO | F_IP_OR_NONE << KIND | AT_STAGED | O_DEFAULT_SERVER << OFFSET, changetype<u32>("Default Server (0.0.0.0: none)"),
+  FIELD | S_NAT_OPTIONS << WHO | F_CHOICE << KIND | AT_STAGED | CHOICE_FILTERING << ARG | O_FILTERING << OFFSET, changetype<u32>("Inbound Filtering"),
+  FIELD | S_NAT_OPTIONS << WHO | F_FLAG << KIND | AT_STAGED | <u32>FLAG_HAIRPIN << ARG | O_FLAGS << OFFSET, changetype<u32>("Hairpinning"),
+
+  SCREEN | S_IPSEC << WHO | S_SYSTEM << TO, changetype<u32>("IPsec Passthrough"),
+  FIELD | S_IPSEC << WHO | F_CHOICE << KIND | AT_STAGED | CHOICE_IPSEC << ARG | O_IPSEC_MODE << OFFSET, changetype<u32>("IPsec Passthrough Mode"),
+  FIELD | S_IPSEC << WHO | F_PORT << KIND | AT_IKE_PORT, changetype<u32>("IKE Port"),
+
+  SCREEN | S_PASSWORD << WHO | S_SYSTEM << TO, changetype<u32>("Change Password"),
+  FIELD | S_PASSWORD << WHO | F_SECRET << KIND, changetype<u32>("New Password"),
+
+  SCREEN | S_UTIL << WHO | S_MAIN << TO, changetype<u32>("Utilities & Diagnostics"),
+  ITEM | S_UTIL << WHO | S_NAT_TABLE << TO, changetype<u32>("NAT Table..."),
+  ITEM | S_UTIL << WHO | S_TUNNELS << TO, changetype<u32>("IPsec Tunnel Table..."),
+  ITEM | S_UTIL << WHO | S_ADVISOR << TO, changetype<u32>("IPsec Advisor Findings..."),
+  SCREEN | S_NAT_TABLE << WHO | S_UTIL << TO, changetype<u32>("NAT Table"),
+  SCREEN | S_TUNNELS << WHO | S_UTIL << TO, changetype<u32>("IPsec Tunnel Table"),
+  SCREEN | S_ADVISOR << WHO | S_UTIL << TO, changetype<u32>("IPsec Advisor Findings"),
+
+  SCREEN | S_QUICK << WHO | S_MAIN << TO, changetype<u32>("Quick View"),
+  SCREEN | S_STATS << WHO | S_MAIN << TO, changetype<u32>("Statistics & Logs"),
+  SCREEN | S_RESTART << WHO | S_MAIN << TO, changetype<u32>("Restart System"),
+
+  CHOICE | CHOICE_FILTERING << WHO | <u32>FILTER_ENDPOINT_INDEPENDENT << VALUE, changetype<u32>("endpoint-independent"),
+  CHOICE | CHOICE_FILTERING << WHO | <u32>FILTER_ADDRESS_DEPENDENT << VALUE, changetype<u32>("address-dependent"),
+  CHOICE | CHOICE_FILTERING << WHO | <u32>FILTER_ADDRESS_AND_PORT_DEPENDENT << VALUE, changetype<u32>("address-and-port-dependent"),
+  CHOICE | CHOICE_IPSEC << WHO | <u32>IPSEC_OFF << VALUE, changetype<u32>("off"),
+  CHOICE | CHOICE_IPSEC << WHO | <u32>IPSEC_SERVER_LIST << VALUE, changetype<u32>("server-list (4.8)"),
+  CHOICE | CHOICE_IPSEC << WHO | <u32>IPSEC_MULTI << VALUE, changetype<u32>("multi (4.10)"),
+  CHOICE | CHOICE_PROTO << WHO | <u32>PROTO_SEL_UDP << VALUE, changetype<u32>("UDP"),
+  CHOICE | CHOICE_PROTO << WHO | <u32>PROTO_SEL_TCP << VALUE, changetype<u32>("TCP"),
+  CHOICE | CHOICE_PROTO << WHO | <u32>PROTO_SEL_BOTH << VALUE, changetype<u32>("UDP+TCP"),
+];
+
+/** A string literal whose address the table holds. */
+@inline function text(p: u32): string { return changetype<string>(p); }
+
+/** The first row (word index) of kind `kind` for screen or set `who`, from row `from` on, or -1. */
+function rowOf(kind: u32, who: i32, from: i32): i32 {
+  const t = UI, key = kind | <u32>who << WHO;
+  for (let r = from; r < t.length; r += ROW_WORDS) if ((unchecked(t[r]) & ROW_KEY_MASK) == key) return r;
+  return -1;
+}
+
+/** How many rows of kind `kind` screen or set `who` has. */
+function rowsOf(kind: u32, who: i32): i32 {
+  let n = 0;
+  for (let r = rowOf(kind, who, 0); r >= 0; r = rowOf(kind, who, r + ROW_WORDS)) n++;
+  return n;
+}
+
+/** The string a row holds. */
+@inline function rowText(r: i32): string { return text(unchecked(UI[r + 1])); }
+@inline function rowWord(r: i32): u32 { return unchecked(UI[r]); }
 
 // Hosts feed longer input (a paste) in chunks of this size; keys come one by one or a few at a time.
 export const IN_CAPACITY: u32 = 1024;
 export const inBuf = memory.data(<i32>IN_CAPACITY, 16);
 const line = memory.data(64, 16); // the field or login text being typed
 const loginName = memory.data(16, 16);
-const entry = memory.data(32, 16); // the Server List / Map List entry being composed
+const entry = memory.data(SERVER_BYTES > MAP_BYTES ? SERVER_BYTES : MAP_BYTES, 16); // the Server List / Map List entry being composed
 
 class Con {
   static screen: i32 = S_LOGIN;
@@ -50,159 +200,58 @@ export function pendingFlags(): u32 { return Con.pending; }
 export function clearPending(): void { Con.pending = 0; }
 
 function parentOf(s: i32): i32 {
-  if (s == S_SERVERS || s == S_MAPS || s == S_NAT_OPTIONS) return S_NAT;
-  if (s == S_NAT || s == S_IPSEC || s == S_PASSWORD) return S_SYSTEM;
-  if (s == S_NAT_TABLE || s == S_TUNNELS || s == S_ADVISOR) return S_UTIL;
-  if (s == S_SERVER_ADD) return S_SERVERS;
-  if (s == S_MAP_ADD) return S_MAPS;
-  return S_MAIN;
+  const r = rowOf(SCREEN, s, 0);
+  return r < 0 ? S_MAIN : <i32>((rowWord(r) >> TO) & SCREEN_MASK);
 }
 
-// ---- menus: items are (label, target screen) ----
-function menuCount(s: i32): i32 {
-  if (s == S_MAIN) return 8;
-  if (s == S_SYSTEM) return 3;
-  if (s == S_NAT) return 3;
-  if (s == S_UTIL) return 3;
-  return 0;
-}
+function titleOf(s: i32): string { return rowText(rowOf(SCREEN, s, 0)); }
 
-function menuLabel(s: i32, i: i32): string {
-  if (s == S_MAIN) {
-    switch (i) {
-      case 0: return "Quick View...";
-      case 1: return "Easy Setup...";
-      case 2: return "WAN Configuration...";
-      case 3: return "System Configuration...";
-      case 4: return "Utilities & Diagnostics...";
-      case 5: return "Statistics & Logs...";
-      case 6: return "Restart System...";
-      default: return "Exit";
-    }
-  }
-  if (s == S_SYSTEM) return i == 0 ? "Network Address Translation (NAT)..." : i == 1 ? "IPsec Passthrough..." : "Change Password...";
-  if (s == S_NAT) return i == 0 ? "Server Lists..." : i == 1 ? "Map Lists (incl. Transparent Maps)..." : "Default Server and Filtering...";
-  return i == 0 ? "NAT Table..." : i == 1 ? "IPsec Tunnel Table..." : "IPsec Advisor Findings...";
-}
+// ---- menus: a menu's items are its ITEM rows ----
+/** The i-th item of menu s (items of one menu are consecutive rows). */
+@inline function itemRow(s: i32, i: i32): i32 { return rowOf(ITEM, s, 0) + i * ROW_WORDS; }
+function isMenu(s: i32): bool { return rowOf(ITEM, s, 0) >= 0; }
+function menuCount(s: i32): i32 { return rowsOf(ITEM, s); }
+function menuLabel(s: i32, i: i32): string { return rowText(itemRow(s, i)); }
+function menuTarget(s: i32, i: i32): i32 { return <i32>((rowWord(itemRow(s, i)) >> TO) & SCREEN_MASK); }
 
-function menuTarget(s: i32, i: i32): i32 {
-  if (s == S_MAIN) {
-    switch (i) {
-      case 0: return S_QUICK;
-      case 1: return S_EASY;
-      case 2: return S_WAN;
-      case 3: return S_SYSTEM;
-      case 4: return S_UTIL;
-      case 5: return S_STATS;
-      case 6: return S_RESTART;
-      default: return S_BYE;
-    }
-  }
-  if (s == S_SYSTEM) return i == 0 ? S_NAT : i == 1 ? S_IPSEC : S_PASSWORD;
-  if (s == S_NAT) return i == 0 ? S_SERVERS : i == 1 ? S_MAPS : S_NAT_OPTIONS;
-  return i == 0 ? S_NAT_TABLE : i == 1 ? S_TUNNELS : S_ADVISOR;
-}
+// ---- forms: a form's fields are its FIELD rows; a field is named by its row ----
+function formFirst(s: i32): i32 { return rowOf(FIELD, s, 0); }
+function formCount(s: i32): i32 { return rowsOf(FIELD, s); }
+/** The i-th field of a form whose first field is `first` (fields of one form are consecutive rows). */
+@inline function fieldAt(first: i32, i: i32): i32 { return first + i * ROW_WORDS; }
 
-// ---- forms: a contiguous range of field ids per screen ----
-function formFirst(s: i32): i32 {
-  if (s == S_EASY) return 0;
-  if (s == S_WAN) return 5;
-  if (s == S_NAT_OPTIONS) return 9;
-  if (s == S_IPSEC) return 12;
-  if (s == S_SERVER_ADD) return 14;
-  if (s == S_MAP_ADD) return 21;
-  if (s == S_PASSWORD) return 25;
-  return -1;
-}
-
-function formCount(s: i32): i32 {
-  if (s == S_EASY) return 5;
-  if (s == S_WAN) return 4;
-  if (s == S_NAT_OPTIONS) return 3;
-  if (s == S_IPSEC) return 2;
-  if (s == S_SERVER_ADD) return 7;
-  if (s == S_MAP_ADD) return 4;
-  if (s == S_PASSWORD) return 1;
-  return 0;
-}
-
-function fieldLabel(f: i32): string {
-  switch (f) {
-    case 0: return "Ethernet (LAN) IP Address";
-    case 1: return "Ethernet (LAN) Prefix Length";
-    case 2: case 5: return "WAN IP Address";
-    case 3: case 6: return "WAN Prefix Length";
-    case 4: case 7: return "Default IP Gateway";
-    case 8: return "Answer Pings on the WAN";
-    case 9: return "Default Server (0.0.0.0: none)";
-    case 10: return "Inbound Filtering";
-    case 11: return "Hairpinning";
-    case 12: return "IPsec Passthrough Mode";
-    case 13: return "IKE Port";
-    case 14: case 21: return "Name";
-    case 15: return "Protocol";
-    case 16: return "External Port";
-    case 17: return "External Port (range end)";
-    case 18: return "Internal IP Address";
-    case 19: return "Internal Port";
-    case 22: return "Internal IP Address";
-    case 23: return "External IP Address (same as internal: Transparent Map)";
-    case 25: return "New Password";
-    default: return "Add This Entry";
-  }
-}
-
-function fieldKind(f: i32): i32 {
-  switch (f) {
-    case 0: case 2: case 4: case 5: case 7: case 18: case 22: case 23: return F_IP;
-    case 9: return F_IP_OR_NONE;
-    case 1: case 3: case 6: return F_PREFIX;
-    case 13: case 16: case 17: case 19: return F_PORT;
-    case 8: case 11: return F_FLAG;
-    case 10: case 12: case 15: return F_CHOICE;
-    case 14: case 21: return F_TEXT;
-    case 25: return F_SECRET;
-    default: return F_ACTION;
-  }
-}
+function fieldLabel(f: i32): string { return rowText(f); }
+function fieldKind(f: i32): u32 { return (rowWord(f) >> KIND) & KIND_MASK; }
+@inline function fieldArg(f: i32): u32 { return (rowWord(f) >> ARG) & ARG_MASK; }
 
 function fieldAddr(f: i32): usize {
-  switch (f) {
-    case 0: return staged + O_LAN_ADDR;
-    case 1: return staged + O_LAN_PREFIX;
-    case 2: case 5: return staged + O_WAN_ADDR;
-    case 3: case 6: return staged + O_WAN_PREFIX;
-    case 4: case 7: return staged + O_WAN_GATEWAY;
-    case 8: case 11: return staged + O_FLAGS;
-    case 9: return staged + O_DEFAULT_SERVER;
-    case 10: return staged + O_FILTERING;
-    case 12: return staged + O_IPSEC_MODE;
-    case 13: return ikePortsAt();
-    case 14: return entry + 16;
-    case 15: return entry;
-    case 16: return entry + 2;
-    case 17: return entry + 4;
-    case 18: return entry + 8;
-    case 19: return entry + 6;
-    case 21: return entry + 8;
-    case 22: return entry;
-    case 23: return entry + 4;
-    default: return 0;
+  const at = rowWord(f) & AT_MASK, offset = <usize>(rowWord(f) >> OFFSET);
+  if (at == AT_STAGED) return staged + offset;
+  if (at == AT_ENTRY) return entry + offset;
+  if (at == AT_IKE_PORT) return ikePortsAt();
+  return 0;
+}
+
+/** Whether changing field f changes the staged configuration (an entry being composed does not, yet). */
+@inline function fieldIsStaged(f: i32): bool { return (rowWord(f) & AT_MASK) != AT_ENTRY; }
+
+@inline function flagMask(f: i32): u8 { return <u8>fieldArg(f); }
+
+// ---- choices: a set's CHOICE rows ----
+function choiceCount(set: u32): u32 { return <u32>rowsOf(CHOICE, <i32>set); }
+
+/** The label of value v in a choice set; a value the set does not hold shows as its last choice. */
+function choiceLabel(set: u32, v: u32): string {
+  let last = -1;
+  for (let r = rowOf(CHOICE, <i32>set, 0); r >= 0; r = rowOf(CHOICE, <i32>set, r + ROW_WORDS)) {
+    last = r;
+    if (((rowWord(r) >> VALUE) & VALUE_MASK) == v) break;
   }
+  return rowText(last);
 }
 
-@inline function flagMask(f: i32): u8 { return f == 8 ? 1 : 2; }
-
-function choiceCount(f: i32): u32 { return 3; }
-
-function choiceLabel(f: i32, v: u32): string {
-  if (f == 10) return v == 0 ? "endpoint-independent" : v == 1 ? "address-dependent" : "address-and-port-dependent";
-  if (f == 12) return v == 0 ? "off" : v == 1 ? "server-list (4.8)" : "multi (4.10)";
-  return v == 1 ? "UDP" : v == 2 ? "TCP" : "UDP+TCP";
-}
-
-/** Protocol choices are stored 1..3; the others 0..2. */
-@inline function choiceBase(f: i32): u32 { return f == 15 ? 1 : 0; }
+/** The first stored value of a choice set (protocols are stored 1..3, the others 0..2). */
+function choiceBase(set: u32): u32 { return (rowWord(rowOf(CHOICE, <i32>set, 0)) >> VALUE) & VALUE_MASK; }
 
 // ---- drawing ----
 
@@ -226,8 +275,8 @@ const footer = (): void => {
   puts("\nUp/Down or a number selects; Return opens or saves; Esc goes back.\n");
 };
 
-function drawMenu(title: string): void {
-  header(title);
+function drawMenu(): void {
+  header(titleOf(Con.screen));
   const n = menuCount(Con.screen);
   for (let i = 0; i < n; i++) {
     pad(8);
@@ -248,16 +297,16 @@ function putFieldValue(f: i32): void {
   else if (kind == F_PREFIX) putNum(load<u8>(p));
   else if (kind == F_PORT) putNum(load<u16>(p));
   else if (kind == F_FLAG) puts((load<u8>(p) & flagMask(f)) != 0 ? "On" : "Off");
-  else if (kind == F_CHOICE) puts(choiceLabel(f, load<u8>(p)));
-  else if (kind == F_TEXT) putBytes(p, 15);
+  else if (kind == F_CHOICE) puts(choiceLabel(fieldArg(f), load<u8>(p)));
+  else if (kind == F_TEXT) putBytes(p, NAME_SHOWN);
   else if (kind == F_SECRET) puts("********");
 }
 
-function drawForm(title: string): void {
-  header(title);
+function drawForm(): void {
+  header(titleOf(Con.screen));
   const first = formFirst(Con.screen), n = formCount(Con.screen);
   for (let i = 0; i < n; i++) {
-    const f = first + i;
+    const f = fieldAt(first, i);
     pad(4);
     const label = fieldLabel(f);
     if (i == Con.cursor) reverse(true);
@@ -266,9 +315,9 @@ function drawForm(title: string): void {
     if (fieldKind(f) != F_ACTION) {
       pad(label.length < 40 ? 40 - <u32>label.length : 1);
       if (i == Con.cursor && Con.editing) {
-        if (fieldKind(f) == F_SECRET) for (let k: u32 = 0; k < Con.lineLen; k++) putc(42);
+        if (fieldKind(f) == F_SECRET) for (let k: u32 = 0; k < Con.lineLen; k++) putc(CHAR_STAR);
         else putBytes(line, Con.lineLen);
-        putc(95);
+        putc(CHAR_UNDERSCORE);
       } else {
         putFieldValue(f);
       }
@@ -276,27 +325,28 @@ function drawForm(title: string): void {
     puts("\n");
   }
   puts("\n    Type a new value and press Return; Backspace, Delete or Tab undo it.");
-  if (fieldKind(first) == F_FLAG || formHasChoice(first, n)) puts("\n    Space changes On/Off and choice settings.");
+  if (formHasChoice(first, n)) puts("\n    Space changes On/Off and choice settings.");
   footer();
 }
 
 function formHasChoice(first: i32, n: i32): bool {
-  for (let i = 0; i < n; i++) { const k = fieldKind(first + i); if (k == F_CHOICE || k == F_FLAG) return true; }
+  for (let i = 0; i < n; i++) { const k = fieldKind(fieldAt(first, i)); if (k == F_CHOICE || k == F_FLAG) return true; }
   return false;
 }
 
 function drawServers(): void {
-  header("Server Lists");
+  header(titleOf(S_SERVERS));
   puts("   #  Name              Protocol  External      Internal Host     Port\n");
   const n = serverCount();
   for (let i: u32 = 0; i < n; i++) {
     const e = serverAt(i);
     putNumPadded(i + 1, 4); puts("  ");
-    putBytes(e + 16, 15); pad(16 - nameLen(e + 16));
-    puts(choiceLabel(15, load<u8>(e))); pad(10 - <u32>choiceLabel(15, load<u8>(e)).length);
-    putNum(load<u16>(e, 2));
-    if (load<u16>(e, 4) != load<u16>(e, 2)) { putc(45); putNum(load<u16>(e, 4)); }
-    puts("\t"); putIp(load<u32>(e, 8)); puts("\t"); putNum(load<u16>(e, 6)); puts("\n");
+    putBytes(changetype<ServerEntry>(e).nameAt, NAME_SHOWN); pad(NAME_BYTES - nameLen(changetype<ServerEntry>(e).nameAt));
+    const entry = changetype<ServerEntry>(e);
+    puts(choiceLabel(CHOICE_PROTO, entry.proto)); pad(10 - <u32>choiceLabel(CHOICE_PROTO, entry.proto).length);
+    putNum(entry.extLo);
+    if (entry.extHi != entry.extLo) { putc(CHAR_DASH); putNum(entry.extHi); }
+    puts("\t"); putIp(entry.inAddr); puts("\t"); putNum(entry.inPort); puts("\n");
   }
   if (n == 0) puts("    (no entries)\n");
   puts("\n    A) Add a Server List entry    1-9) Delete that entry\n");
@@ -304,15 +354,16 @@ function drawServers(): void {
 }
 
 function drawMaps(): void {
-  header("Map Lists");
+  header(titleOf(S_MAPS));
   puts("   #  Name              Internal          External\n");
   const n = mapCount();
   for (let i: u32 = 0; i < n; i++) {
     const e = mapAt(i);
     putNumPadded(i + 1, 4); puts("  ");
-    putBytes(e + 8, 15); pad(16 - nameLen(e + 8));
-    putIp(load<u32>(e)); puts("\t"); putIp(load<u32>(e, 4));
-    if (load<u32>(e) == load<u32>(e, 4)) puts("  (Transparent)");
+    const entry = changetype<MapEntry>(e);
+    putBytes(entry.nameAt, NAME_SHOWN); pad(NAME_BYTES - nameLen(entry.nameAt));
+    putIp(entry.inAddr); puts("\t"); putIp(entry.extAddr);
+    if (entry.inAddr == entry.extAddr) puts("  (Transparent)");
     puts("\n");
   }
   if (n == 0) puts("    (no entries)\n");
@@ -322,14 +373,14 @@ function drawMaps(): void {
 
 function nameLen(p: usize): u32 {
   let n: u32 = 0;
-  while (n < 15 && load<u8>(p + n) != 0) n++;
+  while (n < NAME_SHOWN && load<u8>(p + n) != 0) n++;
   return n;
 }
 
 const row = memory.data(64, 16);
 
 function drawNatTable(): void {
-  header("NAT Table");
+  header(titleOf(S_NAT_TABLE));
   puts("  Proto Inside                 Outside                Remote\n");
   const slots = dumpSlots(DUMP_SESSIONS);
   let shown: u32 = 0, total: u32 = 0;
@@ -338,29 +389,31 @@ function drawNatTable(): void {
     total++;
     if (shown >= 15) continue;
     shown++;
-    const proto = load<u32>(row);
-    puts(proto == 6 ? "  tcp   " : proto == 17 ? "  udp   " : "  icmp  ");
-    putIp(load<u32>(row, 4)); putc(58); putNum(load<u32>(row, 8)); puts("\t");
-    putIp(load<u32>(row, 12)); putc(58); putNum(load<u32>(row, 16)); puts("\t");
-    putIp(load<u32>(row, 20)); putc(58); putNum(load<u32>(row, 24)); puts("\n");
+    const r = changetype<SessionsRow>(row);
+    const proto = r.proto;
+    puts(proto == PROTO_TCP ? "  tcp   " : proto == PROTO_UDP ? "  udp   " : "  icmp  ");
+    putIp(r.inAddr); putc(CHAR_COLON); putNum(r.inPort); puts("\t");
+    putIp(r.extAddr); putc(CHAR_COLON); putNum(r.extPort); puts("\t");
+    putIp(r.remAddr); putc(CHAR_COLON); putNum(r.remPort); puts("\n");
   }
   puts("\n  "); putNum(total); puts(" session(s)\n");
   footer();
 }
 
 function drawTunnels(): void {
-  header("IPsec Tunnel Table");
+  header(titleOf(S_TUNNELS));
   puts("  Host              Remote            IKE    State\n");
   const slots = dumpSlots(DUMP_IKE);
   let total: u32 = 0;
   for (let i: u32 = 0; i < slots; i++) {
     if (!dumpRow(DUMP_IKE, i, row)) continue;
     total++;
-    puts("  "); putIp(load<u32>(row)); puts("\t"); putIp(load<u32>(row, 8));
-    puts(load<u32>(row, 32) == 2 ? "\tv2     " : "\tv1     ");
-    const st = load<u32>(row, 36);
+    const r = changetype<IkeRow>(row);
+    puts("  "); putIp(r.host); puts("\t"); putIp(r.remote);
+    puts(r.version == 2 ? "\tv2     " : "\tv1     ");
+    const st = r.state;
     puts(st == 0 ? "idle" : st == 1 ? "negotiating" : st == 2 ? "held (overlap)" : st == 3 ? "bound" : "awaiting inbound SPI");
-    if ((load<u32>(row, 44) & 4) != 0) puts(", NAT-T");
+    if ((r.natT & NATT_FLOATED) != 0) puts(", NAT-T");
     puts("\n");
   }
   if (total == 0) puts("  (no IPsec tunnels)\n");
@@ -391,28 +444,29 @@ function putCatalog(code: u32, which: u32): void {
 }
 
 function drawAdvisor(): void {
-  header("IPsec Advisor Findings");
+  header(titleOf(S_ADVISOR));
   const slots = dumpSlots(DUMP_FINDINGS);
   let total: u32 = 0;
   for (let i: u32 = 0; i < slots; i++) {
     if (!dumpRow(DUMP_FINDINGS, i, row)) continue;
     total++;
-    puts("  "); putCatalog(load<u32>(row), 1); puts("  "); putIp(load<u32>(row, 4)); puts(" -> "); putIp(load<u32>(row, 8));
-    puts("  (x"); putNum(load<u32>(row, 12)); puts(")\n    Why: "); putCatalog(load<u32>(row), 2);
-    puts("\n    Fix: "); putCatalog(load<u32>(row), 3); puts("\n");
+    const r = changetype<FindingsRow>(row);
+    puts("  "); putCatalog(r.code, 1); puts("  "); putIp(r.host); puts(" -> "); putIp(r.remote);
+    puts("  (x"); putNum(r.count); puts(")\n    Why: "); putCatalog(r.code, 2);
+    puts("\n    Fix: "); putCatalog(r.code, 3); puts("\n");
   }
   if (total == 0) puts("  No findings: every tunnel seen so far should work through NAT.\n");
   footer();
 }
 
 function drawStats(): void {
-  header("Statistics & Logs");
+  header(titleOf(S_STATS));
   countersSettle();
   const names = COUNTER_NAMES;
   let idx: u32 = 0, col: u32 = 0, start = 0;
   for (let i = 0; i <= names.length; i++) {
     if (i < names.length && names.charCodeAt(i) != 44) continue;
-    const v = load<u32>(counterBase + (<usize>idx << 2));
+    const v = counterValue(<Counter>idx);
     if (v != 0) {
       puts("  ");
       for (let k = start; k < i; k++) putc(<u32>names.charCodeAt(k));
@@ -429,14 +483,15 @@ function drawStats(): void {
 }
 
 function drawQuick(): void {
-  header("Quick View");
-  puts("  WAN address      "); putIp(load<u32>(staged, O_WAN_ADDR)); puts("/"); putNum(load<u8>(staged, O_WAN_PREFIX));
-  puts("   gateway "); putIp(load<u32>(staged, O_WAN_GATEWAY));
-  puts("\n  LAN address      "); putIp(load<u32>(staged, O_LAN_ADDR)); puts("/"); putNum(load<u8>(staged, O_LAN_PREFIX));
-  puts("\n  IPsec mode       "); puts(choiceLabel(12, load<u8>(staged, O_IPSEC_MODE)));
+  header(titleOf(S_QUICK));
+  const r = changetype<ConfigRecord>(staged);
+  puts("  WAN address      "); putIp(r.wanAddr); puts("/"); putNum(r.wanPrefix);
+  puts("   gateway "); putIp(r.wanGateway);
+  puts("\n  LAN address      "); putIp(r.lanAddr); puts("/"); putNum(r.lanPrefix);
+  puts("\n  IPsec mode       "); puts(choiceLabel(CHOICE_IPSEC, r.ipsecMode));
   countersSettle();
-  puts("\n  Frames in/out    "); putNum(load<u32>(counterBase + (<usize>Counter.RxFrames << 2))); puts(" / "); putNum(load<u32>(counterBase + (<usize>Counter.TxFrames << 2)));
-  puts("\n  NAT in2out/out2in "); putNum(load<u32>(counterBase + (<usize>Counter.NatIn2Out << 2))); puts(" / "); putNum(load<u32>(counterBase + (<usize>Counter.NatOut2In << 2)));
+  puts("\n  Frames in/out    "); putNum(counterValue(Counter.RxFrames)); puts(" / "); putNum(counterValue(Counter.TxFrames));
+  puts("\n  NAT in2out/out2in "); putNum(counterValue(Counter.NatIn2Out)); puts(" / "); putNum(counterValue(Counter.NatOut2In));
   puts("\n  Server List entries "); putNum(serverCount()); puts(", Map List entries "); putNum(mapCount());
   if (Con.changed) puts("\n\n  There are unsaved changes: Restart System saves and applies them.");
   puts("\n");
@@ -444,7 +499,7 @@ function drawQuick(): void {
 }
 
 function drawRestart(): void {
-  header("Restart System");
+  header(titleOf(S_RESTART));
   puts("  Save the configuration and restart the router now? (Y/N)\n");
   if (Con.changed) puts("  Your changes take effect after the restart.\n");
   footer();
@@ -453,43 +508,20 @@ function drawRestart(): void {
 // Screens are drawn through the function table rather than by direct calls: the optimiser would
 // otherwise inline every single-use drawer into redraw (one 9 KB function), and an engine that compiles
 // a function on its first call (wasm3 on the boards) would then compile, and keep in RAM, every screen
-// just to show the login prompt.
-function drawMain(): void { drawMenu("Main Menu"); }
-function drawSystem(): void { drawMenu("System Configuration"); }
-function drawNat(): void { drawMenu("Network Address Translation"); }
-function drawUtil(): void { drawMenu("Utilities & Diagnostics"); }
-function drawEasy(): void { drawForm("Easy Setup"); }
-function drawWan(): void { drawForm("WAN Configuration"); }
-function drawNatOptions(): void { drawForm("Default Server and Filtering"); }
-function drawIpsec(): void { drawForm("IPsec Passthrough"); }
-function drawServerAdd(): void { drawForm("Add Server List Entry"); }
-function drawMapAdd(): void { drawForm("Add Map List Entry"); }
-function drawPassword(): void { drawForm("Change Password"); }
-
+// just to show the login prompt. Every menu is drawn by drawMenu and every form by drawForm, from the tables.
 export function redraw(): void {
-  switch (Con.screen) {
-    case S_LOGIN: call(drawLogin); break;
-    case S_MAIN: call(drawMain); break;
-    case S_SYSTEM: call(drawSystem); break;
-    case S_NAT: call(drawNat); break;
-    case S_UTIL: call(drawUtil); break;
-    case S_EASY: call(drawEasy); break;
-    case S_WAN: call(drawWan); break;
-    case S_NAT_OPTIONS: call(drawNatOptions); break;
-    case S_IPSEC: call(drawIpsec); break;
-    case S_SERVER_ADD: call(drawServerAdd); break;
-    case S_MAP_ADD: call(drawMapAdd); break;
-    case S_PASSWORD: call(drawPassword); break;
-    case S_SERVERS: call(drawServers); break;
-    case S_MAPS: call(drawMaps); break;
-    case S_NAT_TABLE: call(drawNatTable); break;
-    case S_TUNNELS: call(drawTunnels); break;
-    case S_ADVISOR: call(drawAdvisor); break;
-    case S_STATS: call(drawStats); break;
-    case S_QUICK: call(drawQuick); break;
-    case S_RESTART: call(drawRestart); break;
-    default: break;
-  }
+  const s = Con.screen;
+  if (s == S_LOGIN) call(drawLogin);
+  else if (isMenu(s)) call(drawMenu);
+  else if (isForm(s)) call(drawForm);
+  else if (s == S_SERVERS) call(drawServers);
+  else if (s == S_MAPS) call(drawMaps);
+  else if (s == S_NAT_TABLE) call(drawNatTable);
+  else if (s == S_TUNNELS) call(drawTunnels);
+  else if (s == S_ADVISOR) call(drawAdvisor);
+  else if (s == S_STATS) call(drawStats);
+  else if (s == S_QUICK) call(drawQuick);
+  else if (s == S_RESTART) call(drawRestart);
 }
 
 /** An indirect call, which the optimiser does not inline (see redraw). */
@@ -500,7 +532,7 @@ function drawLogin(): void {
   puts("natpass router console\n\n");
   if (Con.message.length > 0) { puts(Con.message); puts("\n"); }
   if (!Con.askingPassword) { puts("Login: "); putBytes(line, Con.lineLen); }
-  else { puts("Password: "); for (let k: u32 = 0; k < Con.lineLen; k++) putc(42); }
+  else { puts("Password: "); for (let k: u32 = 0; k < Con.lineLen; k++) putc(CHAR_STAR); }
 }
 
 // ---- input ----
@@ -513,7 +545,7 @@ function go(screen: i32): void {
   Con.lineLen = 0;
   if (screen == S_SERVER_ADD) {
     memory.fill(entry, 0, SERVER_BYTES);
-    store<u8>(entry, 1);
+    changetype<ServerEntry>(entry).proto = PROTO_SEL_UDP; // a new entry starts as UDP
   }
   if (screen == S_MAP_ADD) memory.fill(entry, 0, MAP_BYTES);
   if (screen == S_BYE) { logout("Goodbye."); return; }
@@ -533,7 +565,7 @@ function say(msg: string, isError: bool): void {
 }
 
 function loginKey(c: u32): void {
-  if (c == 13 || c == 10) {
+  if (c == KEY_CR || c == KEY_LF) {
     if (!Con.askingPassword) {
       memory.copy(loginName, line, min<u32>(Con.lineLen, 16));
       Con.loginNameLen = min<u32>(Con.lineLen, 16);
@@ -564,8 +596,8 @@ function loginKey(c: u32): void {
     Con.lineLen = 0;
     return;
   }
-  if (c == 8 || c == 127) { if (Con.lineLen > 0) Con.lineLen--; return; }
-  if (c >= 32 && c < 127 && Con.lineLen < 63) store<u8>(line + Con.lineLen++, <u8>c);
+  if (c == KEY_BACKSPACE || c == KEY_DELETE) { if (Con.lineLen > 0) Con.lineLen--; return; }
+  if (c >= CHAR_PRINTABLE && c < KEY_DELETE && Con.lineLen < LINE_MAX) store<u8>(line + Con.lineLen++, <u8>c);
 }
 
 function isForm(s: i32): bool { return formFirst(s) >= 0; }
@@ -601,11 +633,14 @@ function commitField(f: i32): bool {
     const v = parseNum(line, Con.lineLen, 65535);
     if (v < 1) { say("A port is a number from 1 to 65535.", true); return false; }
     store<u16>(p, <u16>v);
-    if (f == 16) store<u16>(entry, <u16>v, 4); // a single port until a range end is given
-    if (f == 16 && load<u16>(entry, 6) == 0) store<u16>(entry, <u16>v, 6);
+    if ((rowWord(f) & SEEDS_RANGE) != 0) {
+      const e = changetype<ServerEntry>(entry);
+      e.extHi = <u16>v; // a single port until a range end is given
+      if (e.inPort == 0) e.inPort = <u16>v;
+    }
   } else if (kind == F_TEXT) {
-    for (let i: usize = 0; i < 16; i += 4) store<u32>(p + i, 0); // not memory.fill: the optimiser makes that i64
-    memory.copy(p, line, min<u32>(Con.lineLen, 15));
+    for (let i: usize = 0; i < <usize>NAME_BYTES; i += 4) store<u32>(p + i, 0); // not memory.fill: the optimiser makes that i64
+    memory.copy(p, line, min<u32>(Con.lineLen, NAME_SHOWN));
   } else if (kind == F_SECRET) {
     if (Con.lineLen < 6) { say("Use at least 6 characters.", true); return false; }
     authSetPassword(Con.account, line, Con.lineLen, Con.now);
@@ -613,7 +648,7 @@ function commitField(f: i32): bool {
     say("Password changed.", false);
     return true;
   }
-  if (Con.screen != S_SERVER_ADD && Con.screen != S_MAP_ADD) Con.changed = true;
+  if (fieldIsStaged(f)) Con.changed = true;
   say("", false);
   return true;
 }
@@ -623,20 +658,22 @@ function toggleField(f: i32): void {
   const kind = fieldKind(f);
   if (kind == F_FLAG) store<u8>(p, load<u8>(p) ^ flagMask(f));
   else if (kind == F_CHOICE) {
-    const base = choiceBase(f);
-    store<u8>(p, <u8>(base + ((<u32>load<u8>(p) - base + 1) % choiceCount(f))));
+    const base = choiceBase(fieldArg(f));
+    store<u8>(p, <u8>(base + ((<u32>load<u8>(p) - base + 1) % choiceCount(fieldArg(f)))));
   } else return;
-  if (Con.screen != S_SERVER_ADD) Con.changed = true;
+  if (fieldIsStaged(f)) Con.changed = true;
 }
 
 function formAction(): void {
   if (Con.screen == S_SERVER_ADD) {
-    if (load<u16>(entry, 2) == 0 || load<u32>(entry, 8) == 0) { say("Give at least the external port and the internal IP address.", true); return; }
-    if (load<u16>(entry, 4) < load<u16>(entry, 2)) store<u16>(entry, load<u16>(entry, 2), 4);
-    if (load<u16>(entry, 6) == 0) store<u16>(entry, load<u16>(entry, 2), 6);
+    const e = changetype<ServerEntry>(entry);
+    if (e.extLo == 0 || e.inAddr == 0) { say("Give at least the external port and the internal IP address.", true); return; }
+    if (e.extHi < e.extLo) e.extHi = e.extLo;
+    if (e.inPort == 0) e.inPort = e.extLo;
     if (!addServer(entry)) { say("The Server List is full.", true); return; }
   } else {
-    if (load<u32>(entry) == 0 || load<u32>(entry, 4) == 0) { say("Give both addresses.", true); return; }
+    const e = changetype<MapEntry>(entry);
+    if (e.inAddr == 0 || e.extAddr == 0) { say("Give both addresses.", true); return; }
     if (!addMap(entry)) { say("The Map List is full.", true); return; }
   }
   Con.changed = true;
@@ -646,9 +683,9 @@ function formAction(): void {
 }
 
 function formKey(c: u32): void {
-  const f = formFirst(Con.screen) + Con.cursor;
+  const f = fieldAt(formFirst(Con.screen), Con.cursor);
   const kind = fieldKind(f);
-  if (c == 13 || c == 10) {
+  if (c == KEY_CR || c == KEY_LF) {
     if (Con.editing) {
       if (commitField(f)) { Con.editing = false; Con.lineLen = 0; }
       return;
@@ -658,25 +695,25 @@ function formKey(c: u32): void {
     return;
   }
   // The technote's rule: Backspace, Delete or Tab before Return undo the field.
-  if (c == 8 || c == 127 || c == 9) { Con.editing = false; Con.lineLen = 0; say("", false); return; }
-  if (c == 32 && !Con.editing && (kind == F_FLAG || kind == F_CHOICE)) { toggleField(f); return; }
-  if (c >= 32 && c < 127 && kind != F_FLAG && kind != F_CHOICE && kind != F_ACTION) {
+  if (c == KEY_BACKSPACE || c == KEY_DELETE || c == KEY_TAB) { Con.editing = false; Con.lineLen = 0; say("", false); return; }
+  if (c == KEY_SPACE && !Con.editing && (kind == F_FLAG || kind == F_CHOICE)) { toggleField(f); return; }
+  if (c >= CHAR_PRINTABLE && c < KEY_DELETE && kind != F_FLAG && kind != F_CHOICE && kind != F_ACTION) {
     if (!Con.editing) { Con.editing = true; Con.lineLen = 0; }
-    if (Con.lineLen < 63) store<u8>(line + Con.lineLen++, <u8>c);
+    if (Con.lineLen < LINE_MAX) store<u8>(line + Con.lineLen++, <u8>c);
   }
 }
 
 function listKey(c: u32): void {
-  if (c == 65 || c == 97) { go(Con.screen == S_SERVERS ? S_SERVER_ADD : S_MAP_ADD); return; }
-  if (c >= 49 && c <= 57) {
-    const i = c - 49;
+  if (c == CHAR_UPPER_A || c == CHAR_LOWER_A) { go(Con.screen == S_SERVERS ? S_SERVER_ADD : S_MAP_ADD); return; }
+  if (c >= CHAR_1 && c <= CHAR_9) {
+    const i = c - CHAR_1;
     if (Con.screen == S_SERVERS) { if (i < serverCount()) { removeServer(i); Con.changed = true; say("Entry deleted.", false); } }
     else if (i < mapCount()) { removeMap(i); Con.changed = true; say("Entry deleted.", false); }
   }
 }
 
 function restartKey(c: u32): void {
-  if (c == 89 || c == 121) {
+  if (c == CHAR_UPPER_Y || c == CHAR_LOWER_Y) {
     if (accountRole(Con.account) != ROLE_SUPERUSER) { go(S_MAIN); say("The Superuser login is required to save changes.", true); return; }
     const rc = checkStaged();
     if (rc != CFG_OK) { go(S_MAIN); say(refusal(rc), true); return; }
@@ -685,7 +722,7 @@ function restartKey(c: u32): void {
     logout("Configuration saved. The system is restarting; log in again.");
     return;
   }
-  if (c == 78 || c == 110) go(S_MAIN);
+  if (c == CHAR_UPPER_N || c == CHAR_LOWER_N) go(S_MAIN);
 }
 
 function refusal(rc: i32): string {
@@ -704,22 +741,22 @@ function key(c: u32): void {
   // Arrow keys: ESC [ A / ESC [ B. A lone ESC (followed by anything else) goes back.
   if (Con.escState == 1) {
     Con.escState = 0;
-    if (c == 91) { Con.escState = 2; return; }
+    if (c == KEY_CSI) { Con.escState = 2; return; }
     back();
   } else if (Con.escState == 2) {
     Con.escState = 0;
-    if (c == 65) moveCursor(-1);
-    else if (c == 66) moveCursor(1);
+    if (c == KEY_UP) moveCursor(-1);
+    else if (c == KEY_DOWN) moveCursor(1);
     return;
   }
-  if (c == 27) { Con.escState = 1; return; }
+  if (c == KEY_ESC) { Con.escState = 1; return; }
   if (isForm(Con.screen)) { formKey(c); return; }
   if (Con.screen == S_SERVERS || Con.screen == S_MAPS) { listKey(c); return; }
   if (Con.screen == S_RESTART) { restartKey(c); return; }
   const n = menuCount(Con.screen);
   if (n > 0) {
-    if (c >= 49 && c < 49 + <u32>n) { Con.cursor = <i32>(c - 49); go(menuTarget(Con.screen, Con.cursor)); return; }
-    if (c == 13 || c == 10) { go(menuTarget(Con.screen, Con.cursor)); return; }
+    if (c >= CHAR_1 && c < CHAR_1 + <u32>n) { Con.cursor = <i32>(c - CHAR_1); go(menuTarget(Con.screen, Con.cursor)); return; }
+    if (c == KEY_CR || c == KEY_LF) { go(menuTarget(Con.screen, Con.cursor)); return; }
   }
 }
 
@@ -730,9 +767,9 @@ export function feed(len: u32, now: u32): void {
   let lastWasCr = false;
   for (let i: u32 = 0; i < len; i++) {
     const c = <u32>load<u8>(inBuf + i);
-    if (c == 10 && lastWasCr) { lastWasCr = false; continue; } // CR LF is one Return
-    if ((c == 0) && lastWasCr) { lastWasCr = false; continue; } // telnet's CR NUL
-    lastWasCr = c == 13;
+    if (c == KEY_LF && lastWasCr) { lastWasCr = false; continue; } // CR LF is one Return
+    if (c == CHAR_NUL && lastWasCr) { lastWasCr = false; continue; } // telnet's CR NUL
+    lastWasCr = c == KEY_CR;
     key(c);
   }
   // A trailing lone ESC is "back" (terminals send it alone); arrow sequences arrive whole.

@@ -1,6 +1,5 @@
 // The console's output: a bounded byte buffer the host drains after every input. VT100 only
-// (clear, home, cursor position, reverse video), so any plain terminal shows it.
-import { u32ToDotted } from "./text";
+// (clear, home, cursor position, reverse video), so any plain terminal shows it. Imports nothing.
 
 // The largest screen measured (40,000 random keys, 60 Server List entries) is 3.6 KB: 8 KiB leaves
 // room, and RAM on a small board is counted in KiB. Output past it is cut, never written out of bounds.
@@ -49,7 +48,10 @@ export function putNumPadded(v: u32, width: u32): void {
   putNum(v);
 }
 
-export function putIp(a: u32): void { u32ToDotted(a); }
+/** An IPv4 address (host order) as a dotted quad. */
+export function putIp(a: u32): void {
+  putNum(a >>> 24); putc(46); putNum((a >>> 16) & 255); putc(46); putNum((a >>> 8) & 255); putc(46); putNum(a & 255);
+}
 
 /** n spaces. Called indirectly, like puts. */
 export const pad = (n: u32): void => { for (let i: u32 = 0; i < n; i++) putc(32); };

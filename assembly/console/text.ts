@@ -1,9 +1,5 @@
-// Small text helpers over byte buffers: dotted quads, decimal numbers, and parsing what the user typed.
-import { putc, putNum } from "./out";
-
-export function u32ToDotted(a: u32): void {
-  putNum(a >>> 24); putc(46); putNum((a >>> 16) & 255); putc(46); putNum((a >>> 8) & 255); putc(46); putNum(a & 255);
-}
+// Parsing what the user typed, over byte buffers: dotted quads and decimal numbers. Imports nothing;
+// printing (dotted quads included) is out.ts's, so the two never import each other.
 
 /** What parseIp read, when it returned true. (Every u32 is an address, so none can mean "not one".) */
 export let parsedIp: u32 = 0;

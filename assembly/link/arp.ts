@@ -10,9 +10,12 @@ import { Config, capacity, timeout, C_ARP_ENTRIES, C_ARP_QUEUE, T_ARP, MAP_BYTES
 import { arenaTake } from "../arena";
 import { Counter, count } from "../counters";
 import { get16, set16, get32, set32 } from "../wire/bytes";
-import { ETH_DST, ETH_SRC, ETH_TYPE, ETH_HEADER_LEN, ETHERTYPE_ARP, copyMac, isBroadcast, macEquals } from "../wire/ethernet";
+import {
+  ETH_DST, ETH_SRC, ETH_TYPE, ETH_HEADER_LEN, ETH_ADDR_LEN, ETHERTYPE_ARP, ETHERTYPE_IPV4, copyMac, isBroadcast, isGroup, setBroadcast, macEquals,
+} from "../wire/ethernet";
 import {
   ARP_HTYPE, ARP_PTYPE, ARP_HLEN, ARP_PLEN, ARP_OPER, ARP_SHA, ARP_SPA, ARP_THA, ARP_TPA, ARP_LEN, ARP_REQUEST, ARP_REPLY,
+  ARP_HTYPE_ETHERNET, ARP_PLEN_IPV4,
 } from "../wire/arp";
 import { emit, portMac } from "./emit";
 import { expired } from "../time";
@@ -21,30 +24,40 @@ const ARP_WAYS: u32 = 8;
 const ARP_RETRY_MS: u32 = 1000;
 const ARP_QUEUE_MS: u32 = 3000;
 
-// Cache entry: u32 addr, u32 updated, u16 port, u8 resolved, u8 used, u8 mac[6], u16 pad, u32 requestedAt,
-// u32 addr in wire order, then the first 12 bytes of an Ethernet header to the next hop = 40 bytes.
-const E_ADDR = 0;
-const E_UPDATED = 4;
-const E_PORT = 8;
-const E_RESOLVED = 10;
-const E_USED = 11;
-const E_MAC = 12;
-const E_REQUESTED = 20;
-const E_ADDR_WIRE = 24; // the address as a packet carries it, for the fast path's check (arpHeader)
-const E_ETH = 28; // its MAC, then ours: what the fast path writes over a frame's first 12 bytes
-const E_STALE_AT = 40; // when a resolved entry goes stale: E_UPDATED + the ARP timeout
+/** A cache entry, 44 bytes: the next hop, then what the fast path writes and checks (arpHeader). */
+@unmanaged class ArpEntry {
+  addr: u32; //  0
+  updated: u32; //  4  when it was last learned (or claimed)
+  port: u16; //  8
+  resolved: u8; // 10
+  used: u8; // 11  (port, resolved and used are one word for arpHeader)
+  mac: u32; // 12  the next hop's MAC, 6 bytes (macEnd the last two)
+  macEnd: u16; // 16
+  reserved: u16; // 18
+  requested: u32; // 20  when it was last asked for
+  addrWire: u32; // 24  the address as a packet carries it, for the fast path's check (arpHeader)
+  eth: u32; // 28  its MAC, then ours: what the fast path writes over a frame's first 12 bytes
+  eth4: u32; // 32
+  eth8: u32; // 36
+  staleAt: u32; // 40  when a resolved entry goes stale: `updated` + the ARP timeout
+}
 const E_BYTES: u32 = 44;
 /** An entry reference that refers to none (a flow's u16 field, nat/flow.ts, starts so): a zeroed entry
  *  before the table, which no check passes. Entry i's reference is i + 1. */
 export const NO_ARP_REF: u32 = 0;
 
-// Queue entry: u32 nextHop, u32 queuedAt, u16 port, u16 len, u8 busy, pad; then the frame = Q_HEADER + SLOT_BYTES
-const Q_HOP = 0;
-const Q_AT = 4;
-const Q_PORT = 8;
-const Q_LEN = 10;
-const Q_BUSY = 12;
+/** A queued frame's header, 16 bytes; the frame follows it. */
+@unmanaged class ArpQueued {
+  hop: u32; //  0  the next hop it waits for
+  at: u32; //  4  when it was queued
+  port: u16; //  8
+  len: u16; // 10
+  busy: u8; // 12
+  reserved: u8; // 13
+  reserved2: u16; // 14
+}
 const Q_HEADER: u32 = 16;
+const Q_STRIDE: u32 = Q_HEADER + SLOT_BYTES;
 
 class Arp {
   static table: usize = 0;
@@ -57,13 +70,14 @@ class Arp {
 }
 
 export function arpInit(): bool {
+  if (offsetof<ArpEntry>() != E_BYTES || offsetof<ArpQueued>() != Q_HEADER) return false;
   let sets: u32 = 1;
   while (sets * ARP_WAYS < capacity(C_ARP_ENTRIES)) sets <<= 1;
   Arp.sets = sets;
   Arp.refBase = arenaTake(<usize>(sets * ARP_WAYS + 1) * E_BYTES);
   Arp.table = Arp.refBase + E_BYTES;
   Arp.queueSlots = capacity(C_ARP_QUEUE);
-  Arp.queue = arenaTake(<usize>Arp.queueSlots * (Q_HEADER + SLOT_BYTES));
+  Arp.queue = arenaTake(<usize>Arp.queueSlots * Q_STRIDE);
   Arp.queued = 0;
   Arp.scratch = arenaTake(64);
   return Arp.refBase != 0 && Arp.queue != 0 && Arp.scratch != 0;
@@ -74,35 +88,55 @@ export function arpInit(): bool {
   return Arp.table + <usize>(h & (Arp.sets - 1)) * ARP_WAYS * E_BYTES;
 }
 
-function find(port: u16, addr: u32): usize {
+@inline function wayOf(set: usize, i: u32): ArpEntry {
+  return changetype<ArpEntry>(set + i * E_BYTES);
+}
+
+@inline function macAt(e: ArpEntry): usize {
+  return changetype<usize>(e) + offsetof<ArpEntry>("mac");
+}
+
+@inline function ethAt(e: ArpEntry): usize {
+  return changetype<usize>(e) + offsetof<ArpEntry>("eth");
+}
+
+@inline function queuedAt(i: u32): ArpQueued {
+  return changetype<ArpQueued>(Arp.queue + <usize>i * Q_STRIDE);
+}
+
+@inline function frameOf(q: ArpQueued): usize {
+  return changetype<usize>(q) + Q_HEADER;
+}
+
+function find(port: u16, addr: u32): ArpEntry | null {
   const set = setOf(addr);
   for (let i: u32 = 0; i < ARP_WAYS; i++) {
-    const e = set + i * E_BYTES;
-    if (load<u8>(e, E_USED) != 0 && load<u32>(e, E_ADDR) == addr && load<u16>(e, E_PORT) == port) return e;
+    const e = wayOf(set, i);
+    if (e.used != 0 && e.addr == addr && e.port == port) return e;
   }
-  return 0;
+  return null;
 }
 
 /** Finds or makes room for an entry: an unused way, else the set's least recently updated one. */
-function claim(port: u16, addr: u32, now: u32): usize {
+function claim(port: u16, addr: u32, now: u32): ArpEntry {
   const found = find(port, addr);
-  if (found != 0) return found;
+  if (found) return found;
   const set = setOf(addr);
-  let victim = set;
+  let victim = wayOf(set, 0);
   let oldest: u32 = 0;
   for (let i: u32 = 0; i < ARP_WAYS; i++) {
-    const e = set + i * E_BYTES;
-    if (load<u8>(e, E_USED) == 0) { victim = e; break; }
-    const age = now - load<u32>(e, E_UPDATED);
+    const e = wayOf(set, i);
+    if (e.used == 0) { victim = e; break; }
+    const age = now - e.updated;
     if (age >= oldest) { oldest = age; victim = e; }
   }
-  memory.fill(victim, 0, E_BYTES);
-  store<u32>(victim, addr, E_ADDR);
-  store<u32>(victim, bswap<u32>(addr), E_ADDR_WIRE);
-  store<u16>(victim, port, E_PORT);
-  store<u8>(victim, 1, E_USED);
-  store<u32>(victim, now, E_UPDATED);
-  store<u32>(victim, now - ARP_RETRY_MS, E_REQUESTED);
+  memory.fill(changetype<usize>(victim), 0, E_BYTES);
+  victim.addr = addr;
+  victim.addrWire = bswap<u32>(addr);
+  victim.port = port;
+  victim.used = 1;
+  victim.updated = now;
+  victim.requested = now - ARP_RETRY_MS;
   return victim;
 }
 
@@ -111,10 +145,10 @@ export function arpLookup(port: u16, addr: u32, now: u32): usize {
   return macOf(find(port, addr), now);
 }
 
-@inline function macOf(e: usize, now: u32): usize {
-  if (e == 0 || load<u8>(e, E_RESOLVED) == 0) return 0;
-  if (expired(now, load<u32>(e, E_UPDATED), timeout(T_ARP) * 1000)) return 0;
-  return e + E_MAC;
+@inline function macOf(e: ArpEntry | null, now: u32): usize {
+  if (!e || e.resolved == 0) return 0;
+  if (expired(now, e.updated, timeout(T_ARP) * 1000)) return 0;
+  return macAt(e);
 }
 
 /**
@@ -124,7 +158,7 @@ export function arpLookup(port: u16, addr: u32, now: u32): usize {
  */
 export function arpRef(port: u16, addr: u32, now: u32): u32 {
   const e = find(port, addr);
-  return macOf(e, now) != 0 ? <u32>((e - Arp.refBase) / E_BYTES) : NO_ARP_REF;
+  return macOf(e, now) != 0 ? <u32>((changetype<usize>(e) - Arp.refBase) / E_BYTES) : NO_ARP_REF;
 }
 
 /**
@@ -134,41 +168,41 @@ export function arpRef(port: u16, addr: u32, now: u32): u32 {
  * reference to someone else's MAC.
  */
 @inline export function arpHeader(port: u16, ref: u32, hopWire: u32, now: u32): usize {
-  const e = Arp.refBase + <usize>ref * E_BYTES; // a flow's reference is NO_ARP_REF or one arpRef gave
+  const e = changetype<ArpEntry>(Arp.refBase + <usize>ref * E_BYTES); // a flow's reference is NO_ARP_REF or one arpRef gave
   // The address, then port, resolved and used in one word (port | 1 << 16 | 1 << 24), tested at once;
   // then macOf's expiry test, rearranged.
-  if (((load<u32>(e, E_ADDR_WIRE) ^ hopWire) | (load<u32>(e, E_PORT) ^ (<u32>port | 0x01010000))) != 0) return 0;
-  return <i32>(now - load<u32>(e, E_STALE_AT)) < 0 ? e + E_ETH : 0;
+  const portResolvedUsed = load<u32>(changetype<usize>(e), offsetof<ArpEntry>("port"));
+  if (((e.addrWire ^ hopWire) | (portResolvedUsed ^ (<u32>port | 0x01010000))) != 0) return 0;
+  return <i32>(now - e.staleAt) < 0 ? ethAt(e) : 0;
 }
 
 function learn(port: u16, addr: u32, mac: usize, now: u32): void {
   const e = claim(port, addr, now);
-  copyMac(e + E_MAC, mac);
-  store<u8>(e, 1, E_RESOLVED);
-  store<u32>(e, now, E_UPDATED);
-  copyMac(e + E_ETH + ETH_DST, mac);
-  copyMac(e + E_ETH + ETH_SRC, portMac(port));
-  store<u32>(e, now + timeout(T_ARP) * 1000, E_STALE_AT);
-  flushQueue(port, addr, e + E_MAC);
+  copyMac(macAt(e), mac);
+  e.resolved = 1;
+  e.updated = now;
+  copyMac(ethAt(e) + ETH_DST, mac);
+  copyMac(ethAt(e) + ETH_SRC, portMac(port));
+  e.staleAt = now + timeout(T_ARP) * 1000;
+  flushQueue(port, addr, macAt(e));
 }
 
 function sendArp(port: u16, oper: u32, targetMac: usize, targetAddr: u32, senderAddr: u32): void {
   const f = Arp.scratch;
   const a = f + ETH_HEADER_LEN;
   if (oper == ARP_REQUEST) {
-    store<u32>(f + ETH_DST, 0xffffffff);
-    store<u16>(f + ETH_DST, 0xffff, 4);
-    memory.fill(a + ARP_THA, 0, 6);
+    setBroadcast(f + ETH_DST);
+    memory.fill(a + ARP_THA, 0, ETH_ADDR_LEN);
   } else {
     copyMac(f + ETH_DST, targetMac);
     copyMac(a + ARP_THA, targetMac);
   }
   copyMac(f + ETH_SRC, portMac(port));
   set16(f + ETH_TYPE, ETHERTYPE_ARP);
-  set16(a + ARP_HTYPE, 1);
-  set16(a + ARP_PTYPE, 0x0800);
-  store<u8>(a + ARP_HLEN, 6);
-  store<u8>(a + ARP_PLEN, 4);
+  set16(a + ARP_HTYPE, ARP_HTYPE_ETHERNET);
+  set16(a + ARP_PTYPE, ETHERTYPE_IPV4);
+  store<u8>(a + ARP_HLEN, <u8>ETH_ADDR_LEN);
+  store<u8>(a + ARP_PLEN, ARP_PLEN_IPV4);
   set16(a + ARP_OPER, oper);
   copyMac(a + ARP_SHA, portMac(port));
   set32(a + ARP_SPA, senderAddr);
@@ -199,7 +233,7 @@ function ownsAddress(port: u16, addr: u32): bool {
 /** False for a sender we must not learn: a broadcast or multicast MAC (the group bit), one of our own
  *  MACs, or one of our own addresses (a reply from it would point our traffic elsewhere). */
 function senderAcceptable(sha: usize, spa: u32): bool {
-  if (isBroadcast(sha) || (load<u8>(sha) & 1) != 0) return false;
+  if (isBroadcast(sha) || isGroup(sha)) return false;
   if (macEquals(sha, portMac(PORT_LAN)) || macEquals(sha, portMac(PORT_WAN))) return false;
   return !ownsAddress(PORT_LAN, spa) && !ownsAddress(PORT_WAN, spa);
 }
@@ -207,7 +241,8 @@ function senderAcceptable(sha: usize, spa: u32): bool {
 export function handleArp(port: u16, frame: usize, len: u32, now: u32): void {
   if (len < ETH_HEADER_LEN + ARP_LEN) { count(Counter.DropArpMalformed); return; }
   const a = frame + ETH_HEADER_LEN;
-  if (get16(a + ARP_HTYPE) != 1 || get16(a + ARP_PTYPE) != 0x0800 || load<u8>(a + ARP_HLEN) != 6 || load<u8>(a + ARP_PLEN) != 4) {
+  if (get16(a + ARP_HTYPE) != ARP_HTYPE_ETHERNET || get16(a + ARP_PTYPE) != ETHERTYPE_IPV4 ||
+      load<u8>(a + ARP_HLEN) != ETH_ADDR_LEN || load<u8>(a + ARP_PLEN) != ARP_PLEN_IPV4) {
     count(Counter.DropArpMalformed);
     return;
   }
@@ -225,7 +260,7 @@ export function handleArp(port: u16, frame: usize, len: u32, now: u32): void {
     count(Counter.ArpRepliesIn);
     // Only learn what we asked about: unsolicited replies would let anyone redirect traffic.
     const e = find(port, spa);
-    if (e != 0) learn(port, spa, a + ARP_SHA, now);
+    if (e) learn(port, spa, a + ARP_SHA, now);
   } else {
     count(Counter.DropArpMalformed);
   }
@@ -233,8 +268,8 @@ export function handleArp(port: u16, frame: usize, len: u32, now: u32): void {
 
 function request(port: u16, addr: u32, now: u32): void {
   const e = claim(port, addr, now);
-  if (!expired(now, load<u32>(e, E_REQUESTED), ARP_RETRY_MS)) return;
-  store<u32>(e, now, E_REQUESTED);
+  if (!expired(now, e.requested, ARP_RETRY_MS)) return;
+  e.requested = now;
   sendArp(port, ARP_REQUEST, 0, addr, portAddrFor(port, addr));
 }
 
@@ -248,21 +283,21 @@ function request(port: u16, addr: u32, now: u32): void {
 export function arpEnqueue(port: u16, nextHop: u32, frame: usize, len: u32, now: u32): void {
   request(port, nextHop, now);
   if (Arp.queued >= Arp.queueSlots) { count(Counter.DropArpQueueFull); return; }
-  let free: usize = 0;
+  let free: ArpQueued | null = null;
   let held: u32 = 0; // frames already waiting for this next hop
   for (let i: u32 = 0; i < Arp.queueSlots; i++) {
-    const q = Arp.queue + <usize>i * (Q_HEADER + SLOT_BYTES);
-    if (load<u8>(q, Q_BUSY) == 0) { if (free == 0) free = q; continue; }
-    if (load<u32>(q, Q_HOP) == nextHop && load<u16>(q, Q_PORT) == port) held++;
+    const q = queuedAt(i);
+    if (q.busy == 0) { if (!free) free = q; continue; }
+    if (q.hop == nextHop && q.port == port) held++;
   }
   if (held >= hopShare()) { count(Counter.DropArpQueueHostShare); return; }
-  const q = free; // there is one: fewer than queueSlots are queued
-  store<u32>(q, nextHop, Q_HOP);
-  store<u32>(q, now, Q_AT);
-  store<u16>(q, port, Q_PORT);
-  store<u16>(q, <u16>len, Q_LEN);
-  store<u8>(q, 1, Q_BUSY);
-  memory.copy(q + Q_HEADER, frame, len);
+  const q = changetype<ArpQueued>(free); // there is one: fewer than queueSlots are queued
+  q.hop = nextHop;
+  q.at = now;
+  q.port = port;
+  q.len = <u16>len;
+  q.busy = 1;
+  memory.copy(frameOf(q), frame, len);
   Arp.queued++;
   count(Counter.ArpQueued);
 }
@@ -270,11 +305,11 @@ export function arpEnqueue(port: u16, nextHop: u32, frame: usize, len: u32, now:
 function flushQueue(port: u16, addr: u32, mac: usize): void {
   if (Arp.queued == 0) return;
   for (let i: u32 = 0; i < Arp.queueSlots; i++) {
-    const q = Arp.queue + <usize>i * (Q_HEADER + SLOT_BYTES);
-    if (load<u8>(q, Q_BUSY) == 0 || load<u32>(q, Q_HOP) != addr || load<u16>(q, Q_PORT) != port) continue;
-    copyMac(q + Q_HEADER + ETH_DST, mac);
-    emit(port, q + Q_HEADER, load<u16>(q, Q_LEN));
-    store<u8>(q, 0, Q_BUSY);
+    const q = queuedAt(i);
+    if (q.busy == 0 || q.hop != addr || q.port != port) continue;
+    copyMac(frameOf(q) + ETH_DST, mac);
+    emit(port, frameOf(q), q.len);
+    q.busy = 0;
     Arp.queued--;
   }
 }
@@ -283,14 +318,14 @@ function flushQueue(port: u16, addr: u32, mac: usize): void {
 export function arpTick(now: u32): void {
   if (Arp.queued == 0) return;
   for (let i: u32 = 0; i < Arp.queueSlots; i++) {
-    const q = Arp.queue + <usize>i * (Q_HEADER + SLOT_BYTES);
-    if (load<u8>(q, Q_BUSY) == 0) continue;
-    if (expired(now, load<u32>(q, Q_AT), ARP_QUEUE_MS)) {
-      store<u8>(q, 0, Q_BUSY);
+    const q = queuedAt(i);
+    if (q.busy == 0) continue;
+    if (expired(now, q.at, ARP_QUEUE_MS)) {
+      q.busy = 0;
       Arp.queued--;
       count(Counter.DropArpTimeout);
     } else {
-      request(load<u16>(q, Q_PORT), load<u32>(q, Q_HOP), now);
+      request(q.port, q.hop, now);
     }
   }
 }
@@ -301,13 +336,13 @@ export function arpSlots(): u32 {
 
 /** Dump row: addr, port, macHi, macLo, ageMs, resolved. */
 export function arpRow(index: u32, row: usize, now: u32): bool {
-  const e = Arp.table + <usize>index * E_BYTES;
-  if (load<u8>(e, E_USED) == 0) return false;
-  store<u32>(row, load<u32>(e, E_ADDR), 0);
-  store<u32>(row, load<u16>(e, E_PORT), 4);
-  store<u32>(row, get16(e + E_MAC), 8);
-  store<u32>(row, get32(e + E_MAC + 2), 12);
-  store<u32>(row, now - load<u32>(e, E_UPDATED), 16);
-  store<u32>(row, load<u8>(e, E_RESOLVED), 20);
+  const e = changetype<ArpEntry>(Arp.table + <usize>index * E_BYTES);
+  if (e.used == 0) return false;
+  store<u32>(row, e.addr, 0);
+  store<u32>(row, e.port, 4);
+  store<u32>(row, get16(macAt(e)), 8);
+  store<u32>(row, get32(macAt(e) + 2), 12);
+  store<u32>(row, now - e.updated, 16);
+  store<u32>(row, e.resolved, 20);
   return true;
 }

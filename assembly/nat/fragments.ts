@@ -22,22 +22,33 @@ import { decideOne } from "./decision";
 import { Held, heldReady } from "./held";
 
 const WAYS: u32 = 4;
-// Entry: u32 src, u32 dst, u32 id|proto<<16|dir<<24, u32 newAddr, u32 at, u8 used
-const F_SRC = 0;
-const F_DST = 4;
-const F_KEY = 8;
-const F_NEW = 12;
-const F_AT = 16;
-const F_USED = 20;
+/** A tracked datagram: the translation of its first fragment, 24 bytes. */
+@unmanaged class FragEntry {
+  src: u32; //  0  as the first fragment arrived
+  dst: u32; //  4
+  key: u32; //  8  IP ID | protocol << 16 | in2out << 24 (keyOf)
+  newAddr: u32; // 12  the address the translation wrote
+  at: u32; // 16  when the first fragment was translated
+  used: u8; // 20
+  reserved: u8; // 21
+  reserved2: u16; // 22
+}
 const F_BYTES: u32 = 24;
-// Held fragment: u32 src, u32 dst, u32 key, u32 at, u16 len, u16 port, u8 busy; then the frame
-const H_KEY = 8;
-const H_AT = 12;
-const H_LEN = 16;
-const H_PORT = 18;
-const H_BUSY = 20;
-const H_READY = 21; // its first fragment was translated: let go (fragmentsNextHeld)
+
+/** A fragment held until its first fragment comes: this 24-byte header, then the frame. */
+@unmanaged class HeldFragment {
+  src: u32; //  0
+  dst: u32; //  4
+  key: u32; //  8  as FragEntry's
+  at: u32; // 12  when it was held
+  len: u16; // 16
+  port: u16; // 18  ingress port
+  busy: u8; // 20
+  ready: u8; // 21  its first fragment was translated: let go (fragmentsNextHeld)
+  reserved: u16; // 22
+}
 const H_HEADER: u32 = 24;
+const H_STRIDE: u32 = H_HEADER + SLOT_BYTES;
 
 class Frags {
   static table: usize = 0;
@@ -48,12 +59,13 @@ class Frags {
 }
 
 export function fragmentsInit(): bool {
+  if (offsetof<FragEntry>() != F_BYTES || offsetof<HeldFragment>() != H_HEADER) return false;
   let sets: u32 = 1;
   while (sets * WAYS < capacity(C_FRAGMENTS)) sets <<= 1;
   Frags.sets = sets;
   Frags.table = arenaTake(<usize>sets * WAYS * F_BYTES);
   Frags.holdSlots = capacity(C_FRAGMENT_HOLD);
-  Frags.hold = arenaTake(<usize>Frags.holdSlots * (H_HEADER + SLOT_BYTES));
+  Frags.hold = arenaTake(<usize>Frags.holdSlots * H_STRIDE);
   Frags.held = 0;
   return Frags.table != 0 && Frags.hold != 0;
 }
@@ -66,16 +78,28 @@ function setFor(src: u32, dst: u32, key: u32): usize {
   return Frags.table + <usize>(hash3(src, dst, key) & (Frags.sets - 1)) * WAYS * F_BYTES;
 }
 
-function find(src: u32, dst: u32, key: u32): usize {
+@inline function entryOf(set: usize, way: u32): FragEntry {
+  return changetype<FragEntry>(set + way * F_BYTES);
+}
+
+@inline function heldAt(i: u32): HeldFragment {
+  return changetype<HeldFragment>(Frags.hold + <usize>i * H_STRIDE);
+}
+
+@inline function frameOf(h: HeldFragment): usize {
+  return changetype<usize>(h) + H_HEADER;
+}
+
+function find(src: u32, dst: u32, key: u32): FragEntry | null {
   const set = setFor(src, dst, key);
   for (let i: u32 = 0; i < WAYS; i++) {
-    const e = set + i * F_BYTES;
-    if (load<u8>(e, F_USED) != 0 && load<u32>(e, F_KEY) == key && load<u32>(e, F_SRC) == src && load<u32>(e, F_DST) == dst) {
-      if (expired(Pkt.now, load<u32>(e, F_AT), timeout(T_FRAGMENT))) { store<u8>(e, 0, F_USED); return 0; }
+    const e = entryOf(set, i);
+    if (e.used != 0 && e.key == key && e.src == src && e.dst == dst) {
+      if (expired(Pkt.now, e.at, timeout(T_FRAGMENT))) { e.used = 0; return null; }
       return e;
     }
   }
-  return 0;
+  return null;
 }
 
 /**
@@ -88,23 +112,23 @@ export function noteFirstFragment(in2out: bool): void {
   const src = Pkt.wireSrc, dst = Pkt.wireDst; // as it arrived, before any rewrite
   const key = keyOf(in2out);
   const set = setFor(src, dst, key);
-  let victim = set, own: usize = 0;
+  let victim = entryOf(set, 0), own: FragEntry | null = null;
   let oldest: u32 = 0, ownOldest: u32 = 0;
   for (let i: u32 = 0; i < WAYS; i++) {
-    const e = set + i * F_BYTES;
-    if (load<u8>(e, F_USED) == 0) { victim = e; own = 0; break; }
-    const age = Pkt.now - load<u32>(e, F_AT);
+    const e = entryOf(set, i);
+    if (e.used == 0) { victim = e; own = null; break; }
+    const age = Pkt.now - e.at;
     if (age >= oldest) { oldest = age; victim = e; }
-    if (load<u32>(e, F_SRC) == src && age >= ownOldest) { ownOldest = age; own = e; }
+    if (e.src == src && age >= ownOldest) { ownOldest = age; own = e; }
   }
-  if (own != 0) victim = own;
-  if (load<u8>(victim, F_USED) != 0) count(Counter.DropFragmentTableFull);
-  store<u32>(victim, src, F_SRC);
-  store<u32>(victim, dst, F_DST);
-  store<u32>(victim, key, F_KEY);
-  store<u32>(victim, in2out ? Pkt.src : Pkt.dst, F_NEW); // the address the translation wrote
-  store<u32>(victim, Pkt.now, F_AT);
-  store<u8>(victim, 1, F_USED);
+  if (own) victim = own;
+  if (victim.used != 0) count(Counter.DropFragmentTableFull);
+  victim.src = src;
+  victim.dst = dst;
+  victim.key = key;
+  victim.newAddr = in2out ? Pkt.src : Pkt.dst; // the address the translation wrote
+  victim.at = Pkt.now;
+  victim.used = 1;
   count(Counter.FragmentsTranslated);
   if (Frags.held != 0) releaseHeld(src, dst, key);
 }
@@ -119,30 +143,30 @@ export function noteFirstFragment(in2out: bool): void {
 export function fragmentLater(in2out: bool): Verdict {
   const key = keyOf(in2out);
   const e = find(Pkt.src, Pkt.dst, key);
-  if (e != 0) { // translated as its first fragment was; the core delivers it
-    decideOne(load<u32>(e, F_NEW), NO_PORT, Counter.FragmentsTranslated);
+  if (e) { // translated as its first fragment was; the core delivers it
+    decideOne(e.newAddr, NO_PORT, Counter.FragmentsTranslated);
     return Verdict.Translated;
   }
   if (Pkt.reinjected) { count(Counter.DropFragmentMalformed); return Verdict.Dropped; } // let go, yet no first fragment
   if (Frags.held >= Frags.holdSlots) { count(Counter.DropFragmentHoldFull); return Verdict.Dropped; }
-  let free: usize = 0;
+  let free: HeldFragment | null = null;
   let held: u32 = 0; // fragments this source already has held
   for (let i: u32 = 0; i < Frags.holdSlots; i++) {
-    const h = Frags.hold + <usize>i * (H_HEADER + SLOT_BYTES);
-    if (load<u8>(h, H_BUSY) == 0) { if (free == 0) free = h; continue; }
-    if (load<u32>(h, 0) == Pkt.src) held++;
+    const h = heldAt(i);
+    if (h.busy == 0) { if (!free) free = h; continue; }
+    if (h.src == Pkt.src) held++;
   }
   if (held >= sourceShare()) { count(Counter.DropFragmentHostShare); return Verdict.Dropped; }
-  const h = free; // there is one: fewer than holdSlots are held
-  store<u32>(h, Pkt.src, 0);
-  store<u32>(h, Pkt.dst, 4);
-  store<u32>(h, key, H_KEY);
-  store<u32>(h, Pkt.now, H_AT);
-  store<u16>(h, <u16>Pkt.len, H_LEN);
-  store<u16>(h, Pkt.port, H_PORT);
-  store<u8>(h, 1, H_BUSY);
-  store<u8>(h, 0, H_READY);
-  memory.copy(h + H_HEADER, Pkt.frame, Pkt.len);
+  const h = changetype<HeldFragment>(free); // there is one: fewer than holdSlots are held
+  h.src = Pkt.src;
+  h.dst = Pkt.dst;
+  h.key = key;
+  h.at = Pkt.now;
+  h.len = <u16>Pkt.len;
+  h.port = Pkt.port;
+  h.busy = 1;
+  h.ready = 0;
+  memory.copy(frameOf(h), Pkt.frame, Pkt.len);
   Frags.held++;
   count(Counter.FragmentsHeld);
   return Verdict.Consumed;
@@ -152,9 +176,9 @@ export function fragmentLater(in2out: bool): Verdict {
  *  after it (nat/held.ts), and are translated as it was. */
 function releaseHeld(src: u32, dst: u32, key: u32): void {
   for (let i: u32 = 0; i < Frags.holdSlots; i++) {
-    const h = Frags.hold + <usize>i * (H_HEADER + SLOT_BYTES);
-    if (load<u8>(h, H_BUSY) == 0 || load<u32>(h, H_KEY) != key || load<u32>(h, 0) != src || load<u32>(h, 4) != dst) continue;
-    store<u8>(h, 1, H_READY);
+    const h = heldAt(i);
+    if (h.busy == 0 || h.key != key || h.src != src || h.dst != dst) continue;
+    h.ready = 1;
     heldReady();
   }
 }
@@ -163,13 +187,13 @@ function releaseHeld(src: u32, dst: u32, key: u32): void {
 export function fragmentsNextHeld(now: u32): bool {
   if (Frags.held == 0) return false;
   for (let i: u32 = 0; i < Frags.holdSlots; i++) {
-    const h = Frags.hold + <usize>i * (H_HEADER + SLOT_BYTES);
-    if (load<u8>(h, H_BUSY) == 0 || load<u8>(h, H_READY) == 0) continue;
-    store<u8>(h, 0, H_BUSY);
+    const h = heldAt(i);
+    if (h.busy == 0 || h.ready == 0) continue;
+    h.busy = 0;
     Frags.held--;
-    Held.frame = h + H_HEADER;
-    Held.len = load<u16>(h, H_LEN);
-    Held.port = load<u16>(h, H_PORT);
+    Held.frame = frameOf(h);
+    Held.len = h.len;
+    Held.port = h.port;
     return true;
   }
   return false;
@@ -179,9 +203,9 @@ export function fragmentsNextHeld(now: u32): bool {
 export function fragmentsTick(now: u32): void {
   if (Frags.held == 0) return;
   for (let i: u32 = 0; i < Frags.holdSlots; i++) {
-    const h = Frags.hold + <usize>i * (H_HEADER + SLOT_BYTES);
-    if (load<u8>(h, H_BUSY) == 0 || !expired(now, load<u32>(h, H_AT), timeout(T_FRAGMENT))) continue;
-    store<u8>(h, 0, H_BUSY);
+    const h = heldAt(i);
+    if (h.busy == 0 || !expired(now, h.at, timeout(T_FRAGMENT))) continue;
+    h.busy = 0;
     Frags.held--;
     count(Counter.DropFragmentTimeout);
   }

@@ -10,9 +10,12 @@ import { Counter, count } from "../counters";
 import { mix } from "./hash";
 import { workStep } from "../work";
 
-const H_ADDR = 0;
-const H_MAPPINGS = 4;
-const H_SESSIONS = 8;
+/** A LAN host's accounting, 12 bytes; addr 0 marks an empty slot. */
+@unmanaged class HostEntry {
+  addr: u32; // 0
+  mappings: u32; // 4  live mappings
+  sessions: u32; // 8  live sessions
+}
 const H_BYTES: u32 = 12;
 
 class Hosts {
@@ -33,6 +36,7 @@ export function floorOf(slots: u32, hosts: u32): u32 {
 }
 
 export function hostsInit(): bool {
+  if (offsetof<HostEntry>() != H_BYTES) return false;
   let size: u32 = 16;
   while (size < capacity(C_HOSTS) * 2) size <<= 1;
   Hosts.size = size;
@@ -45,14 +49,14 @@ export function hostsInit(): bool {
   return Hosts.table != 0;
 }
 
-@inline function entryAt(i: u32): usize {
-  return Hosts.table + <usize>i * H_BYTES;
+@inline function entryAt(i: u32): HostEntry {
+  return changetype<HostEntry>(Hosts.table + <usize>i * H_BYTES);
 }
 
 function slotOf(addr: u32): u32 {
   let i = mix(addr) & (Hosts.size - 1);
   while (true) {
-    const a = load<u32>(entryAt(i));
+    const a = entryAt(i).addr;
     if (a == 0 || a == addr) return i;
     workStep();
     i = (i + 1) & (Hosts.size - 1);
@@ -68,19 +72,19 @@ function slotOf(addr: u32): u32 {
  *  quota or its share, or the hosts table or the mappings table is full. */
 export function hostTake(addr: u32, free: u32): bool {
   const e = entryAt(slotOf(addr));
-  const known = load<u32>(e, H_ADDR) != 0;
-  const n = known ? load<u32>(e, H_MAPPINGS) : 0;
+  const known = e.addr != 0;
+  const n = known ? e.mappings : 0;
   if (n >= capacity(C_HOST_QUOTA) || (!known && Hosts.live >= capacity(C_HOSTS))) { count(Counter.DropHostQuota); return false; }
   if (!admits(n, Hosts.mappingFloor, Hosts.mappingOwed, free)) {
     count(free == 0 ? Counter.DropMappingTableFull : Counter.DropHostShare);
     return false;
   }
   if (!known) {
-    store<u32>(e, addr, H_ADDR);
-    store<u32>(e, 0, H_SESSIONS);
+    e.addr = addr;
+    e.sessions = 0;
     Hosts.live++;
   }
-  store<u32>(e, n + 1, H_MAPPINGS);
+  e.mappings = n + 1;
   if (n < Hosts.mappingFloor) Hosts.mappingOwed--;
   return true;
 }
@@ -89,10 +93,10 @@ export function hostTake(addr: u32, free: u32): bool {
 export function hostRelease(addr: u32): void {
   const i = slotOf(addr);
   const e = entryAt(i);
-  if (load<u32>(e, H_ADDR) == 0) return;
-  const n = load<u32>(e, H_MAPPINGS) - 1;
+  if (e.addr == 0) return;
+  const n = e.mappings - 1;
   if (n < Hosts.mappingFloor) Hosts.mappingOwed++;
-  if (n > 0) { store<u32>(e, n, H_MAPPINGS); return; }
+  if (n > 0) { e.mappings = n; return; }
   forget(i);
 }
 
@@ -104,41 +108,41 @@ function forget(i: u32): void {
   let j = (i + 1) & mask;
   while (true) {
     const ej = entryAt(j);
-    const a = load<u32>(ej, H_ADDR);
+    const a = ej.addr;
     if (a == 0) break;
     workStep();
     const home = mix(a) & mask;
     // Move the entry if its home is not cyclically within (hole, j].
     const moves = hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
     if (moves) {
-      memory.copy(entryAt(hole), ej, H_BYTES);
+      memory.copy(changetype<usize>(entryAt(hole)), changetype<usize>(ej), H_BYTES);
       hole = j;
     }
     j = (j + 1) & mask;
   }
-  memory.fill(entryAt(hole), 0, H_BYTES);
+  memory.fill(changetype<usize>(entryAt(hole)), 0, H_BYTES);
 }
 
 export function hostMappings(addr: u32): u32 {
   const e = entryAt(slotOf(addr));
-  return load<u32>(e, H_ADDR) == 0 ? 0 : load<u32>(e, H_MAPPINGS);
+  return e.addr == 0 ? 0 : e.mappings;
 }
 
 /** The host's live sessions (0 for a host without mappings). */
 export function hostSessions(addr: u32): u32 {
   const e = entryAt(slotOf(addr));
-  return load<u32>(e, H_ADDR) == 0 ? 0 : load<u32>(e, H_SESSIONS);
+  return e.addr == 0 ? 0 : e.sessions;
 }
 
 /** Takes one of `free` free sessions for the host when its share admits it (see the header): one probe
  *  on the path of every new flow. False, and nothing counted, when it does not. */
 export function hostSessionTake(addr: u32, free: u32): bool {
   const e = entryAt(slotOf(addr));
-  if (load<u32>(e, H_ADDR) == 0) return free > 0; // no mapping of its own (cannot happen: addSession has one)
-  const n = load<u32>(e, H_SESSIONS);
+  if (e.addr == 0) return free > 0; // no mapping of its own (cannot happen: addSession has one)
+  const n = e.sessions;
   if (!admits(n, Hosts.sessionFloor, Hosts.sessionOwed, free)) return false;
   if (n < Hosts.sessionFloor) Hosts.sessionOwed--;
-  store<u32>(e, n + 1, H_SESSIONS);
+  e.sessions = n + 1;
   return true;
 }
 
@@ -152,13 +156,13 @@ export function hostSessionsAbove(addr: u32, others: u32): bool {
 /** Counts a session taken (`took`) or given back by a host that holds a mapping. */
 export function hostSessionCount(addr: u32, took: bool): void {
   const e = entryAt(slotOf(addr));
-  if (load<u32>(e, H_ADDR) == 0) return;
-  const n = load<u32>(e, H_SESSIONS);
+  if (e.addr == 0) return;
+  const n = e.sessions;
   if (took) {
     if (n < Hosts.sessionFloor) Hosts.sessionOwed--;
-    store<u32>(e, n + 1, H_SESSIONS);
+    e.sessions = n + 1;
   } else {
     if (n - 1 < Hosts.sessionFloor) Hosts.sessionOwed++;
-    store<u32>(e, n - 1, H_SESSIONS);
+    e.sessions = n - 1;
   }
 }

@@ -21,6 +21,16 @@ export const IKE_FLAGS = 19;
 export const IKE_MESSAGE_ID = 20;
 export const IKE_LENGTH = 24;
 export const IKE_HEADER_LEN: u32 = 28;
+/** The two cookies (SPIs) that name an IKE SA: what an ICMP error must quote to name a session. */
+export const IKE_SPIS_LEN: u32 = 16;
+
+export const IKEV1_FLAG_ENCRYPTION: u8 = 0x01; // RFC 2408 3.1: the payloads after the header are encrypted
+export const IKEV2_FLAG_RESPONSE: u8 = 0x20; // RFC 7296 3.1
+
+/** The major version (1: ISAKMP/IKEv1, 2: IKEv2), the high nibble of the version octet. */
+@inline export function ikeMajorVersion(ike: usize): u8 {
+  return load<u8>(ike + IKE_VERSION) >> 4;
+}
 
 export const IKE_PAYLOAD_NEXT = 0; // generic payload header
 export const IKE_PAYLOAD_LENGTH = 2;
@@ -43,6 +53,15 @@ export const IKEV1_PAYLOAD_VENDOR_ID: u8 = 13;
 export const IKEV1_PAYLOAD_NAT_D: u8 = 20; // RFC 3947
 export const IKEV1_PAYLOAD_NAT_D_DRAFT: u8 = 130; // draft-ietf-ipsec-nat-t-ike-02/03
 export const IKEV2_PAYLOAD_NOTIFY: u8 = 41;
+export const IKEV2_PAYLOAD_SK: u8 = 46; // Encrypted and Authenticated (RFC 7296 3.14): all after it is encrypted
+// The Notify payload's body (RFC 7296 3.10), from the end of the generic payload header
+export const IKEV2_NOTIFY_PROTOCOL = 0;
+export const IKEV2_NOTIFY_SPI_SIZE = 1;
+export const IKEV2_NOTIFY_TYPE = 2;
+export const IKEV2_NOTIFY_HEADER: u32 = 4; // then the SPI (SPI_SIZE bytes), then the notification data
+export const NAT_D_HASH_LEN: u32 = 20; // a NAT_DETECTION_*_IP notification's data: a SHA-1 hash (RFC 7296 2.23)
+// The Identification payload's body (RFC 2407 4.6.2)
+export const IKEV1_ID_TYPE = 0;
 export const IKEV2_NOTIFY_NAT_D_SOURCE: u32 = 16388;
 export const IKEV2_NOTIFY_NAT_D_DEST: u32 = 16389;
 export const IKE_ID_IPV4_ADDR: u8 = 1;

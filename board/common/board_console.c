@@ -7,6 +7,7 @@
 #include "board_console.h"
 #include "config_store.h"
 #include "hal.h"
+#include "layout.generated.h"
 #include "module.h"
 
 #define ESC 0x1b
@@ -27,7 +28,7 @@ static uint32_t live_record(const uint8_t **record) {
   int ok;
   uint32_t ptr = module_call("configPtr", 0, 0, 0, &ok);
   *record = module_memory() + ptr;
-  return (*record)[6] | ((*record)[7] << 8);
+  return (*record)[CFG_O_LENGTH] | ((*record)[CFG_O_LENGTH + 1] << 8); // u16, little-endian
 }
 
 static void carry_out(void) {

@@ -1,7 +1,8 @@
 // The board's natpass host: start wasm3 on the module kept in flash, hand it the config record, then
 // move frames: received frames are batched into the module's input ring, process(count, now) runs
 // once per batch, and the output ring is transmitted. Every M3Result is checked and printed.
-// The same ABI as host/router.ts (assembly/abi.ts): slot = u16 port, u16 length, frame bytes.
+// The same ABI as host/router.ts (assembly/abi.ts): slot = u16 port, u16 length, frame bytes; the numbers
+// come from layout.generated.h (host/layout.ts, `make layout`).
 // The config comes from the newest valid flash slot (config_store.c), else the embedded default; the
 // UART carries the management console (board_console.c); Ctrl-T prints the board's memory margins.
 #include <stdio.h>
@@ -11,13 +12,12 @@
 #include "board_console.h"
 #include "config_store.h"
 #include "hal.h"
+#include "layout.generated.h" // ABI_VERSION, SLOT_*: from host/layout.ts (make layout)
 #include "module.h"
 #include "wasm3.h"
 #include "m3_env.h"
 
 #define KEY_MARGINS 0x14 // Ctrl-T, as BSD's status key
-#define ABI_VERSION 2 // assembly/abi.ts: the slot layout below
-#define SLOT_REF 0x8000 // an output slot's length flag: its first data word is the frame's offset
 
 extern char *heap_peak;
 extern char __heap_start;
@@ -161,12 +161,12 @@ static int start_module(void) {
     rc = init_with(saved.config, saved.config_len, &ok);
     if (!ok) return 0;
     if (rc == 0) printf("natpass: configuration from flash slot %c (sequence %lu)\n", 'A' + saved.slot, (unsigned long)saved.sequence);
-    else printf("natpass: flash slot %c holds a config this module refuses (error %ld): the default instead\n", 'A' + saved.slot, (long)rc);
+    else printf("natpass: flash slot %c holds a config this module refuses (error %ld: %s): the default instead\n", 'A' + saved.slot, (long)rc, cfg_error_name(rc));
   }
   if (rc != 0) {
     rc = init_with(natpass_config, natpass_config_len, &ok);
     if (!ok) return 0;
-    if (rc != 0) { printf("natpass: init refused the config record: error %ld\n", (long)rc); return 0; }
+    if (rc != 0) { printf("natpass: init refused the config record: error %ld (%s)\n", (long)rc, cfg_error_name(rc)); return 0; }
     if (!have) printf("natpass: no saved configuration: the default\n");
   }
   load_accounts(have ? &saved : NULL);
@@ -197,13 +197,13 @@ static void transmit(uint32_t produced) {
   for (uint32_t i = 0; i < produced; i++) {
     uint8_t *slot = __builtin_assume_aligned(mem + ring_out + i * slot_bytes, 4);
     uint16_t port, len;
-    memcpy(&port, slot, 2);
-    memcpy(&len, slot + 2, 2);
+    memcpy(&port, slot + SLOT_PORT, 2);
+    memcpy(&len, slot + SLOT_LENGTH, 2);
     uint32_t n = len & ~SLOT_REF;
-    if (!(len & SLOT_REF)) { hal_eth_tx(port, slot + 4, n); continue; }
+    if (!(len & SLOT_REF)) { hal_eth_tx(port, slot + SLOT_DATA, n); continue; }
     // SLOT_REF: the frame stays where it lies in the input ring, which is written again only after this.
     uint32_t at;
-    memcpy(&at, slot + 4, 4);
+    memcpy(&at, slot + SLOT_DATA, 4);
     if (at <= mem_bytes && n <= mem_bytes - at) hal_eth_tx(port, mem + at, n);
   }
 }
@@ -226,11 +226,11 @@ int main(void) {
     while (n < batch) {
       uint8_t *slot = __builtin_assume_aligned(mem + ring_in + n * slot_bytes, 4);
       int port;
-      size_t len = hal_eth_rx(slot + 4, slot_bytes - 4, &port);
+      size_t len = hal_eth_rx(slot + SLOT_DATA, slot_bytes - SLOT_DATA, &port);
       if (len == 0) break;
       uint16_t p16 = (uint16_t)port, l16 = (uint16_t)len;
-      memcpy(slot, &p16, 2);
-      memcpy(slot + 2, &l16, 2);
+      memcpy(slot + SLOT_PORT, &p16, 2);
+      memcpy(slot + SLOT_LENGTH, &l16, 2);
       n++;
     }
     uint32_t now = hal_millis();

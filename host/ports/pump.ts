@@ -2,7 +2,7 @@
 // reads frames straight into the input ring's slots (LAN and WAN share it, each first offered half),
 // process() runs once, and the addon transmits the whole output ring (host/ports/native/batch.c).
 // JavaScript runs once per batch, never per frame, unless --pcap asks for copies.
-import { PORT_LAN, PORT_WAN, SLOT_DATA, SLOT_REF } from '../abi.ts';
+import { PORT_LAN, PORT_WAN, SLOT_DATA, SLOT_LENGTH, SLOT_PORT, SLOT_REF } from '../abi.ts';
 import type { PcapWriter } from '../pcap.ts';
 import type { Router } from '../router.ts';
 import { addon, NativePort, PortStats } from './native.ts';
@@ -86,10 +86,10 @@ export class BatchPump {
     const t = Date.now();
     for (let k = 0; k < count; k++) {
       const slot = ring + k * slotBytes;
-      const len = dv.getUint16(slot + 2, true);
+      const len = dv.getUint16(slot + SLOT_LENGTH, true);
       const at = len & SLOT_REF ? dv.getUint32(slot + SLOT_DATA, true) : slot + SLOT_DATA;
       const bytes = Math.min(len & ~SLOT_REF, slotBytes - SLOT_DATA);
-      this.pcaps![dv.getUint16(slot, true) & 1].write(t, mem.subarray(at, at + bytes));
+      this.pcaps![dv.getUint16(slot + SLOT_PORT, true) & 1].write(t, mem.subarray(at, at + bytes));
     }
   }
 

@@ -25,8 +25,8 @@ static inline uint32_t get32(const uint8_t *at) { return (uint32_t)at[0] | (uint
 
 // A frame longer than the slot keeps its true length (capped at 0xffff) so the module counts it.
 static inline void fill_slot(uint8_t *slot, uint16_t port_no, size_t length) {
-  put16(slot, port_no);
-  put16(slot + 2, (uint16_t)(length > 0xffff ? 0xffff : length));
+  put16(slot + SLOT_PORT, port_no);
+  put16(slot + SLOT_LENGTH, (uint16_t)(length > 0xffff ? 0xffff : length));
 }
 
 static uint32_t read_tap(struct port_io *p, uint8_t *ring, uint32_t slot_bytes, uint16_t port_no, uint32_t max) {
@@ -104,9 +104,9 @@ static void send_one(struct port_io *p, const struct virtio_net_hdr *vnet, const
 static const uint8_t *out_frame(const uint8_t *mem, size_t mem_len, uint32_t out_ring, uint32_t slot_bytes, uint32_t k,
                                 uint16_t *port_no, uint32_t *length) {
   const uint8_t *slot = mem + out_ring + (size_t)k * slot_bytes;
-  uint16_t len = get16(slot + 2);
+  uint16_t len = get16(slot + SLOT_LENGTH);
   size_t at = len & SLOT_REF ? get32(slot + SLOT_DATA) : (size_t)(slot + SLOT_DATA - mem);
-  *port_no = get16(slot) & 1;
+  *port_no = get16(slot + SLOT_PORT) & 1;
   *length = len & ~SLOT_REF;
   return at + *length <= mem_len ? mem + at : NULL;
 }

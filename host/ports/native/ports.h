@@ -9,9 +9,9 @@
 
 enum port_kind { KIND_TAP = 0, KIND_PACKET = 1 };
 
-// Slot layout of the module's rings (host/abi.ts): u16 port, u16 length, then the bytes.
-#define SLOT_DATA 4
-#define SLOT_REF 0x8000u
+// Slot layout of the module's rings (SLOT_PORT, SLOT_LENGTH, SLOT_DATA, SLOT_REF): u16 port, u16 length,
+// then the bytes. From host/layout.ts, the one description, as the boards read it (`make layout`).
+#include "../../../board/common/layout.generated.h"
 
 // Counted per port; the status output reads them. Doubles so JavaScript gets them as numbers.
 struct port_stats {
