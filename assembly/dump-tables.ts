@@ -1,6 +1,6 @@
 // Which table answers each DUMP_ id: its slot count and its row writer (false: empty slot).
-// Row word meanings are documented in host/abi.ts DUMP_ROWS.
-import { DUMP_SESSIONS, DUMP_MAPPINGS, DUMP_ARP } from "./abi";
+// Rows are laid out by the one layout source (host/layout.ts; SessionsRow, MappingsRow generated).
+import { DUMP_SESSIONS, DUMP_MAPPINGS, DUMP_ARP, SessionsRow, MappingsRow } from "./abi";
 import { Config } from "./config";
 import { clockMs } from "./router/router";
 import { arpSlots, arpRow } from "./link/arp";
@@ -18,35 +18,37 @@ export function dumpSlots(table: u32): u32 {
   return ipsecDumpSlots(table);
 }
 
-function sessionRow(i: u32, row: usize): bool {
+function sessionRow(i: u32, at: usize): bool {
   if (!sessionUsed(i)) return false;
   const f = flowAt(i);
-  store<u32>(row, f.proto, 0);
-  store<u32>(row, sessionInAddr(i), 4);
-  store<u32>(row, sessionInPort(i), 8);
-  store<u32>(row, Config.wanAddr, 12);
-  store<u32>(row, sessionExtPort(i), 16);
-  store<u32>(row, sessionRemAddr(i), 20);
-  store<u32>(row, sessionRemPort(i), 24);
-  store<u32>(row, f.tcpState, 28);
-  store<u32>(row, clockMs - sessionLast(i), 32);
-  store<u32>(row, f.flags & FLOW_DUMP_FLAGS, 36);
-  store<u32>(row, f.packetsOut, 40);
-  store<u32>(row, f.packetsIn, 44);
+  const row = changetype<SessionsRow>(at);
+  row.proto = f.proto;
+  row.inAddr = sessionInAddr(i);
+  row.inPort = sessionInPort(i);
+  row.extAddr = Config.wanAddr;
+  row.extPort = sessionExtPort(i);
+  row.remAddr = sessionRemAddr(i);
+  row.remPort = sessionRemPort(i);
+  row.tcpState = f.tcpState;
+  row.ageMs = clockMs - sessionLast(i);
+  row.flags = f.flags & FLOW_DUMP_FLAGS;
+  row.pktsIn2Out = f.packetsOut;
+  row.pktsOut2In = f.packetsIn;
   return true;
 }
 
-function mappingRow(i: u32, row: usize): bool {
+function mappingRow(i: u32, at: usize): bool {
   if (!sessionUsed(i) || !sessionIsLead(i)) return false;
   const f = flowAt(i);
-  store<u32>(row, f.proto, 0);
-  store<u32>(row, sessionInAddr(i), 4);
-  store<u32>(row, sessionInPort(i), 8);
-  store<u32>(row, Config.wanAddr, 12);
-  store<u32>(row, sessionExtPort(i), 16);
-  store<u32>(row, mappingSessionCount(i), 20);
-  store<u32>(row, mappingIdleMs(i, clockMs), 24);
-  store<u32>(row, (f.flags & FLOW_STATIC_PORT) != 0 ? MAPPING_STATIC : 0, 28);
+  const row = changetype<MappingsRow>(at);
+  row.proto = f.proto;
+  row.inAddr = sessionInAddr(i);
+  row.inPort = sessionInPort(i);
+  row.extAddr = Config.wanAddr;
+  row.extPort = sessionExtPort(i);
+  row.sessions = mappingSessionCount(i);
+  row.ageMs = mappingIdleMs(i, clockMs);
+  row.flags = (f.flags & FLOW_STATIC_PORT) != 0 ? MAPPING_STATIC : 0;
   return true;
 }
 

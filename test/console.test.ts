@@ -2,7 +2,7 @@
 // List entry for UDP 500, restart, and see it work on frames; read-only users cannot save; wrong
 // passwords back off; Backspace undoes a field as the technote says; telnet negotiates and serves it.
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
@@ -25,6 +25,31 @@ async function session(stateDir?: string) {
 }
 
 describe('management console', () => {
+  it('shows how full the NAT table is, up to a full table that refuses the next flow', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'natpass-fill-'));
+    const file = join(dir, 'small.json');
+    writeFileSync(file, JSON.stringify({ limits: { sessions: 8, mappings: 8, hosts: 4 } }));
+    const { router, store } = await bootRouter(undefined, file);
+    let now = Date.now() >>> 0;
+    const s = new ConsoleSession(router, store, () => now);
+    const type = (keys: string) => screenText(s.input(Buffer.from(keys, 'latin1')));
+    const table = () => { type(ESC); return type('1'); };
+    s.start();
+    type('admin' + RET);
+    type('admin' + RET);
+    type('5'); // Utilities & Diagnostics
+    expect(type('1')).toContain('0 of 8 sessions in use (0 %), 0 of 8 mappings');
+    const flow = (k: number) => udp({ srcMac: '02:00:00:00:10:01', dstMac: router.config.lan.mac, src: `192.168.1.${10 + (k % 4)}`, dst: '203.0.113.5', sport: 5000 + k, dport: 53 });
+    for (let k = 0; k < 6; k++) router.receive(0, flow(k));
+    router.process((now += 1));
+    expect(table()).toContain('6 of 8 sessions in use (75 %), 6 of 8 mappings');
+    for (let k = 6; k < 9; k++) router.receive(0, flow(k));
+    router.process((now += 1));
+    expect(table()).toContain('8 of 8 sessions in use (100 %), 8 of 8 mappings');
+    const c = router.counters();
+    expect((c.drop_session_table_full ?? 0) + (c.drop_mapping_table_full ?? 0)).toBe(1); // the ninth flow
+  });
+
   it('logs in as the Superuser, adds a Server List entry for UDP 500, restarts, and the entry forwards frames', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'natpass-console-'));
     const c = await session(dir);

@@ -14,6 +14,8 @@ import { ADVISOR_CATALOG } from "../alg/advisor";
 import { NATT_FLOATED } from "../alg/ike-sessions";
 import { DUMP_SESSIONS, DUMP_IKE, DUMP_FINDINGS, SessionsRow, IkeRow, FindingsRow } from "../abi";
 import { dumpSlots, dumpRow } from "../dump-tables";
+import { sessionSlots } from "../nat/sessions";
+import { mappingsLive, mappingSlots } from "../nat/mappings";
 import { PROTO_TCP, PROTO_UDP } from "../wire/ipv4";
 import { outReset, putc, puts, putBytes, putNum, putNumPadded, putIp, pad, clearScreen, reverse } from "./out";
 import { parseIp, parsedIp, parseNum } from "./text";
@@ -396,7 +398,10 @@ function drawNatTable(): void {
     putIp(r.extAddr); putc(CHAR_COLON); putNum(r.extPort); puts("\t");
     putIp(r.remAddr); putc(CHAR_COLON); putNum(r.remPort); puts("\n");
   }
-  puts("\n  "); putNum(total); puts(" session(s)\n");
+  // The tables' fill: a full session table refuses new flows (or evicts a half-open one), so say how near.
+  const cap = sessionSlots();
+  puts("\n  "); putNum(total); puts(" of "); putNum(cap); puts(" sessions in use (");
+  putNum(cap == 0 ? 0 : total * 100 / cap); puts(" %), "); putNum(mappingsLive()); puts(" of "); putNum(mappingSlots()); puts(" mappings\n");
   footer();
 }
 
