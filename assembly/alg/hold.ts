@@ -17,6 +17,7 @@ import { IKE_MESSAGE_ID, IKE_EXCHANGE, IKE_FLAGS } from "../wire/ipsec";
 import { Pkt, Verdict } from "../ip/packet";
 import { expired } from "../time";
 import { NO_INDEX } from "../nat/hash";
+import { Held } from "../nat/held";
 import { IkeSession, ikeAt, firstForRemote } from "./ike-sessions";
 import { openedAt } from "./exchanges";
 import { sasInUdp } from "./binding";
@@ -53,6 +54,7 @@ export function holdInit(): bool {
   Hold.slots = ikeHoldSlots();
   Hold.base = arenaTake(<usize>Hold.slots * H_STRIDE);
   Hold.held = 0;
+  Held.waiting = false;
   Hold.seq = 0;
   return Hold.base != 0;
 }
@@ -139,6 +141,7 @@ export function holdPacket(k: u32, ike: usize): Verdict {
   memory.copy(frameOf(h), Pkt.frame, Pkt.len);
   s.held = s.held + 1;
   Hold.held++;
+  Held.waiting = true;
   count(Counter.IkeHeld);
   return Verdict.Consumed;
 }
@@ -184,6 +187,7 @@ export function nextReleasable(now: u32): usize {
     if (stale || !mustWait(k, now, seq)) {
       h.busy = 0;
       Hold.held--;
+      if (Hold.held == 0) Held.waiting = false;
       if (!stale) {
         s.held = s.held - 1;
         count(Counter.IkeHoldReleased);

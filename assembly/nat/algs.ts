@@ -28,7 +28,7 @@ export class AlgRecord {
     public out2in: () => Verdict, // help a WAN packet
     public readsUdpFlow: (inPort: u32, remPort: u32, extPort: u32) => bool, // a UDP flow it reads either way: never on the fast path
     public quoteOwner: (out2in: bool, proto: u8, src: u32, dst: u32, l4: usize, l4Bytes: u32) => bool, // fills QuoteOwner
-    public afterBatch: (now: u32) => void, // after every batch
+    public afterBatch: (now: u32) => void, // after each batch while it holds packets (nat/held.ts Held.waiting)
     public tick: (now: u32) => void, // once per 10 ms of module time
     public nextHeld: NextHeld, // the packets it held, let go (nat/held.ts)
   ) {}

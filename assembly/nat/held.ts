@@ -8,6 +8,9 @@
 /** The packet a holder lets go: its frame stays where the holder keeps it until the next one is asked for. */
 export class Held {
   static ready: bool = false; // some holder has packets to let go
+  // Some holder keeps packets whose wait ends with time (the ALG's hold queue): only then is the ALG's
+  // afterBatch worth a call after each batch (router.ts), which on a board's batch of two is per frame.
+  static waiting: bool = false;
   static frame: usize = 0;
   static len: u32 = 0;
   static port: u16 = 0;

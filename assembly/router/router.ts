@@ -104,7 +104,7 @@ function handleFrame(port: u16, frame: usize, len: u32, now: u32): void {
     handleFrame(port, slot + SLOT_DATA, len, nowMs);
     if (Held.ready) releaseHeld(nowMs); // what this frame let go (a first fragment's later fragments)
   }
-  algAfterBatch(nowMs);
+  if (Held.waiting) algAfterBatch(nowMs); // the ALG's queue lets packets go as waits end
   if (Held.ready) releaseHeld(nowMs);
   // The incremental timer sweeps advance once per SWEEP_MS of module time, not once per call: a host
   // that calls once per frame or two (a small board's batch) would otherwise pay for a sweep with each

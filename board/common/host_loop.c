@@ -54,6 +54,10 @@ static int read_rings(void) {
   slot_bytes = module_call("slotBytes", 0, 0, 0, &ok);
   batch = module_call("batchCapacity", 0, 0, 0, &ok); // the config's limits.batch
   if (batch > BOARD_BATCH_MAX) batch = BOARD_BATCH_MAX;
+  // Slots are word-aligned (the module's arena aligns to 16, SLOT_BYTES is 1536): their u16 and u32
+  // fields are then read and written in place, not through memcpy calls (a Cortex-M0+ cannot inline
+  // an unaligned copy: 5 calls a frame, 3.7 us on the RP2040).
+  if (ok && (((uintptr_t)module_memory() | ring_in | ring_out | slot_bytes) & 3)) { printf("natpass: module rings not word-aligned\n"); return 0; }
   return ok;
 }
 
@@ -115,7 +119,7 @@ static uint32_t process(uint32_t count) {
 static void transmit(uint32_t produced) {
   uint8_t *mem = module_memory();
   for (uint32_t i = 0; i < produced; i++) {
-    uint8_t *slot = mem + ring_out + i * slot_bytes;
+    uint8_t *slot = __builtin_assume_aligned(mem + ring_out + i * slot_bytes, 4);
     uint16_t port, len;
     memcpy(&port, slot + SLOT_PORT, 2);
     memcpy(&len, slot + SLOT_LENGTH, 2);
@@ -144,7 +148,7 @@ int main(void) {
     uint8_t *mem = module_memory();
     uint32_t n = 0;
     while (n < batch) {
-      uint8_t *slot = mem + ring_in + n * slot_bytes;
+      uint8_t *slot = __builtin_assume_aligned(mem + ring_in + n * slot_bytes, 4);
       int port;
       size_t len = hal_eth_rx(slot + SLOT_DATA, slot_bytes - SLOT_DATA, &port);
       if (len == 0) break;

@@ -8,6 +8,13 @@
 // here: w5500_select and w5500_deselect (a GPIO chip select, held across several transfers: one W5500
 // SPI frame), and w5500_transfer (shift n bytes out, tx or zeros, and in, rx or discarded).
 #include "w5500_port.h"
+#include <string.h>
+
+// A port without DMA gives no w5500_dma_start: the staged driver's transfers then run at once.
+#ifndef W5500_DMA
+static void w5500_dma_start(w5500 *c, const uint8_t *tx, uint8_t *rx, size_t n) { w5500_transfer(c, tx, rx, n); }
+static int w5500_dma_busy(w5500 *c) { (void)c; return 0; }
+#endif
 
 #define BLOCK_COMMON 0
 #define BLOCK_S0_REG 1
@@ -124,5 +131,244 @@ int w5500_send(w5500 *c, const uint8_t *frame, size_t len) {
   write16(c, BLOCK_S0_REG, Sn_TX_WR, (uint16_t)(wr + len));
   if (command(c, CR_SEND) != 0) { c->tx_dropped++; return -1; }
   c->send_pending = 1;
+  return 0;
+}
+
+// ---- The staged driver: SPI by DMA while the caller works (the RP2040 runs process() meanwhile) ----
+// Per chip one transfer at a time is in flight on its bus: a read-ahead of the RX buffer into rx_stage
+// or the write of tx_stage's frames into the TX buffer. settle() finishes it, and only then does the CPU
+// use the bus again: it deselects the chip once the last byte has been clocked in, so nothing is torn.
+// Received bytes count as taken (RX_RD moves past them) once they are in rx_stage; records are cut from
+// the stream only as far as it has arrived. Frames too large for a stage go the direct, synchronous way
+// after everything staged before them, so each port's order holds both ways.
+
+enum { W5500_IDLE, W5500_RX, W5500_TX };
+// A read-ahead starts once the unread stream is under this: enough records (4 of a 64-byte frame) to
+// serve a batch while it runs; the rest of the stage is its room, so each pays its fixed cost (7 + 3 +
+// 13 bytes of registers) for several frames.
+#define READ_AHEAD_LOW 256
+
+static uint16_t be16(const uint8_t *b) { return (uint16_t)(b[0] << 8 | b[1]); }
+
+/** memcpy for frames between the stages and the module's rings, into a word-aligned destination (a
+ *  ring slot's frame, or a stage frame after ones of whole words) by words: loaded as words, or as
+ *  halfword pairs when the source is only halfword-aligned (a record's frame follows its 2-byte length);
+ *  unrolled by four. newlib-nano's memcpy went byte by byte unless both sides were word-aligned (8 % of
+ *  the cycles per frame). Other alignments by halfwords or bytes. */
+typedef uint32_t __attribute__((may_alias)) w5500_u32;
+typedef uint16_t __attribute__((may_alias)) w5500_u16;
+static void copy(uint8_t *dst, const uint8_t *src, size_t n) {
+  uintptr_t d = (uintptr_t)dst, s = (uintptr_t)src;
+  if ((d & 3) == 0 && (s & 3) == 0) {
+    w5500_u32 *o = (w5500_u32 *)dst;
+    const w5500_u32 *i = (const w5500_u32 *)src;
+    for (; n >= 16; n -= 16, o += 4, i += 4) { uint32_t a = i[0], b = i[1], c = i[2], e = i[3]; o[0] = a; o[1] = b; o[2] = c; o[3] = e; }
+    for (; n >= 4; n -= 4) *o++ = *i++;
+    dst = (uint8_t *)o, src = (const uint8_t *)i;
+  } else if ((d & 3) == 0 && (s & 1) == 0) {
+    w5500_u32 *o = (w5500_u32 *)dst;
+    const w5500_u16 *i = (const w5500_u16 *)src;
+    for (; n >= 16; n -= 16, o += 4, i += 8) {
+      o[0] = i[0] | (uint32_t)i[1] << 16; o[1] = i[2] | (uint32_t)i[3] << 16;
+      o[2] = i[4] | (uint32_t)i[5] << 16; o[3] = i[6] | (uint32_t)i[7] << 16;
+    }
+    for (; n >= 4; n -= 4, i += 2) *o++ = i[0] | (uint32_t)i[1] << 16;
+    dst = (uint8_t *)o, src = (const uint8_t *)i;
+  } else if (((d | s) & 1) == 0) {
+    for (; n >= 2; n -= 2, dst += 2, src += 2) *(w5500_u16 *)dst = *(const w5500_u16 *)src;
+  }
+  while (n--) *dst++ = *src++;
+}
+
+/** 1 when no SEND is on the wire: the last one's command taken (CR back to 0) and done (SEND_OK),
+ *  read together as CR and IR are adjacent. Its SEND_OK stays set until the next SEND clears it. */
+static int send_idle(w5500 *c) {
+  if (!c->send_pending) return 1;
+  uint8_t cr_ir[2];
+  read_bytes(c, BLOCK_S0_REG, Sn_CR, cr_ir, 2);
+  if (cr_ir[0] != 0 || !(cr_ir[1] & IR_SEND_OK)) return 0;
+  c->send_pending = 0;
+  c->send_ok_set = 1;
+  return 1;
+}
+
+/** Waits until no SEND is on the wire and SEND_OK is clear: as w5500_send expects to find the chip. */
+static void send_done(w5500 *c) {
+  for (int i = 0; i < SPIN_LIMIT && !send_idle(c); i++) {}
+  if (c->send_pending || c->send_ok_set) write8(c, BLOCK_S0_REG, Sn_IR, IR_SEND_OK);
+  c->send_pending = 0;
+  c->send_ok_set = 0;
+}
+
+/** SENDs the frames written and not yet SENT, as far as the wire lets without waiting (the bus is
+ *  free). Each SEND is one write of CR and, in the same SPI frame, IR: clearing the SEND_OK of the one
+ *  before, which completed before this was issued; this one cannot complete within that byte's 256 ns
+ *  (its frame takes 5.8 us or more on the wire). */
+static void pump(w5500 *c) {
+  while (c->unsent_count && send_idle(c)) {
+    write16(c, BLOCK_S0_REG, Sn_TX_WR, c->unsent_end[c->unsent_head]);
+    uint8_t cr_ir[2] = { CR_SEND, IR_SEND_OK };
+    write_bytes(c, BLOCK_S0_REG, Sn_CR, cr_ir, c->send_ok_set ? 2 : 1);
+    c->send_ok_set = 0;
+    c->send_pending = 1;
+    c->unsent_head = (uint8_t)((c->unsent_head + 1) % W5500_TX_FRAMES);
+    c->unsent_count--;
+  }
+}
+
+/** Finishes the transfer in flight if it is done (or waits for it with wait); 1 when the bus is free. */
+static int settle(w5500 *c, int wait) {
+  if (c->busy == W5500_IDLE) return 1;
+  if (w5500_dma_busy(c)) {
+    if (!wait) return 0;
+    while (w5500_dma_busy(c)) {}
+  }
+  __asm volatile("" ::: "memory"); // the DMA wrote the stage behind the compiler's back
+  end(c);
+  if (c->busy == W5500_RX) {
+    c->rx_tail = (uint16_t)(c->rx_tail + c->dma_len);
+    write16(c, BLOCK_S0_REG, Sn_RX_RD, c->rx_rd);
+    command(c, CR_RECV);
+  } else {
+    // The frames lie in the TX buffer one after another from tx_base: queue them for SEND.
+    for (uint8_t i = 0; i < c->tx_count; i++) {
+      c->unsent_end[(c->unsent_head + c->unsent_count) % W5500_TX_FRAMES] = (uint16_t)(c->tx_base + c->tx_end[i]);
+      c->unsent_count++;
+    }
+    c->tx_next = (uint16_t)(c->tx_base + c->tx_len);
+    c->tx_len = 0;
+    c->tx_count = 0;
+  }
+  c->busy = W5500_IDLE;
+  return 1;
+}
+
+/** Starts writing the staged frames into the TX buffer after those not yet SENT (the bus is free; at
+ *  most W5500_TX_FRAMES frames wait for SEND, staged and unsent together). */
+static void tx_start(w5500 *c) {
+  // TX_FSR, TX_RD, TX_WR, RX_RSR (for rx_quiet) in one read. FSR counts neither the SEND on the wire
+  // (it only grows meanwhile) nor the frames we wrote past TX_WR and have not SENT.
+  uint8_t regs[8];
+  read_bytes(c, BLOCK_S0_REG, Sn_TX_FSR, regs, 8);
+  c->rx_quiet = be16(regs + 6) == 0;
+  uint16_t wr = be16(regs + 4);
+  if (!c->unsent_count) c->tx_next = wr;
+  uint16_t unsent = (uint16_t)(c->tx_next - wr);
+  if (be16(regs) < unsent || be16(regs) - unsent < c->tx_len) { c->tx_dropped += c->tx_count; c->tx_len = 0; c->tx_count = 0; return; }
+  c->tx_base = c->tx_next;
+  begin(c, c->tx_base, (BLOCK_S0_TX << 3) | WRITE);
+  __asm volatile("" ::: "memory");
+  w5500_dma_start(c, c->tx_stage, 0, c->tx_len);
+  c->busy = W5500_TX;
+}
+
+/** Starts reading ahead what the RX buffer holds into rx_stage's free room (the bus is free). */
+static void rx_start(w5500 *c, size_t min_room) {
+  if ((size_t)(c->rx_cap - c->rx_tail + c->rx_head) < min_room) return;
+  if (c->rx_head) { // keep the unread stream at the stage's start
+    memmove(c->rx_stage, c->rx_stage + c->rx_head, (size_t)(c->rx_tail - c->rx_head));
+    c->rx_tail = (uint16_t)(c->rx_tail - c->rx_head);
+    c->rx_head = 0;
+  }
+  size_t room = (size_t)(c->rx_cap - c->rx_tail);
+  if (room < min_room) return;
+  // RSR read high byte first: if it grows meanwhile (only the chip adds, only RECV takes away) the
+  // value read is at most what is there when its low byte is read, so every byte read ahead exists.
+  uint8_t regs[4];
+  read_bytes(c, BLOCK_S0_REG, Sn_RX_RSR, regs, 4);
+  size_t n = be16(regs);
+  c->rx_quiet = n == 0;
+  if (n == 0) return;
+  if (n > room) n = room;
+  uint16_t rd = be16(regs + 2);
+  begin(c, rd, BLOCK_S0_RX << 3);
+  w5500_dma_start(c, 0, c->rx_stage + c->rx_tail, n);
+  c->dma_len = (uint16_t)n;
+  c->rx_rd = (uint16_t)(rd + n);
+  c->busy = W5500_RX;
+}
+
+/** Gives the bus work to overlap with the caller's: the staged frames' write, else (with read_ahead)
+ *  a read-ahead. */
+static void kick(w5500 *c, int read_ahead) {
+  if (c->busy != W5500_IDLE) return;
+  pump(c);
+  if (c->tx_count && c->unsent_count + c->tx_count <= W5500_TX_FRAMES) tx_start(c);
+  else if (read_ahead) rx_start(c, c->rx_cap > READ_AHEAD_LOW ? (size_t)(c->rx_cap - READ_AHEAD_LOW) : 1);
+}
+
+/** Cuts the next record from the stream: 1 with *len (0 when dropped), or 0 when it has not all arrived.
+ *  A record larger than the whole stage is finished straight from the chip (the bus must be free). */
+static int cut(w5500 *c, uint8_t *buf, size_t cap, size_t *len) {
+  size_t avail = (size_t)(c->rx_tail - c->rx_head);
+  if (avail < 2) return 0;
+  const uint8_t *at = c->rx_stage + c->rx_head;
+  uint16_t record = be16(at);
+  size_t step = record >= 2 ? record : 2, n = step - 2;
+  int keep = n >= 14 && n <= cap;
+  if (step <= avail) {
+    if (keep) copy(buf, at + 2, n);
+    c->rx_head = (uint16_t)(c->rx_head + step);
+  } else if (step > c->rx_cap) {
+    if (c->busy != W5500_IDLE) return 0;
+    size_t have = avail - 2, rest = step - avail;
+    if (keep) {
+      copy(buf, at + 2, have);
+      begin(c, c->rx_rd, BLOCK_S0_RX << 3);
+      w5500_transfer(c, 0, buf + have, rest);
+      end(c);
+    }
+    c->rx_rd = (uint16_t)(c->rx_rd + rest);
+    write16(c, BLOCK_S0_REG, Sn_RX_RD, c->rx_rd);
+    command(c, CR_RECV);
+    c->rx_head = c->rx_tail = 0;
+  } else {
+    return 0;
+  }
+  if (!keep) c->rx_dropped++;
+  *len = keep ? n : 0;
+  return 1;
+}
+
+size_t w5500_stage_receive(w5500 *c, uint8_t *buf, size_t cap) {
+  size_t len = 0;
+  settle(c, 0);
+  int got = cut(c, buf, cap, &len);
+  if (!got && c->busy == W5500_RX) { // the rest is on its way
+    settle(c, 1);
+    got = cut(c, buf, cap, &len);
+  }
+  int empty = 0; // the chip was just found holding nothing: no read-ahead to try
+  // Nothing staged: read what the chip holds now, unless frames wait to go out and the last look
+  // found nothing to read (tx_start looks again).
+  if (!got && c->busy == W5500_IDLE && !(c->tx_count && c->rx_quiet)) {
+    rx_start(c, 1);
+    empty = c->busy == W5500_IDLE;
+    settle(c, 1);
+    got = cut(c, buf, cap, &len);
+  }
+  kick(c, !empty);
+  return got ? len : 0;
+}
+
+int w5500_stage_send(w5500 *c, const uint8_t *frame, size_t len) {
+  settle(c, 0);
+  if (len > (size_t)(c->tx_cap - c->tx_len) || c->tx_count + c->unsent_count >= W5500_TX_FRAMES) {
+    // Write what is staged first, and SEND it all: frames leave in the order they came.
+    settle(c, 1);
+    for (int i = 0; (c->tx_count || c->unsent_count) && i < SPIN_LIMIT; i++) {
+      if (c->tx_count && c->unsent_count + c->tx_count <= W5500_TX_FRAMES) { tx_start(c); settle(c, 1); }
+      pump(c);
+    }
+    if (c->tx_count || c->unsent_count) { c->tx_dropped++; return -1; } // the wire never freed
+  }
+  if (len > c->tx_cap) {
+    send_done(c);
+    return w5500_send(c, frame, len);
+  }
+  copy(c->tx_stage + c->tx_len, frame, len);
+  c->tx_len = (uint16_t)(c->tx_len + len);
+  c->tx_end[c->tx_count++] = c->tx_len;
+  if (c->busy == W5500_IDLE) pump(c);
   return 0;
 }

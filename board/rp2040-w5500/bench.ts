@@ -4,7 +4,9 @@
 // board's own, whatever this machine's load. Steady-state NAT hits: 64-byte UDP frames of 16 established
 // flows (the board config lets one host hold 32), LAN to WAN, kept queued in the LAN W5500 so the board
 // never waits for input. Reported: frames per second through the whole board, and per frame the time
-// from reading the W5500 to transmitting (SPI included) and the part of it spent in process().
+// from reading the W5500 to transmitting (SPI included) and the part of it spent in process(); and the
+// bus floor: the SPI bytes per frame on each bus (the models count them) at the bus clock, the bound if
+// the CPU cost nothing. The two buses run at once (DMA), so the busier one sets it.
 // Both builds: wasm3 (rp2040-w5500) and the AOT wasm2c build (rp2040-w5500-aot), when built.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { PORT_LAN, PORT_WAN } from '../../host/abi.ts';
@@ -12,6 +14,7 @@ import { arpReply, udp } from '../../host/packets.ts';
 import { Rp2040Board, RP2040_IMAGE } from './emulator.ts';
 
 const FLOWS = 16;
+const SPI_MHZ = 31.25; // the firmware's SPI clock (board.c)
 const FRAMES = Number(process.env.BOARD_BENCH_FRAMES ?? 2048);
 const BURST = 32; // frames queued at a time: 32 x 66 bytes, well inside the W5500's 16 KiB RX buffer
 const LAN_MAC = '02:00:00:00:01:01', WAN_MAC = '02:00:00:00:02:01', GW_MAC = '02:00:00:00:02:fe';
@@ -24,6 +27,7 @@ async function bench(build: string, image: string, engine: string, configPath: s
     await board.exchange(PORT_WAN, arpReply({ srcMac: GW_MAC, dstMac: WAN_MAC, senderIp: '198.51.100.1', targetIp: '198.51.100.2' }));
     for (let f = 0; f < FLOWS; f++) await board.exchange(PORT_LAN, frame(f), 20);
     const before = await board.margins();
+    const spi0 = board.nics.map((nic) => nic.spiBytes);
     const start = board.received.length, t0 = board.simulatedMs();
     for (let sent = 0; sent < FRAMES;) {
       for (let k = 0; k < BURST; k++) board.send(PORT_LAN, frame(sent++ % FLOWS));
@@ -35,6 +39,8 @@ async function bench(build: string, image: string, engine: string, configPath: s
     const forwarded = board.received.length - start;
     const after = await board.margins();
     const frames = after.frames - before.frames;
+    const busBytes = board.nics.map((nic, i) => (nic.spiBytes - spi0[i]) / forwarded);
+    const busUs = busBytes.map((b) => (b * 8) / SPI_MHZ);
     const limits = JSON.parse(readFileSync(configPath, 'utf8')).limits;
     const result = {
       date: new Date().toISOString().slice(0, 10), board: `${build} (rp2040js, 125 MHz)`, engine, forwarded,
@@ -42,13 +48,19 @@ async function bench(build: string, image: string, engine: string, configPath: s
       framesPerSecond: Math.round(forwarded / (elapsedMs / 1000)),
       usPerFrameNicToNic: +((after.busyUs - before.busyUs) / frames).toFixed(1),
       usPerFrameInProcess: +((after.processUs - before.processUs) / frames).toFixed(1),
+      spiBytesPerFrame: { lan: +busBytes[PORT_LAN].toFixed(1), wan: +busBytes[PORT_WAN].toFixed(1) },
+      busFloorFramesPerSecond: Math.round(1e6 / Math.max(...busUs)),
+      // process() runs on the one core whatever the SPI does: the bound if the driver cost nothing.
+      processFloorFramesPerSecond: Math.round(1e6 / ((after.processUs - before.processUs) / frames)),
       droppedByLanChip: board.nics[PORT_LAN].dropped,
       heapPeakKiB: after.heapKiB, stackUnused: after.stackUnused,
     };
     mkdirSync('build/bench', { recursive: true });
     writeFileSync(`build/bench/board-${build}.json`, JSON.stringify(result, null, 2) + '\n');
     console.log(`board ${build} (${engine}, ${limits.sessions} sessions): ${forwarded} frames forwarded at ${result.framesPerSecond} frames/s (emulated 125 MHz); ` +
-      `per frame ${result.usPerFrameNicToNic} us from W5500 read to transmit, of which ${result.usPerFrameInProcess} us in process()`);
+      `per frame ${result.usPerFrameNicToNic} us from W5500 read to transmit, of which ${result.usPerFrameInProcess} us in process(); ` +
+      `SPI ${busBytes[PORT_LAN].toFixed(1)} bytes on the LAN bus and ${busBytes[PORT_WAN].toFixed(1)} on the WAN bus per frame: ` +
+      `bus floor ${busUs[PORT_LAN].toFixed(1)} / ${busUs[PORT_WAN].toFixed(1)} us at ${SPI_MHZ} MHz, ${result.busFloorFramesPerSecond} frames/s; process() alone ${result.processFloorFramesPerSecond} frames/s`);
   } finally {
     board.stop();
   }

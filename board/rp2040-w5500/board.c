@@ -1,7 +1,8 @@
 // RP2040 + two WIZnet W5500 (LAN on SPI0 with the W5500-EVB-Pico's pins, WAN on SPI1): reset and
 // clocks (12 MHz crystal, PLL to 125 MHz), the microsecond timer, UART0 for the console, the two
 // W5500 in MACRAW mode, and the config slots in the last 16 KiB of flash, written through the
-// bootrom's flash routines. Everything is polled: the host loop is the only thread.
+// bootrom's flash routines. Everything is polled: the host loop is the only thread, and the SPI DMA
+// (two channels per chip) moves frames while it runs process().
 #include <stdint.h>
 #include <string.h>
 #include "hal.h"
@@ -27,6 +28,7 @@ __attribute__((section(".vectors"), used)) static const void *vectors[16] = {
 // ---- resets and clocks ----
 #define RESETS 0x4000c000
 #define RESETS_DONE (RESETS + 0x08)
+#define RESET_DMA (1u << 2)
 #define RESET_IO_BANK0 (1u << 5)
 #define RESET_PADS_BANK0 (1u << 8)
 #define RESET_PLL_SYS (1u << 12)
@@ -159,12 +161,19 @@ static void uart_init(void) {
 #define SSPCR0 0x00
 #define SSPCR1 0x04
 #define SSPCPSR 0x10
+#define SSPDMACR 0x24
 
 // LAN: the W5500-EVB-Pico's wiring (SCK 18, MOSI 19, MISO 16, CS 17, RST 20).
-// WAN: SPI1 on SCK 10, MOSI 11, MISO 12, CS 13, RST 15.
+// WAN: SPI1 on SCK 10, MOSI 11, MISO 12, CS 13, RST 15. DMA channels 0-1 (LAN) and 2-3 (WAN).
+// The stages (w5500.h): a read-ahead holds 9 records of a 64-byte frame; a transmit stage the outputs
+// of a batch of small frames (4 of 64 bytes; larger ones go straight to the chip, after what is staged).
+// 640/256 forwarded 11,191 frames/s in make bench, 512/384 11,011 (the same 1,792 bytes of RAM).
+#define RX_STAGE 640
+#define TX_STAGE 256
+static uint8_t rx_stage[2][RX_STAGE], tx_stage[2][TX_STAGE];
 static w5500 nic[2] = {
-  [HAL_PORT_LAN] = { .spi = SPI0, .cs = 17, .reset = 20 },
-  [HAL_PORT_WAN] = { .spi = SPI1, .cs = 13, .reset = 15 },
+  [HAL_PORT_LAN] = { .spi = SPI0, .cs = 17, .reset = 20, .dma = 0, .rx_stage = rx_stage[0], .rx_cap = RX_STAGE, .tx_stage = tx_stage[0], .tx_cap = TX_STAGE },
+  [HAL_PORT_WAN] = { .spi = SPI1, .cs = 13, .reset = 15, .dma = 2, .rx_stage = rx_stage[1], .rx_cap = RX_STAGE, .tx_stage = tx_stage[1], .tx_cap = TX_STAGE },
 };
 static const uint8_t spi_pins[2][3] = { { 18, 19, 16 }, { 10, 11, 12 } };
 
@@ -172,6 +181,7 @@ static void spi_init(uint32_t spi, const uint8_t pins[3]) {
   REG(spi + SSPCPSR) = 4;           // 125 MHz / 4 = 31.25 MHz: under the W5500's guaranteed 33.3 MHz
   REG(spi + SSPCR0) = 7;            // 8-bit frames, Motorola mode 0
   REG(spi + SSPCR1) = 1u << 1;      // enable, master
+  REG(spi + SSPDMACR) = 3;          // DREQs for the DMA, RX and TX
   for (int i = 0; i < 3; i++) REG(GPIO_CTRL(pins[i])) = FUNC_SPI;
 }
 
@@ -181,19 +191,19 @@ size_t hal_eth_rx(uint8_t *buf, size_t cap, int *port) {
   for (int i = 0; i < 2; i++) {
     int p = next;
     next ^= 1;
-    size_t len = w5500_receive(&nic[p], buf, cap);
+    size_t len = w5500_stage_receive(&nic[p], buf, cap);
     if (len) { *port = p; return len; }
   }
   return 0;
 }
 
 int hal_eth_tx(int port, const uint8_t *frame, size_t len) {
-  return w5500_send(&nic[port], frame, len);
+  return w5500_stage_send(&nic[port], frame, len);
 }
 
 void hal_init(void) {
   clocks_init();
-  unreset(RESET_IO_BANK0 | RESET_PADS_BANK0 | RESET_TIMER | RESET_UART0 | RESET_SPI0 | RESET_SPI1);
+  unreset(RESET_IO_BANK0 | RESET_PADS_BANK0 | RESET_TIMER | RESET_UART0 | RESET_SPI0 | RESET_SPI1 | RESET_DMA);
   uart_init();
   for (int p = 0; p < 2; p++) {
     gpio_output(nic[p].cs, 1);

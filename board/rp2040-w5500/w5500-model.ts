@@ -1,7 +1,9 @@
 // A WIZnet W5500 as the RP2040 firmware sees it: an SPI slave in variable-length data mode (each frame
 // between chip select falling and rising is a big-endian 16-bit offset, a control byte, then data bytes
 // at auto-incrementing offsets). Modelled: the common registers the driver touches, and socket 0 in
-// MACRAW mode with its TX and RX buffers; every command completes at once. Sockets 1-7 read as 0.
+// MACRAW mode with its TX and RX buffers; every command is taken at once (CR reads 0), and a SEND
+// completes (the frame out, TX_RD moved, SEND_OK set) after the frame's time on a 100 Mbit/s wire
+// (preamble, FCS and inter-frame gap included), as the chip's does. Sockets 1-7 read as 0.
 import { GPIOPinState, type RP2040 } from 'rp2040js';
 
 // Common registers (block 0)
@@ -23,12 +25,19 @@ const DEFAULT_BUF_KIB = 2;
 const BLOCK_COMMON = 0, BLOCK_S0_REG = 1, BLOCK_S0_TX = 2, BLOCK_S0_RX = 3;
 const CONTROL_WRITE = 0x04;
 const BUFFER_BYTES = 16 * 1024; // the most one socket can be given
+// On the wire besides the frame: 8 bytes of preamble and start delimiter, 4 of FCS, 12 of gap; short
+// frames are padded to 60 bytes. 80 ns a byte at 100 Mbit/s.
+const WIRE_EXTRA = 8 + 4 + 12, WIRE_MIN = 60, WIRE_NANOS_PER_BYTE = 80;
 
 export class W5500 {
   /** Called with each frame socket 0 SENDs (Ethernet header to payload, no FCS). */
   onFrame: (frame: Uint8Array) => void = () => {};
   /** Frames from the wire that found the socket closed or its RX buffer without room. */
   dropped = 0;
+  /** Bytes shifted over this chip's SPI bus so far (each takes 8 bit times at the firmware's clock). */
+  spiBytes = 0;
+  /** SEND commands issued while the previous SEND was still on the wire (the datasheet forbids it). */
+  sendsWhileBusy = 0;
 
   private readonly common = new Uint8Array(0x40);
   private readonly socket = new Uint8Array(0x30);
@@ -38,6 +47,9 @@ export class W5500 {
   private position = -1;
   private offset = 0;
   private control = 0;
+  /** The SEND on the wire, completed by its alarm (none until attached: then SENDs complete at once). */
+  private sending: Uint8Array | null = null;
+  private sendDone: { schedule(nanos: number): void; cancel(): void } | null = null;
 
   constructor() {
     this.reset();
@@ -56,6 +68,7 @@ export class W5500 {
       else spi.completeTransmit(answer);
     };
     mcu.gpio[csGpio].addListener((state) => this.select(state === GPIOPinState.Low));
+    this.sendDone = mcu.clock.createAlarm(() => this.sent());
   }
 
   /** Chip select: a new SPI frame starts each time it is asserted. */
@@ -66,6 +79,7 @@ export class W5500 {
   /** One byte in on MOSI; returns the byte shifted out on MISO at the same time. */
   transfer(byte: number): number {
     if (this.position < 0) return 0;
+    this.spiBytes++;
     switch (this.position++) {
       case 0: this.offset = byte << 8; return 0;
       case 1: this.offset |= byte; return 0;
@@ -98,6 +112,8 @@ export class W5500 {
   }
 
   private reset(): void {
+    this.sending = null; // a reset or OPEN drops the frame on the wire
+    this.sendDone?.cancel();
     this.common.fill(0);
     this.socket.fill(0);
     this.socket[Sn_RXBUF_SIZE] = DEFAULT_BUF_KIB;
@@ -147,6 +163,8 @@ export class W5500 {
   private command(cmd: number): void {
     switch (cmd) {
       case CR_OPEN:
+        this.sending = null;
+        this.sendDone?.cancel();
         // Only MACRAW is modelled: any other protocol leaves the socket closed. Buffers start empty.
         for (const reg of [Sn_TX_RD, Sn_TX_WR, Sn_RX_RSR, Sn_RX_RD, Sn_RX_WR]) this.setU16(reg, 0);
         this.socket[Sn_IR] = 0;
@@ -157,18 +175,29 @@ export class W5500 {
         return;
       case CR_SEND: {
         if (this.socket[Sn_SR] !== SOCK_MACRAW) return;
+        if (this.sending) { this.sendsWhileBusy++; return; }
         const rd = this.u16(Sn_TX_RD), wr = this.u16(Sn_TX_WR);
         const frame = new Uint8Array((wr - rd) & 0xffff);
         frame.forEach((_, i) => (frame[i] = this.tx[this.bufferAddress(rd + i, Sn_TXBUF_SIZE)]));
-        this.setU16(Sn_TX_RD, wr);
-        this.socket[Sn_IR] |= IR_SEND_OK;
-        this.onFrame(frame);
+        this.sending = frame;
+        if (this.sendDone) this.sendDone.schedule((Math.max(frame.length, WIRE_MIN) + WIRE_EXTRA) * WIRE_NANOS_PER_BYTE);
+        else this.sent();
         return;
       }
       case CR_RECV:
         this.setU16(Sn_RX_RSR, this.u16(Sn_RX_WR) - this.u16(Sn_RX_RD));
         return;
     }
+  }
+
+  /** The SEND's last bit is out: TX_RD reaches TX_WR as it was at the SEND, and SEND_OK is set. */
+  private sent(): void {
+    const frame = this.sending;
+    if (!frame) return;
+    this.sending = null;
+    this.setU16(Sn_TX_RD, this.u16(Sn_TX_RD) + frame.length);
+    this.socket[Sn_IR] |= IR_SEND_OK;
+    this.onFrame(frame);
   }
 
   private bufferBytes(sizeRegister: number): number {
