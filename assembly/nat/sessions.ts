@@ -137,7 +137,8 @@ export function sessionsInit(): bool {
   return flowOutAfter(i, src, dst, ports, proto);
 }
 
-/** flowOut for the fast path: the flow record's address, or 0. */
+/** flowOut for the fast path: the flow record's address, or 0. Its own copy of the lookup: written as
+ *  flowAt(flowOut(...)) it cost 43 more wasm3 instructions a packet (measured 2026-12-03). */
 @inline export function flowRecordOut(src: u32, dst: u32, ports: u32, proto: u32): usize {
   const i = <u32>load<u16>(outBucket(src, dst, ports, proto));
   if (i == NO_FLOW) return 0;
