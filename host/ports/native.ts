@@ -14,9 +14,9 @@ export type NativeKind = 'tap' | 'packet';
 
 export interface PortStats {
   rxBatches: number; rxFrames: number; rxFull: number; txFrames: number; txDrops: number; kernelDrops: number;
-  /** TAP only: TCP super-frames written, each several of txFrames (host/ports/native/merge.c). */
+  /** TCP super-frames written, each several of txFrames (host/ports/native/merge.c). */
   txMerged: number;
-  /** TAP only: TCP super-frames received and cut into frames (host/ports/native/split.c). */
+  /** TCP super-frames received and cut into frames (host/ports/native/split.c). */
   rxSplit: number;
 }
 
@@ -41,6 +41,8 @@ export interface NativePort extends FramePort {
   /** Calls fn whenever frames are waiting (once per readiness event, not per frame). */
   onReadable(fn: () => void): void;
   stats(): PortStats;
+  /** True once close() ran. */
+  readonly closed: boolean;
 }
 
 export function isNative(p: FramePort): p is NativePort {
@@ -84,7 +86,8 @@ export function openNativePort(kind: NativeKind, name: string): NativePort {
       a.write(handle, handle, one, 0, SCRATCH_SLOT, 1);
     },
     stats: () => a.stats(handle),
-    close: () => a.close(handle),
+    closed: false,
+    close: () => { (port as { closed: boolean }).closed = true; a.close(handle); },
   };
   return port;
 }

@@ -8,7 +8,8 @@ import type { Router } from '../router.ts';
 import { addon, NativePort, PortStats } from './native.ts';
 
 // Full batches handled per readiness event before the event loop gets a turn (the poll is
-// level-triggered, so frames still waiting bring us straight back).
+// level-triggered, so frames still waiting in the kernel bring us straight back; frames the addon
+// holds itself, the rest of a super-frame being cut, are fetched by a drain scheduled after that turn).
 const ROUNDS_PER_EVENT = 16;
 
 export interface PumpStats {
@@ -24,6 +25,7 @@ export class BatchPump {
   private frames = 0;
   private largestBatch = 0;
   private readonly io = addon();
+  private again: NodeJS.Immediate | null = null;
 
   constructor(
     private readonly router: Router,
@@ -39,11 +41,13 @@ export class BatchPump {
     this.wan.onReadable(drain);
   }
 
-  /** Runs batches until the ports are empty or ROUNDS_PER_EVENT full batches have run. */
+  /** Runs batches until the ports are empty or ROUNDS_PER_EVENT full batches have run; then once more
+   *  after the event loop's turn, since the addon may hold frames no readiness event announces. */
   drain(): void {
     for (let round = 0; round < ROUNDS_PER_EVENT; round++) {
       if (!this.batch()) return;
     }
+    this.again ??= setImmediate(() => { this.again = null; if (!this.lan.closed && !this.wan.closed) this.drain(); });
   }
 
   /** One batch; true when it filled the ring (more frames are probably waiting). */

@@ -75,6 +75,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   if (!h) { close(fd); THROW(env, "out of memory"); }
   h->io.fd = fd;
   h->io.kind = is_tap ? KIND_TAP : KIND_PACKET;
+  if (!port_buffers(&h->io)) { close(fd); free(h); THROW(env, "%s: cannot map receive buffers", name); }
   h->env = env;
   h->open = 1;
   handles[id] = h;
@@ -171,6 +172,7 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
 static void after_close(uv_handle_t *poll) {
   struct handle *h = poll->data;
   close(h->io.fd);
+  release_port(&h->io);
 }
 
 static napi_value js_close(napi_env env, napi_callback_info info) {
@@ -185,6 +187,7 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
     uv_close((uv_handle_t *)&h->poll, after_close); // the descriptor closes once libuv lets go of it
   } else {
     close(h->io.fd);
+    release_port(&h->io);
   }
   return NULL;
 }

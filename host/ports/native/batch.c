@@ -1,7 +1,8 @@
 // Moves frames in batches between a port's descriptor and the module's slot rings, with no
 // JavaScript per frame. Reading fills consecutive input slots until EAGAIN or the share of the ring
 // given is full: a TAP needs one read() per frame (the tun driver hands out one frame per call; readv
-// only scatters that one frame), an AF_PACKET socket takes the whole batch in one recvmmsg().
+// only scatters that one frame), an AF_PACKET socket takes up to RX_QUEUE frames in one recvmmsg().
+// On both, a TCP super-frame (the sender's TSO/GSO, a NIC's GRO) is cut into frames by split.c.
 // Writing walks the output ring once: a run of TCP segments of one flow leaves as one super-frame
 // (merge.c, one writev), other frames with one write() each on a TAP and one sendmmsg() per batch on an
 // AF_PACKET port. A frame the kernel refuses is counted as a drop, never retried. Frames carry a
@@ -12,6 +13,7 @@
 #include <linux/if_packet.h>
 #include <linux/virtio_net.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -44,7 +46,7 @@ static uint32_t read_tap(struct port_io *p, uint8_t *ring, uint32_t slot_bytes, 
     uint32_t length = (uint32_t)r - sizeof vnet;
     if (vnet.gso_type != VIRTIO_NET_HDR_GSO_NONE || length > slot_data) {
       memcpy(split->buf, slot + SLOT_DATA, slot_data);
-      if (split_start(split, &vnet, length, slot_data)) { p->stats.rx_split++; continue; }
+      if (split_start(split, &vnet, split->buf, length, slot_data)) { p->stats.rx_split++; continue; }
       // Not one we cut: the slot keeps its true length and the module counts an oversize frame.
     } else if (vnet.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
       finish_checksum(slot + SLOT_DATA, length, vnet.csum_start, vnet.csum_offset);
@@ -55,31 +57,77 @@ static uint32_t read_tap(struct port_io *p, uint8_t *ring, uint32_t slot_bytes, 
   return n;
 }
 
-static uint32_t read_packet(struct port_io *p, uint8_t *ring, uint32_t slot_bytes, uint16_t port_no, uint32_t max) {
-  static struct mmsghdr msgs[MAX_BATCH];
-  static struct iovec iov[MAX_BATCH][2];
-  static struct virtio_net_hdr vnet[MAX_BATCH];
-  if (max > MAX_BATCH) max = MAX_BATCH;
-  memset(msgs, 0, sizeof msgs[0] * max);
-  for (uint32_t k = 0; k < max; k++) {
-    iov[k][0] = (struct iovec){ &vnet[k], sizeof vnet[k] };
-    iov[k][1] = (struct iovec){ ring + (size_t)k * slot_bytes + SLOT_DATA, slot_bytes - SLOT_DATA };
+int port_buffers(struct port_io *p) {
+  if (p->kind != KIND_PACKET) return 1;
+  void *m = mmap(NULL, (size_t)RX_QUEUE * RX_STRIDE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (m == MAP_FAILED) return 0;
+  p->rxq.buf = m;
+  return 1;
+}
+
+void release_port(struct port_io *p) {
+  if (p->rxq.buf) munmap(p->rxq.buf, (size_t)RX_QUEUE * RX_STRIDE);
+  p->rxq.buf = NULL;
+  p->split.active = 0;
+}
+
+/** One recvmmsg() of up to want frames into the receive buffers; how many came. */
+static uint32_t receive_packets(struct port_io *p, uint32_t want) {
+  static struct mmsghdr msgs[RX_QUEUE];
+  static struct iovec iov[RX_QUEUE][2];
+  struct rx_queue *q = &p->rxq;
+  if (want > RX_QUEUE) want = RX_QUEUE;
+  memset(msgs, 0, sizeof msgs[0] * want);
+  for (uint32_t k = 0; k < want; k++) {
+    iov[k][0] = (struct iovec){ &q->vnet[k], sizeof q->vnet[k] };
+    iov[k][1] = (struct iovec){ q->buf + (size_t)k * RX_STRIDE, SUPER_FRAME_MAX };
     msgs[k].msg_hdr.msg_iov = iov[k];
     msgs[k].msg_hdr.msg_iovlen = 2;
   }
   int got;
-  do got = recvmmsg(p->fd, msgs, max, MSG_DONTWAIT | MSG_TRUNC, NULL); while (got < 0 && errno == EINTR);
+  do got = recvmmsg(p->fd, msgs, want, MSG_DONTWAIT | MSG_TRUNC, NULL); while (got < 0 && errno == EINTR);
   if (got <= 0) return 0;
   for (int k = 0; k < got; k++) {
-    uint8_t *slot = ring + (size_t)k * slot_bytes;
     // MSG_TRUNC makes msg_len the frame's true length, so an oversize frame reaches the module's count.
-    size_t length = msgs[k].msg_len > sizeof vnet[k] ? msgs[k].msg_len - sizeof vnet[k] : 0;
-    fill_slot(slot, port_no, length);
-    // A sender on this host that left its checksum to the offload (veth, tx checksumming on): finish it.
-    if (vnet[k].flags & VIRTIO_NET_HDR_F_NEEDS_CSUM && length <= slot_bytes - SLOT_DATA)
-      finish_checksum(slot + SLOT_DATA, (uint32_t)length, vnet[k].csum_start, vnet[k].csum_offset);
+    // A frame shorter than its virtio-net header (the kernel never sends one) becomes a runt.
+    q->length[k] = msgs[k].msg_len > sizeof q->vnet[k] ? msgs[k].msg_len - sizeof q->vnet[k] : 0;
+    if (q->length[k] == 0) memset(&q->vnet[k], 0, sizeof q->vnet[k]);
   }
+  q->head = 0;
+  q->count = (uint32_t)got;
   return (uint32_t)got;
+}
+
+// Frames wait in the receive buffers until slots take them: a small one is copied into its slot (one
+// memcpy of its length; the syscalls and the kernel's work cost a hundred times more), a TCP super-frame
+// larger than a slot is cut by split.c straight from its buffer. A new recvmmsg() runs only once every
+// frame of the last one has gone, so the buffer of a super-frame being cut stays untouched.
+static uint32_t read_packet(struct port_io *p, uint8_t *ring, uint32_t slot_bytes, uint16_t port_no, uint32_t max) {
+  struct rx_queue *q = &p->rxq;
+  struct split_state *split = &p->split;
+  uint32_t n = 0, slot_data = slot_bytes - SLOT_DATA;
+  while (n < max) {
+    if (split->active) { n += split_next(split, ring + (size_t)n * slot_bytes, slot_bytes, port_no, max - n); continue; }
+    if (q->head == q->count && receive_packets(p, max - n) == 0) break;
+    uint32_t k = q->head++, length = q->length[k];
+    const uint8_t *frame = q->buf + (size_t)k * RX_STRIDE;
+    const struct virtio_net_hdr *vnet = &q->vnet[k];
+    // A frame longer than its buffer (past 64 KB) was cut short by the kernel: never split, it is oversize.
+    if (length > slot_data && length <= SUPER_FRAME_MAX && split_start(split, vnet, frame, length, slot_data)) {
+      p->stats.rx_split++;
+      continue;
+    }
+    // Anything else larger than a slot (not TCP over IPv4, gso_size 0, headers past the frame) keeps its
+    // true length and the module counts it (drop_oversize), as a frame too long for the wire.
+    uint8_t *slot = ring + (size_t)n * slot_bytes;
+    memcpy(slot + SLOT_DATA, frame, length < slot_data ? length : slot_data);
+    // A sender on this host that left its checksum to the offload (veth, tx checksumming on): finish it.
+    if (vnet->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM && length <= slot_data)
+      finish_checksum(slot + SLOT_DATA, length, vnet->csum_start, vnet->csum_offset);
+    fill_slot(slot, port_no, length);
+    n++;
+  }
+  return n;
 }
 
 uint32_t read_batch(struct port_io *p, uint8_t *ring, uint32_t slot_bytes, uint16_t port_no, uint32_t max) {

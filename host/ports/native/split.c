@@ -1,5 +1,6 @@
-// Receive-side segmentation for TAP ports opened with TSO (TUNSETOFFLOAD TUN_F_CSUM | TUN_F_TSO4): the
-// kernel hands over a TCP super-frame of up to 64 KB with a virtio-net header, and we cut it into frames
+// Receive-side segmentation for TAP ports opened with TSO (TUNSETOFFLOAD TUN_F_CSUM | TUN_F_TSO4) and
+// AF_PACKET ports (PACKET_VNET_HDR: a sender on this host with TSO/GSO, or a NIC's GRO): the kernel
+// hands over a TCP super-frame of up to 64 KB with a virtio-net header, and we cut it into frames
 // of gso_size bytes of payload, as a NIC would (RFC 793: sequence numbers; RFC 791: length, id and header
 // checksum per frame; FIN and PSH only on the last, CWR only on the first), each with its TCP checksum
 // finished, straight into the module's input slots. The module sees ordinary frames, so its rings and
@@ -36,14 +37,16 @@ static uint16_t fold(uint32_t sum) {
   return (uint16_t)sum;
 }
 
-int split_start(struct split_state *s, const struct virtio_net_hdr *vnet, uint32_t length, uint32_t slot_data) {
-  const uint8_t *f = s->buf;
+int split_start(struct split_state *s, const struct virtio_net_hdr *vnet, const uint8_t *frame, uint32_t length, uint32_t slot_data) {
+  const uint8_t *f = frame;
   s->active = 0;
-  if (vnet->gso_type != VIRTIO_NET_HDR_GSO_TCPV4 || length < ETH_LEN + 40 || be16(f + 12) != 0x0800 || f[ETH_LEN + 9] != 6) return 0;
+  // ECN: the sender's CWR stays on the first frame only (below), as a NIC's TSO does.
+  if ((vnet->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) != VIRTIO_NET_HDR_GSO_TCPV4 || length < ETH_LEN + 40 || be16(f + 12) != 0x0800 || f[ETH_LEN] >> 4 != 4 || f[ETH_LEN + 9] != 6) return 0;
   uint32_t ip_len = (f[ETH_LEN] & 0x0f) * 4u;
   if (ip_len < 20 || ETH_LEN + ip_len + 20 > length) return 0;
-  uint32_t hdr_len = ETH_LEN + ip_len + (f[ETH_LEN + ip_len + 12] >> 4) * 4u;
-  if (hdr_len > length || vnet->gso_size == 0 || hdr_len + vnet->gso_size > slot_data) return 0;
+  uint32_t tcp_len = (f[ETH_LEN + ip_len + 12] >> 4) * 4u, hdr_len = ETH_LEN + ip_len + tcp_len;
+  if (tcp_len < 20 || hdr_len > length || vnet->gso_size == 0 || hdr_len + vnet->gso_size > slot_data) return 0;
+  s->frame = frame;
   s->length = length;
   s->hdr_len = hdr_len;
   s->ip_len = ip_len;
@@ -55,7 +58,7 @@ int split_start(struct split_state *s, const struct virtio_net_hdr *vnet, uint32
 }
 
 uint32_t split_next(struct split_state *s, uint8_t *ring, uint32_t slot_bytes, uint16_t port_no, uint32_t max) {
-  const uint8_t *f = s->buf;
+  const uint8_t *f = s->frame;
   uint32_t n = 0, tcp = ETH_LEN + s->ip_len;
   uint16_t id0 = be16(f + IP_ID);
   uint32_t seq0 = be32(f + tcp + TCP_SEQ);
