@@ -4,8 +4,8 @@
 // and natpass also runs with TAP ports moved into the end namespaces (no veth on that path). Reports TCP
 // throughput (iperf3), 64-byte UDP pps (host/bench/udpflood.c sends as fast as it can; delivered is
 // what the WAN host's interface received, where a filter then drops it), ping RTT and natpass's CPU time per
-// delivered UDP frame; Linux runs once with the veths' offloads on (its usual state) and once off (what
-// natpass sees). Median of ROUNDS rounds, setups interleaved. Root only; every address lies inside the
+// delivered UDP frame; Linux runs once with the veths' offloads on (its usual state, which the natpass
+// setups keep too: its ports cut and merge 64 KB TCP super-frames) and once off. Median of ROUNDS rounds, setups interleaved. Root only; every address lies inside the
 // namespaces created here. Writes build/bench/e2e.{md,json}.
 import { spawn, ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
@@ -83,10 +83,9 @@ function buildFlood(): void {
 
 const rxPackets = () => Number(inNs(NS.wan, 'cat', '/sys/class/net/wan0/statistics/rx_packets'));
 
-/** The end hosts send whole segments (natpass reads frames, not 64 KB super-frames: docs/host-io.md);
- *  with checksums too, their checksums are left unfinished as well (Linux's second row). */
-function offloadsOff(checksums: boolean): void {
-  const features = ['tso', 'off', 'gso', 'off', ...(checksums ? ['tx', 'off'] : [])];
+/** Linux's second row: the end hosts send whole segments with their checksums done. */
+function offloadsOff(): void {
+  const features = ['tso', 'off', 'gso', 'off', 'tx', 'off'];
   inNs(NS.lan, 'ethtool', '-K', 'lan0', ...features);
   inNs(NS.wan, 'ethtool', '-K', 'wan0', ...features);
 }
@@ -98,7 +97,7 @@ function startLinux(s: Setup): void {
   inNs(NS.rt, 'sysctl', '-qw', 'net.ipv4.ip_forward=1');
   inNs(NS.rt, 'nft', 'add table ip nat; add chain ip nat post { type nat hook postrouting priority 100; }; add rule ip nat post oifname "rw" masquerade');
   addressEnds();
-  if (!s.offloads) offloadsOff(true);
+  if (!s.offloads) offloadsOff();
 }
 
 async function startNatpass(s: Setup): Promise<{ child: ChildProcess; output: () => string }> {
@@ -115,8 +114,7 @@ async function startNatpass(s: Setup): Promise<{ child: ChildProcess; output: ()
     inNs(NS.rt, 'ip', 'link', 'set', 'lan0', 'netns', NS.lan);
     inNs(NS.rt, 'ip', 'link', 'set', 'wan0', 'netns', NS.wan);
   }
-  addressEnds();
-  if (s.ports === 'packet') offloadsOff(false); // checksums left to the offload are finished by the port
+  addressEnds(); // offloads on, as Linux ships veths: the ports cut and merge 64 KB TCP super-frames
   return { child, output: () => out };
 }
 
@@ -213,6 +211,15 @@ async function main(): Promise<void> {
     '| through | TCP Mbit/s | TCP vs Linux | 64-byte UDP offered pps | delivered pps | delivered vs Linux | RTT avg ms | natpass CPU us/frame |',
     '|---|---|---|---|---|---|---|---|',
     ...results.map((r) => `| ${r.setup} | ${fmt(r.tcpMbps)} | ${(r.tcpMbps / linux.tcpMbps).toFixed(2)} | ${fmt(r.udpOfferedPps)} | ${fmt(r.udpDeliveredPps)} | ${(r.udpDeliveredPps / linux.udpDeliveredPps).toFixed(2)} | ${fmt(r.rttMs, 3)} | ${r.cpuUsPerFrame === undefined ? '-' : fmt(r.cpuUsPerFrame, 1)} |`),
+    '',
+    `Per round, against Linux in the same round (rounds 1 / … / ${ROUNDS}):`,
+    '',
+    '| through | 64-byte UDP delivered vs Linux | TCP vs Linux |',
+    '|---|---|---|',
+    ...rounds.slice(1).map((rs) => {
+      const ratio = (f: (r: Result) => number) => rs.map((r, k) => (f(r) / f(rounds[0][k])).toFixed(2)).join(' / ');
+      return `| ${rs[0].setup} | ${ratio((r) => r.udpDeliveredPps)} | ${ratio((r) => r.tcpMbps)} |`;
+    }),
     '',
     'Host I/O counters at the end of the last round (natpass run --stats):',
     ...results.filter((r) => r.io).map((r) => `- ${r.setup}: ${r.io!.trim()}`),
