@@ -1,5 +1,6 @@
 // Bad and truncated super-frames through split.c, built with AddressSanitizer by test/ports.test.ts:
-// a good 10-segment TCP super-frame is cut into 10 frames; every prefix of it, and copies with one
+// a good 10-segment TCP super-frame is cut into 10 frames whose checksums verify against a plain RFC 1071
+// sum (and so are those of last segments of every length from 1 to 9 bytes); every prefix of it, and copies with one
 // header field spoiled (not TCP, not IPv4, gso_size 0, header lengths too small or past the frame, a
 // segment larger than a slot), is either cut within its own bytes or refused (0), never read past.
 // Prints "ok CHECKS" or the first failure, and exits non-zero on a failure.
@@ -17,6 +18,23 @@ static int checks;
 #define CHECK(cond, ...) do { checks++; if (!(cond)) { printf("FAIL: " __VA_ARGS__); printf("\n"); exit(1); } } while (0)
 
 static uint8_t ring[SLOT * 64];
+
+/** RFC 1071 over len bytes starting from sum, a word at a time: the reference for split.c's faster sum. */
+static uint16_t reference(const uint8_t *p, uint32_t len, uint32_t sum) {
+  for (uint32_t i = 0; i + 1 < len; i += 2) sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+  if (len & 1) sum += (uint32_t)p[len - 1] << 8;
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return (uint16_t)sum;
+}
+
+/** Both checksums of a cut frame verify (sum to 0xffff) and its payload is the source's at offset at. */
+static int frame_ok(const uint8_t *frame, uint32_t len, const uint8_t *src, uint32_t at) {
+  uint32_t tcp_len = len - 34;
+  uint32_t pseudo = (uint32_t)(frame[26] << 8 | frame[27]) + (uint32_t)(frame[28] << 8 | frame[29]) +
+                    (uint32_t)(frame[30] << 8 | frame[31]) + (uint32_t)(frame[32] << 8 | frame[33]) + 6 + tcp_len;
+  return reference(frame + 14, 20, 0) == 0xffff && reference(frame + 34, tcp_len, pseudo) == 0xffff &&
+         memcmp(frame + HDR, src + at, len - HDR) == 0;
+}
 static struct split_state s;
 
 static void good_frame(uint8_t *f, uint32_t length) {
@@ -50,6 +68,17 @@ int main(void) {
   for (uint32_t k = 0; k < SEGMENTS; k++) {
     uint32_t len = ring[k * SLOT + 2] | ring[k * SLOT + 3] << 8; // frames of the last call: all 10 fit 64 slots
     CHECK(len == HDR + MSS, "frame %u is %u bytes", k, len);
+    CHECK(frame_ok(ring + k * SLOT + SLOT_DATA, len, good, HDR + k * MSS), "frame %u has its checksums and bytes", k);
+  }
+  for (uint32_t tail = 1; tail <= 9; tail++) { // last segments of odd and even lengths
+    uint32_t length = HDR + 2 * MSS + tail;
+    uint8_t *f = malloc(length);
+    good_frame(f, length);
+    CHECK(cut(f, length, &vnet, &frames) && frames == 3, "a super-frame ending in %u bytes is cut into 3", tail);
+    for (uint32_t k = 0; k < 3; k++)
+      CHECK(frame_ok(ring + k * SLOT + SLOT_DATA, ring[k * SLOT + 2] | ring[k * SLOT + 3] << 8, f, HDR + k * MSS),
+            "frame %u of one ending in %u bytes has its checksums and bytes", k, tail);
+    free(f);
   }
   for (uint32_t length = 0; length <= full; length++) {
     int started = cut(good, length, &vnet, &frames);
