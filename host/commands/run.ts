@@ -31,7 +31,8 @@ Runs the router until Ctrl-C (SIGINT) or SIGTERM, moving frames between two port
                        64 KB TCP segments are cut into frames on the way in and merged on the way out
   packet:NAME          an existing interface (a NIC, a veth) through AF_PACKET (also if:NAME; needs root):
                        put it up with no address of its own; natpass uses its configured MACs (promiscuous);
-                       turn off offloads that merge frames before us (ethtool -K NAME gro off lro off)
+                       64 KB TCP segments (GRO, a veth sender's TSO) are cut likewise; keep LRO off
+                       (ethtool -K NAME lro off)
 Two native ports (tap/packet) move frames in batches with no JavaScript per frame (docs/host-io.md).
 Options (--name=value works too):
   -l, --lan PORT      the LAN port (required)
