@@ -26,6 +26,12 @@ BOARD_COMMON := board/common/startup.c board/common/host_loop.c board/common/con
 #   wasm address's alignment alone instead of memcpy's both sides.
 # - local.tee leaves the local's slot on wasm3's stack instead of the register it was copied from, as
 #   local.get does, so that the next value computed does not first spill the register to a new slot.
+# - The function and global sections allocate their arrays once, at the count the section gives, instead
+#   of growing them by one element per entry: each realloc copied and left the old array as a hole below
+#   linear memory (7 KiB of the RP2040's heap).
+# - Code pages and a function's constants come from board_code_page_alloc and board_code_constants, and
+#   each op_Compile emitted is noted (board_code_call_site): on the RP2040 they go to flash
+#   (board/common/code_snapshot.h); elsewhere they are wasm3's own heap allocations.
 BOARD_WASM3 := $(BOARD_OUT)/wasm3
 BOARD_WASM3_H := $(BOARD_WASM3)/wasm3.h
 WASM3_C = $(filter-out %/m3_info.c,$(wildcard build/wasm3/source/m3_*.c))
@@ -75,6 +81,10 @@ $(BOARD_WASM3_H): $(WASM3_SRC) board/board.mk
 	sed -i -e 's/io_function->constants = m3_CopyMem (o->constants, io_function->numConstantBytes);/io_function->constants = board_code_constants (o->constants, io_function->numConstantBytes); \/\* natpass: snapshot \*\//' \
 	  -e 's/^\( *\)EmitSlotOffset  (o, slotTop);$$/&\n\1if (op == op_Compile \&\& o->page) board_code_call_site (GetPagePC (o->page) - 3, (void *) op_Call); \/\* natpass: snapshot \*\//' \
 	  -e '1i #include "code_snapshot.h"' $(BOARD_WASM3)/m3_compile.c
+	sed -i -e 's|^ *// TODO: prealloc functions$$|    if (numFunctions) { io_module->functions = m3_ReallocArray (M3Function, io_module->functions, io_module->numFunctions + numFunctions, io_module->numFunctions); _throwifnull (io_module->functions); } /* natpass: prealloc */|' \
+	  -e 's|^\( *_throwif("too many globals", numGlobals > d_m3MaxSaneGlobalsCount);\)$$|\1 if (numGlobals) { io_module->globals = m3_ReallocArray (M3Global, io_module->globals, io_module->numGlobals + numGlobals, io_module->numGlobals); _throwifnull (io_module->globals); } /* natpass: prealloc */|' \
+	  $(BOARD_WASM3)/m3_parse.c
+	test $$(grep -c 'natpass: prealloc' $(BOARD_WASM3)/m3_parse.c) = 2 || { echo "board.mk: wasm3's function and global section parse not as expected"; exit 1; }
 	test $$(grep -c 'natpass: snapshot' $(BOARD_WASM3)/m3_code.c) = 2 && test $$(grep -c 'natpass: snapshot' $(BOARD_WASM3)/m3_compile.c) = 2 \
 	  || { echo "board.mk: wasm3's code page, constants or call emission not as expected"; exit 1; }
 

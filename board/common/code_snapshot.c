@@ -114,7 +114,7 @@ int code_snapshot_restore(IM3Runtime runtime, IM3Module module) {
     : header->runtime != (uintptr_t)runtime || header->module != (uintptr_t)module || header->function_array != (uintptr_t)module->functions
       || header->globals != (uintptr_t)module->globals ? "wasm3's objects elsewhere in RAM" : NULL;
   if (why) {
-    printf("natpass: the compiled code in flash is for %s: wasm3 compiles into RAM\n", why);
+    printf("natpass: the compiled code in flash is for %s (flash the whole image): wasm3 compiles into RAM\n", why);
     return 0;
   }
   for (uint32_t i = 0; i < module->numFunctions; i++) {
