@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import {
   ABI_VERSION, CFG_MAGIC, CFG_VERSION, CONFIG, COUNTER_MEMBERS, COUNTER_NAMES, FILTERING, FLAGS, IKE_PORT_MAX, INIT_ERRORS,
-  IPSEC_MODES, LIMITS, MAP, MAP_MAX, PORTS, PROTOCOLS, SERVER, SERVER_MAX, SLOT, SLOT_BYTES, SLOT_REF, TIMEOUTS,
+  IPSEC_MODES, LIMITS, MAP, MAP_MAX, PORTS, PROTOCOLS, SERVER, SERVER_MAX, SLOT, SLOT_BYTES, SLOT_REF, STORE, STORE_MAGIC, STORE_VERSION, TIMEOUTS,
   DUMP_END, DUMP_RECORD_BYTES, DUMP_ROWS, DUMP_TABLES, FIELD_BYTES, PlacedField, constantCase, place, timeoutMax,
 } from './layout.ts';
 
@@ -56,6 +56,16 @@ function abiConstants(): Constant[] {
   DUMP_TABLES.forEach((t, i) => out.push({ name: `DUMP_${constantCase(t)}`, value: i, as: 'u32', doc: `dump() table: ${rowClass(t)}` }));
   out.push({ name: 'DUMP_RECORD_BYTES', value: DUMP_RECORD_BYTES, as: 'u32', doc: 'every dump row, whatever its table' });
   out.push({ name: 'DUMP_END', value: DUMP_END, as: 'u32', hex: true, doc: 'dumpCursor() when a table is done' });
+  return out;
+}
+
+function storeConstants(): Constant[] {
+  const out: Constant[] = [
+    { name: 'STORE_MAGIC', value: STORE_MAGIC, hex: true, doc: '"NPST" read little-endian' },
+    { name: 'STORE_VERSION', value: STORE_VERSION },
+  ];
+  for (const f of STORE.fields) out.push({ name: `STORE_O_${constantCase(f.name)}`, value: f.offset, doc: describe(f) });
+  out.push({ name: 'STORE_HEADER', value: STORE.bytes, doc: 'the header; the config record follows it, then the auth record' });
   return out;
 }
 
@@ -126,6 +136,7 @@ export function boardHeader(): string {
   const cfg = configConstants().map((c) => ({ ...c, name: c.name.startsWith('CFG_') ? c.name : `CFG_${c.name}` }));
   return HEAD('//', 'the ABI as C') + '#pragma once\n\n// Ring slots (assembly/abi.ts)\n' + abiConstants().map(define).join('') +
     '\n// The config record (assembly/config.ts), each name with CFG_ in front; offsets in the fixed part are CFG_O_*\n' + cfg.map(define).join('') +
+    '\n// A saved config slot (host/persist.ts writes the same record)\n' + storeConstants().map(define).join('') +
     '\n// Counters: indices into the module\'s counters() array\nenum natpass_counter {\n' +
     COUNTER_NAMES.map((n, i) => `  COUNTER_${constantCase(n)} = ${i},\n`).join('') + `  COUNTER_COUNT = ${COUNTER_NAMES.length},\n};\n` +
     '\n/** What an init() error code names (host/abi.ts INIT_ERRORS), for a one-line message. */\n' +

@@ -157,6 +157,24 @@ export const SLOT_FIELDS = [
 export const SLOT_BYTES = 1536;
 export const SLOT_REF = 0x8000;
 
+// ---- the saved config (host/persist.ts, board/common/config_store.c) ----
+
+/** "NPST" read little-endian: a slot whose first word is not this holds no record (erased, or torn). */
+export const STORE_MAGIC = 0x5453504e;
+/** Bump when the slot record's header changes; a slot of another version is ignored. */
+export const STORE_VERSION = 1;
+/** A config slot (file on the host, flash sectors on a board): this header, then the config record and
+ *  the console's auth record. The CRC covers both; the magic is written last. */
+export const STORE_FIELDS = [
+  field('magic', 'u32', 'STORE_MAGIC, written last'),
+  field('version', 'u16', 'STORE_VERSION'),
+  field('reserved', 'u16', '0'),
+  field('sequence', 'u32', 'one more than the newest record\'s at the time of the save; the higher valid one wins'),
+  field('configLen', 'u32', 'bytes of the config record after the header'),
+  field('authLen', 'u32', 'bytes of the auth record after the config record'),
+  field('crc', 'u32', 'CRC-32 (IEEE, reflected) of the config and auth records'),
+] as const;
+
 /**
  * State dump rows (dump(table, cursor) writes them; the console reads them too): u32 words, in this order
  * (unused words are 0). Ages are milliseconds since last use.
@@ -244,6 +262,7 @@ export const CONFIG = place(CONFIG_FIELDS);
 export const SERVER = place(SERVER_FIELDS);
 export const MAP = place(MAP_FIELDS);
 export const SLOT = place(SLOT_FIELDS);
+export const STORE = place(STORE_FIELDS);
 
 /** lanMac -> LAN_MAC, ikeHoldMs -> IKE_HOLD_MS, 'address-and-port-dependent' -> ADDRESS_AND_PORT_DEPENDENT. */
 export const constantCase = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/-/g, '_').toUpperCase();

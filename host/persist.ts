@@ -1,16 +1,16 @@
-// Configuration that survives power loss: two slots (A and B), each a versioned record with a CRC:
-//   u32 magic "NPST", u16 version, u16 0, u32 sequence, u32 configLen, u32 authLen, u32 crc32(payload)
-//   then the config record (assembly/config.ts) and the console's auth record.
+// Configuration that survives power loss: two slots (A and B), each a versioned record with a CRC laid
+// out by host/layout.ts (STORE_FIELDS; the boards' config_store.c reads the same record): a header, then
+// the config record (assembly/config.ts) and the console's auth record.
 // A save goes to the slot that does not hold the newest valid record, through a temporary file that is
 // written, flushed and renamed into place, so a slot is the old record or the new one, never half of
 // each; at boot the valid slot with the higher sequence wins and a corrupt or torn slot is ignored.
 // The board keeps the same record in two flash sectors.
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { STORE, STORE_MAGIC, STORE_VERSION } from './layout.ts';
 
-const MAGIC = 0x5453504e; // "NPST"
-const VERSION = 1;
-const HEADER = 24;
+const HEADER = STORE.bytes;
+const at = Object.fromEntries(STORE.fields.map((f) => [f.name, f.offset])) as Record<(typeof STORE.fields)[number]['name'], number>;
 
 export interface Saved {
   sequence: number;
@@ -43,12 +43,12 @@ export function encodeSlot(sequence: number, config: Uint8Array, auth: Uint8Arra
   const v = new DataView(out.buffer);
   out.set(config, HEADER);
   out.set(auth, HEADER + config.length);
-  v.setUint32(0, MAGIC, true);
-  v.setUint16(4, VERSION, true);
-  v.setUint32(8, sequence >>> 0, true);
-  v.setUint32(12, config.length, true);
-  v.setUint32(16, auth.length, true);
-  v.setUint32(20, crc32(out.subarray(HEADER)), true);
+  v.setUint32(at.magic, STORE_MAGIC, true);
+  v.setUint16(at.version, STORE_VERSION, true);
+  v.setUint32(at.sequence, sequence >>> 0, true);
+  v.setUint32(at.configLen, config.length, true);
+  v.setUint32(at.authLen, auth.length, true);
+  v.setUint32(at.crc, crc32(out.subarray(HEADER)), true);
   return out;
 }
 
@@ -56,12 +56,12 @@ export function encodeSlot(sequence: number, config: Uint8Array, auth: Uint8Arra
 export function decodeSlot(bytes: Uint8Array | null, slot: 'a' | 'b'): Saved | null {
   if (!bytes || bytes.length < HEADER) return null;
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  if (v.getUint32(0, true) !== MAGIC || v.getUint16(4, true) !== VERSION) return null;
-  const configLen = v.getUint32(12, true), authLen = v.getUint32(16, true);
+  if (v.getUint32(at.magic, true) !== STORE_MAGIC || v.getUint16(at.version, true) !== STORE_VERSION) return null;
+  const configLen = v.getUint32(at.configLen, true), authLen = v.getUint32(at.authLen, true);
   if (HEADER + configLen + authLen !== bytes.length) return null;
   const payload = bytes.subarray(HEADER);
-  if (crc32(payload) !== v.getUint32(20, true)) return null;
-  return { sequence: v.getUint32(8, true), config: payload.slice(0, configLen), auth: payload.slice(configLen), slot };
+  if (crc32(payload) !== v.getUint32(at.crc, true)) return null;
+  return { sequence: v.getUint32(at.sequence, true), config: payload.slice(0, configLen), auth: payload.slice(configLen), slot };
 }
 
 export class SlotStore {

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { layoutFiles } from '../host/gen-layout.ts';
-import { ABI_VERSION, CFG_VERSION, DUMP_RECORD_BYTES, DUMP_ROWS, CONFIG, COUNTER_MEMBERS, COUNTER_NAMES, LIMITS, MAP, SERVER, SLOT_BYTES, TIMEOUTS, offsetOf, timeoutMax } from '../host/layout.ts';
+import { ABI_VERSION, CFG_VERSION, DUMP_RECORD_BYTES, DUMP_ROWS, CONFIG, COUNTER_MEMBERS, COUNTER_NAMES, LIMITS, MAP, SERVER, SLOT_BYTES, STORE, STORE_VERSION, TIMEOUTS, offsetOf, timeoutMax } from '../host/layout.ts';
 import { decodeConfig, encodeConfig, parseConfig } from '../host/config.ts';
 import { Router } from '../host/router.ts';
 import { PORT_LAN, Port } from '../host/abi.ts';
@@ -20,6 +20,11 @@ const FORMATS: Record<number, string> = {
     'wanMac:mac@24 ipsecMode:u8@30 wanAddr:u32@32 wanGateway:u32@36 routedAddr:u32@40 routedPrefix:u8@44 defaultServer:u32@48 portLo:u16@52 ' +
     'portHi:u16@54 timeouts:u32x9@56 capacities:u32x12@92 serverCount:u8@140 mapCount:u8@141 ikePortCount:u8@142 =144 | ' +
     'proto:u8@0 extLo:u16@2 extHi:u16@4 inPort:u16@6 inAddr:u32@8 spare:u32@12 name:name@16 =32 | inAddr:u32@0 extAddr:u32@4 name:name@8 =24',
+};
+
+/** Each saved slot header (host/persist.ts, board/common/config_store.c), as FORMATS: one per STORE_VERSION. */
+const STORE_FORMATS: Record<number, string> = {
+  1: 'magic:u32@0 version:u16@4 reserved:u16@6 sequence:u32@8 configLen:u32@12 authLen:u32@16 crc:u32@20 =24',
 };
 
 /** The current layout in FORMATS' words, one list per record part. */
@@ -66,6 +71,11 @@ describe('layout', () => {
     formatNow().forEach((now, i) => {
       for (const word of frozen[i]) expect(now, `part ${i}: ${word}`).toContain(word);
     });
+  });
+
+  it('keeps the saved slot\'s header of each STORE_VERSION (slots saved by an older build stay readable)', () => {
+    const now = [...STORE.fields.map((f) => `${f.name}:${f.type}@${f.offset}`), `=${STORE.bytes}`];
+    expect(now.join(' ')).toBe(STORE_FORMATS[STORE_VERSION]);
   });
 
   it('the module checks timeouts and limits against the bounds the host schema uses', async () => {

@@ -1,16 +1,13 @@
-// The A/B slot record (host/persist.ts is its twin; both must agree byte for byte):
-//   u32 magic "NPST", u16 version 1, u16 0, u32 sequence, u32 configLen, u32 authLen, u32 crc32(payload),
-//   then the config record and the console's auth record.
+// The A/B slot record, laid out by host/layout.ts (STORE_*: layout.generated.h; host/persist.ts writes
+// the same record): a header (magic, version, sequence, lengths, CRC-32 of the payload), then the config
+// record and the console's auth record.
 // A save erases the slot that does not hold the newest valid record, programs the payload and the header
 // without the magic, and programs the magic last: a power cut at any point leaves that slot without its
 // magic or with a CRC that fails, so the other slot still wins at boot.
 #include <string.h>
 #include "config_store.h"
 #include "hal.h"
-
-#define MAGIC 0x5453504eu
-#define VERSION 1
-#define HEADER 24
+#include "layout.generated.h"
 
 static uint32_t get32(const uint8_t *p) { return p[0] | (p[1] << 8) | (p[2] << 16) | ((uint32_t)p[3] << 24); }
 static void put32(uint8_t *p, uint32_t v) { p[0] = v; p[1] = v >> 8; p[2] = v >> 16; p[3] = v >> 24; }
@@ -25,13 +22,13 @@ static uint32_t crc32_update(uint32_t c, const uint8_t *b, size_t n) {
 
 static int decode(int slot, stored_record *r) {
   const uint8_t *p = hal_flash_slot(slot);
-  if (get32(p) != MAGIC || (p[4] | (p[5] << 8)) != VERSION) return 0;
-  uint32_t config_len = get32(p + 12), auth_len = get32(p + 16);
-  if (config_len > HAL_FLASH_SLOT_BYTES || auth_len > HAL_FLASH_SLOT_BYTES || HEADER + config_len + auth_len > HAL_FLASH_SLOT_BYTES) return 0;
-  if ((crc32_update(0xffffffffu, p + HEADER, config_len + auth_len) ^ 0xffffffffu) != get32(p + 20)) return 0;
-  r->config = p + HEADER; r->config_len = config_len;
-  r->auth = p + HEADER + config_len; r->auth_len = auth_len;
-  r->sequence = get32(p + 8);
+  if (get32(p + STORE_O_MAGIC) != STORE_MAGIC || (p[STORE_O_VERSION] | (p[STORE_O_VERSION + 1] << 8)) != STORE_VERSION) return 0;
+  uint32_t config_len = get32(p + STORE_O_CONFIG_LEN), auth_len = get32(p + STORE_O_AUTH_LEN);
+  if (config_len > HAL_FLASH_SLOT_BYTES || auth_len > HAL_FLASH_SLOT_BYTES || STORE_HEADER + config_len + auth_len > HAL_FLASH_SLOT_BYTES) return 0;
+  if ((crc32_update(0xffffffffu, p + STORE_HEADER, config_len + auth_len) ^ 0xffffffffu) != get32(p + STORE_O_CRC)) return 0;
+  r->config = p + STORE_HEADER; r->config_len = config_len;
+  r->auth = p + STORE_HEADER + config_len; r->auth_len = auth_len;
+  r->sequence = get32(p + STORE_O_SEQUENCE);
   r->slot = slot;
   return 1;
 }
@@ -46,26 +43,26 @@ int store_load(stored_record *out) {
 }
 
 int store_save(const uint8_t *config, uint32_t config_len, const uint8_t *auth, uint32_t auth_len, int *slot_used) {
-  if (HEADER + config_len + auth_len > HAL_FLASH_SLOT_BYTES) return -1;
+  if (STORE_HEADER + config_len + auth_len > HAL_FLASH_SLOT_BYTES) return -1;
   stored_record newest;
   int have = store_load(&newest);
   int slot = have ? 1 - newest.slot : 0;
-  uint8_t header[HEADER];
+  uint8_t header[STORE_HEADER];
   memset(header, 0, sizeof header);
-  put32(header, 0xffffffffu); // the magic stays erased until the end
-  header[4] = VERSION;
-  put32(header + 8, have ? newest.sequence + 1 : 1);
-  put32(header + 12, config_len);
-  put32(header + 16, auth_len);
+  put32(header + STORE_O_MAGIC, 0xffffffffu); // the magic stays erased until the end
+  header[STORE_O_VERSION] = STORE_VERSION;
+  put32(header + STORE_O_SEQUENCE, have ? newest.sequence + 1 : 1);
+  put32(header + STORE_O_CONFIG_LEN, config_len);
+  put32(header + STORE_O_AUTH_LEN, auth_len);
   uint32_t crc = crc32_update(crc32_update(0xffffffffu, config, config_len), auth, auth_len) ^ 0xffffffffu;
-  put32(header + 20, crc);
+  put32(header + STORE_O_CRC, crc);
   if (hal_flash_erase(slot)) return -1;
-  if (hal_flash_program(slot, HEADER, config, config_len)) return -1;
-  if (hal_flash_program(slot, HEADER + config_len, auth, auth_len)) return -1;
-  if (hal_flash_program(slot, 4, header + 4, HEADER - 4)) return -1;
+  if (hal_flash_program(slot, STORE_HEADER, config, config_len)) return -1;
+  if (hal_flash_program(slot, STORE_HEADER + config_len, auth, auth_len)) return -1;
+  if (hal_flash_program(slot, STORE_O_MAGIC + 4, header + STORE_O_MAGIC + 4, STORE_HEADER - 4)) return -1; // all but the magic
   uint8_t magic[4];
-  put32(magic, MAGIC);
-  if (hal_flash_program(slot, 0, magic, 4)) return -1;
+  put32(magic, STORE_MAGIC);
+  if (hal_flash_program(slot, STORE_O_MAGIC, magic, 4)) return -1;
   stored_record check;
   if (!decode(slot, &check)) return -1;
   *slot_used = slot;

@@ -115,6 +115,18 @@
 #define CFG_ERR_MEMORY               (-14) // limits: tables do not fit in memory
 #define CFG_ERR_DEFAULT_SERVER       (-15) // nat.defaultServer
 
+// A saved config slot (host/persist.ts writes the same record)
+#define STORE_MAGIC                  0x5453504eu // "NPST" read little-endian
+#define STORE_VERSION                1
+#define STORE_O_MAGIC                0 // u32: STORE_MAGIC, written last
+#define STORE_O_VERSION              4 // u16: STORE_VERSION
+#define STORE_O_RESERVED             6 // u16: 0
+#define STORE_O_SEQUENCE             8 // u32: one more than the newest record's at the time of the save; the higher valid one wins
+#define STORE_O_CONFIG_LEN           12 // u32: bytes of the config record after the header
+#define STORE_O_AUTH_LEN             16 // u32: bytes of the auth record after the config record
+#define STORE_O_CRC                  20 // u32: CRC-32 (IEEE, reflected) of the config and auth records
+#define STORE_HEADER                 24 // the header; the config record follows it, then the auth record
+
 // Counters: indices into the module's counters() array
 enum natpass_counter {
   COUNTER_RX_FRAMES = 0,
