@@ -11,7 +11,7 @@
 // The per-packet effects are the long way's: the same counters (one tally per frame, counters.ts
 // countExpress), touchSession (idle timer, LRU) and sendIp's work (ARP, transmit; the frame is sent where
 // it lies, link/emit.ts emitInPlace): each direction keeps a reference to its next hop's ARP entry, used
-// only while that entry answers for the next hop as arpLookup would (link/arp.ts arpHeader).
+// only while that entry answers for the next hop as arpLookup would (link/arp.ts arpAnswers).
 import { PORT_LAN, PORT_WAN } from "../abi";
 import { Counter, count, countExpress } from "../counters";
 import { addCarry, fold, updatedChecksum } from "../wire/checksum";
@@ -20,7 +20,7 @@ import { UDP_HEADER_LEN, UDP_CHECKSUM, TCP_CHECKSUM, TCP_MIN_HEADER, TCP_OFFSET,
 import { ETH_HEADER_LEN } from "../wire/ethernet";
 import { emitInPlace, portMac } from "../link/emit";
 import { sendIp } from "../link/send";
-import { arpHeader, arpRef } from "../link/arp";
+import { arpEntryOf, arpAnswers, arpEth, arpRef } from "../link/arp";
 import { Flow, FLOW_SLOW, FLOW_ON_LINK } from "./flow";
 import { flowRecordOut, flowRecordIn, touchSession, wanWire, wanGatewayWire } from "./sessions";
 
@@ -106,8 +106,9 @@ import { flowRecordOut, flowRecordIn, touchSession, wanWire, wanGatewayWire } fr
   // reference no longer answers, after which the flow refers to the entry sendIp used.
   const out: u16 = in2out ? PORT_WAN : PORT_LAN;
   const outLen = ETH_HEADER_LEN + total;
-  const eth = arpHeader(out, in2out ? <u32>f.arpWan : <u32>f.arpLan, hop, now);
-  if (eth != 0) {
+  const e = arpEntryOf(in2out ? <u32>f.arpWan : <u32>f.arpLan);
+  if (arpAnswers(e, out, hop, now)) {
+    const eth = arpEth(e);
     store<u32>(frame, load<u32>(eth)); // frame is 4-aligned (abi.ts SLOT_DATA)
     store<u32>(frame, load<u32>(eth, 4), 4);
     store<u32>(frame, load<u32>(eth, 8), 8);
