@@ -26,6 +26,12 @@ BOARD_COMMON := board/common/startup.c board/common/host_loop.c board/common/con
 #   wasm address's alignment alone instead of memcpy's both sides.
 # - local.tee leaves the local's slot on wasm3's stack instead of the register it was copied from, as
 #   local.get does, so that the next value computed does not first spill the register to a new slot.
+# - The function and global sections allocate their arrays once, at the count the section gives, instead
+#   of growing them by one element per entry: each realloc copied and left the old array as a hole below
+#   linear memory (7 KiB of the RP2040's heap).
+# - Code pages and a function's constants come from board_code_page_alloc and board_code_constants, and
+#   each op_Compile emitted is noted (board_code_call_site): on the RP2040 they go to flash
+#   (board/common/code_snapshot.h); elsewhere they are wasm3's own heap allocations.
 BOARD_WASM3 := $(BOARD_OUT)/wasm3
 BOARD_WASM3_H := $(BOARD_WASM3)/wasm3.h
 WASM3_C = $(filter-out %/m3_info.c,$(wildcard build/wasm3/source/m3_*.c))
@@ -33,8 +39,8 @@ BOARD_WASM3_C = $(patsubst build/wasm3/source/%,$(BOARD_WASM3)/%,$(WASM3_C))
 BOARD_CFLAGS := -Os -g -ffunction-sections -fdata-sections -Wall -Wno-unused-function -Wno-unused-variable -Wno-strict-aliasing \
   -Iboard/common -I$(BOARD_WASM3) -include board/common/board_config.h
 BOARD_LDFLAGS := -Wl,--gc-sections -specs=nano.specs -specs=nosys.specs -nostartfiles
-BOARD_DEPS = $(WASM) $(BOARD_WASM3_H) $(BOARD_OUT)/module-checked $(BOARD_COMMON) board/common/*.h board/common/module.S board/common/engine_wasm3.c
-ENGINE_WASM3 = board/common/engine_wasm3.c $(BOARD_WASM3_C)
+BOARD_DEPS = $(WASM) $(BOARD_WASM3_H) $(BOARD_OUT)/module-checked $(BOARD_COMMON) board/common/*.h board/common/module.S board/common/engine_wasm3.c board/common/code_snapshot.c
+ENGINE_WASM3 = board/common/engine_wasm3.c board/common/code_snapshot.c $(BOARD_WASM3_C)
 
 # The AOT engine: wasm2c's C for the module (wabt 1.0.32's runtime API), compiled through
 # natpass_w2c_board.c (the board's aligned loads and stores), our runtime for it (wasm_rt_board.c: static
@@ -69,6 +75,18 @@ $(BOARD_WASM3_H): $(WASM3_SRC) board/board.mk
 	  && test $$(grep -c 'end <= _mem->length' $(BOARD_WASM3)/m3_exec.h) = 6 && test $$(grep -c 'BOARD_LOAD (value' $(BOARD_WASM3)/m3_exec.h) = 2 \
 	  && test $$(grep -c 'BOARD_STORE (mem8' $(BOARD_WASM3)/m3_exec.h) = 4 || { echo "board.mk: wasm3's load/store checks not as expected"; exit 1; }
 	test $$(grep -c 'natpass: tee' $(BOARD_WASM3)/m3_compile.c) = 1 || { echo "board.mk: wasm3's local.tee not found"; exit 1; }
+	sed -i -e 's/pageSize = (pageSize + (d_m3CodePageAlignSize-1)) & ~(d_m3CodePageAlignSize-1); \/\/ align/pageSize = board_code_page_size (pageSize); \/\* natpass: snapshot \*\//' \
+	  -e 's/page = (IM3CodePage)m3_Malloc (pageSize);/page = (IM3CodePage)board_code_page_alloc (pageSize); \/\* natpass: snapshot \*\//' \
+	  -e '1i #include "code_snapshot.h"' $(BOARD_WASM3)/m3_code.c
+	sed -i -e 's/io_function->constants = m3_CopyMem (o->constants, io_function->numConstantBytes);/io_function->constants = board_code_constants (o->constants, io_function->numConstantBytes); \/\* natpass: snapshot \*\//' \
+	  -e 's/^\( *\)EmitSlotOffset  (o, slotTop);$$/&\n\1if (op == op_Compile \&\& o->page) board_code_call_site (GetPagePC (o->page) - 3, (void *) op_Call); \/\* natpass: snapshot \*\//' \
+	  -e '1i #include "code_snapshot.h"' $(BOARD_WASM3)/m3_compile.c
+	sed -i -e 's|^ *// TODO: prealloc functions$$|    if (numFunctions) { io_module->functions = m3_ReallocArray (M3Function, io_module->functions, io_module->numFunctions + numFunctions, io_module->numFunctions); _throwifnull (io_module->functions); } /* natpass: prealloc */|' \
+	  -e 's|^\( *_throwif("too many globals", numGlobals > d_m3MaxSaneGlobalsCount);\)$$|\1 if (numGlobals) { io_module->globals = m3_ReallocArray (M3Global, io_module->globals, io_module->numGlobals + numGlobals, io_module->numGlobals); _throwifnull (io_module->globals); } /* natpass: prealloc */|' \
+	  $(BOARD_WASM3)/m3_parse.c
+	test $$(grep -c 'natpass: prealloc' $(BOARD_WASM3)/m3_parse.c) = 2 || { echo "board.mk: wasm3's function and global section parse not as expected"; exit 1; }
+	test $$(grep -c 'natpass: snapshot' $(BOARD_WASM3)/m3_code.c) = 2 && test $$(grep -c 'natpass: snapshot' $(BOARD_WASM3)/m3_compile.c) = 2 \
+	  || { echo "board.mk: wasm3's code page, constants or call emission not as expected"; exit 1; }
 
 $(BOARD_OUT)/module-checked: $(WASM) board/common/check-module.ts $(NPM_STAMP)
 	@mkdir -p $(@D)
@@ -115,7 +133,7 @@ rp2040_link = $(CROSS)gcc -mcpu=cortex-m0plus -mthumb $(BOARD_CFLAGS) -O2 -I$(RP
 	  -T$(RP2040_DIR)/link.ld $(BOARD_LDFLAGS) -Wl,-Map=$(@:.elf=.map) \
 	  $(RP2040_DIR)/boot2_image.S $(RP2040_C) $(BOARD_COMMON) board/common/module.S $(2) $(3) -o $@
 $(BOARD_OUT)/rp2040-w5500.elf: $(BOARD_DEPS) $(BOARD_OUT)/rp2040-w5500/default-config.bin $(BOARD_OUT)/rp2040-w5500/boot2.bin $(RP2040_C) $(RP2040_DIR)/*.h $(RP2040_DIR)/link.ld $(RP2040_DIR)/boot2_image.S
-	$(call rp2040_link,rp2040-w5500,$(ENGINE_WASM3))
+	$(call rp2040_link,rp2040-w5500,$(ENGINE_WASM3),-DBOARD_CODE_SNAPSHOT)
 	$(CROSS)size $@
 RP2040_AOT_STACK := -Wl,--defsym=BOARD_STACK_SIZE=8192
 $(BOARD_OUT)/rp2040-w5500-aot/default-config.bin: $(RP2040_DIR)/board-config-aot.json board/common/gen-config.ts host/config.ts $(WASM) $(NPM_STAMP)
@@ -125,8 +143,13 @@ $(BOARD_OUT)/rp2040-w5500-aot.elf: $(BOARD_AOT_DEPS) $(BOARD_OUT)/rp2040-w5500-a
 	$(call rp2040_link,rp2040-w5500-aot,$(ENGINE_WASM2C),$(RP2040_AOT_STACK))
 	$(CROSS)size $@
 
-$(BOARD_OUT)/rp2040-w5500.bin $(BOARD_OUT)/rp2040-w5500-aot.bin: $(BOARD_OUT)/%.bin: $(BOARD_OUT)/%.elf
+$(BOARD_OUT)/rp2040-w5500-aot.bin: $(BOARD_OUT)/%.bin: $(BOARD_OUT)/%.elf
 	$(CROSS)objcopy -O binary $< $@
+# The wasm3 image carries its compiled code after the image (board/common/code_snapshot.h): the
+# firmware, booted once in rp2040js at build time, compiles the module into flash (snapshot.ts).
+$(BOARD_OUT)/rp2040-w5500.bin: $(BOARD_OUT)/rp2040-w5500.elf $(RP2040_DIR)/snapshot.ts $(RP2040_DIR)/emulator.ts
+	$(CROSS)objcopy -O binary $< $(@:.bin=.linked.bin)
+	node --import tsx $(RP2040_DIR)/snapshot.ts $(@:.bin=.linked.bin) $@
 
 $(BOARD_OUT)/rp2040-w5500.uf2 $(BOARD_OUT)/rp2040-w5500-aot.uf2: $(BOARD_OUT)/%.uf2: $(BOARD_OUT)/%.bin $(RP2040_DIR)/image.ts
 	node --import tsx $(RP2040_DIR)/image.ts uf2 $< $@

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "board_config.h"
+#include "code_snapshot.h"
 #include "engine.h"
 #include "module.h"
 #include "wasm3.h"
@@ -100,10 +101,15 @@ int engine_start(void) {
   uint32_t pages = (natpass_memory_bytes + 0xffff) >> 16;
   if (module->memoryInfo.initPages < pages) module->memoryInfo.initPages = pages;
   runtime->memoryLimit = natpass_memory_bytes;
+  code_snapshot_open(module->numFunctions);
   if (failed("m3_LoadModule", m3_LoadModule(runtime, module))) return 0;
-  for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
-    M3Result r = m3_LinkRawFunction(module, links[i].module, links[i].name, links[i].signature, links[i].function);
-    if (r != m3Err_functionLookupFailed && failed("m3_LinkRawFunction", r)) return 0;
+  // Compiled code from flash (code_snapshot.h) has its imports linked already.
+  if (!code_snapshot_restore(runtime, module)) {
+    for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
+      M3Result r = m3_LinkRawFunction(module, links[i].module, links[i].name, links[i].signature, links[i].function);
+      if (r != m3Err_functionLookupFailed && failed("m3_LinkRawFunction", r)) return 0;
+    }
+    if (!code_snapshot_compile(runtime, module)) return 0;
   }
   printf("natpass: module loaded (%lu bytes in flash), heap used %lu KiB\n", (unsigned long)(natpass_wasm_end - natpass_wasm),
          (unsigned long)((heap_peak - &__heap_start) / 1024));

@@ -9,6 +9,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { PORT_LAN, PORT_WAN } from '../../host/abi.ts';
 import { arpReply, esp, ike, udp } from '../../host/packets.ts';
 import { BOARD_PORTS, playFrames } from '../ports.ts';
+import { CONSOLE_WALK } from './uart.ts';
 import { mixedTrace } from '../../test/helpers/trace.ts';
 import { fillFrames } from '../../test/helpers/fill.ts';
 
@@ -16,18 +17,6 @@ const LAN_MAC = '02:00:00:00:01:01', WAN_MAC = '02:00:00:00:02:01', GW_MAC = '02
 const H = { srcMac: '02:00:00:00:10:10', dstMac: LAN_MAC, src: '192.168.1.10' };
 const W = { srcMac: GW_MAC, dstMac: WAN_MAC, dst: '198.51.100.2' };
 
-// Every screen of the console once (wasm3 keeps each screen's code once drawn): the worst case.
-const ESC = '\x1b';
-const CONSOLE_WALK: [string, string][] = [
-  ['1', 'Quick View'], [ESC, 'Main Menu'], ['2', 'Easy Setup'], [ESC, 'Main Menu'], ['3', 'WAN Configuration'], [ESC, 'Main Menu'],
-  ['4', 'System Configuration'], ['1', 'Network Address Translation'], ['1', 'Server Lists'], ['a', 'Add Server List Entry'], [ESC, 'Server Lists'],
-  [ESC, 'Network Address Translation'], ['2', 'Map Lists'], ['a', 'Add Map List Entry'], [ESC, 'Map Lists'], [ESC, 'Network Address Translation'],
-  ['3', 'Default Server and Filtering'], [ESC, 'Network Address Translation'], [ESC, 'System Configuration'], ['2', 'IPsec Passthrough'],
-  [ESC, 'System Configuration'], ['3', 'Change Password'], [ESC, 'System Configuration'], [ESC, 'Main Menu'],
-  ['5', 'Utilities & Diagnostics'], ['1', 'NAT Table'], [ESC, 'Utilities & Diagnostics'], ['2', 'IPsec Tunnel Table'], [ESC, 'Utilities & Diagnostics'],
-  ['3', 'IPsec Advisor Findings'], [ESC, 'Utilities & Diagnostics'], [ESC, 'Main Menu'], ['6', 'Statistics & Logs'], [ESC, 'Main Menu'],
-  ['7', 'Restart System'], [ESC, 'Main Menu'],
-];
 
 
 function sections(elf: string, cross: string) {
@@ -78,7 +67,9 @@ for (const port of BOARD_PORTS.filter((p) => !process.env.BOARD_PORT || p.name =
     const margin = Math.floor(s.heapBytes / 1024) - console_.heapKiB;
     const memory = Number(readFileSync(`${port.configOut}/default-config.bin.bytes`, 'utf8'));
     const rows = [
-      ['engine', port.engine === 'wasm3' ? 'wasm3 (interpreter; parsed module and compiled code in the heap)' : 'wasm2c (AOT: the module compiled into flash; linear memory a static array in bss)'],
+      ['engine', port.engine === 'wasm2c' ? 'wasm2c (AOT: the module compiled into flash; linear memory a static array in bss)'
+        : board.console.includes('compiled code from flash') ? 'wasm3 (interpreter; parsed module in the heap, its compiled code in flash: board/common/code_snapshot.h)'
+        : 'wasm3 (interpreter; parsed module and compiled code in the heap)'],
       ['flash: image / text / data / bss', `${s.flash} / ${s.text} / ${s.data} / ${s.bss} bytes`],
       ['flows held (the default config: sessions / mappings)', `${config.limits.sessions} / ${config.limits.mappings} (linear memory ${kib(memory)})`],
       ['heap available (RAM less data, bss and stack)', kib(s.heapBytes)],

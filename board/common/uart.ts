@@ -47,3 +47,16 @@ export async function typeAndWait(board: UartBoard, keys: string, expect: string
   }
   return seen();
 }
+
+// Every screen of the console once (wasm3 keeps each screen's code once drawn): the worst case.
+const ESC = '\x1b';
+export const CONSOLE_WALK: [string, string][] = [
+  ['1', 'Quick View'], [ESC, 'Main Menu'], ['2', 'Easy Setup'], [ESC, 'Main Menu'], ['3', 'WAN Configuration'], [ESC, 'Main Menu'],
+  ['4', 'System Configuration'], ['1', 'Network Address Translation'], ['1', 'Server Lists'], ['a', 'Add Server List Entry'], [ESC, 'Server Lists'],
+  [ESC, 'Network Address Translation'], ['2', 'Map Lists'], ['a', 'Add Map List Entry'], [ESC, 'Map Lists'], [ESC, 'Network Address Translation'],
+  ['3', 'Default Server and Filtering'], [ESC, 'Network Address Translation'], [ESC, 'System Configuration'], ['2', 'IPsec Passthrough'],
+  [ESC, 'System Configuration'], ['3', 'Change Password'], [ESC, 'System Configuration'], [ESC, 'Main Menu'],
+  ['5', 'Utilities & Diagnostics'], ['1', 'NAT Table'], [ESC, 'Utilities & Diagnostics'], ['2', 'IPsec Tunnel Table'], [ESC, 'Utilities & Diagnostics'],
+  ['3', 'IPsec Advisor Findings'], [ESC, 'Utilities & Diagnostics'], [ESC, 'Main Menu'], ['6', 'Statistics & Logs'], [ESC, 'Main Menu'],
+  ['7', 'Restart System'], [ESC, 'Main Menu'],
+];

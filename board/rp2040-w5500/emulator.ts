@@ -17,6 +17,7 @@ export const RP2040_IMAGE = 'build/board/rp2040-w5500.bin';
 const FLASH_START = 0x10000000;
 const VECTORS = FLASH_START + 0x100;
 const RAM_START = 0x20000000;
+const XIP_MIRRORS_END = 0x14000000; // flash at 0x10000000 and its three uncached/no-allocate mirrors
 const BOOTROM_BYTES = 0x4000; // the flash routines' stubs (bootrom-model.ts)
 const SLICE_NANOS = 1e6; // simulated time between looks at the waiting test's condition and the event loop
 const BOOT_MS = 60_000; // for boot, both in simulated and in wall-clock time
@@ -55,9 +56,23 @@ export class Rp2040Board implements UartBoard {
   /** The bootrom's flash routines (rp2040js has no bootrom): how the firmware saves its config. */
   readonly bootrom: BootromModel;
 
-  private constructor(image: Uint8Array, slots?: Uint8Array) {
+  private constructor(image: Uint8Array, slots?: Uint8Array, flashWritable = false) {
     const { mcu, clock } = this;
     mcu.flash.set(image);
+    // rp2040js lets a store change flash; silicon does not (XIP is read-only), so a store there is a
+    // fault, except while the build has the firmware compile its code into flash (snapshot.ts).
+    if (!flashWritable) {
+      for (const width of ['writeUint8', 'writeUint16', 'writeUint32'] as const) {
+        const write = mcu[width].bind(mcu);
+        mcu[width] = (address: number, value: number) => {
+          if ((address >>> 0) >= FLASH_START && (address >>> 0) < XIP_MIRRORS_END) {
+            this.fault ??= `store to flash at 0x${(address >>> 0).toString(16)} (XIP is read-only)`;
+            return;
+          }
+          write(address, value);
+        };
+      }
+    }
     if (slots) mcu.flash.set(slots.subarray(0, 2 * SLOT_BYTES), SLOTS_OFFSET);
     // No bootrom in rp2040js: start the firmware where boot2 would have handed over.
     mcu.core.VTOR = VECTORS;
@@ -92,12 +107,18 @@ export class Rp2040Board implements UartBoard {
 
   /** Boots the firmware image and runs it until it reports ready. `slots` (16 KiB, slot A then B)
    *  preloads the config flash sectors, e.g. with another board's flashSlots() to model a power cycle. */
-  static async start(opts: { slots?: Uint8Array; image?: string } = {}): Promise<Rp2040Board> {
-    const board = new Rp2040Board(readFileSync(opts.image ?? RP2040_IMAGE), opts.slots);
+  static async start(opts: { slots?: Uint8Array; image?: string | Uint8Array; flashWritable?: boolean } = {}): Promise<Rp2040Board> {
+    const image = opts.image instanceof Uint8Array ? opts.image : readFileSync(opts.image ?? RP2040_IMAGE);
+    const board = new Rp2040Board(image, opts.slots, opts.flashWritable);
     const wallEnd = Date.now() + BOOT_MS;
     await board.run(board.clock.nanos + BOOT_MS * 1e6, () => /natpass: ready|halted/.test(board.console) || Date.now() > wallEnd);
     if (!board.console.includes('natpass: ready')) throw new Error(`board did not start:\n${board.console}`);
     return board;
+  }
+
+  /** `length` bytes of flash from `offset`, as they are now. */
+  flashBytes(offset: number, length: number): Uint8Array {
+    return this.mcu.flash.slice(offset, offset + length);
   }
 
   /** What the config flash sectors hold now (slot A then B). */

@@ -1,0 +1,170 @@
+// wasm3's compiled code in flash (code_snapshot.h says why and how). Without BOARD_CODE_SNAPSHOT the
+// hooks are wasm3's own behaviour: code pages and constants in the heap, pages in 1 KiB steps.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "board_config.h"
+#include "code_snapshot.h"
+#include "m3_env.h"
+#include "m3_compile.h"
+
+#ifndef BOARD_CODE_SNAPSHOT
+
+void *board_code_page_alloc(size_t bytes) { return m3_Malloc(bytes); }
+size_t board_code_page_size(size_t bytes) { return (bytes + d_m3CodePageAlignSize - 1) & ~(size_t)(d_m3CodePageAlignSize - 1); }
+void *board_code_constants(const void *from, size_t bytes) { return m3_CopyMem(from, bytes); }
+void board_code_call_site(void *const *op, void *op_call) { (void)op; (void)op_call; }
+void code_snapshot_open(uint32_t functions) { (void)functions; }
+int code_snapshot_restore(struct M3Runtime *runtime, struct M3Module *module) { (void)runtime; (void)module; return 0; }
+int code_snapshot_compile(struct M3Runtime *runtime, struct M3Module *module) { (void)runtime; (void)module; return 1; }
+
+#else
+
+// The region after the image, up to the config slots (link.ld).
+extern uint8_t __code_snapshot[], __code_snapshot_end[], __image_start[], __image_end[];
+
+#define SNAPSHOT_MAGIC   0x3370636eu // "ncp3": compiled code follows
+#define SNAPSHOT_REQUEST 0x3f70636eu // "ncp?": the build asks for it (snapshot.ts)
+// In flash, code pages are large: fewer bridges between pages (an op_Branch each), no heap to spare.
+#define FLASH_PAGE_BYTES (32 * 1024)
+
+typedef struct {
+  pc_t compiled;
+  void *constants;
+  uint16_t max_stack_slots, ret_slots, ret_and_arg_slots, locals, local_bytes, constant_bytes;
+} snapshot_function;
+
+typedef struct {
+  uint32_t magic;
+  uint32_t bytes;      // header, table, code pages and constants
+  uint32_t image_hash; // of the image before the region: the firmware and the module it parsed
+  uint32_t functions;
+  // Where wasm3's objects lay when the code was compiled: the code holds their addresses.
+  uintptr_t runtime, module, function_array, globals;
+  snapshot_function function[];
+} snapshot_header;
+
+static snapshot_header *const header = (snapshot_header *)(void *)__code_snapshot;
+static int requested;        // the region held a request (the header is cleared as it is taken)
+static int compiling;        // and the hooks allocate in the region
+static uint8_t *region_top;  // the next free byte of the region while compiling
+static void *const **call_sites;
+static void *op_call;
+static uint32_t call_site_count, call_site_capacity;
+
+static uint32_t image_hash(void) {
+  uint32_t h = 2166136261u;
+  for (const uint32_t *p = (const uint32_t *)(void *)__image_start; p < (const uint32_t *)(void *)__image_end; p++) h = (h ^ *p) * 16777619u;
+  return h;
+}
+
+/** Zeroed bytes of the region (wasm3's m3_Malloc is calloc); only while compiling, in the emulator. */
+static void *region_take(size_t bytes) {
+  bytes = (bytes + 3) & ~(size_t)3;
+  if (bytes > (size_t)(__code_snapshot_end - region_top)) return NULL;
+  void *p = region_top;
+  memset(p, 0, bytes);
+  region_top += bytes;
+  return p;
+}
+
+void *board_code_page_alloc(size_t bytes) { return compiling ? region_take(bytes) : m3_Malloc(bytes); }
+
+size_t board_code_page_size(size_t bytes) {
+  if (compiling) return bytes < FLASH_PAGE_BYTES ? FLASH_PAGE_BYTES : (bytes + 3) & ~(size_t)3;
+  return (bytes + d_m3CodePageAlignSize - 1) & ~(size_t)(d_m3CodePageAlignSize - 1);
+}
+
+void *board_code_constants(const void *from, size_t bytes) {
+  if (!compiling) return m3_CopyMem(from, bytes);
+  void *p = region_take(bytes);
+  if (p) memcpy(p, from, bytes);
+  return p;
+}
+
+/** A call to a function not compiled yet (op_Compile, its function, its stack offset): wasm3 would patch
+ *  it into op_Call the first time it runs, which flash does not allow, so it is patched here instead. */
+void board_code_call_site(void *const *op, void *call) {
+  if (!compiling) return;
+  op_call = call;
+  if (call_site_count == call_site_capacity) {
+    uint32_t capacity = call_site_capacity ? 2 * call_site_capacity : 256;
+    void *const **grown = realloc(call_sites, capacity * sizeof *call_sites);
+    if (!grown) { compiling = 0; return; } // code_snapshot_compile reports it
+    call_sites = grown, call_site_capacity = capacity;
+  }
+  call_sites[call_site_count++] = op;
+}
+
+void code_snapshot_open(uint32_t functions) {
+  if (header->magic != SNAPSHOT_REQUEST) return;
+  requested = compiling = 1;
+  region_top = __code_snapshot;
+  if (!region_take(sizeof(snapshot_header) + functions * sizeof(snapshot_function))) compiling = 0;
+}
+
+int code_snapshot_restore(IM3Runtime runtime, IM3Module module) {
+  if (requested) return 0;
+  if (header->magic != SNAPSHOT_MAGIC) {
+    printf("natpass: no compiled code in flash: wasm3 compiles into RAM\n");
+    return 0;
+  }
+  const char *why = header->image_hash != image_hash() ? "another firmware image"
+    : header->functions != module->numFunctions ? "another module"
+    : header->runtime != (uintptr_t)runtime || header->module != (uintptr_t)module || header->function_array != (uintptr_t)module->functions
+      || header->globals != (uintptr_t)module->globals ? "wasm3's objects elsewhere in RAM" : NULL;
+  if (why) {
+    printf("natpass: the compiled code in flash is for %s (flash the whole image): wasm3 compiles into RAM\n", why);
+    return 0;
+  }
+  for (uint32_t i = 0; i < module->numFunctions; i++) {
+    const snapshot_function *s = &header->function[i];
+    IM3Function f = &module->functions[i];
+    if (!s->compiled) continue; // compiled on first use, into RAM
+    f->compiled = s->compiled;
+    f->constants = s->constants;
+    f->maxStackSlots = s->max_stack_slots;
+    f->numRetSlots = s->ret_slots;
+    f->numRetAndArgSlots = s->ret_and_arg_slots;
+    f->numLocals = s->locals;
+    f->numLocalBytes = s->local_bytes;
+    f->numConstantBytes = s->constant_bytes;
+    if (!f->module) f->module = module; // an import: its thunk is compiled code too
+  }
+  printf("natpass: compiled code from flash (%lu KiB)\n", (unsigned long)(header->bytes / 1024));
+  return 1;
+}
+
+int code_snapshot_compile(IM3Runtime runtime, IM3Module module) {
+  if (!requested) return 1;
+  if (!compiling) { printf("natpass: no room in flash for the compiled code's table\n"); return 0; }
+  for (uint32_t i = 0; i < module->numFunctions; i++) {
+    IM3Function f = &module->functions[i];
+    if (f->compiled || !f->wasm) continue;
+    M3Result r = CompileFunction(f);
+    if (r) { printf("natpass: compiling function %lu into flash failed: %s\n", (unsigned long)i, r); return 0; }
+  }
+  if (!compiling) { printf("natpass: out of heap noting calls while compiling into flash\n"); return 0; }
+  for (uint32_t i = 0; i < call_site_count; i++) {
+    void **op = (void **)call_sites[i];
+    IM3Function callee = op[1];
+    op[0] = op_call, op[1] = (void *)callee->compiled;
+  }
+  for (uint32_t i = 0; i < module->numFunctions; i++) {
+    IM3Function f = &module->functions[i];
+    header->function[i] = (snapshot_function){ f->compiled, f->constants, f->maxStackSlots, f->numRetSlots, f->numRetAndArgSlots,
+                                               f->numLocals, f->numLocalBytes, f->numConstantBytes };
+  }
+  header->bytes = (uint32_t)(region_top - __code_snapshot);
+  header->image_hash = image_hash();
+  header->functions = module->numFunctions;
+  header->runtime = (uintptr_t)runtime, header->module = (uintptr_t)module;
+  header->function_array = (uintptr_t)module->functions, header->globals = (uintptr_t)module->globals;
+  header->magic = SNAPSHOT_MAGIC;
+  compiling = 0;
+  printf("natpass: compiled code written to flash: %lu bytes at 0x%08lx, %lu calls linked\n", (unsigned long)header->bytes,
+         (unsigned long)(uintptr_t)__code_snapshot, (unsigned long)call_site_count);
+  return 1;
+}
+
+#endif

@@ -1,0 +1,50 @@
+// The RP2040 image carries wasm3's compiled code in flash (board/common/code_snapshot.h): wasm3 then
+// compiles nothing at run time, so the heap holds the parsed module and linear memory only, whatever
+// traffic and console screens come. The code holds addresses of wasm3's objects in RAM, so an image
+// whose code was made for another build must be refused, with the reason on the console.
+import { afterEach, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { playFrames } from '../board/ports.ts';
+import { CONSOLE_WALK } from '../board/common/uart.ts';
+import { RP2040_IMAGE, Rp2040Board, rp2040Available } from '../board/rp2040-w5500/emulator.ts';
+import { mixedTrace } from './helpers/trace.ts';
+
+const skip = rp2040Available() ?? (process.env.NATPASS_ENGINE === 'wasm3' ? 'runs once, in the V8 pass' : null);
+
+/** Where the compiled code starts in the image: the first 4 KiB sector after the linked image. */
+function regionOffset(image: Uint8Array): number {
+  const linked = readFileSync(RP2040_IMAGE.replace(/\.bin$/, '.linked.bin')).length;
+  expect(image.length).toBeGreaterThan(linked);
+  return Math.ceil(linked / 4096) * 4096;
+}
+
+describe('rp2040-w5500 compiled code in flash', () => {
+  let board: Rp2040Board | undefined;
+  afterEach(() => board?.stop());
+
+  it.skipIf(skip !== null)('runs traffic of every kind and every console screen without compiling: the heap stays at its boot figure', async () => {
+    board = await Rp2040Board.start();
+    expect(board.console).toMatch(/natpass: compiled code from flash \(\d+ KiB\)/);
+    const boot = await board.margins();
+    await playFrames(board, mixedTrace(1500, 11));
+    await board.waitFor(() => board!.console.includes('Login:'), 5000);
+    await board.type('admin\r', 'Password');
+    await board.type('admin\r', 'Main Menu');
+    for (const [key, screen] of CONSOLE_WALK) await board.type(key, screen);
+    const after = await board.margins();
+    // Compiling in RAM took about 130 KiB more by this point (make size before the snapshot).
+    expect(after.heapKiB).toBe(boot.heapKiB);
+    expect(board.console).not.toMatch(/failed|hard fault|halted/);
+  }, 300_000);
+
+  it.skipIf(skip !== null)('refuses compiled code made for another image and says why, rather than run it', async () => {
+    const image = new Uint8Array(readFileSync(RP2040_IMAGE));
+    image[regionOffset(image) + 8] ^= 1; // the header's image hash (code_snapshot.c)
+    // Compiling into RAM does not fit beside this build's tables: the board stops with wasm3's error
+    // instead of running code whose addresses point at the wrong objects.
+    const said = await Rp2040Board.start({ image }).then((b) => { board = b; return b.console; }, (e: Error) => e.message);
+    expect(said).toContain('natpass: the compiled code in flash is for another firmware image (flash the whole image): wasm3 compiles into RAM');
+    expect(said).not.toContain('compiled code from flash');
+    expect(said).toMatch(/natpass: init failed: memory allocation failed[^\n]*\nnatpass: halted/);
+  }, 300_000);
+});
