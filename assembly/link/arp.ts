@@ -24,18 +24,18 @@ const ARP_WAYS: u32 = 8;
 const ARP_RETRY_MS: u32 = 1000;
 const ARP_QUEUE_MS: u32 = 3000;
 
-/** A cache entry, 44 bytes: the next hop, then what the fast path writes and checks (arpHeader). */
+/** A cache entry, 44 bytes: the next hop, then what the fast path writes and checks (arpAnswers). */
 @unmanaged class ArpEntry {
   addr: u32; //  0
   updated: u32; //  4  when it was last learned (or claimed)
   port: u16; //  8
   resolved: u8; // 10
-  used: u8; // 11  (port, resolved and used are one word for arpHeader)
+  used: u8; // 11  (port, resolved and used are one word for arpAnswers)
   mac: u32; // 12  the next hop's MAC, 6 bytes (macEnd the last two)
   macEnd: u16; // 16
   reserved: u16; // 18
   requested: u32; // 20  when it was last asked for
-  addrWire: u32; // 24  the address as a packet carries it, for the fast path's check (arpHeader)
+  addrWire: u32; // 24  the address as a packet carries it, for the fast path's check (arpAnswers)
   eth: u32; // 28  its MAC, then ours: what the fast path writes over a frame's first 12 bytes
   eth4: u32; // 32
   eth8: u32; // 36
@@ -154,26 +154,36 @@ export function arpLookup(port: u16, addr: u32, now: u32): usize {
 /**
  * For a flow that keeps a reference to its next hop's entry (nat/fast.ts): the entry's index when the
  * next hop is resolved and fresh, else NO_ARP_REF. Entries never move, so an index stays an entry; what
- * it holds is checked at each use (arpHeader).
+ * it holds is checked at each use (arpAnswers).
  */
 export function arpRef(port: u16, addr: u32, now: u32): u32 {
   const e = find(port, addr);
   return macOf(e, now) != 0 ? <u32>((changetype<usize>(e) - Arp.refBase) / E_BYTES) : NO_ARP_REF;
 }
 
+/** The entry a flow's reference names: NO_ARP_REF or one arpRef gave (nat/fast.ts). */
+@inline export function arpEntryOf(ref: u32): usize {
+  return Arp.refBase + <usize>ref * E_BYTES;
+}
+
 /**
- * The first 12 bytes of the Ethernet header to next hop `hopWire` (wire order) on `port`, kept by entry
- * `ref`, when that entry still answers for it exactly as arpLookup would (the same address and port,
- * resolved, not stale); else 0. A reused entry fails the address check, so a flow never follows a
- * reference to someone else's MAC.
+ * Whether entry `e` (arpEntryOf) still answers for next hop `hopWire` (wire order) on `port` exactly as
+ * arpLookup would: the same address and port, resolved, not stale. A reused entry fails the address
+ * check, so a flow never follows a reference to someone else's MAC. A test, not the header's address
+ * or 0, so the caller makes no second test of what it returns.
  */
-@inline export function arpHeader(port: u16, ref: u32, hopWire: u32, now: u32): usize {
-  const e = changetype<ArpEntry>(Arp.refBase + <usize>ref * E_BYTES); // a flow's reference is NO_ARP_REF or one arpRef gave
+@inline export function arpAnswers(e: usize, port: u16, hopWire: u32, now: u32): bool {
+  const entry = changetype<ArpEntry>(e);
   // The address, then port, resolved and used in one word (port | 1 << 16 | 1 << 24), tested at once;
   // then macOf's expiry test, rearranged.
-  const portResolvedUsed = load<u32>(changetype<usize>(e), offsetof<ArpEntry>("port"));
-  if (((e.addrWire ^ hopWire) | (portResolvedUsed ^ (<u32>port | 0x01010000))) != 0) return 0;
-  return <i32>(now - e.staleAt) < 0 ? ethAt(e) : 0;
+  const portResolvedUsed = load<u32>(e, offsetof<ArpEntry>("port"));
+  if (((entry.addrWire ^ hopWire) | (portResolvedUsed ^ (<u32>port | 0x01010000))) != 0) return false;
+  return <i32>(now - entry.staleAt) < 0;
+}
+
+/** The first 12 bytes of the Ethernet header to an entry's next hop: its MAC, then ours. */
+@inline export function arpEth(e: usize): usize {
+  return ethAt(changetype<ArpEntry>(e));
 }
 
 function learn(port: u16, addr: u32, mac: usize, now: u32): void {

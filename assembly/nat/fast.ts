@@ -11,7 +11,7 @@
 // The per-packet effects are the long way's: the same counters (one tally per frame, counters.ts
 // countExpress), touchSession (idle timer, LRU) and sendIp's work (ARP, transmit; the frame is sent where
 // it lies, link/emit.ts emitInPlace): each direction keeps a reference to its next hop's ARP entry, used
-// only while that entry answers for the next hop as arpLookup would (link/arp.ts arpHeader).
+// only while that entry answers for the next hop as arpLookup would (link/arp.ts arpAnswers).
 import { PORT_LAN, PORT_WAN } from "../abi";
 import { Counter, count, countExpress } from "../counters";
 import { addCarry, fold, updatedChecksum } from "../wire/checksum";
@@ -20,7 +20,7 @@ import { UDP_HEADER_LEN, UDP_CHECKSUM, TCP_CHECKSUM, TCP_MIN_HEADER, TCP_OFFSET,
 import { ETH_HEADER_LEN } from "../wire/ethernet";
 import { emitInPlace, portMac } from "../link/emit";
 import { sendIp } from "../link/send";
-import { arpHeader, arpRef } from "../link/arp";
+import { arpEntryOf, arpAnswers, arpEth, arpRef } from "../link/arp";
 import { Flow, FLOW_SLOW, FLOW_ON_LINK } from "./flow";
 import { flowRecordOut, flowRecordIn, touchSession, wanWire, wanGatewayWire } from "./sessions";
 
@@ -38,15 +38,18 @@ import { flowRecordOut, flowRecordIn, touchSession, wanWire, wanGatewayWire } fr
 /**
  * Forwards the frame (len bytes, received on port) by its flow's rewrite, with every count and timer
  * the long way would touch; false, having changed nothing, when it must go the long way. Inlined into
- * the batch loop: one call less per frame.
+ * the batch loop: one call less per frame. The loop offers only frames of FAST_MIN_LEN to FRAME_MAX bytes.
  */
 @inline export function fastForward(port: u16, frame: usize, len: u32, now: u32): bool {
   // One copy per direction, each with its direction a constant, so no test of it is left per packet.
   return port == PORT_LAN ? fastDirection(true, PORT_LAN, frame, len, now) : fastDirection(false, PORT_WAN, frame, len, now); // port < PORT_COUNT here
 }
 
+/** The shortest frame the fast path takes: Ethernet, a 20-byte IP header and a UDP header. The batch
+ *  loop tests it with FRAME_MAX in one unsigned compare (router/router.ts). */
+export const FAST_MIN_LEN: u32 = ETH_HEADER_LEN + IP_MIN_HEADER + UDP_HEADER_LEN;
+
 @inline function fastDirection(in2out: bool, port: u16, frame: usize, len: u32, now: u32): bool {
-  if (len < ETH_HEADER_LEN + IP_MIN_HEADER + UDP_HEADER_LEN) return false;
   const ours = portMac(port);
   if (load<u32>(frame) != load<u32>(ours) || load<u16>(frame, 4) != load<u16>(ours, 4)) return false;
   // EtherType 0x0800 and version 4 with a 20-byte header, read as one word: 08 00 45 (TOS).
@@ -106,8 +109,9 @@ import { flowRecordOut, flowRecordIn, touchSession, wanWire, wanGatewayWire } fr
   // reference no longer answers, after which the flow refers to the entry sendIp used.
   const out: u16 = in2out ? PORT_WAN : PORT_LAN;
   const outLen = ETH_HEADER_LEN + total;
-  const eth = arpHeader(out, in2out ? <u32>f.arpWan : <u32>f.arpLan, hop, now);
-  if (eth != 0) {
+  const e = arpEntryOf(in2out ? <u32>f.arpWan : <u32>f.arpLan);
+  if (arpAnswers(e, out, hop, now)) {
+    const eth = arpEth(e);
     store<u32>(frame, load<u32>(eth)); // frame is 4-aligned (abi.ts SLOT_DATA)
     store<u32>(frame, load<u32>(eth, 4), 4);
     store<u32>(frame, load<u32>(eth, 8), 8);
