@@ -48,6 +48,7 @@ export function emit(port: u16, frame: usize, len: u32): void {
     outLen = ETH_MIN_FRAME;
   }
   // Port and length in one store (SLOT_LENGTH is SLOT_PORT + 2): a store fewer a frame.
+  if (SLOT_LENGTH != SLOT_PORT + 2) ERROR("emitInPlace stores port and length as one word: host/layout.ts moved them apart");
   store<u32>(slot, <u32>port | ((outLen | SLOT_REF) << 16), SLOT_PORT);
   store<u32>(slot, frame, SLOT_DATA);
   Out.used++;
