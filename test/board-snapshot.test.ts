@@ -47,4 +47,15 @@ describe('rp2040-w5500 compiled code in flash', () => {
     expect(said).not.toContain('compiled code from flash');
     expect(said).toMatch(/natpass: init failed: memory allocation failed[^\n]*\nnatpass: halted/);
   }, 300_000);
+
+  it.skipIf(skip !== null)('refuses compiled code whose header arrived but not all of its code (a copy cut short), rather than run it', async () => {
+    const image = new Uint8Array(readFileSync(RP2040_IMAGE));
+    const region = regionOffset(image);
+    // The image and the region's first 64 KiB (header, table, the first code pages) were written; the rest
+    // of the region is erased flash, as a .uf2 copy interrupted there leaves it.
+    image.fill(0xff, region + 64 * 1024);
+    const said = await Rp2040Board.start({ image }).then((b) => { board = b; return b.console; }, (e: Error) => e.message);
+    expect(said).toContain('natpass: the compiled code in flash is damaged or incomplete (flash the whole image): wasm3 compiles into RAM');
+    expect(said).not.toContain('compiled code from flash');
+  }, 300_000);
 });
