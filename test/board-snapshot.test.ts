@@ -47,4 +47,29 @@ describe('rp2040-w5500 compiled code in flash', () => {
     expect(said).not.toContain('compiled code from flash');
     expect(said).toMatch(/natpass: init failed: memory allocation failed[^\n]*\nnatpass: halted/);
   }, 300_000);
+
+  it.skipIf(skip !== null)('stops the board on a store to flash, as silicon would (XIP is read-only): the board suites rely on it', async () => {
+    board = await Rp2040Board.start();
+    // One Thumb STR executed by rp2040js's core, as the firmware's own stores are: str r0, [r1] at a RAM
+    // address, r1 pointing into the compiled code. (Private fields: the test pokes the emulator itself.)
+    const { mcu } = board as unknown as { mcu: { core: { PC: number; registers: Uint32Array; executeInstruction(): number }; sram: Uint8Array } };
+    const at = 0x20000000 + mcu.sram.length - 0x100, target = 0x10000000 + regionOffset(new Uint8Array(readFileSync(RP2040_IMAGE))) + 0x1000;
+    const before = board.flashBytes(target - 0x10000000, 4);
+    mcu.sram.set([0x08, 0x60], at - 0x20000000); // 0x6008: str r0, [r1]
+    mcu.core.PC = at, mcu.core.registers[0] = 0, mcu.core.registers[1] = target;
+    mcu.core.executeInstruction();
+    await expect(board.pause(1)).rejects.toThrow(`store to flash at 0x${target.toString(16)} (XIP is read-only)`);
+    expect(board.flashBytes(target - 0x10000000, 4)).toEqual(before);
+  }, 300_000);
+
+  it.skipIf(skip !== null)('refuses compiled code whose header arrived but not all of its code (a copy cut short), rather than run it', async () => {
+    const image = new Uint8Array(readFileSync(RP2040_IMAGE));
+    const region = regionOffset(image);
+    // The image and the region's first 64 KiB (header, table, the first code pages) were written; the rest
+    // of the region is erased flash, as a .uf2 copy interrupted there leaves it.
+    image.fill(0xff, region + 64 * 1024);
+    const said = await Rp2040Board.start({ image }).then((b) => { board = b; return b.console; }, (e: Error) => e.message);
+    expect(said).toContain('natpass: the compiled code in flash is damaged or incomplete (flash the whole image): wasm3 compiles into RAM');
+    expect(said).not.toContain('compiled code from flash');
+  }, 300_000);
 });

@@ -38,6 +38,7 @@ typedef struct {
   uint32_t magic;
   uint32_t bytes;      // header, table, code pages and constants
   uint32_t image_hash; // of the image before the region: the firmware and the module it parsed
+  uint32_t code_hash;  // of the region from `functions` to its end: a copy cut short or damaged is refused
   uint32_t functions;
   // Where wasm3's objects lay when the code was compiled: the code holds their addresses.
   uintptr_t runtime, module, function_array, globals;
@@ -52,11 +53,18 @@ static void *const **call_sites;
 static void *op_call;
 static uint32_t call_site_count, call_site_capacity;
 
-static uint32_t image_hash(void) {
+/** FNV-1a over whole words of [from, to) (both word-aligned). */
+static uint32_t hash_words(const void *from, const void *to) {
   uint32_t h = 2166136261u;
-  for (const uint32_t *p = (const uint32_t *)(void *)__image_start; p < (const uint32_t *)(void *)__image_end; p++) h = (h ^ *p) * 16777619u;
+  for (const uint32_t *p = from; p < (const uint32_t *)to; p++) h = (h ^ *p) * 16777619u;
   return h;
 }
+
+static uint32_t image_hash(void) { return hash_words(__image_start, __image_end); }
+
+/** The header's fields after the hash, the table, code pages and constants: everything the header vouches for.
+ *  The header comes first in the region, so an interrupted copy can leave it without the code. */
+static uint32_t code_hash(uint32_t bytes) { return hash_words(&header->functions, __code_snapshot + bytes); }
 
 /** Zeroed bytes of the region (wasm3's m3_Malloc is calloc); only while compiling, in the emulator. */
 static void *region_take(size_t bytes) {
@@ -109,12 +117,14 @@ int code_snapshot_restore(IM3Runtime runtime, IM3Module module) {
     printf("natpass: no compiled code in flash: wasm3 compiles into RAM\n");
     return 0;
   }
-  const char *why = header->image_hash != image_hash() ? "another firmware image"
-    : header->functions != module->numFunctions ? "another module"
+  const char *why = header->image_hash != image_hash() ? "for another firmware image"
+    : header->bytes > (uint32_t)(__code_snapshot_end - __code_snapshot) || (header->bytes & 3) || header->bytes < sizeof *header
+      || header->code_hash != code_hash(header->bytes) ? "damaged or incomplete"
+    : header->functions != module->numFunctions ? "for another module"
     : header->runtime != (uintptr_t)runtime || header->module != (uintptr_t)module || header->function_array != (uintptr_t)module->functions
-      || header->globals != (uintptr_t)module->globals ? "wasm3's objects elsewhere in RAM" : NULL;
+      || header->globals != (uintptr_t)module->globals ? "for wasm3's objects elsewhere in RAM" : NULL;
   if (why) {
-    printf("natpass: the compiled code in flash is for %s (flash the whole image): wasm3 compiles into RAM\n", why);
+    printf("natpass: the compiled code in flash is %s (flash the whole image): wasm3 compiles into RAM\n", why);
     return 0;
   }
   for (uint32_t i = 0; i < module->numFunctions; i++) {
@@ -160,6 +170,7 @@ int code_snapshot_compile(IM3Runtime runtime, IM3Module module) {
   header->functions = module->numFunctions;
   header->runtime = (uintptr_t)runtime, header->module = (uintptr_t)module;
   header->function_array = (uintptr_t)module->functions, header->globals = (uintptr_t)module->globals;
+  header->code_hash = code_hash(header->bytes); // last but the magic: nothing in the region changes after this
   header->magic = SNAPSHOT_MAGIC;
   compiling = 0;
   printf("natpass: compiled code written to flash: %lu bytes at 0x%08lx, %lu calls linked\n", (unsigned long)header->bytes,

@@ -9,7 +9,8 @@
 // the region after the image (__code_snapshot); engine_start then compiles every function into that
 // region, which the emulator's flash lets it write, turns each call to a function not yet compiled into
 // a direct call, and writes a header; the script appends what it wrote to the image. At every boot,
-// engine_start checks the header against this image (a hash of it, and where wasm3's objects lie) and
+// engine_start checks the header against this image (a hash of it), against the code it describes (a
+// hash of the rest of the region) and where wasm3's objects lie, and
 // takes the compiled code from flash; any mismatch says so on the console and compiles in RAM as
 // before. wasm3 itself is unchanged at run time: its edits (board.mk) only route where a code page and
 // a function's constants are allocated, and note the calls that op_Compile would patch.

@@ -66,11 +66,14 @@ for (const port of BOARD_PORTS.filter((p) => !process.env.BOARD_PORT || p.name =
     const kib = (n: number) => `${Math.round(n / 1024)} KiB`;
     const margin = Math.floor(s.heapBytes / 1024) - console_.heapKiB;
     const memory = Number(readFileSync(`${port.configOut}/default-config.bin.bytes`, 'utf8'));
+    const compiledKiB = /natpass: compiled code from flash \((\d+) KiB\)/.exec(board.console)?.[1];
     const rows = [
       ['engine', port.engine === 'wasm2c' ? 'wasm2c (AOT: the module compiled into flash; linear memory a static array in bss)'
         : board.console.includes('compiled code from flash') ? 'wasm3 (interpreter; parsed module in the heap, its compiled code in flash: board/common/code_snapshot.h)'
         : 'wasm3 (interpreter; parsed module and compiled code in the heap)'],
-      ['flash: image / text / data / bss', `${s.flash} / ${s.text} / ${s.data} / ${s.bss} bytes`],
+      // The ELF's sections leave out what snapshot.ts appends to the image: the firmware says its size.
+      ['flash: image / text / data / bss', `${s.flash} / ${s.text} / ${s.data} / ${s.bss} bytes` +
+        (compiledKiB ? `, and ${compiledKiB} KiB of wasm3's compiled code after the image` : '')],
       ['flows held (the default config: sessions / mappings)', `${config.limits.sessions} / ${config.limits.mappings} (linear memory ${kib(memory)})`],
       ['heap available (RAM less data, bss and stack)', kib(s.heapBytes)],
       ['heap peak after boot (module loaded, tables carved, login drawn)', `${boot.heapKiB} KiB`],
