@@ -56,7 +56,9 @@ static uint32_t call_site_count, call_site_capacity;
 /** FNV-1a over whole words of [from, to) (both word-aligned). */
 static uint32_t hash_words(const void *from, const void *to) {
   uint32_t h = 2166136261u;
-  for (const uint32_t *p = from; p < (const uint32_t *)to; p++) h = (h ^ *p) * 16777619u;
+  // FNV-1a over words, with the high half folded down each step: a multiply carries a change only
+  // upward, so without the fold two changes in bit 31 of two words would cancel.
+  for (const uint32_t *p = from; p < (const uint32_t *)to; p++) { h = (h ^ *p) * 16777619u; h ^= h >> 16; }
   return h;
 }
 
