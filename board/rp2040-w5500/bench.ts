@@ -6,12 +6,14 @@
 // never waits for input. Reported: frames per second through the whole board, and per frame the time
 // from reading the W5500 to transmitting (SPI included) and the part of it spent in process(); and the
 // bus floor: the SPI bytes per frame on each bus (the models count them) at the bus clock, the bound if
-// the CPU cost nothing. The two buses run at once (DMA), so the busier one sets it.
+// the CPU cost nothing. The two buses run at once (DMA), so the busier one sets it. Then the same traffic
+// through a model of the XIP cache (xip-cache.ts), for what silicon adds and rp2040js does not time.
 // Both builds: wasm3 (rp2040-w5500) and the AOT wasm2c build (rp2040-w5500-aot), when built.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { PORT_LAN, PORT_WAN } from '../../host/abi.ts';
 import { arpReply, udp } from '../../host/packets.ts';
 import { Rp2040Board, RP2040_IMAGE } from './emulator.ts';
+import { XipCacheModel } from './xip-cache.ts';
 
 const FLOWS = 16;
 const SPI_MHZ = 31.25; // the firmware's SPI clock (board.c)
@@ -24,6 +26,23 @@ const BURST = 96;
 const LAN_MAC = '02:00:00:00:01:01', WAN_MAC = '02:00:00:00:02:01', GW_MAC = '02:00:00:00:02:fe';
 const frame = (flow: number) => udp({ srcMac: '02:00:00:00:10:10', dstMac: LAN_MAC, src: '192.168.1.10', dst: '203.0.113.53', sport: 40000 + flow, dport: 9000, payload: new Uint8Array(64 - 42) });
 
+/** Sends `count` frames of the flows and waits until they are out. The queue is topped up once half of a
+ *  burst has gone: never empty, never more than BURST + BURST / 2 queued. */
+async function stream(board: Rp2040Board, count: number): Promise<void> {
+  const start = board.received.length;
+  for (let sent = 0; sent < count;) {
+    for (let k = 0; k < BURST; k++) board.send(PORT_LAN, frame(sent++ % FLOWS));
+    await board.waitFor(() => board.received.length - start >= sent - BURST / 2, 1000);
+  }
+  await board.waitFor(() => board.received.length >= start + count, 1000);
+}
+
+/** Where the compiled code starts in a wasm3 image (the 4 KiB sector after the linked image), else none. */
+function compiledCodeAt(image: string): number {
+  const linked = image.replace(/\.bin$/, '.linked.bin');
+  return existsSync(linked) ? 0x10000000 + Math.ceil(readFileSync(linked).length / 4096) * 4096 : Infinity;
+}
+
 async function bench(build: string, image: string, engine: string, configPath: string): Promise<void> {
   const board = await Rp2040Board.start({ image });
   try {
@@ -33,18 +52,21 @@ async function bench(build: string, image: string, engine: string, configPath: s
     const before = await board.margins();
     const spi0 = board.nics.map((nic) => nic.spiBytes);
     const start = board.received.length, t0 = board.simulatedMs();
-    for (let sent = 0; sent < FRAMES;) {
-      for (let k = 0; k < BURST; k++) board.send(PORT_LAN, frame(sent++ % FLOWS));
-      // Top the queue up once half of it has gone out: never empty, never more than BURST + BURST / 2 queued.
-      await board.waitFor(() => board.received.length - start >= sent - BURST / 2, 1000);
-    }
-    await board.waitFor(() => board.received.length >= start + FRAMES, 1000);
+    await stream(board, FRAMES);
     const elapsedMs = board.simulatedMs() - t0;
     const forwarded = board.received.length - start;
     const after = await board.margins();
     const frames = after.frames - before.frames;
     const busBytes = board.nics.map((nic, i) => (nic.spiBytes - spi0[i]) / forwarded);
     const busUs = busBytes.map((b) => (b * 8) / SPI_MHZ);
+    // The same traffic again through a model of the XIP cache (xip-cache.ts): what silicon would add.
+    const xip = new XipCacheModel(board, compiledCodeAt(image));
+    await stream(board, 256);
+    xip.reset();
+    const modelFrom = board.received.length;
+    await stream(board, 512);
+    const modelled = board.received.length - modelFrom;
+    const xipMisses = { image: +(xip.image / modelled).toFixed(1), compiledCode: +(xip.after / modelled).toFixed(1) };
     const limits = JSON.parse(readFileSync(configPath, 'utf8')).limits;
     const result = {
       date: new Date().toISOString().slice(0, 10), board: `${build} (rp2040js, 125 MHz)`, engine, forwarded,
@@ -56,6 +78,7 @@ async function bench(build: string, image: string, engine: string, configPath: s
       busFloorFramesPerSecond: Math.round(1e6 / Math.max(...busUs)),
       // process() runs on the one core whatever the SPI does: the bound if the driver cost nothing.
       processFloorFramesPerSecond: Math.round(1e6 / ((after.processUs - before.processUs) / frames)),
+      xipCacheMissesPerFrame: xipMisses,
       droppedByLanChip: board.nics[PORT_LAN].dropped,
       heapPeakKiB: after.heapKiB, stackUnused: after.stackUnused,
     };
@@ -64,7 +87,8 @@ async function bench(build: string, image: string, engine: string, configPath: s
     console.log(`board ${build} (${engine}, ${limits.sessions} sessions): ${forwarded} frames forwarded at ${result.framesPerSecond} frames/s (emulated 125 MHz); ` +
       `per frame ${result.usPerFrameNicToNic} us from W5500 read to transmit, of which ${result.usPerFrameInProcess} us in process(); ` +
       `SPI ${busBytes[PORT_LAN].toFixed(1)} bytes on the LAN bus and ${busBytes[PORT_WAN].toFixed(1)} on the WAN bus per frame: ` +
-      `bus floor ${busUs[PORT_LAN].toFixed(1)} / ${busUs[PORT_WAN].toFixed(1)} us at ${SPI_MHZ} MHz, ${result.busFloorFramesPerSecond} frames/s; process() alone ${result.processFloorFramesPerSecond} frames/s`);
+      `bus floor ${busUs[PORT_LAN].toFixed(1)} / ${busUs[PORT_WAN].toFixed(1)} us at ${SPI_MHZ} MHz, ${result.busFloorFramesPerSecond} frames/s; process() alone ${result.processFloorFramesPerSecond} frames/s; ` +
+      `XIP cache model (not timed by rp2040js): ${(xipMisses.image + xipMisses.compiledCode).toFixed(1)} misses a frame (${xipMisses.image} in the image, ${xipMisses.compiledCode} in compiled code after it)`);
   } finally {
     board.stop();
   }

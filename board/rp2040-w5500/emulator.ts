@@ -116,6 +116,19 @@ export class Rp2040Board implements UartBoard {
     return board;
   }
 
+  /** Calls `listener` with the address of every read the core makes below RAM (flash and the bootrom);
+   *  for models of what rp2040js does not time, such as the XIP cache (xip-cache.ts). */
+  onFlashRead(listener: (address: number) => void): void {
+    const { mcu } = this;
+    for (const width of ['readUint8', 'readUint16', 'readUint32'] as const) {
+      const read = mcu[width].bind(mcu);
+      mcu[width] = (address: number) => {
+        if ((address >>> 0) < RAM_START) listener(address >>> 0);
+        return read(address);
+      };
+    }
+  }
+
   /** `length` bytes of flash from `offset`, as they are now. */
   flashBytes(offset: number, length: number): Uint8Array {
     return this.mcu.flash.slice(offset, offset + length);
