@@ -28,13 +28,13 @@ extern uint8_t __code_snapshot[], __code_snapshot_end[], __image_start[], __imag
 // In flash, code pages are large: fewer bridges between pages (an op_Branch each), no heap to spare.
 #define FLASH_PAGE_BYTES (32 * 1024)
 // One function's code stays in RAM: the export that runs for every batch of frames, where the fast path
-// is inlined (5.4 KiB of compiled code). rp2040js reads flash at RAM speed, but on silicon every read of
-// flash goes through the 16 KiB XIP cache, where a NAT hit's compiled code and wasm3's op handlers evicted
-// each other (a cache model over rp2040js's reads: 106.5 misses a frame with it in flash, docs/board.md).
+// is inlined. rp2040js reads flash at RAM speed, but on silicon every read of flash goes through the
+// 16 KiB XIP cache, where a NAT hit's compiled code and wasm3's op handlers evicted each other (the cache
+// model, xip-cache.ts: 106.5 misses a frame with it in flash, 21.0 with it here; docs/board.md).
 // Compiled at build time into this array (a fixed address, so the code may point into itself) and copied
-// into it from flash at every boot, as .data is.
-// wasm3 compiles a function into several pages (an else block or a loop's exit goes on a page of its
-// own), so hot_ram is carved into pages of wasm3's usual 1 KiB steps while HOT_FUNCTION compiles.
+// into it from flash at every boot, as .data is. wasm3 compiles a function into several pages (an else
+// block or a loop's exit goes on a page of its own), so hot_ram is carved into pages of wasm3's usual
+// 1 KiB steps while HOT_FUNCTION compiles; the function takes 12 KiB of them.
 #define HOT_FUNCTION "process"
 #define HOT_BYTES (12 * 1024)
 #define HOT_PAGE_ALIGN 1024 // wasm3's own step (d_m3CodePageAlignSize): 256 took 13 KiB, 1 KiB 12

@@ -12,8 +12,10 @@
 // engine_start checks the header against this image (a hash of it), against the code it describes (a
 // hash of the rest of the region) and where wasm3's objects lie, and
 // takes the compiled code from flash; any mismatch says so on the console and compiles in RAM as
-// before. wasm3 itself is unchanged at run time: its edits (board.mk) only route where a code page and
-// a function's constants are allocated, and note the calls that op_Compile would patch.
+// before. One function, process(), is compiled into a RAM array instead and copied there at boot, for
+// the XIP cache's sake (code_snapshot.c). wasm3 itself is unchanged at run time: its edits (board.mk)
+// only route where a code page and a function's constants are allocated, and note the calls that
+// op_Compile would patch.
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
