@@ -5,15 +5,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { CONSOLE_WALK } from '../board/common/uart.ts';
-import { RP2040_IMAGE, Rp2040Board, rp2040Available } from '../board/rp2040-w5500/emulator.ts';
+import { RP2040_IMAGE, Rp2040Board, compiledCodeOffset, rp2040Available } from '../board/rp2040-w5500/emulator.ts';
 
 const skip = rp2040Available() ?? (process.env.NATPASS_ENGINE === 'wasm3' ? 'runs once, in the V8 pass' : null);
 
-/** Where the compiled code starts in the image: the first 4 KiB sector after the linked image. */
+/** Where the compiled code starts in the image (emulator.ts). */
 function regionOffset(image: Uint8Array): number {
-  const linked = readFileSync(RP2040_IMAGE.replace(/\.bin$/, '.linked.bin')).length;
-  expect(image.length).toBeGreaterThan(linked);
-  return Math.ceil(linked / 4096) * 4096;
+  const at = compiledCodeOffset();
+  expect(at).not.toBeNull();
+  expect(image.length).toBeGreaterThan(at!);
+  return at!;
 }
 
 describe('rp2040-w5500 compiled code in flash', () => {

@@ -12,7 +12,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { PORT_LAN, PORT_WAN } from '../../host/abi.ts';
 import { arpReply, udp } from '../../host/packets.ts';
-import { Rp2040Board, RP2040_IMAGE } from './emulator.ts';
+import { Rp2040Board, RP2040_IMAGE, compiledCodeOffset } from './emulator.ts';
 import { XipCacheModel } from './xip-cache.ts';
 
 const FLOWS = 16;
@@ -37,12 +37,6 @@ async function stream(board: Rp2040Board, count: number): Promise<void> {
   await board.waitFor(() => board.received.length >= start + count, 1000);
 }
 
-/** Where the compiled code starts in a wasm3 image (the 4 KiB sector after the linked image), else none. */
-function compiledCodeAt(image: string): number {
-  const linked = image.replace(/\.bin$/, '.linked.bin');
-  return existsSync(linked) ? 0x10000000 + Math.ceil(readFileSync(linked).length / 4096) * 4096 : Infinity;
-}
-
 async function bench(build: string, image: string, engine: string, configPath: string): Promise<void> {
   const board = await Rp2040Board.start({ image });
   try {
@@ -60,7 +54,8 @@ async function bench(build: string, image: string, engine: string, configPath: s
     const busBytes = board.nics.map((nic, i) => (nic.spiBytes - spi0[i]) / forwarded);
     const busUs = busBytes.map((b) => (b * 8) / SPI_MHZ);
     // The same traffic again through a model of the XIP cache (xip-cache.ts): what silicon would add.
-    const xip = new XipCacheModel(board, compiledCodeAt(image));
+    const codeAt = compiledCodeOffset(image);
+    const xip = new XipCacheModel(board, codeAt === null ? Infinity : 0x10000000 + codeAt);
     await stream(board, 256);
     xip.reset();
     const modelFrom = board.received.length;

@@ -29,6 +29,14 @@ const NO_BAUD_RATE = 115_200; // typing pace before the firmware has set the UAR
 /** Where the config slots (board/common/slots.ts) start: the last 16 KiB of the 2 MiB flash (link.ld). */
 const SLOTS_OFFSET = 0x1fc000;
 
+/** Where a wasm3 image's compiled code starts, as an offset into flash: the first 4 KiB sector after the
+ *  linked image (link.ld's __code_snapshot; snapshot.ts leaves the linked image beside the final one).
+ *  null for an image without it (the AOT build). */
+export function compiledCodeOffset(image = RP2040_IMAGE): number | null {
+  const linked = image.replace(/\.bin$/, '.linked.bin');
+  return existsSync(linked) ? Math.ceil(readFileSync(linked).length / 4096) * 4096 : null;
+}
+
 export function rp2040Available(image = RP2040_IMAGE): string | null {
   if (!existsSync(image)) return `${image} is not built (make board)`;
   return null;
