@@ -29,12 +29,15 @@ const NO_BAUD_RATE = 115_200; // typing pace before the firmware has set the UAR
 /** Where the config slots (board/common/slots.ts) start: the last 16 KiB of the 2 MiB flash (link.ld). */
 const SLOTS_OFFSET = 0x1fc000;
 
-/** Where a wasm3 image's compiled code starts, as an offset into flash: the first 4 KiB sector after the
- *  linked image (link.ld's __code_snapshot; snapshot.ts leaves the linked image beside the final one).
+/** Where compiled code follows a linked image of `linkedBytes`, as an offset into flash: the first 4 KiB
+ *  sector after it (link.ld's __code_snapshot). */
+export const codeRegionAfter = (linkedBytes: number) => Math.ceil(linkedBytes / 4096) * 4096;
+
+/** Where a wasm3 image's compiled code starts (snapshot.ts leaves the linked image beside the final one);
  *  null for an image without it (the AOT build). */
 export function compiledCodeOffset(image = RP2040_IMAGE): number | null {
   const linked = image.replace(/\.bin$/, '.linked.bin');
-  return existsSync(linked) ? Math.ceil(readFileSync(linked).length / 4096) * 4096 : null;
+  return existsSync(linked) ? codeRegionAfter(readFileSync(linked).length) : null;
 }
 
 export function rp2040Available(image = RP2040_IMAGE): string | null {

@@ -6,16 +6,15 @@
 // The compiled code holds addresses of wasm3's objects in RAM, which only this image finds again at
 // boot, so OUT must come from this IN; the firmware checks that (a hash of the image) at every boot.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { Rp2040Board } from './emulator.ts';
+import { Rp2040Board, codeRegionAfter } from './emulator.ts';
 
-const SECTOR = 4096;
 const REQUEST = 0x3f70636e; // code_snapshot.c's SNAPSHOT_REQUEST
 
 const [, , input, output] = process.argv;
 if (!input || !output) throw new Error('usage: snapshot.ts IN OUT');
 const image = new Uint8Array(readFileSync(input));
-const region = Math.ceil(image.length / SECTOR) * SECTOR;
-const requested = new Uint8Array(region + SECTOR).fill(0xff);
+const region = codeRegionAfter(image.length);
+const requested = new Uint8Array(region + 4).fill(0xff);
 requested.set(image);
 new DataView(requested.buffer).setUint32(region, REQUEST, true);
 
