@@ -15,6 +15,9 @@ uint32_t hal_micros(void);
 size_t hal_eth_rx(uint8_t *buf, size_t cap, int *port);
 /** Transmits one frame on a port; returns 0 on success. */
 int hal_eth_tx(int port, const uint8_t *frame, size_t len);
+/** Called once a loop, before process() would run: a board whose transmissions are staged starts
+ *  moving them over its bus, to overlap with process(). host_loop.c has an empty default. */
+void hal_eth_flush(void);
 void hal_uart_putc(char c);
 /** A received console byte, or -1. */
 int hal_uart_getc(void);

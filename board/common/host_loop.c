@@ -27,6 +27,8 @@ extern char __heap_start;
 static uint32_t frames_in, busy_us, process_us;
 static uint32_t ring_in, ring_out, slot_bytes, batch, mem_bytes;
 
+__attribute__((weak)) void hal_eth_flush(void) {}
+
 uint32_t module_call(const char *name, int argc, uint32_t a, uint32_t b, int *ok) {
   return engine_call(name, argc, a, b, ok);
 }
@@ -157,6 +159,7 @@ int main(void) {
       memcpy(slot + SLOT_LENGTH, &l16, 2);
       n++;
     }
+    hal_eth_flush();
     uint32_t now = hal_millis();
     if (n > 0 || now - last >= BOARD_TICK_MS) {
       transmit(process(n));

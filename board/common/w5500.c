@@ -23,6 +23,7 @@ static int w5500_dma_busy(w5500 *c) { (void)c; return 0; }
 #define WRITE 0x04
 
 #define MR 0x0000
+#define SIMR 0x0018
 #define VERSIONR 0x0039
 #define Sn_MR 0x0000
 #define Sn_CR 0x0001
@@ -34,6 +35,7 @@ static int w5500_dma_busy(w5500 *c) { (void)c; return 0; }
 #define Sn_TX_WR 0x0024
 #define Sn_RX_RSR 0x0026
 #define Sn_RX_RD 0x0028
+#define Sn_IMR 0x002c
 #define CR_OPEN 0x01
 #define CR_SEND 0x20
 #define CR_RECV 0x40
@@ -52,6 +54,18 @@ static void begin(w5500 *c, uint16_t offset, uint8_t control) {
 static void end(w5500 *c) { w5500_deselect(c); }
 
 static void access(w5500 *c, uint16_t offset, uint8_t control, const uint8_t *tx, uint8_t *rx, size_t n) {
+  if (n <= 5) {
+    // A register access fits the SPI FIFOs (8 bytes) with its address phase: one transfer, so the bus
+    // does not stop between address and data while the FIFO empties (a 64-byte frame's forwarding takes
+    // about four such accesses).
+    uint8_t b[8] = { (uint8_t)(offset >> 8), (uint8_t)offset, control };
+    for (size_t i = 0; i < n; i++) b[3 + i] = tx ? tx[i] : 0;
+    w5500_select(c);
+    w5500_transfer(c, b, b, 3 + n); // each byte is sent before the byte received in its place is stored
+    end(c);
+    if (rx) for (size_t i = 0; i < n; i++) rx[i] = b[3 + i];
+    return;
+  }
   begin(c, offset, control);
   w5500_transfer(c, tx, rx, n);
   end(c);
@@ -84,6 +98,9 @@ int w5500_init(w5500 *c) {
   // MACRAW without the MAC filter: the module sees every frame and drops what is not its own.
   write8(c, BLOCK_S0_REG, Sn_MR, MR_MACRAW);
   if (command(c, CR_OPEN) != 0) return -1;
+  // INTn for SEND_OK alone (a reset enables every socket interrupt, but SIMR none): see send_idle.
+  write8(c, BLOCK_S0_REG, Sn_IMR, c->intn_mask ? IR_SEND_OK : 0);
+  write8(c, BLOCK_COMMON, SIMR, c->intn_mask ? 1 : 0);
   return read8(c, BLOCK_S0_REG, Sn_SR) == SR_MACRAW ? 0 : -1;
 }
 
@@ -181,9 +198,26 @@ static void copy(uint8_t *dst, const uint8_t *src, size_t n) {
 }
 
 /** 1 when no SEND is on the wire: the last one's command taken (CR back to 0) and done (SEND_OK),
- *  read together as CR and IR are adjacent. Its SEND_OK stays set until the next SEND clears it. */
+ *  read together as CR and IR are adjacent. Its SEND_OK stays set until the next SEND clears it.
+ *  A board with a microsecond clock (w5500_micros) asks only once the frame can have left: before its
+ *  time on a 100 Mbit/s wire the answer is known to be no, and each SPI frame asking cost a 64-byte
+ *  frame's forwarding 760 cycles (two polls a frame of four frames SENT one after another). */
 static int send_idle(w5500 *c) {
   if (!c->send_pending) return 1;
+#ifdef W5500_MICROS
+  if ((uint32_t)(w5500_micros() - c->send_at) < c->send_wire_us) return 0;
+#endif
+#ifdef W5500_INTN
+  // Where INTn is wired, only SEND_OK drives it (w5500_init), and a SEND clears the SEND_OK before it
+  // (pump): the pin is low once the last SEND has completed, which implies its command was taken. A
+  // GPIO read instead of an SPI frame a frame.
+  if (c->intn_mask) {
+    if (!w5500_intn_low(c)) return 0;
+    c->send_pending = 0;
+    c->send_ok_set = 1;
+    return 1;
+  }
+#endif
   uint8_t cr_ir[2];
   read_bytes(c, BLOCK_S0_REG, Sn_CR, cr_ir, 2);
   if (cr_ir[0] != 0 || !(cr_ir[1] & IR_SEND_OK)) return 0;
@@ -206,9 +240,17 @@ static void send_done(w5500 *c) {
  *  (its frame takes 5.8 us or more on the wire). */
 static void pump(w5500 *c) {
   while (c->unsent_count && send_idle(c)) {
-    write16(c, BLOCK_S0_REG, Sn_TX_WR, c->unsent_end[c->unsent_head]);
+    uint16_t end = c->unsent_end[c->unsent_head];
+    write16(c, BLOCK_S0_REG, Sn_TX_WR, end);
     uint8_t cr_ir[2] = { CR_SEND, IR_SEND_OK };
     write_bytes(c, BLOCK_S0_REG, Sn_CR, cr_ir, c->send_ok_set ? 2 : 1);
+#ifdef W5500_MICROS
+    // Preamble, the frame (padded to 60 bytes) and its FCS at 80 ns a byte; x 81 / 1024 errs short.
+    uint16_t len = (uint16_t)(end - c->sent_end);
+    c->send_at = w5500_micros();
+    c->send_wire_us = (uint16_t)((((len < 60 ? 60u : len) + 8u + 4u) * 81u) >> 10);
+#endif
+    c->sent_end = end;
     c->send_ok_set = 0;
     c->send_pending = 1;
     c->unsent_head = (uint8_t)((c->unsent_head + 1) % W5500_TX_FRAMES);
@@ -252,7 +294,7 @@ static void tx_start(w5500 *c) {
   read_bytes(c, BLOCK_S0_REG, Sn_TX_FSR, regs, 8);
   c->rx_quiet = be16(regs + 6) == 0;
   uint16_t wr = be16(regs + 4);
-  if (!c->unsent_count) c->tx_next = wr;
+  if (!c->unsent_count) c->tx_next = c->sent_end = wr;
   uint16_t unsent = (uint16_t)(c->tx_next - wr);
   if (be16(regs) < unsent || be16(regs) - unsent < c->tx_len) { c->tx_dropped += c->tx_count; c->tx_len = 0; c->tx_count = 0; return; }
   c->tx_base = c->tx_next;
@@ -288,13 +330,19 @@ static void rx_start(w5500 *c, size_t min_room) {
   c->busy = W5500_RX;
 }
 
-/** Gives the bus work to overlap with the caller's: the staged frames' write, else (with read_ahead)
- *  a read-ahead. */
+/** Gives the bus work to overlap with the caller's: SENDs that are due, and (with read_ahead, when no
+ *  frames are staged) a read-ahead. The staged frames' write waits for w5500_stage_flush. */
 static void kick(w5500 *c, int read_ahead) {
   if (c->busy != W5500_IDLE) return;
   pump(c);
+  if (read_ahead && !c->tx_count) rx_start(c, c->rx_cap > READ_AHEAD_LOW ? (size_t)(c->rx_cap - READ_AHEAD_LOW) : 1);
+}
+
+void w5500_stage_flush(w5500 *c) {
+  settle(c, 0);
+  if (c->busy != W5500_IDLE) return;
+  pump(c);
   if (c->tx_count && c->unsent_count + c->tx_count <= W5500_TX_FRAMES) tx_start(c);
-  else if (read_ahead) rx_start(c, c->rx_cap > READ_AHEAD_LOW ? (size_t)(c->rx_cap - READ_AHEAD_LOW) : 1);
 }
 
 /** Cuts the next record from the stream: 1 with *len (0 when dropped), or 0 when it has not all arrived.
@@ -351,18 +399,24 @@ size_t w5500_stage_receive(w5500 *c, uint8_t *buf, size_t cap) {
   return got ? len : 0;
 }
 
+/** Room in the stage for a frame of len bytes (and in the count of frames awaiting SEND). */
+static int stage_room(const w5500 *c, size_t len) {
+  return len <= (size_t)(c->tx_cap - c->tx_len) && c->tx_count + c->unsent_count < W5500_TX_FRAMES;
+}
+
 int w5500_stage_send(w5500 *c, const uint8_t *frame, size_t len) {
   settle(c, 0);
-  if (len > (size_t)(c->tx_cap - c->tx_len) || c->tx_count + c->unsent_count >= W5500_TX_FRAMES) {
-    // Write what is staged first, and SEND it all: frames leave in the order they came.
-    settle(c, 1);
-    for (int i = 0; (c->tx_count || c->unsent_count) && i < SPIN_LIMIT; i++) {
-      if (c->tx_count && c->unsent_count + c->tx_count <= W5500_TX_FRAMES) { tx_start(c); settle(c, 1); }
-      pump(c);
-    }
-    if (c->tx_count || c->unsent_count) { c->tx_dropped++; return -1; } // the wire never freed
+  // Without room, the bus moves what waits until there is: the transfer in flight finished, the staged
+  // frames written, SENDs as the wire frees. A frame larger than the stage waits until everything before
+  // it has been SENT (it goes the direct way after them). Either way frames leave in the order they came.
+  int direct = len > c->tx_cap;
+  for (int i = 0; direct ? (c->busy != W5500_IDLE || c->tx_count || c->unsent_count) : !stage_room(c, len); i++) {
+    if (i == SPIN_LIMIT) { c->tx_dropped++; return -1; } // the wire never freed
+    if (c->busy != W5500_IDLE) settle(c, 1);
+    else if (c->tx_count && c->unsent_count + c->tx_count <= W5500_TX_FRAMES) tx_start(c);
+    else pump(c);
   }
-  if (len > c->tx_cap) {
+  if (direct) {
     send_done(c);
     return w5500_send(c, frame, len);
   }

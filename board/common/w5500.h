@@ -10,6 +10,7 @@
 typedef struct {
   uint32_t spi;      // the board's SPI controller
   uint8_t cs, reset; // GPIO numbers
+  uint32_t intn_mask; // 1 << the GPIO the chip's INTn drives, where the board wires and reads it; else 0
   uint8_t dma;       // the board's first of two DMA channels for this chip (TX, then RX), if it has DMA
   uint8_t send_pending;
   uint32_t rx_dropped, tx_dropped;
@@ -30,6 +31,9 @@ typedef struct {
   uint16_t unsent_end[W5500_TX_FRAMES];
   uint8_t unsent_head, unsent_count;
   uint16_t tx_next;
+  uint16_t sent_end;                // the end of the frame SENT last (TX_WR as that SEND left it)
+  uint16_t send_wire_us;            // and the least time that frame takes on a 100 Mbit/s wire, from
+  uint32_t send_at;                 // its SEND, in the board's microseconds (boards with w5500_micros)
 } w5500;
 
 /** Resets the chip and opens socket 0 in MACRAW mode; 0 on success, else -1 (no chip answers). */
@@ -46,4 +50,8 @@ size_t w5500_stage_receive(w5500 *chip, uint8_t *buf, size_t cap);
 /** Staged transmit: copies the frame into the stage (the caller may reuse its memory at once); it is
  *  written and SENT by a later w5500_stage_* call, in order. 0 on success, -1 when dropped (counted). */
 int w5500_stage_send(w5500 *chip, const uint8_t *frame, size_t len);
+/** Starts writing the staged frames into the chip's TX buffer, if the bus is free, for the caller's next
+ *  work (process()) to overlap. Until then the bus is left to SENDs: a write started at once, as each
+ *  frame was staged, held the SENDs of the frames before it back for the length of the write. */
+void w5500_stage_flush(w5500 *chip);
 

@@ -1,6 +1,7 @@
 // make bench (RP2040 part): how fast the rp2040-w5500 firmware forwards in rp2040js. The emulator's
-// clock is the board's: 125 MHz, rp2040js's cycle count per instruction, and SPI bytes that take their
-// 8 bit times at the 31.25 MHz the firmware sets (the W5500 model), so the figures are the emulated
+// clock is the board's: the clk_sys the firmware sets (200 MHz; rp2040js follows its PLL registers),
+// rp2040js's cycle count per instruction, and SPI bytes that take their 8 bit times at the SPI clock the
+// firmware sets (33.3 MHz; the W5500 model), so the figures are the emulated
 // board's own, whatever this machine's load. Steady-state NAT hits: 64-byte UDP frames of 16 established
 // flows (the board config lets one host hold 32), LAN to WAN, kept queued in the LAN W5500 so the board
 // never waits for input. Reported: frames per second through the whole board, and per frame the time
@@ -10,13 +11,12 @@
 // through a model of the XIP cache (xip-cache.ts), for what silicon adds and rp2040js does not time.
 // Both builds: wasm3 (rp2040-w5500) and the AOT wasm2c build (rp2040-w5500-aot), when built.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { PORT_LAN, PORT_WAN } from '../../host/abi.ts';
+import { PORT_LAN, PORT_WAN, Port } from '../../host/abi.ts';
 import { arpReply, udp } from '../../host/packets.ts';
 import { Rp2040Board, RP2040_IMAGE, compiledCodeOffset } from './emulator.ts';
 import { XipCacheModel } from './xip-cache.ts';
 
 const FLOWS = 16;
-const SPI_MHZ = 31.25; // the firmware's SPI clock (board.c)
 const FRAMES = Number(process.env.BOARD_BENCH_FRAMES ?? 2048);
 // Frames queued at a time. The test looks at the board once a simulated millisecond, so the queue must
 // outlast a millisecond at any rate the board can reach: with 32 (topped up at 16 left) it ran dry above
@@ -52,7 +52,8 @@ async function bench(build: string, image: string, engine: string, configPath: s
     const after = await board.margins();
     const frames = after.frames - before.frames;
     const busBytes = board.nics.map((nic, i) => (nic.spiBytes - spi0[i]) / forwarded);
-    const busUs = busBytes.map((b) => (b * 8) / SPI_MHZ);
+    const spiMHz = board.spiHz(PORT_WAN) / 1e6, cpuMHz = board.clockHz / 1e6;
+    const busUs = busBytes.map((b, port) => (b * 8 * 1e6) / board.spiHz(port as Port));
     // The same traffic again through a model of the XIP cache (xip-cache.ts): what silicon would add.
     const codeAt = compiledCodeOffset(image);
     const xip = new XipCacheModel(board, codeAt === null ? Infinity : 0x10000000 + codeAt);
@@ -64,11 +65,13 @@ async function bench(build: string, image: string, engine: string, configPath: s
     const xipMisses = { image: +(xip.image / modelled).toFixed(1), compiledCode: +(xip.after / modelled).toFixed(1) };
     const limits = JSON.parse(readFileSync(configPath, 'utf8')).limits;
     const result = {
-      date: new Date().toISOString().slice(0, 10), board: `${build} (rp2040js, 125 MHz)`, engine, forwarded,
+      date: new Date().toISOString().slice(0, 10), board: `${build} (rp2040js, ${cpuMHz} MHz)`, spiMHz: +spiMHz.toFixed(2), engine, forwarded,
       flows: { sessions: limits.sessions, mappings: limits.mappings },
       framesPerSecond: Math.round(forwarded / (elapsedMs / 1000)),
       usPerFrameNicToNic: +((after.busyUs - before.busyUs) / frames).toFixed(1),
       usPerFrameInProcess: +((after.processUs - before.processUs) / frames).toFixed(1),
+      cyclesPerFrame: Math.round(((after.busyUs - before.busyUs) / frames) * cpuMHz),
+      cyclesPerFrameInProcess: Math.round(((after.processUs - before.processUs) / frames) * cpuMHz),
       spiBytesPerFrame: { lan: +busBytes[PORT_LAN].toFixed(1), wan: +busBytes[PORT_WAN].toFixed(1) },
       busFloorFramesPerSecond: Math.round(1e6 / Math.max(...busUs)),
       // process() runs on the one core whatever the SPI does: the bound if the driver cost nothing.
@@ -79,10 +82,10 @@ async function bench(build: string, image: string, engine: string, configPath: s
     };
     mkdirSync('build/bench', { recursive: true });
     writeFileSync(`build/bench/board-${build}.json`, JSON.stringify(result, null, 2) + '\n');
-    console.log(`board ${build} (${engine}, ${limits.sessions} sessions): ${forwarded} frames forwarded at ${result.framesPerSecond} frames/s (emulated 125 MHz); ` +
-      `per frame ${result.usPerFrameNicToNic} us from W5500 read to transmit, of which ${result.usPerFrameInProcess} us in process(); ` +
+    console.log(`board ${build} (${engine}, ${limits.sessions} sessions): ${forwarded} frames forwarded at ${result.framesPerSecond} frames/s (emulated ${cpuMHz} MHz); ` +
+      `per frame ${result.usPerFrameNicToNic} us from W5500 read to transmit, of which ${result.usPerFrameInProcess} us in process() (${result.cyclesPerFrame} / ${result.cyclesPerFrameInProcess} cycles); ` +
       `SPI ${busBytes[PORT_LAN].toFixed(1)} bytes on the LAN bus and ${busBytes[PORT_WAN].toFixed(1)} on the WAN bus per frame: ` +
-      `bus floor ${busUs[PORT_LAN].toFixed(1)} / ${busUs[PORT_WAN].toFixed(1)} us at ${SPI_MHZ} MHz, ${result.busFloorFramesPerSecond} frames/s; process() alone ${result.processFloorFramesPerSecond} frames/s; ` +
+      `bus floor ${busUs[PORT_LAN].toFixed(1)} / ${busUs[PORT_WAN].toFixed(1)} us at ${spiMHz.toFixed(2)} MHz, ${result.busFloorFramesPerSecond} frames/s; process() alone ${result.processFloorFramesPerSecond} frames/s; ` +
       `XIP cache model (not timed by rp2040js): ${(xipMisses.image + xipMisses.compiledCode).toFixed(1)} misses a frame (${xipMisses.image} in the image, ${xipMisses.compiledCode} in compiled code after it)`);
   } finally {
     board.stop();

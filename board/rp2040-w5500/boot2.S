@@ -24,7 +24,7 @@ boot2_entry:
     movs r0, #0
     str r0, [r3, #SSI_SSIENR]          /* registers below may only change while the SSI is off */
     movs r0, #4
-    str r0, [r3, #SSI_BAUDR]           /* clk_sys / 4: within 03h-read limits at any boot clock */
+    str r0, [r3, #SSI_BAUDR]           /* clk_sys / 4: 50 MHz at the firmware's 200 MHz, the 03h read's limit (W25Q16JV) */
     ldr r0, =((31 << 16) | (3 << 8))   /* 32-bit frames, EEPROM-read transfer mode, standard SPI */
     str r0, [r3, #SSI_CTRLR0]
     movs r0, #0

@@ -1,8 +1,9 @@
 // Runs the rp2040-w5500 firmware in rp2040js: an RP2040 with two W5500 Ethernet chips (LAN on SPI0
-// with chip select GPIO17, WAN on SPI1 with GPIO13) and the console on UART0. Time is simulated: the
-// CPU runs only while a test waits on the board, and every wait is counted in the board's own time,
-// so a run is the same on any machine under any load. The API mirrors QemuBoard's, except that the
-// waits' milliseconds are simulated ones.
+// with chip select GPIO17 and INTn GPIO21, WAN on SPI1 with GPIO13 and GPIO14) and the console on
+// UART0. Time is simulated: the CPU runs only while a test waits on the board, and every wait is
+// counted in the board's own time, at the clock the firmware sets (rp2040js follows its PLL), so a run
+// is the same on any machine under any load. The API mirrors QemuBoard's, except that the waits'
+// milliseconds are simulated ones.
 import { existsSync, readFileSync } from 'node:fs';
 import { Simulator } from 'rp2040js';
 import { PORT_LAN, PORT_WAN, Port } from '../../host/abi.ts';
@@ -25,6 +26,11 @@ const BOOT_MS = 60_000; // for boot, both in simulated and in wall-clock time
 // rp2040js does not do (watchdog); the rest warn about peripherals it leaves unmodelled.
 const FAULTING = ['RP2040', 'CortexM0Core', 'WATCHDOG_BASE'];
 const NO_BAUD_RATE = 115_200; // typing pace before the firmware has set the UART's divider
+
+/** The core regulator's register (VREG_AND_CHIP_RESET), its value at reset (1.10 V), and the voltage a
+ *  value selects: VSEL (bits 7:4) in 50 mV steps from 0.80 V at 5 (lower values select 0.80 V too). */
+const VREG = 0x40064000, VREG_RESET = 0xb1;
+const vregVolts = (value: number) => 0.8 + Math.max(0, ((value >>> 4) & 0xf) - 5) * 0.05;
 
 /** Where the config slots (board/common/slots.ts) start: the last 16 KiB of the 2 MiB flash (link.ld). */
 const SLOTS_OFFSET = 0x1fc000;
@@ -64,6 +70,10 @@ export class Rp2040Board implements UartBoard {
   private fault: string | null = null;
   private stopped = false;
 
+  /** Each clk_sys the firmware has set since power-on, with the core voltage then. */
+  readonly clockChanges: { hz: number; coreVolts: number }[] = [];
+  private coreVolts = vregVolts(VREG_RESET);
+
   /** The bootrom's flash routines (rp2040js has no bootrom): how the firmware saves its config. */
   readonly bootrom: BootromModel;
 
@@ -84,6 +94,14 @@ export class Rp2040Board implements UartBoard {
         };
       }
     }
+    // rp2040js does not model the core's regulator (VREG): its voltage is kept here, from the firmware's
+    // writes, and noted with each clk_sys the firmware sets, as silicon needs it raised first.
+    const writeWord = mcu.writeUint32.bind(mcu);
+    mcu.writeUint32 = (address: number, value: number) => {
+      if (address >>> 0 === VREG) this.coreVolts = vregVolts(value);
+      writeWord(address, value);
+    };
+    mcu.addClockListener((hz) => this.clockChanges.push({ hz, coreVolts: this.coreVolts }));
     if (slots) mcu.flash.set(slots.subarray(0, 2 * SLOT_BYTES), SLOTS_OFFSET);
     // No bootrom in rp2040js: start the firmware where boot2 would have handed over.
     mcu.core.VTOR = VECTORS;
@@ -104,10 +122,11 @@ export class Rp2040Board implements UartBoard {
       if (!this.bootrom.handleBreak(code)) fatal('CortexM0Core', `BKPT or UDF ${code} near 0x${mcu.core.PC.toString(16)}`);
     };
 
-    const wiring: [Port, number, number][] = [[PORT_LAN, 0, 17], [PORT_WAN, 1, 13]]; // port, SPI, chip select GPIO
-    for (const [port, spi, cs] of wiring) {
+    // port, SPI, chip select GPIO, INTn GPIO (board.c)
+    const wiring: [Port, number, number, number][] = [[PORT_LAN, 0, 17, 21], [PORT_WAN, 1, 13, 14]];
+    for (const [port, spi, cs, int] of wiring) {
       const chip = this.nics[port];
-      chip.attach(mcu, spi, cs);
+      chip.attach(mcu, spi, cs, int);
       chip.onFrame = (data) => {
         this.received.push({ port, data });
         this.lastFrameNanos = clock.nanos;
@@ -158,6 +177,19 @@ export class Rp2040Board implements UartBoard {
   /** Instructions executed since power-on. */
   get instructions(): number {
     return this.executed;
+  }
+
+  /** The clocks the firmware has set (rp2040js follows its PLL and clock registers): clk_sys, and
+   *  each port's SPI clock. */
+  get clockHz(): number {
+    return this.mcu.clkSys;
+  }
+  spiHz(port: Port): number {
+    return this.mcu.spi[port === PORT_LAN ? 0 : 1].clockFrequency;
+  }
+  /** The console UART's baud rate, from clk_peri and the divisor the firmware set. */
+  get uartBaud(): number {
+    return this.mcu.uart[0].baudRate;
   }
 
   /** CPU cycles spent executing them (sleep excluded). */

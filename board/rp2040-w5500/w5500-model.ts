@@ -3,11 +3,13 @@
 // at auto-incrementing offsets). Modelled: the common registers the driver touches, and socket 0 in
 // MACRAW mode with its TX and RX buffers; every command is taken at once (CR reads 0), and a SEND
 // completes (the frame out, TX_RD moved, SEND_OK set) after the frame's time on a 100 Mbit/s wire
-// (preamble, FCS and inter-frame gap included), as the chip's does. Sockets 1-7 read as 0.
+// (preamble, FCS and inter-frame gap included), as the chip's does. Sockets 1-7 read as 0. The INTn
+// pin (active low) is asserted while socket 0 has an interrupt its Sn_IMR enables and SIMR lets through
+// (SIR reads which); INTLEVEL's re-assert delay (26 ns by default) is not modelled.
 import { GPIOPinState, type RP2040 } from 'rp2040js';
 
 // Common registers (block 0)
-const MR = 0x0000, PHYCFGR = 0x002e, VERSIONR = 0x0039;
+const MR = 0x0000, SIR = 0x0017, SIMR = 0x0018, PHYCFGR = 0x002e, VERSIONR = 0x0039;
 const MR_RST = 0x80;
 const PHY_UP_100M_FULL = 0x07;
 const VERSION = 0x04;
@@ -15,7 +17,7 @@ const VERSION = 0x04;
 // Socket registers (block n*4+1)
 const Sn_MR = 0x00, Sn_CR = 0x01, Sn_IR = 0x02, Sn_SR = 0x03;
 const Sn_RXBUF_SIZE = 0x1e, Sn_TXBUF_SIZE = 0x1f;
-const Sn_TX_FSR = 0x20, Sn_TX_RD = 0x22, Sn_TX_WR = 0x24, Sn_RX_RSR = 0x26, Sn_RX_RD = 0x28, Sn_RX_WR = 0x2a;
+const Sn_TX_FSR = 0x20, Sn_TX_RD = 0x22, Sn_TX_WR = 0x24, Sn_RX_RSR = 0x26, Sn_RX_RD = 0x28, Sn_RX_WR = 0x2a, Sn_IMR = 0x2c;
 const READ_ONLY = new Set([Sn_SR, Sn_TX_FSR, Sn_TX_FSR + 1, Sn_TX_RD, Sn_TX_RD + 1, Sn_RX_RSR, Sn_RX_RSR + 1, Sn_RX_WR, Sn_RX_WR + 1]);
 const CR_OPEN = 0x01, CR_CLOSE = 0x10, CR_SEND = 0x20, CR_RECV = 0x40;
 const IR_SEND_OK = 0x10, IR_RECV = 0x04;
@@ -50,13 +52,16 @@ export class W5500 {
   /** The SEND on the wire, completed by its alarm (none until attached: then SENDs complete at once). */
   private sending: Uint8Array | null = null;
   private sendDone: { schedule(nanos: number): void; cancel(): void } | null = null;
+  /** The GPIO that INTn drives, once attached. */
+  private intPin: { setInputValue(value: boolean): void } | null = null;
 
   constructor() {
     this.reset();
   }
 
-  /** Wires the chip to an RP2040: MOSI/MISO on SPI `spiIndex`, chip select on GPIO `csGpio` (active low). */
-  attach(mcu: RP2040, spiIndex: number, csGpio: number): void {
+  /** Wires the chip to an RP2040: MOSI/MISO on SPI `spiIndex`, chip select on GPIO `csGpio` and INTn
+   *  on GPIO `intGpio` (both active low). */
+  attach(mcu: RP2040, spiIndex: number, csGpio: number, intGpio: number): void {
     const spi = mcu.spi[spiIndex];
     // The answer to a byte arrives once the byte has been clocked out at the rate the firmware set, so
     // SPI transfers take board time as on the real board, where they bound the frames per second.
@@ -69,6 +74,15 @@ export class W5500 {
     };
     mcu.gpio[csGpio].addListener((state) => this.select(state === GPIOPinState.Low));
     this.sendDone = mcu.clock.createAlarm(() => this.sent());
+    this.intPin = mcu.gpio[intGpio];
+    this.interrupts();
+  }
+
+  /** Socket 0's interrupts that reach INTn: SIR's bit, and the pin low while it is set. */
+  private interrupts(): number {
+    const sir = this.socket[Sn_IR] & this.socket[Sn_IMR] ? 1 : 0;
+    this.intPin?.setInputValue(!(sir & this.common[SIMR]));
+    return sir;
   }
 
   /** Chip select: a new SPI frame starts each time it is asserted. */
@@ -108,6 +122,7 @@ export class W5500 {
     this.setU16(Sn_RX_WR, wr + record);
     this.setU16(Sn_RX_RSR, pending + record);
     this.socket[Sn_IR] |= IR_RECV;
+    this.interrupts();
     return true;
   }
 
@@ -118,6 +133,8 @@ export class W5500 {
     this.socket.fill(0);
     this.socket[Sn_RXBUF_SIZE] = DEFAULT_BUF_KIB;
     this.socket[Sn_TXBUF_SIZE] = DEFAULT_BUF_KIB;
+    this.socket[Sn_IMR] = 0xff; // every socket interrupt enabled; SIMR (0) keeps them off INTn
+    this.interrupts();
   }
 
   private read(block: number, offset: number): number {
@@ -125,6 +142,7 @@ export class W5500 {
       case BLOCK_COMMON:
         if (offset === PHYCFGR) return PHY_UP_100M_FULL;
         if (offset === VERSIONR) return VERSION;
+        if (offset === SIR) return this.interrupts();
         return this.common[offset] ?? 0;
       case BLOCK_S0_REG:
         if (offset === Sn_TX_FSR || offset === Sn_TX_FSR + 1) {
@@ -144,12 +162,14 @@ export class W5500 {
     switch (block) {
       case BLOCK_COMMON:
         if (offset === MR && value & MR_RST) this.reset(); // the reset bit clears itself at once
-        else this.common[offset] = value;
+        else if (offset !== SIR) this.common[offset] = value;
+        this.interrupts();
         return;
       case BLOCK_S0_REG:
         if (offset === Sn_CR) this.command(value);
         else if (offset === Sn_IR) this.socket[Sn_IR] &= ~value;
         else if (!READ_ONLY.has(offset)) this.socket[offset] = value;
+        this.interrupts();
         return;
       case BLOCK_S0_TX:
         this.tx[this.bufferAddress(offset, Sn_TXBUF_SIZE)] = value;
@@ -168,6 +188,7 @@ export class W5500 {
         // Only MACRAW is modelled: any other protocol leaves the socket closed. Buffers start empty.
         for (const reg of [Sn_TX_RD, Sn_TX_WR, Sn_RX_RSR, Sn_RX_RD, Sn_RX_WR]) this.setU16(reg, 0);
         this.socket[Sn_IR] = 0;
+        this.interrupts();
         this.socket[Sn_SR] = (this.socket[Sn_MR] & 0x0f) === MR_MACRAW ? SOCK_MACRAW : SOCK_CLOSED;
         return;
       case CR_CLOSE:
@@ -197,6 +218,7 @@ export class W5500 {
     this.sending = null;
     this.setU16(Sn_TX_RD, this.u16(Sn_TX_RD) + frame.length);
     this.socket[Sn_IR] |= IR_SEND_OK;
+    this.interrupts();
     this.onFrame(frame);
   }
 

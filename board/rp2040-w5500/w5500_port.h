@@ -30,6 +30,14 @@ static void w5500_transfer(w5500 *c, const uint8_t *tx, uint8_t *rx, size_t n) {
   }
 }
 
+/** The board's microsecond timer (TIMERAWL), for the driver to know when a SEND can have finished. */
+#define W5500_MICROS 1
+static uint32_t w5500_micros(void) { return REG(0x40054028); }
+
+/** INTn asserted (low), read from SIO's GPIO inputs. */
+#define W5500_INTN 1
+static int w5500_intn_low(w5500 *c) { return !(REG(0xd0000004) & c->intn_mask); }
+
 static void w5500_select(w5500 *c) { REG(SIO_OUT_CLR) = 1u << c->cs; }
 static void w5500_deselect(w5500 *c) { REG(SIO_OUT_SET) = 1u << c->cs; }
 
