@@ -58,7 +58,8 @@ static void access(w5500 *c, uint16_t offset, uint8_t control, const uint8_t *tx
     // A register access fits the SPI FIFOs (8 bytes) with its address phase: one transfer, so the bus
     // does not stop between address and data while the FIFO empties (a 64-byte frame's forwarding takes
     // about four such accesses).
-    uint8_t b[8] = { (uint8_t)(offset >> 8), (uint8_t)offset, control };
+    uint8_t b[8]; // filled as far as used: an initialiser zeroed the rest by a memset call
+    b[0] = (uint8_t)(offset >> 8), b[1] = (uint8_t)offset, b[2] = control;
     for (size_t i = 0; i < n; i++) b[3 + i] = tx ? tx[i] : 0;
     w5500_select(c);
     w5500_transfer(c, b, b, 3 + n); // each byte is sent before the byte received in its place is stored
