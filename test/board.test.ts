@@ -211,7 +211,7 @@ describe('rp2040-w5500 under overlapped SPI', () => {
     expect(board.clockHz).toBe(200e6);
     expect(board.clockChanges.length).toBeGreaterThan(0);
     for (const change of board.clockChanges.filter((c) => c.hz > 133e6)) expect(change.coreVolts).toBeGreaterThanOrEqual(1.15 - 1e-9);
-    for (const port of [PORT_LAN, PORT_WAN]) expect(board.spiHz(port)).toBeLessThanOrEqual(200e6 / 6);
+    for (const port of [PORT_LAN, PORT_WAN] as Port[]) expect(board.spiHz(port)).toBeLessThanOrEqual(200e6 / 6);
     expect(Math.abs(board.uartBaud / 115_200 - 1)).toBeLessThan(0.01);
   });
 });
