@@ -80,3 +80,26 @@ static void w5500_dma_start(w5500 *c, const uint8_t *tx, uint8_t *rx, size_t n) 
 
 /** 1 while the transfer started last is in flight: the RX channel finishes once the last byte is in. */
 static int w5500_dma_busy(w5500 *c) { return (REG(DMA_CTRL_TRIG(c->dma + 1)) & DMA_BUSY) != 0; }
+
+// ---- DMA: channel 4 copies frames from the module's ring into a transmit stage, unpaced ----
+#define W5500_DMA_COPY 1
+#define DMA_COPY_CHANNEL 4
+#define DMA_SIZE(log2_bytes) ((uint32_t)(log2_bytes) << 2)
+#define DMA_TREQ_PERMANENT 0x3f
+
+/** Waits until the copy started last is done, and lets no read of its bytes move before. */
+static void w5500_copy_wait(void) {
+  while (REG(DMA_CTRL_TRIG(DMA_COPY_CHANNEL)) & DMA_BUSY) {}
+  __asm volatile("" ::: "memory");
+}
+
+/** Starts copying n bytes (n > 0), by words, halfwords or bytes as both ends and n allow. */
+static void w5500_copy_start(uint8_t *dst, const uint8_t *src, size_t n) {
+  uint32_t align = (uint32_t)dst | (uint32_t)src | (uint32_t)n, size = (align & 3) == 0 ? 2 : (align & 1) == 0 ? 1 : 0;
+  REG(DMA_READ_ADDR(DMA_COPY_CHANNEL)) = (uint32_t)src;
+  REG(DMA_WRITE_ADDR(DMA_COPY_CHANNEL)) = (uint32_t)dst;
+  REG(DMA_TRANS_COUNT(DMA_COPY_CHANNEL)) = n >> size;
+  __asm volatile("dmb" ::: "memory"); // the source's bytes are in SRAM before the DMA reads them
+  REG(DMA_CTRL_TRIG(DMA_COPY_CHANNEL)) = DMA_EN | DMA_IRQ_QUIET | DMA_SIZE(size) | DMA_INCR_READ | DMA_INCR_WRITE |
+                                         DMA_CHAIN_TO(DMA_COPY_CHANNEL) | DMA_TREQ(DMA_TREQ_PERMANENT);
+}
