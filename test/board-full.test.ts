@@ -66,11 +66,10 @@ describe('rp2040-w5500 under overlapped SPI', () => {
     const config = JSON.parse(readFileSync('board/rp2040-w5500/board-config.json', 'utf8'));
     const router = await Router.create(config, { engine: 'v8', nowMs: 0 });
     board = await Rp2040Board.start();
-    const hex = (f: { port: Port; data: Uint8Array }) => `${f.port}:${Buffer.from(f.data).toString('hex')}`;
     let t = 0;
     const expectOf = (port: Port, frame: Uint8Array) => {
       router.receive(port, frame);
-      return router.process((t += 1)).map(hex);
+      return router.process((t += 1)).map(frameKey);
     };
     // Flows set up one frame at a time: the gateway resolved, four flows out, H1 resolved on the LAN.
     const sizes = [60, 1514, 90, 64, 700, 128, 1000, 64, 300, 60, 1200, 66];
@@ -88,7 +87,7 @@ describe('rp2040-w5500 under overlapped SPI', () => {
     for (const step of setup) {
       const [port, frame] = step();
       const expected = expectOf(port, frame);
-      expect((await board.exchange(port, frame)).map(hex)).toEqual(expected);
+      expect((await board.exchange(port, frame)).map(frameKey)).toEqual(expected);
       for (const f of expected) if (f.startsWith(`${PORT_WAN}:`) && f.slice(2 + 24, 2 + 28) === '0800') mapped.push(parseInt(f.slice(2 + 68, 2 + 72), 16));
     }
     expect(mapped.length).toBe(4);
@@ -103,7 +102,7 @@ describe('rp2040-w5500 under overlapped SPI', () => {
       wanBurst.forEach((f) => expect(board!.send(PORT_WAN, f)).toBe(true));
       await board.waitFor(() => board!.received.length - start >= expected.length, 2000);
       await board.runFor(100);
-      const got = board.received.slice(start).map(hex);
+      const got = board.received.slice(start).map(frameKey);
       for (const port of [PORT_LAN, PORT_WAN]) {
         expect(got.filter((f) => f.startsWith(`${port}:`)), `port ${port}`).toEqual(expected.filter((f) => f.startsWith(`${port}:`)));
       }
@@ -119,7 +118,6 @@ describe('rp2040-w5500 under overlapped SPI', () => {
     const config = JSON.parse(readFileSync('board/rp2040-w5500/board-config.json', 'utf8'));
     const router = await Router.create(config, { engine: 'v8', nowMs: 0 });
     board = await Rp2040Board.start();
-    const hex = (f: { port: Port; data: Uint8Array }) => `${f.port}:${Buffer.from(f.data).toString('hex')}`;
     let t = 0;
     const frames: [Port, Uint8Array][] = [
       [PORT_LAN, udp({ ...fromH(H1), dst: '203.0.113.53', sport: 42000, dport: 9000, payload: new Uint8Array(1) })],
@@ -129,8 +127,8 @@ describe('rp2040-w5500 under overlapped SPI', () => {
     ];
     for (const [port, frame] of frames) {
       router.receive(port, frame);
-      const expected = router.process((t += 1)).map(hex);
-      expect((await board.exchange(port, frame, 20)).map(hex)).toEqual(expected);
+      const expected = router.process((t += 1)).map(frameKey);
+      expect((await board.exchange(port, frame, 20)).map(frameKey)).toEqual(expected);
     }
   }, 60_000);
 
