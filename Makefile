@@ -9,7 +9,8 @@ WASM := build/natpass.wasm
 AS_SOURCES := $(shell find assembly -name '*.ts' 2>/dev/null)
 # Debian packages the tests need (board/ and test/lab/ add theirs). `make run` needs none of them: only
 # Node (package.json "engines") and the npm packages, so it installs nothing with apt and needs no root.
-APT_PACKAGES := tshark wabt
+# test/ports.test.ts drives iproute2 and ethtool (TSO/GSO on a veth in a namespace).
+APT_PACKAGES := tshark wabt iproute2 ethtool
 
 .PHONY: help deps apt build run test test-v8 typecheck schema layout clean
 
