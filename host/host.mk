@@ -25,7 +25,7 @@ wasm3-addon: $(WASM3_ADDON)
 
 # The whole behavioural suite again, every frame through wasm3.
 test-wasm3: deps build $(WASM3_ADDON)
-	NATPASS_ENGINE=wasm3 npx vitest run --testTimeout=30000
+	NATPASS_ENGINE=wasm3 $(VITEST)
 
 TEST_TARGETS += test-wasm3
 
