@@ -57,7 +57,7 @@ describe.each(BOARD_PORTS)('board firmware $name with full tables', ({ name, con
 // (board/common/w5500.c): a read-ahead may end inside a record, frames too large for a stage go the
 // direct way, and one chip may have frames both ways at once. Bursts of mixed sizes, queued in both
 // chips at once, must come out complete, unreordered per port, and as the Node host sends them.
-describe('rp2040-w5500 under overlapped SPI', () => {
+describe('rp2040-w5500: overlapped SPI, its clocks, its sleep', () => {
   const skip = rp2040Available() ?? (process.env.NATPASS_ENGINE === 'wasm3' ? 'runs once, in the V8 pass' : null);
   let board: Rp2040Board | undefined;
   afterEach(() => board?.stop());
@@ -130,6 +130,33 @@ describe('rp2040-w5500 under overlapped SPI', () => {
       const expected = router.process((t += 1)).map(frameKey);
       expect((await board.exchange(port, frame, 20)).map(frameKey)).toEqual(expected);
     }
+  }, 60_000);
+
+  // An idle board sleeps (board.c hal_idle) instead of polling both chips over SPI, which kept the core
+  // busy: 108 million instructions a simulated second. A frame on either port and a key must still wake it
+  // at once, not at the next 50 ms tick.
+  it.skipIf(skip !== null)('sleeps while idle, and a frame on either port or a key wakes it at once', async () => {
+    board = await Rp2040Board.start();
+    const rp = board;
+    const idle = async () => { const from = rp.instructions; await rp.runFor(1000); return rp.instructions - from; };
+    expect(await idle()).toBeLessThan(2_000_000);
+    const frames: [Port, Uint8Array][] = [
+      [PORT_LAN, udp({ ...fromH(H1), dst: '203.0.113.53', sport: 42000, dport: 9000, payload: new Uint8Array(18) })],
+      [PORT_WAN, arpReply({ srcMac: GW_MAC, dstMac: WAN_MAC, senderIp: '198.51.100.1', targetIp: WAN_IP })], // sends the queued frame
+      [PORT_WAN, udp({ ...fromWan('203.0.113.53'), sport: 9000, dport: 42000, payload: new Uint8Array(18) })],
+    ];
+    for (const [port, frame] of frames) {
+      await rp.runFor(333); // a third of the way between ticks... or wherever the last frame left it
+      const sentAt = rp.simulatedMs();
+      const out = await rp.exchange(port, frame, 20);
+      expect(out.length, `port ${port}`).toBe(1);
+      expect(out[0].atMs - sentAt, `port ${port}`).toBeLessThan(0.5);
+    }
+    expect(await idle()).toBeLessThan(2_000_000);
+    const typedAt = rp.simulatedMs(), shown = rp.console.length;
+    rp.typeOnConsole('a');
+    expect(await rp.waitFor(() => rp.console.length > shown, 100)).toBe(true);
+    expect(rp.simulatedMs() - typedAt).toBeLessThan(3);
   }, 60_000);
 
   // 200 MHz is the RP2040's certified clock only with its core at 1.15 V or more (Pico SDK 2.1.1; 1.10 V

@@ -18,6 +18,10 @@ int hal_eth_tx(int port, const uint8_t *frame, size_t len);
 /** Called once a loop, before process() would run: a board whose transmissions are staged starts
  *  moving them over its bus, to overlap with process(). host_loop.c has an empty default. */
 void hal_eth_flush(void);
+/** Called when a loop found no frame and no key: a board that can sleeps until a frame or a key arrives
+ *  or its millisecond clock reaches wake_ms (the next timer tick), else returns at once (it may return
+ *  early). host_loop.c has an empty default: the loop then polls. */
+void hal_idle(uint32_t wake_ms);
 void hal_uart_putc(char c);
 /** A received console byte, or -1. */
 int hal_uart_getc(void);

@@ -28,6 +28,7 @@ static uint32_t frames_in, busy_us, process_us;
 static uint32_t ring_in, ring_out, slot_bytes, batch, mem_bytes;
 
 __attribute__((weak)) void hal_eth_flush(void) {}
+__attribute__((weak)) void hal_idle(uint32_t wake_ms) { (void)wake_ms; }
 
 uint32_t module_call(const char *name, int argc, uint32_t a, uint32_t b, int *ok) {
   return engine_call(name, argc, a, b, ok);
@@ -174,6 +175,8 @@ int main(void) {
              (unsigned long)busy_us, (unsigned long)process_us, (unsigned long)value_stack_used, (unsigned)value_stack_bytes);
     } else if (c >= 0) {
       board_console_key(c);
+    } else if (n == 0) {
+      hal_idle(last + BOARD_TICK_MS);
     }
   }
 }

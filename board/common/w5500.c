@@ -40,6 +40,7 @@ static int w5500_dma_busy(w5500 *c) { (void)c; return 0; }
 #define CR_SEND 0x20
 #define CR_RECV 0x40
 #define IR_SEND_OK 0x10
+#define IR_RECV 0x04
 #define MR_MACRAW 0x04
 #define SR_MACRAW 0x42
 #define SPIN_LIMIT 100000 // polls before a command or a transmission is given up as lost
@@ -366,6 +367,25 @@ void w5500_stage_flush(w5500 *c) {
   pump(c);
   if (c->tx_count && c->unsent_count + c->tx_count <= W5500_TX_FRAMES) tx_start(c);
 }
+
+#ifdef W5500_INTN
+int w5500_stage_sleep(w5500 *c) {
+  if (!c->intn_mask || c->busy != W5500_IDLE || c->tx_count || c->unsent_count || c->rx_head != c->rx_tail || !send_idle(c)) return 0;
+  // RECV joins SEND_OK on INTn, and both are cleared: the last SEND's SEND_OK (it is done) would hold
+  // INTn low, and RECV may be left from frames already read.
+  write8(c, BLOCK_S0_REG, Sn_IMR, IR_SEND_OK | IR_RECV);
+  write8(c, BLOCK_S0_REG, Sn_IR, IR_SEND_OK | IR_RECV);
+  c->send_ok_set = 0;
+  // A frame that came before RECV was cleared is counted here; one after it pulls INTn low.
+  uint8_t rsr[2];
+  read_bytes(c, BLOCK_S0_REG, Sn_RX_RSR, rsr, 2);
+  if (be16(rsr) == 0) return 1;
+  w5500_stage_wake(c);
+  return 0;
+}
+
+void w5500_stage_wake(w5500 *c) { write8(c, BLOCK_S0_REG, Sn_IMR, IR_SEND_OK); }
+#endif
 
 /** Cuts the next record from the stream: 1 with *len (0 when dropped), or 0 when it has not all arrived.
  *  A record larger than the whole stage is finished straight from the chip (the bus must be free). */

@@ -54,4 +54,10 @@ int w5500_stage_send(w5500 *chip, const uint8_t *frame, size_t len);
  *  work (process()) to overlap. Until then the bus is left to SENDs: a write started at once, as each
  *  frame was staged, held the SENDs of the frames before it back for the length of the write. */
 void w5500_stage_flush(w5500 *chip);
+/** Before the board sleeps (boards that wire INTn): 1 when the chip holds nothing for the driver (nothing
+ *  staged or waiting for SEND, no SEND on the wire, its RX buffer empty) and INTn now also signals a
+ *  frame's arrival; 0 when there is work, and the board must not sleep. */
+int w5500_stage_sleep(w5500 *chip);
+/** After the sleep: INTn signals SEND_OK alone again, as the staged driver reads it (send_idle). */
+void w5500_stage_wake(w5500 *chip);
 

@@ -2,7 +2,8 @@
 // clocks (12 MHz crystal, core at 1.15 V, PLL to 200 MHz), the microsecond timer, UART0 for the console, the two
 // W5500 in MACRAW mode, and the config slots in the last 16 KiB of flash, written through the
 // bootrom's flash routines. Everything is polled: the host loop is the only thread, and the SPI DMA
-// (two channels per chip) moves frames while it runs process().
+// (two channels per chip) moves frames while it runs process(). Interrupts serve one purpose: to end
+// the sleep of an idle loop (hal_idle).
 #include <stdint.h>
 #include <string.h>
 #include "hal.h"
@@ -18,11 +19,20 @@ extern uint32_t __stack_top;
 void reset_handler(void);   // board/common/startup.c
 void fault_handler(void);
 void default_handler(void);
+void wake_handler(void);
 
-// Polled board: no interrupt is enabled, so the 16 system entries are the whole table.
-__attribute__((section(".vectors"), used)) static const void *vectors[16] = {
+// The RP2040's interrupts that wake an idle loop (hal_idle); the others are never enabled.
+#define IRQ_TIMER_0 0
+#define IRQ_IO_BANK0 13
+#define IRQ_UART0 20
+#define WAKE_IRQS ((1u << IRQ_TIMER_0) | (1u << IRQ_IO_BANK0) | (1u << IRQ_UART0))
+
+// The 16 system entries and the RP2040's 26 interrupts.
+__attribute__((section(".vectors"), used)) static const void *vectors[16 + 26] = {
   &__stack_top, reset_handler, default_handler, fault_handler, 0, 0, 0,
   0, 0, 0, 0, default_handler, 0, 0, default_handler, default_handler,
+  [16 ... 16 + 25] = default_handler,
+  [16 + IRQ_TIMER_0] = wake_handler, [16 + IRQ_IO_BANK0] = wake_handler, [16 + IRQ_UART0] = wake_handler,
 };
 
 // ---- resets and clocks ----
@@ -98,7 +108,11 @@ static void clocks_init(void) {
 }
 
 // ---- timer ----
+#define TIMER_ALARM0 0x40054010
+#define TIMER_ARMED 0x40054020
 #define TIMERAWL 0x40054028
+#define TIMER_INTR 0x40054034
+#define TIMER_INTE 0x40054038
 
 uint32_t hal_micros(void) { return REG(TIMERAWL); }
 
@@ -128,10 +142,15 @@ uint32_t hal_millis(void) {
 #define SIO_OUT_CLR 0xd0000018
 #define SIO_OE_SET 0xd0000024
 
-/** A GPIO read through SIO, pulled up (an INTn: a chip not driving it reads as not asserted). */
-static void gpio_input_pulled_up(int pin) {
+#define PROC0_INTE(pin) (IO_BANK0 + 0x100 + 4 * ((pin) / 8))
+#define GPIO_LEVEL_LOW(pin) (1u << (4 * ((pin) % 8)))
+
+/** An INTn input: read through SIO, pulled up (a chip not driving it reads as not asserted); held low,
+ *  it interrupts core 0 (IO_IRQ_BANK0), which wakes an idle loop. */
+static void gpio_intn_input(int pin) {
   REG(PADS_BANK0 + 4 + 4 * pin) = (1u << 6) | (1u << 3) | (1u << 1); // input enabled, pull-up, Schmitt trigger
   REG(GPIO_CTRL(pin)) = FUNC_SIO;
+  REG(PROC0_INTE(pin)) |= GPIO_LEVEL_LOW(pin);
 }
 
 static void gpio_output(int pin, int level) {
@@ -153,6 +172,9 @@ static void delay_us(uint32_t us) {
 #define UART_FBRD (UART0 + 0x28)
 #define UART_LCR_H (UART0 + 0x2c)
 #define UART_CR (UART0 + 0x30)
+#define UART_IMSC (UART0 + 0x38)
+#define UART_RXIM (1u << 4)
+#define UART_RTIM (1u << 6) // receive timeout: a lone byte stays below the FIFO's trigger level
 
 void hal_uart_putc(char c) {
   while (REG(UART_FR) & (1u << 5)) {} // TX FIFO full
@@ -170,6 +192,7 @@ static void uart_init(void) {
   REG(UART_FBRD) = div64 & 63;
   REG(UART_LCR_H) = (3u << 5) | (1u << 4); // 8 bits, FIFOs on
   REG(UART_CR) = (1u << 0) | (1u << 8) | (1u << 9);
+  REG(UART_IMSC) = UART_RXIM | UART_RTIM; // a key wakes an idle loop
   REG(GPIO_CTRL(0)) = FUNC_UART;
   REG(GPIO_CTRL(1)) = FUNC_UART;
 }
@@ -228,11 +251,12 @@ int hal_eth_tx(int port, const uint8_t *frame, size_t len) {
 void hal_init(void) {
   clocks_init();
   unreset(RESET_IO_BANK0 | RESET_PADS_BANK0 | RESET_TIMER | RESET_UART0 | RESET_SPI0 | RESET_SPI1 | RESET_DMA);
+  REG(TIMER_INTE) = 1u; // alarm 0 ends an idle loop's sleep
   uart_init();
   for (int p = 0; p < 2; p++) {
     gpio_output(nic[p].cs, 1);
     gpio_output(nic[p].reset, 0); // hold in reset >= 500 us, then give its PLL time to lock
-    gpio_input_pulled_up(__builtin_ctz(nic[p].intn_mask));
+    gpio_intn_input(__builtin_ctz(nic[p].intn_mask));
     spi_init(nic[p].spi, spi_pins[p]);
   }
   delay_us(500);
@@ -249,6 +273,39 @@ void hal_init(void) {
 }
 
 const char *hal_board_name(void) { return "rp2040-w5500"; }
+
+// ---- idle: sleep until a frame, a key or the next tick ----
+// Polling both chips over SPI kept the core at work all the time, idle or not: 108 million instructions
+// a second. Asleep, the core waits for a chip's INTn (w5500_stage_sleep adds RECV to it), a key on
+// UART0, or timer alarm 0 at the next tick. All three are level-triggered and stay asserted until the
+// loop serves them: the handler masks all three, so the loop runs with no interrupt enabled, as before.
+#define NVIC_ISER 0xe000e100
+#define NVIC_ICER 0xe000e180
+
+static volatile uint8_t woken;
+
+void wake_handler(void) {
+  REG(NVIC_ICER) = WAKE_IRQS;
+  woken = 1;
+}
+
+void hal_idle(uint32_t wake_ms) {
+  int32_t ms = (int32_t)(wake_ms - hal_millis());
+  if (ms <= 0) return;
+  if (!w5500_stage_sleep(&nic[HAL_PORT_LAN])) return;
+  if (w5500_stage_sleep(&nic[HAL_PORT_WAN])) {
+    REG(TIMER_INTR) = 1u; // alarm 0's last firing
+    REG(TIMER_ALARM0) = REG(TIMERAWL) + (uint32_t)ms * 1000u; // 1 ms or more ahead: it cannot be missed
+    woken = 0;
+    REG(NVIC_ISER) = WAKE_IRQS; // a source already asserted interrupts at once: then no sleep below
+    // WFE, not WFI: an interrupt between the test and the WFE sets the event register as it returns,
+    // so that WFE does not sleep through it.
+    while (!woken) __asm volatile("wfe");
+    REG(TIMER_ARMED) = 1u; // woken by another source: the alarm must not fire later
+    w5500_stage_wake(&nic[HAL_PORT_WAN]);
+  }
+  w5500_stage_wake(&nic[HAL_PORT_LAN]);
+}
 
 // ---- entropy: the ring oscillator's random bit, mixed with the timer ----
 #define ROSC_RANDOMBIT 0x4006001c

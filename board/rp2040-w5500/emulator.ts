@@ -52,7 +52,8 @@ export function rp2040Available(image = RP2040_IMAGE): string | null {
 }
 
 export class Rp2040Board implements UartBoard {
-  readonly received: { port: Port; data: Uint8Array }[] = [];
+  /** What the chips put on the wire, each with the board's time then. */
+  readonly received: { port: Port; data: Uint8Array; atMs: number }[] = [];
   console = '';
   /** The Ethernet chips by port; a chip's `dropped` counts frames sent to it that found no room. */
   readonly nics = [new W5500(), new W5500()] as const;
@@ -128,7 +129,7 @@ export class Rp2040Board implements UartBoard {
       const chip = this.nics[port];
       chip.attach(mcu, spi, cs, int);
       chip.onFrame = (data) => {
-        this.received.push({ port, data });
+        this.received.push({ port, data, atMs: clock.nanos / 1e6 });
         this.lastFrameNanos = clock.nanos;
       };
     }
@@ -214,7 +215,7 @@ export class Rp2040Board implements UartBoard {
   }
 
   /** Sends a frame and collects what the board transmits until it has been quiet for `quietMs` simulated ms. */
-  async exchange(port: Port, frame: Uint8Array, quietMs = 250): Promise<{ port: Port; data: Uint8Array }[]> {
+  async exchange(port: Port, frame: Uint8Array, quietMs = 250): Promise<{ port: Port; data: Uint8Array; atMs: number }[]> {
     const start = this.received.length, from = this.clock.nanos;
     this.send(port, frame);
     const quietAt = () => Math.max(from, this.lastFrameNanos) + quietMs * 1e6;
