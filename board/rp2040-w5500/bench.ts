@@ -1,52 +1,29 @@
 // make bench (RP2040 part): how fast the rp2040-w5500 firmware forwards in rp2040js. The emulator's
 // clock is the board's: the clk_sys the firmware sets (200 MHz; rp2040js follows its PLL registers),
 // rp2040js's cycle count per instruction, and SPI bytes that take their 8 bit times at the SPI clock the
-// firmware sets (33.3 MHz; the W5500 model), so the figures are the emulated
-// board's own, whatever this machine's load. Steady-state NAT hits: 64-byte UDP frames of 16 established
-// flows (the board config lets one host hold 32), LAN to WAN, kept queued in the LAN W5500 so the board
-// never waits for input. Reported: frames per second through the whole board, and per frame the time
-// from reading the W5500 to transmitting (SPI included) and the part of it spent in process(); and the
-// bus floor: the SPI bytes per frame on each bus (the models count them) at the bus clock, the bound if
-// the CPU cost nothing. The two buses run at once (DMA), so the busier one sets it. Then the same traffic
+// firmware sets (33.3 MHz; the W5500 model), so the figures are the emulated board's own, whatever this
+// machine's load. Steady-state NAT hits (nat-hits.ts). Reported: frames per second through the whole
+// board, and per frame the time from reading the W5500 to transmitting (SPI included) and the part of it
+// spent in process(); and the bus floor: the SPI bytes per frame on each bus (the models count them) at
+// the bus clock, the bound if the CPU cost nothing. The two buses run at once (DMA), so the busier one sets it. Then the same traffic
 // through a model of the XIP cache (xip-cache.ts), for what silicon adds and rp2040js does not time.
 // Both builds: wasm3 (rp2040-w5500) and the AOT wasm2c build (rp2040-w5500-aot), when built.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { PORT_LAN, PORT_WAN, Port } from '../../host/abi.ts';
-import { arpReply, udp } from '../../host/packets.ts';
 import { Rp2040Board, RP2040_IMAGE, compiledCodeOffset } from './emulator.ts';
+import { openFlows, streamNatHits } from './nat-hits.ts';
 import { XipCacheModel } from './xip-cache.ts';
 
-const FLOWS = 16;
 const FRAMES = Number(process.env.BOARD_BENCH_FRAMES ?? 2048);
-// Frames queued at a time. The test looks at the board once a simulated millisecond, so the queue must
-// outlast a millisecond at any rate the board can reach: with 32 (topped up at 16 left) it ran dry above
-// 16 frames a millisecond and frames/s stuck at 16,000. 96 x 66 bytes, with up to 48 more queued, fills
-// 9.5 KiB of the W5500's 16 KiB RX buffer and lasts a millisecond up to 48,000 frames/s.
-const BURST = 96;
-const LAN_MAC = '02:00:00:00:01:01', WAN_MAC = '02:00:00:00:02:01', GW_MAC = '02:00:00:00:02:fe';
-const frame = (flow: number) => udp({ srcMac: '02:00:00:00:10:10', dstMac: LAN_MAC, src: '192.168.1.10', dst: '203.0.113.53', sport: 40000 + flow, dport: 9000, payload: new Uint8Array(64 - 42) });
-
-/** Sends `count` frames of the flows and waits until they are out. The queue is topped up once half of a
- *  burst has gone: never empty, never more than BURST + BURST / 2 queued. */
-async function stream(board: Rp2040Board, count: number): Promise<void> {
-  const start = board.received.length;
-  for (let sent = 0; sent < count;) {
-    for (let k = 0; k < BURST; k++) board.send(PORT_LAN, frame(sent++ % FLOWS));
-    await board.waitFor(() => board.received.length - start >= sent - BURST / 2, 1000);
-  }
-  await board.waitFor(() => board.received.length >= start + count, 1000);
-}
 
 async function bench(build: string, image: string, engine: string, configPath: string): Promise<void> {
   const board = await Rp2040Board.start({ image });
   try {
-    await board.exchange(PORT_LAN, frame(0));
-    await board.exchange(PORT_WAN, arpReply({ srcMac: GW_MAC, dstMac: WAN_MAC, senderIp: '198.51.100.1', targetIp: '198.51.100.2' }));
-    for (let f = 0; f < FLOWS; f++) await board.exchange(PORT_LAN, frame(f), 20);
+    await openFlows(board);
     const before = await board.margins();
     const spi0 = board.nics.map((nic) => nic.spiBytes);
     const start = board.received.length, t0 = board.simulatedMs();
-    await stream(board, FRAMES);
+    await streamNatHits(board, FRAMES);
     const elapsedMs = board.simulatedMs() - t0;
     const forwarded = board.received.length - start;
     const after = await board.margins();
@@ -57,10 +34,10 @@ async function bench(build: string, image: string, engine: string, configPath: s
     // The same traffic again through a model of the XIP cache (xip-cache.ts): what silicon would add.
     const codeAt = compiledCodeOffset(image);
     const xip = new XipCacheModel(board, codeAt === null ? Infinity : 0x10000000 + codeAt);
-    await stream(board, 256);
+    await streamNatHits(board, 256);
     xip.reset();
     const modelFrom = board.received.length;
-    await stream(board, 512);
+    await streamNatHits(board, 512);
     const modelled = board.received.length - modelFrom;
     const xipMisses = { image: +(xip.image / modelled).toFixed(1), compiledCode: +(xip.after / modelled).toFixed(1) };
     const limits = JSON.parse(readFileSync(configPath, 'utf8')).limits;
