@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { Router } from '../host/router.ts';
-import { PORT_LAN, PORT_WAN, Port } from '../host/abi.ts';
+import { DUMP_MAPPINGS, DUMP_SESSIONS, PORT_LAN, PORT_WAN, Port } from '../host/abi.ts';
 import { arpReply, udp } from '../host/packets.ts';
 import { BOARD_PORTS, EmulatedBoard } from '../board/ports.ts';
 import { Rp2040Board, RP2040_IMAGE, compiledCodeOffset, rp2040Available } from '../board/rp2040-w5500/emulator.ts';
@@ -13,6 +13,8 @@ import { openFlows, streamNatHits } from '../board/rp2040-w5500/nat-hits.ts';
 import { XipCacheModel } from '../board/rp2040-w5500/xip-cache.ts';
 import { fillFrames } from './helpers/fill.ts';
 import { LAN_MAC, WAN_MAC, GW_MAC, H1, WAN_IP, frameKey, fromH, fromWan } from './helpers/board-frames.ts';
+
+const RET = '\r';
 
 /** Sends frames in bursts of 16 and returns, per port, what the board transmitted in reply, in order. */
 async function burst(board: EmulatedBoard, frames: [Port, Uint8Array][]): Promise<string[][]> {
@@ -51,6 +53,15 @@ describe.each(BOARD_PORTS)('board firmware $name with full tables', ({ name, con
     // The table was full: flows were refused or the oldest transitory ones evicted.
     expect(c.sessions_evicted + c.drop_session_table_full + c.drop_mapping_table_full + c.drop_host_share + c.drop_host_quota).toBeGreaterThan(0);
     expect(board.console).not.toMatch(/failed|hard fault|halted/);
+    // Its console shows how full the tables are: what the Node host holds, out of the board's sizes.
+    await board.waitFor(() => board!.console.includes('Login:'), 10_000);
+    await board.type('admin' + RET, 'Password');
+    await board.type('admin' + RET, 'Main Menu');
+    await board.type('5', 'Utilities');
+    const screen = await board.type('1', /sessions in use \(\d+ %\), \d+ of \d+ mappings/);
+    const sessions = router.dumpTable(DUMP_SESSIONS).length, mappings = router.dumpTable(DUMP_MAPPINGS).length;
+    expect(sessions).toBeGreaterThan(config.limits.sessions * 0.9);
+    expect(screen).toContain(`${sessions} of ${config.limits.sessions} sessions in use (${Math.floor((sessions * 100) / config.limits.sessions)} %), ${mappings} of ${config.limits.mappings} mappings`);
     console.log(`${name} full table: ${config.limits.sessions} sessions, ${fill.length} new flows: ${c.sessions_created} created, ${c.sessions_evicted} evicted, ${c.drop_session_table_full} refused (table full), ${c.drop_host_share} refused (host share)`);
   }, 600_000);
 });
