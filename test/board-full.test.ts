@@ -166,6 +166,8 @@ describe('rp2040-w5500: overlapped SPI, its clocks, its sleep', () => {
       expect(out[0].atMs - sentAt, `port ${port}`).toBeLessThan(0.5);
     }
     expect(await idle()).toBeLessThan(2_000_000);
+    // Asleep, INTn also signals RECV; awake, it must mean SEND_OK alone again when the driver SENDs.
+    expect(rp.nics.map((nic) => nic.sendsWithIntnHeldByOther)).toEqual([0, 0]);
     const typedAt = rp.simulatedMs(), shown = rp.console.length;
     rp.typeOnConsole('a');
     expect(await rp.waitFor(() => rp.console.length > shown, 100)).toBe(true);

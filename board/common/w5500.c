@@ -100,8 +100,10 @@ int w5500_init(w5500 *c) {
   // MACRAW without the MAC filter: the module sees every frame and drops what is not its own.
   write8(c, BLOCK_S0_REG, Sn_MR, MR_MACRAW);
   if (command(c, CR_OPEN) != 0) return -1;
-  // INTn for SEND_OK alone (a reset enables every socket interrupt, but SIMR none): see send_idle.
-  write8(c, BLOCK_S0_REG, Sn_IMR, c->intn_mask ? IR_SEND_OK : 0);
+  // SEND_OK alone (a reset enables every socket interrupt): the datasheet sets a bit of Sn_IR only where
+  // Sn_IMR enables it, so a board without INTn, which reads SEND_OK over SPI, needs it enabled too. INTn,
+  // low while any bit of Sn_IR is set, only where the board wires it (SIMR): see send_idle.
+  write8(c, BLOCK_S0_REG, Sn_IMR, IR_SEND_OK);
   write8(c, BLOCK_COMMON, SIMR, c->intn_mask ? 1 : 0);
   return read8(c, BLOCK_S0_REG, Sn_SR) == SR_MACRAW ? 0 : -1;
 }
@@ -384,7 +386,13 @@ int w5500_stage_sleep(w5500 *c) {
   return 0;
 }
 
-void w5500_stage_wake(w5500 *c) { write8(c, BLOCK_S0_REG, Sn_IMR, IR_SEND_OK); }
+void w5500_stage_wake(w5500 *c) {
+  write8(c, BLOCK_S0_REG, Sn_IMR, IR_SEND_OK);
+  // The datasheet also says INTn is low while any bit of Sn_IR is set, whatever Sn_IMR says now (SIR):
+  // a RECV left set would then hold INTn low, and send_idle would take every SEND for done. Cleared after
+  // the mask, so that no new RECV can be set behind it.
+  write8(c, BLOCK_S0_REG, Sn_IR, IR_RECV);
+}
 #endif
 
 /** Cuts the next record from the stream: 1 with *len (0 when dropped), or 0 when it has not all arrived.

@@ -281,6 +281,7 @@ const char *hal_board_name(void) { return "rp2040-w5500"; }
 // loop serves them: the handler masks all three, so the loop runs with no interrupt enabled, as before.
 #define NVIC_ISER 0xe000e100
 #define NVIC_ICER 0xe000e180
+#define NVIC_ICPR 0xe000e280
 
 static volatile uint8_t woken;
 
@@ -297,7 +298,10 @@ void hal_idle(uint32_t wake_ms) {
     REG(TIMER_INTR) = 1u; // alarm 0's last firing
     REG(TIMER_ALARM0) = REG(TIMERAWL) + (uint32_t)ms * 1000u; // 1 ms or more ahead: it cannot be missed
     woken = 0;
-    REG(NVIC_ISER) = WAKE_IRQS; // a source already asserted interrupts at once: then no sleep below
+    // Pending bits latched while the three were disabled (every SEND_OK on INTn) are stale: cleared. A
+    // source still asserted pends again at once, and interrupts as soon as it is enabled: no sleep below.
+    REG(NVIC_ICPR) = WAKE_IRQS;
+    REG(NVIC_ISER) = WAKE_IRQS;
     // WFE, not WFI: an interrupt between the test and the WFE sets the event register as it returns,
     // so that WFE does not sleep through it.
     while (!woken) __asm volatile("wfe");

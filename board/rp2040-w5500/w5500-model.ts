@@ -3,9 +3,11 @@
 // at auto-incrementing offsets). Modelled: the common registers the driver touches, and socket 0 in
 // MACRAW mode with its TX and RX buffers; every command is taken at once (CR reads 0), and a SEND
 // completes (the frame out, TX_RD moved, SEND_OK set) after the frame's time on a 100 Mbit/s wire
-// (preamble, FCS and inter-frame gap included), as the chip's does. Sockets 1-7 read as 0. The INTn
-// pin (active low) is asserted while socket 0 has an interrupt its Sn_IMR enables and SIMR lets through
-// (SIR reads which); INTLEVEL's re-assert delay (26 ns by default) is not modelled.
+// (preamble, FCS and inter-frame gap included), as the chip's does. Sockets 1-7 read as 0. Interrupts
+// as the datasheet has them: an event sets its bit of Sn_IR only where Sn_IMR enables it, and the INTn
+// pin (active low) is asserted while any bit of socket 0's Sn_IR is set and SIMR lets it through (SIR
+// reads which), whatever Sn_IMR says by then; INTLEVEL's re-assert delay (26 ns by default) is not
+// modelled.
 import { GPIOPinState, type RP2040 } from 'rp2040js';
 
 // Common registers (block 0)
@@ -40,6 +42,9 @@ export class W5500 {
   spiBytes = 0;
   /** SEND commands issued while the previous SEND was still on the wire (the datasheet forbids it). */
   sendsWhileBusy = 0;
+  /** SENDs given while another bit of Sn_IR than SEND_OK held INTn low: where a driver reads INTn as
+   *  SEND_OK (the RP2040's), the pin then said nothing about the SEND before. */
+  sendsWithIntnHeldByOther = 0;
 
   private readonly common = new Uint8Array(0x40);
   private readonly socket = new Uint8Array(0x30);
@@ -78,9 +83,9 @@ export class W5500 {
     this.interrupts();
   }
 
-  /** Socket 0's interrupts that reach INTn: SIR's bit, and the pin low while it is set. */
+  /** Socket 0's interrupts: SIR's bit, set while Sn_IR is not 0, and the pin low while SIMR passes it. */
   private interrupts(): number {
-    const sir = this.socket[Sn_IR] & this.socket[Sn_IMR] ? 1 : 0;
+    const sir = this.socket[Sn_IR] ? 1 : 0;
     this.intPin?.setInputValue(!(sir & this.common[SIMR]));
     return sir;
   }
@@ -121,7 +126,7 @@ export class W5500 {
     frame.forEach((b, i) => put(i + 2, b));
     this.setU16(Sn_RX_WR, wr + record);
     this.setU16(Sn_RX_RSR, pending + record);
-    this.socket[Sn_IR] |= IR_RECV;
+    this.socket[Sn_IR] |= IR_RECV & this.socket[Sn_IMR];
     this.interrupts();
     return true;
   }
@@ -197,6 +202,7 @@ export class W5500 {
       case CR_SEND: {
         if (this.socket[Sn_SR] !== SOCK_MACRAW) return;
         if (this.sending) { this.sendsWhileBusy++; return; }
+        if (this.socket[Sn_IR] & ~IR_SEND_OK && this.common[SIMR] & 1) this.sendsWithIntnHeldByOther++;
         const rd = this.u16(Sn_TX_RD), wr = this.u16(Sn_TX_WR);
         const frame = new Uint8Array((wr - rd) & 0xffff);
         frame.forEach((_, i) => (frame[i] = this.tx[this.bufferAddress(rd + i, Sn_TXBUF_SIZE)]));
@@ -217,7 +223,7 @@ export class W5500 {
     if (!frame) return;
     this.sending = null;
     this.setU16(Sn_TX_RD, this.u16(Sn_TX_RD) + frame.length);
-    this.socket[Sn_IR] |= IR_SEND_OK;
+    this.socket[Sn_IR] |= IR_SEND_OK & this.socket[Sn_IMR];
     this.interrupts();
     this.onFrame(frame);
   }
