@@ -11,6 +11,7 @@ import { Margins, UartBoard, readMargins, typeAndWait } from '../common/uart.ts'
 import { SLOT_BYTES } from '../common/slots.ts';
 import { BootromModel } from './bootrom-model.ts';
 import { W5500 } from './w5500-model.ts';
+import { modelUartRxInterrupts } from './uart-rx-model.ts';
 
 /** A raw flash image based at 0x10000000: boot2 (256 bytes), then the vector table. */
 export const RP2040_IMAGE = 'build/board/rp2040-w5500.bin';
@@ -133,6 +134,7 @@ export class Rp2040Board implements UartBoard {
         this.lastFrameNanos = clock.nanos;
       };
     }
+    modelUartRxInterrupts(mcu, clock);
     mcu.uart[0].onByte = (byte) => (this.console += this.decoder.decode(Uint8Array.of(byte), { stream: true }));
   }
 
