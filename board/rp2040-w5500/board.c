@@ -119,16 +119,17 @@ uint32_t hal_micros(void) { return REG(TIMERAWL); }
 // Milliseconds by accumulating the microsecond timer: the loop asks several times per frame, and
 // dividing the 64-bit count by 1000 is a library call on the M0+ (1.4 % of a frame's instructions).
 // Correct as long as it is called at least once per 71 minutes (the 32-bit microsecond wrap).
+static uint32_t millis_last_us, millis_ms, millis_rest_us;
+
 uint32_t hal_millis(void) {
-  static uint32_t last_us, ms, rest_us;
   uint32_t now = REG(TIMERAWL);
-  rest_us += now - last_us;
-  last_us = now;
-  if (rest_us >= 1000) {
-    ms += rest_us / 1000;
-    rest_us %= 1000;
+  millis_rest_us += now - millis_last_us;
+  millis_last_us = now;
+  if (millis_rest_us >= 1000) {
+    millis_ms += millis_rest_us / 1000;
+    millis_rest_us %= 1000;
   }
-  return ms;
+  return millis_ms;
 }
 
 // ---- GPIO ----
@@ -296,8 +297,12 @@ void hal_idle(uint32_t wake_ms) {
   if (!w5500_stage_sleep(&nic[HAL_PORT_LAN])) return;
   if (w5500_stage_sleep(&nic[HAL_PORT_WAN])) {
     REG(TIMER_INTR) = 1u; // alarm 0's last firing
-    REG(TIMER_ALARM0) = REG(TIMERAWL) + (uint32_t)ms * 1000u; // 1 ms or more ahead: it cannot be missed
-    woken = 0;
+    // The microsecond at which hal_millis() reaches wake_ms: its last reading, less the part of a
+    // millisecond it had counted already. An alarm set in the past would fire 71 minutes later: then
+    // no sleep (the loop reaches the tick polling).
+    uint32_t at = millis_last_us + (uint32_t)ms * 1000u - millis_rest_us;
+    REG(TIMER_ALARM0) = at;
+    woken = (int32_t)(at - REG(TIMERAWL)) <= 0;
     // Pending bits latched while the three were disabled (every SEND_OK on INTn) are stale: cleared. A
     // source still asserted pends again at once, and interrupts as soon as it is enabled: no sleep below.
     REG(NVIC_ICPR) = WAKE_IRQS;
