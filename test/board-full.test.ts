@@ -8,9 +8,8 @@ import { Router } from '../host/router.ts';
 import { DUMP_MAPPINGS, DUMP_SESSIONS, PORT_LAN, PORT_WAN, Port } from '../host/abi.ts';
 import { arpReply, udp } from '../host/packets.ts';
 import { BOARD_PORTS, EmulatedBoard } from '../board/ports.ts';
-import { Rp2040Board, RP2040_IMAGE, compiledCodeOffset, rp2040Available } from '../board/rp2040-w5500/emulator.ts';
-import { openFlows, streamNatHits } from '../board/rp2040-w5500/nat-hits.ts';
-import { XipCacheModel } from '../board/rp2040-w5500/xip-cache.ts';
+import { Rp2040Board, RP2040_IMAGE, rp2040Available } from '../board/rp2040-w5500/emulator.ts';
+import { openFlows, xipMissesPerFrame } from '../board/rp2040-w5500/nat-hits.ts';
 import { fillFrames } from './helpers/fill.ts';
 import { LAN_MAC, WAN_MAC, GW_MAC, H1, WAN_IP, frameKey, fromH, fromWan } from './helpers/board-frames.ts';
 
@@ -181,14 +180,8 @@ describe('rp2040-w5500: overlapped SPI, its clocks, its sleep', () => {
     for (const image of [RP2040_IMAGE, 'build/board/rp2040-w5500-aot.bin'].filter((i) => existsSync(i))) {
       board = await Rp2040Board.start({ image });
       await openFlows(board);
-      const codeAt = compiledCodeOffset(image);
-      const xip = new XipCacheModel(board, codeAt === null ? Infinity : 0x10000000 + codeAt);
-      await streamNatHits(board, 256);
-      xip.reset();
-      const from = board.received.length;
-      await streamNatHits(board, 512);
-      const frames = board.received.length - from;
-      expect((xip.image + xip.after) / frames, `${image}: a stale board/rp2040-w5500/hot-code.ld? (make hot-code)`).toBeLessThan(1);
+      const misses = await xipMissesPerFrame(board, image);
+      expect(misses.image + misses.compiledCode, `${image}: a stale board/rp2040-w5500/hot-code.ld? (make hot-code)`).toBeLessThan(1);
       board.stop();
     }
   }, 120_000);

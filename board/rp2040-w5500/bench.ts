@@ -10,9 +10,8 @@
 // Both builds: wasm3 (rp2040-w5500) and the AOT wasm2c build (rp2040-w5500-aot), when built.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { PORT_LAN, PORT_WAN, Port } from '../../host/abi.ts';
-import { Rp2040Board, RP2040_IMAGE, compiledCodeOffset } from './emulator.ts';
-import { openFlows, streamNatHits } from './nat-hits.ts';
-import { XipCacheModel } from './xip-cache.ts';
+import { Rp2040Board, RP2040_IMAGE } from './emulator.ts';
+import { openFlows, streamNatHits, xipMissesPerFrame } from './nat-hits.ts';
 
 const FRAMES = Number(process.env.BOARD_BENCH_FRAMES ?? 2048);
 
@@ -32,14 +31,8 @@ async function bench(build: string, image: string, engine: string, configPath: s
     const spiMHz = board.spiHz(PORT_WAN) / 1e6, cpuMHz = board.clockHz / 1e6;
     const busUs = busBytes.map((b, port) => (b * 8 * 1e6) / board.spiHz(port as Port));
     // The same traffic again through a model of the XIP cache (xip-cache.ts): what silicon would add.
-    const codeAt = compiledCodeOffset(image);
-    const xip = new XipCacheModel(board, codeAt === null ? Infinity : 0x10000000 + codeAt);
-    await streamNatHits(board, 256);
-    xip.reset();
-    const modelFrom = board.received.length;
-    await streamNatHits(board, 512);
-    const modelled = board.received.length - modelFrom;
-    const xipMisses = { image: +(xip.image / modelled).toFixed(1), compiledCode: +(xip.after / modelled).toFixed(1) };
+    const misses = await xipMissesPerFrame(board, image);
+    const xipMisses = { image: +misses.image.toFixed(1), compiledCode: +misses.compiledCode.toFixed(1) };
     const limits = JSON.parse(readFileSync(configPath, 'utf8')).limits;
     const result = {
       date: new Date().toISOString().slice(0, 10), board: `${build} (rp2040js, ${cpuMHz} MHz)`, spiMHz: +spiMHz.toFixed(2), engine, forwarded,

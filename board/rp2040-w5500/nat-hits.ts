@@ -1,9 +1,11 @@
 // Steady-state NAT hits for the RP2040 firmware in rp2040js: 64-byte UDP frames of 16 established flows
 // (the board config lets one host hold 32), LAN to WAN, kept queued in the LAN W5500 so that the board
-// never waits for input. make bench times them (bench.ts); hot-code.ts finds the code they run.
+// never waits for input. make bench times them (bench.ts) and counts their XIP cache misses; hot-code.ts
+// finds the code they run.
 import { PORT_LAN, PORT_WAN } from '../../host/abi.ts';
 import { arpReply, udp } from '../../host/packets.ts';
-import type { Rp2040Board } from './emulator.ts';
+import { compiledCodeOffset, type Rp2040Board } from './emulator.ts';
+import { XipCacheModel } from './xip-cache.ts';
 
 export const FLOWS = 16;
 // Frames queued at a time. The test looks at the board once a simulated millisecond, so the queue must
@@ -30,4 +32,17 @@ export async function streamNatHits(board: Rp2040Board, count: number): Promise<
     await board.waitFor(() => board.received.length - start >= sent - BURST / 2, 1000);
   }
   await board.waitFor(() => board.received.length >= start + count, 1000);
+}
+
+/** XIP cache misses a frame of steady NAT hits after a warm-up (xip-cache.ts: what silicon adds and
+ *  rp2040js does not time): in the image, and in wasm3's compiled code after it. */
+export async function xipMissesPerFrame(board: Rp2040Board, image: string): Promise<{ image: number; compiledCode: number }> {
+  const codeAt = compiledCodeOffset(image);
+  const xip = new XipCacheModel(board, codeAt === null ? Infinity : 0x10000000 + codeAt);
+  await streamNatHits(board, 256);
+  xip.reset();
+  const from = board.received.length;
+  await streamNatHits(board, 512);
+  const frames = board.received.length - from;
+  return { image: xip.image / frames, compiledCode: xip.after / frames };
 }
