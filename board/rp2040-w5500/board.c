@@ -310,6 +310,7 @@ void hal_idle(uint32_t wake_ms) {
     // WFE, not WFI: an interrupt between the test and the WFE sets the event register as it returns,
     // so that WFE does not sleep through it.
     while (!woken) __asm volatile("wfe");
+    REG(NVIC_ICER) = WAKE_IRQS; // not woken by the handler (the alarm was past): none may stay enabled
     REG(TIMER_ARMED) = 1u; // woken by another source: the alarm must not fire later
     w5500_stage_wake(&nic[HAL_PORT_WAN]);
   }
