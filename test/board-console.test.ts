@@ -31,7 +31,7 @@ async function defaultAuth(config: object): Promise<Uint8Array> {
 /** UDP to the WAN address on port 500 from a remote gateway; returns what the board delivers on the LAN. */
 async function forwardedToLan(board: EmulatedBoard): Promise<string[]> {
   const inbound = udp({ srcMac: '02:00:00:00:02:fe', dstMac: WAN_MAC, src: '203.0.113.1', dst: '198.51.100.2', sport: 500, dport: 500, payload: Buffer.from('a datagram for the server') });
-  const asked = await board.exchange(PORT_WAN, inbound);
+  const asked = await board.exchange(PORT_WAN, inbound, undefined, 1); // an ARP request for H1, or the datagram
   const answer = await board.exchange(PORT_LAN, arpReply({ srcMac: H1.mac, dstMac: LAN_MAC, senderIp: H1.ip, targetIp: '192.168.1.1' }));
   return [...asked, ...answer].map((f) => parseFrame(f.data)).filter((p) => p.udp).map((p) => `${p.ip!.dst}:${p.udp!.dport}`);
 }
@@ -86,7 +86,7 @@ describe.each(BOARD_PORTS)('management console on the board UART ($name)', ({ na
     image.set(encodeSlot(1, big, auth), 0);
     board = await start(image);
     expect(board.console).toContain('flash slot A holds a config this module refuses (error -14: limits: tables do not fit in memory): the default instead');
-    const out = await board.exchange(PORT_LAN, udp({ srcMac: H1.mac, dstMac: LAN_MAC, src: H1.ip, dst: '203.0.113.53', sport: 40000, dport: 9, payload: Buffer.from('still routing') }));
+    const out = await board.exchange(PORT_LAN, udp({ srcMac: H1.mac, dstMac: LAN_MAC, src: H1.ip, dst: '203.0.113.53', sport: 40000, dport: 9, payload: Buffer.from('still routing') }), undefined, 1);
     expect(out.map((f) => f.port)).toEqual([PORT_WAN]); // the default config at work: ARP for the gateway
   }, 180_000);
 
@@ -98,7 +98,7 @@ describe.each(BOARD_PORTS)('management console on the board UART ($name)', ({ na
     image.set(encodeSlot(1, newer, await defaultAuth(BOARD_CONFIG)), 0);
     board = await start(image);
     expect(board.console).toContain('flash slot A holds a config this module refuses (error -2: record: unsupported version): the default instead');
-    const out = await board.exchange(PORT_LAN, udp({ srcMac: H1.mac, dstMac: LAN_MAC, src: H1.ip, dst: '203.0.113.53', sport: 40000, dport: 9, payload: Buffer.from('still routing') }));
+    const out = await board.exchange(PORT_LAN, udp({ srcMac: H1.mac, dstMac: LAN_MAC, src: H1.ip, dst: '203.0.113.53', sport: 40000, dport: 9, payload: Buffer.from('still routing') }), undefined, 1);
     expect(out.map((f) => f.port)).toEqual([PORT_WAN]); // the default config at work: ARP for the gateway
   }, 180_000);
 

@@ -48,7 +48,7 @@ describe.each(BOARD_PORTS)('board firmware $name', ({ name, config: configPath, 
     for (const [i, [port, frame]] of steps.entries()) {
       router.receive(port, frame);
       const expected = router.process((t += 20)).map((f) => `${f.port}:${Buffer.from(f.data).toString('hex')}`);
-      const got = (await board.exchange(port, frame)).map((f) => `${f.port}:${Buffer.from(f.data).toString('hex')}`);
+      const got = (await board.exchange(port, frame, undefined, expected.length)).map((f) => `${f.port}:${Buffer.from(f.data).toString('hex')}`);
       expect(got, `step ${i}; the board said:\n${board.console.split('\n').filter((l) => l.includes('natpass:')).join('\n')}`).toEqual(expected);
     }
     expect(router.counters().spi_bound).toBe(1);

@@ -79,8 +79,8 @@ export class QemuBoard implements UartBoard {
   }
 
   /** Sends a frame and collects what the board transmits until it has been quiet for `quietMs`. */
-  exchange(port: Port, frame: Uint8Array, quietMs = 250): Promise<{ port: Port; data: Uint8Array }[]> {
-    return exchangeUntilQuiet(this, port, frame, quietMs);
+  exchange(port: Port, frame: Uint8Array, quietMs = 250, atLeast = 0): Promise<{ port: Port; data: Uint8Array }[]> {
+    return exchangeUntilQuiet(this, port, frame, quietMs, atLeast);
   }
 
   typeOnConsole(text: string): void {

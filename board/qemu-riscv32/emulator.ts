@@ -104,8 +104,8 @@ export class RiscvBoard implements UartBoard {
   /** Sends a frame and collects what the board transmits until it has been quiet for `quietMs` of wall
    *  time. 600 ms, not the mps2 runner's 250: a path's first frame makes wasm3 compile its functions and
    *  QEMU translate that code, which on a loaded two-core machine once took longer than 250 ms. */
-  exchange(port: Port, frame: Uint8Array, quietMs = 600): Promise<{ port: Port; data: Uint8Array }[]> {
-    return exchangeUntilQuiet(this, port, frame, quietMs);
+  exchange(port: Port, frame: Uint8Array, quietMs = 600, atLeast = 0): Promise<{ port: Port; data: Uint8Array }[]> {
+    return exchangeUntilQuiet(this, port, frame, quietMs, atLeast);
   }
 
   typeOnConsole(text: string): void {

@@ -216,8 +216,10 @@ export class Rp2040Board implements UartBoard {
     return this.nics[port].receive(frame);
   }
 
-  /** Sends a frame and collects what the board transmits until it has been quiet for `quietMs` simulated ms. */
-  async exchange(port: Port, frame: Uint8Array, quietMs = 250): Promise<{ port: Port; data: Uint8Array; atMs: number }[]> {
+  /** Sends a frame and collects what the board transmits until it has been quiet for `quietMs` simulated ms.
+   *  `atLeast`, the frames due, is for the QEMU boards (frames.ts): this board's clock is its own, so
+   *  they come in the same simulated time however loaded the machine is. */
+  async exchange(port: Port, frame: Uint8Array, quietMs = 250, _atLeast = 0): Promise<{ port: Port; data: Uint8Array; atMs: number }[]> {
     const start = this.received.length, from = this.clock.nanos;
     this.send(port, frame);
     const quietAt = () => Math.max(from, this.lastFrameNanos) + quietMs * 1e6;
