@@ -5,8 +5,9 @@
 // machine's load. Steady-state NAT hits (nat-hits.ts). Reported: frames per second through the whole
 // board, and per frame the time from reading the W5500 to transmitting (SPI included) and the part of it
 // spent in process(); and the bus floor: the SPI bytes per frame on each bus (the models count them) at
-// the bus clock, the bound if the CPU cost nothing. The two buses run at once (DMA), so the busier one sets it. Then the same traffic
-// through a model of the XIP cache (xip-cache.ts), for what silicon adds and rp2040js does not time.
+// the bus clock, the bound if the CPU cost nothing. The two buses run at once (DMA), so the busier one
+// sets it. Then the same traffic through a model of the XIP cache (xip-cache.ts), for what silicon adds
+// and rp2040js does not time.
 // Both builds: wasm3 (rp2040-w5500) and the AOT wasm2c build (rp2040-w5500-aot), when built.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { PORT_LAN, PORT_WAN, Port } from '../../host/abi.ts';

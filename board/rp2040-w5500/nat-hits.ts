@@ -7,7 +7,7 @@ import { arpReply, udp } from '../../host/packets.ts';
 import { compiledCodeOffset, type Rp2040Board } from './emulator.ts';
 import { XipCacheModel } from './xip-cache.ts';
 
-export const FLOWS = 16;
+const FLOWS = 16;
 // Frames queued at a time. The test looks at the board once a simulated millisecond, so the queue must
 // outlast a millisecond at any rate the board can reach: with 32 (topped up at 16 left) it ran dry above
 // 16 frames a millisecond and frames/s stuck at 16,000. 96 x 66 bytes, with up to 48 more queued, fills
